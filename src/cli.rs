@@ -1,0 +1,334 @@
+//! The command line: `inspect`, `stats` and `replay`, sharing one set of replay options.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
+
+use crate::assets;
+use crate::mapping::{Mapping, default_model_names};
+use crate::replay::{self, DEFAULT_MAX_ARRIVALS, Distribution, ReplayParams};
+use crate::report;
+use crate::trace::{Trace, TraceKind};
+use crate::workload::{Format, Workload};
+
+const AFTER_HELP: &str = "\
+Examples (the AlpaServe README's, as commands):
+  tracereplay-tui stats ~/azure_v2.pkl --distribution vanilla --start 0.0.0 --end 1.0.0
+  tracereplay-tui stats ~/azure_v2.pkl --distribution gamma --end 5.0.0 --interval 3600
+  tracereplay-tui stats ~/azure_v2.pkl --distribution vanilla --end 13.23.60 --time-scale 2
+  tracereplay-tui stats ~/azure_v2.pkl --distribution gamma --end 1.0.0 --rate-scale 8 --cv-scale 8
+  tracereplay-tui replay ~/azure_v2.pkl --end 1.0.0 --slo 1.0 -o workload.msgpack
+
+Times are DAY.HOUR.MINUTE from the trace start (0.0.0); windows are [start, end).
+Use `-` or `sample` as TRACE for the embedded synthetic sample trace.";
+
+/// Turn Azure Functions traces into serving workloads.
+#[derive(Debug, Parser)]
+#[command(name = "tracereplay-tui", version, about, after_help = AFTER_HELP, args_conflicts_with_subcommands = true)]
+pub struct Args {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Trace to open (without a command: shows its summary). Default: the embedded sample.
+    pub traces: Vec<PathBuf>,
+}
+
+/// Headless commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Summarise a trace: kind, days, functions, invocations, the busiest functions.
+    Inspect(InspectArgs),
+    /// Replay a trace and print per-model statistics (the original's report_stats).
+    Stats(StatsArgs),
+    /// Replay a trace and export the workload to a file.
+    Replay(ExportArgs),
+}
+
+/// `inspect` options.
+#[derive(Debug, ClapArgs)]
+pub struct InspectArgs {
+    /// Trace pickle (`sample` for the embedded one).
+    pub trace: PathBuf,
+    /// Read the trace as this kind instead of detecting it.
+    #[arg(long, value_enum)]
+    pub kind: Option<KindArg>,
+    /// How many of the busiest functions to list.
+    #[arg(long, default_value_t = 10)]
+    pub top: usize,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `stats` options.
+#[derive(Debug, ClapArgs)]
+pub struct StatsArgs {
+    /// Trace pickle (`sample` for the embedded one).
+    pub trace: PathBuf,
+    #[command(flatten)]
+    pub replay: ReplayOpts,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `replay` options.
+#[derive(Debug, ClapArgs)]
+pub struct ExportArgs {
+    /// Trace pickle (`sample` for the embedded one).
+    pub trace: PathBuf,
+    #[command(flatten)]
+    pub replay: ReplayOpts,
+    /// SLO of every request, in seconds.
+    #[arg(long, default_value_t = 1.0)]
+    pub slo: f64,
+    /// Output file.
+    #[arg(short, long)]
+    pub output: PathBuf,
+    /// Output format (default: from the file extension, else msgpack).
+    #[arg(long, value_enum)]
+    pub format: Option<FormatArg>,
+    /// Export only these models (comma-separated); default all, merged.
+    #[arg(long, value_delimiter = ',')]
+    pub only: Option<Vec<String>>,
+    /// Overwrite the output file if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// The replay options every command shares.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct ReplayOpts {
+    /// Read the trace as this kind instead of detecting it from the content.
+    #[arg(long, value_enum)]
+    pub kind: Option<KindArg>,
+    /// Number of models, named gpt0 … gpt{N-1}.
+    #[arg(long, default_value_t = 5, conflicts_with = "model_names")]
+    pub models: usize,
+    /// Model names, comma-separated (instead of --models).
+    #[arg(long, value_delimiter = ',')]
+    pub model_names: Option<Vec<String>>,
+    /// How functions are assigned to models.
+    #[arg(long, value_enum, default_value_t = MappingArg::Stripe)]
+    pub mapping: MappingArg,
+    /// Window start, DAY.HOUR.MINUTE.
+    #[arg(long, default_value = "0.0.0")]
+    pub start: String,
+    /// Window end, DAY.HOUR.MINUTE (default: the trace's end).
+    #[arg(long)]
+    pub end: Option<String>,
+    /// Replay mode.
+    #[arg(long, value_enum, default_value_t = DistributionArg::Exponential)]
+    pub distribution: DistributionArg,
+    /// Length of the fitting intervals, in seconds.
+    #[arg(long, default_value_t = 600.0)]
+    pub interval: f64,
+    /// Multiply every fitted rate.
+    #[arg(long, default_value_t = 1.0)]
+    pub rate_scale: f64,
+    /// Multiply every fitted gamma cv (gamma only).
+    #[arg(long, default_value_t = 1.0)]
+    pub cv_scale: f64,
+    /// Compress time by this factor (vanilla v2 only).
+    #[arg(long, default_value_t = 1.0)]
+    pub time_scale: f64,
+    /// Repeat every arrival this many times (vanilla v2 only).
+    #[arg(long, default_value_t = 1)]
+    pub replication: u32,
+    /// Random seed.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Refuse replays expected to produce more arrivals than this.
+    #[arg(long, default_value_t = DEFAULT_MAX_ARRIVALS)]
+    pub max_arrivals: u64,
+}
+
+/// `--kind`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum KindArg {
+    /// Per-minute invocation counts (azure_v1).
+    V1,
+    /// Invocation timestamps (azure_v2).
+    V2,
+}
+
+/// `--mapping`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum MappingArg {
+    /// Function i goes to model i mod M.
+    Stripe,
+    /// Contiguous blocks of functions per model.
+    #[value(name = "round_robin", alias = "round-robin")]
+    RoundRobin,
+}
+
+/// `--distribution`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum DistributionArg {
+    /// The real timestamps (v2 only).
+    Vanilla,
+    /// Fitted Poisson processes.
+    Exponential,
+    /// Fitted gamma processes.
+    Gamma,
+    /// Fitted Pareto processes.
+    Pareto,
+}
+
+/// `--format`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FormatArg {
+    /// MessagePack.
+    Msgpack,
+    /// JSON.
+    Json,
+    /// CSV.
+    Csv,
+}
+
+impl From<KindArg> for TraceKind {
+    fn from(k: KindArg) -> Self {
+        match k {
+            KindArg::V1 => TraceKind::V1,
+            KindArg::V2 => TraceKind::V2,
+        }
+    }
+}
+
+impl ReplayOpts {
+    /// The library's parameters for these options.
+    pub fn params(&self) -> ReplayParams {
+        ReplayParams {
+            models: self
+                .model_names
+                .clone()
+                .unwrap_or_else(|| default_model_names(self.models)),
+            mapping: match self.mapping {
+                MappingArg::Stripe => Mapping::Stripe,
+                MappingArg::RoundRobin => Mapping::RoundRobin,
+            },
+            start: self.start.clone(),
+            end: self.end.clone(),
+            distribution: match self.distribution {
+                DistributionArg::Vanilla => Distribution::Vanilla,
+                DistributionArg::Exponential => Distribution::Exponential,
+                DistributionArg::Gamma => Distribution::Gamma,
+                DistributionArg::Pareto => Distribution::Pareto,
+            },
+            interval_seconds: self.interval,
+            rate_scale: self.rate_scale,
+            cv_scale: self.cv_scale,
+            time_scale: self.time_scale,
+            replication: self.replication,
+            seed: self.seed,
+            max_arrivals: self.max_arrivals,
+        }
+    }
+}
+
+/// Loads a trace from a path, or the embedded sample for `sample` / `-`; warnings go to stderr.
+pub fn load_trace(path: &Path, kind: Option<KindArg>) -> Result<Trace> {
+    let kind = kind.map(TraceKind::from);
+    let trace = if path == Path::new("sample") || path == Path::new("-") {
+        Trace::from_pickle(assets::SAMPLE_TRACE, assets::SAMPLE_NAME, kind)
+            .context("cannot load the embedded sample trace")?
+    } else {
+        Trace::open(path, kind).with_context(|| format!("cannot load trace {}", path.display()))?
+    };
+    for w in &trace.warnings {
+        eprintln!("warning: {w}");
+    }
+    Ok(trace)
+}
+
+/// Runs a parsed command line, writing results to `out`.
+pub fn run(args: Args, out: &mut impl Write) -> Result<()> {
+    match args.command {
+        Some(Command::Inspect(a)) => inspect(&a.trace, a.kind, a.top, a.json, out),
+        Some(Command::Stats(a)) => stats(&a, out),
+        Some(Command::Replay(a)) => export(&a, out),
+        None => {
+            if args.traces.len() > 1 {
+                bail!(
+                    "give one trace (the interactive explorer for several traces is not built yet)"
+                );
+            }
+            let path = args
+                .traces
+                .first()
+                .cloned()
+                .unwrap_or_else(|| PathBuf::from("sample"));
+            inspect(&path, None, 10, false, out)
+        }
+    }
+}
+
+fn inspect(
+    path: &Path,
+    kind: Option<KindArg>,
+    top: usize,
+    json: bool,
+    out: &mut impl Write,
+) -> Result<()> {
+    let trace = load_trace(path, kind)?;
+    let summary = trace.summary(top);
+    if json {
+        serde_json::to_writer_pretty(&mut *out, &report::summary_json(&trace.source, &summary))?;
+        writeln!(out)?;
+    } else {
+        write!(out, "{}", report::summary_text(&trace.source, &summary))?;
+    }
+    Ok(())
+}
+
+fn run_replay(trace: &Trace, opts: &ReplayOpts) -> Result<replay::Replay> {
+    let params = opts.params();
+    replay::replay(trace, &params).context("cannot replay the trace")
+}
+
+fn stats(a: &StatsArgs, out: &mut impl Write) -> Result<()> {
+    let trace = load_trace(&a.trace, a.replay.kind)?;
+    let r = run_replay(&trace, &a.replay)?;
+    if a.json {
+        serde_json::to_writer_pretty(&mut *out, &report::stats_json(&r))?;
+        writeln!(out)?;
+    } else {
+        write!(out, "{}", report::stats_text(&r))?;
+    }
+    Ok(())
+}
+
+fn export(a: &ExportArgs, out: &mut impl Write) -> Result<()> {
+    if !a.force && a.output.exists() {
+        bail!(
+            "{} already exists; pass --force to overwrite it or choose another path",
+            a.output.display()
+        );
+    }
+    let trace = load_trace(&a.trace, a.replay.kind)?;
+    let r = run_replay(&trace, &a.replay)?;
+    let workload =
+        Workload::from_replay(&r, a.slo, a.only.as_deref()).context("cannot build the workload")?;
+    let format = match a.format {
+        Some(FormatArg::Msgpack) => Format::Msgpack,
+        Some(FormatArg::Json) => Format::Json,
+        Some(FormatArg::Csv) => Format::Csv,
+        None => Format::from_path(&a.output),
+    };
+    let bytes = workload
+        .write(&a.output, format, a.force)
+        .with_context(|| format!("cannot export the workload to {}", a.output.display()))?;
+    writeln!(
+        out,
+        "wrote {} requests of {} model(s) to {} ({:?}, {} bytes); window {}",
+        workload.len(),
+        workload.models.len(),
+        a.output.display(),
+        format,
+        bytes,
+        r.window
+    )?;
+    Ok(())
+}

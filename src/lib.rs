@@ -1,0 +1,39 @@
+//! # tracereplay-tui
+//!
+//! Turns production request traces (the public Azure Functions traces, as AlpaServe pickles
+//! them) into serving workloads: map trace functions onto models, cut a window, replay it
+//! verbatim or as fitted Poisson / gamma / pareto processes with rate, burstiness and time
+//! scaling, and export the result.
+//!
+//! ```
+//! use tracereplay_tui::replay::{replay, Distribution, ReplayParams};
+//! use tracereplay_tui::trace::Trace;
+//!
+//! let trace = Trace::from_pickle(tracereplay_tui::assets::SAMPLE_TRACE, "sample", None).unwrap();
+//! let params = ReplayParams {
+//!     end: Some("1.0.0".into()),
+//!     distribution: Distribution::Gamma,
+//!     interval_seconds: 3600.0,
+//!     ..ReplayParams::default()
+//! };
+//! let result = replay(&trace, &params).unwrap();
+//! assert_eq!(result.models.len(), 5); // gpt0 … gpt4
+//! assert!(result.models.iter().all(|m| m.arrivals.is_sorted()));
+//! ```
+//!
+//! Modules, from the data up: [`trace`] (and its safe [`trace::pickle`] reader), [`time`],
+//! [`mapping`], [`estimate`], [`replay`], [`stats`], [`workload`]; [`cli`] is the command line.
+
+pub mod assets;
+pub mod cli;
+pub mod error;
+pub mod estimate;
+pub mod mapping;
+pub mod replay;
+pub mod report;
+pub mod stats;
+pub mod time;
+pub mod trace;
+pub mod workload;
+
+pub use error::{Error, Result};

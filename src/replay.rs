@@ -1,0 +1,408 @@
+//! The replay engine: slice a window, map functions onto models, then replay each model's
+//! traffic verbatim (vanilla) or as fitted processes sampled per interval.
+
+pub mod fit;
+pub mod params;
+pub mod sample;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+pub use fit::{Estimate, Process};
+pub use params::{DEFAULT_MAX_ARRIVALS, Distribution, ReplayParams};
+
+use crate::error::{Error, Result};
+use crate::stats;
+use crate::time::Window;
+use crate::trace::{Series, Trace, TraceKind};
+
+/// One fitting interval of a model in a fitted mode.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct IntervalFit {
+    /// Start, seconds since the trace start.
+    pub start: f64,
+    /// End (exclusive); the last interval may be shorter than `interval_seconds`.
+    pub end: f64,
+    /// Invocations of the model's functions in the real trace during this interval.
+    pub trace_count: u64,
+    /// The fitted process after scaling; `None` when the interval is silent.
+    pub process: Option<Process>,
+    /// `true` when the bias guard replaced the fitted rate by the empirical one.
+    pub reset_to_empirical: bool,
+}
+
+/// A model's replayed traffic (the original's `TraceReplay`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelReplay {
+    /// Model name.
+    pub model: String,
+    /// Number of trace functions mapped onto it.
+    pub functions: usize,
+    /// Invocations of those functions inside the window, in the real trace.
+    pub trace_count: u64,
+    /// Sorted arrival times, seconds since the trace start.
+    pub arrivals: Vec<f64>,
+    /// Per-interval fits (fitted modes; empty for vanilla).
+    pub intervals: Vec<IntervalFit>,
+    /// Arrivals per second over the (time-scaled) window, as the original's `rate()`.
+    pub rate: f64,
+    /// Coefficient of variation of the gaps, as the original's `cv()`.
+    pub cv: f64,
+}
+
+/// The result of a replay: every model's traffic and how it was made.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Replay {
+    /// Trace source (file name).
+    pub source: String,
+    /// Trace kind.
+    pub kind: TraceKind,
+    /// Days in the trace.
+    pub days: u32,
+    /// Functions in the whole trace.
+    pub trace_functions: usize,
+    /// Invocations in the whole trace.
+    pub trace_invocations: u64,
+    /// The parameters used.
+    pub params: ReplayParams,
+    /// The window replayed.
+    pub window: Window,
+    /// `(function, model index)` for every function with invocations in the window, trace order.
+    pub mapping: Vec<(String, usize)>,
+    /// One entry per model, in `params.models` order.
+    pub models: Vec<ModelReplay>,
+}
+
+/// Group statistics over all models (the original's `report_group_stats`).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct GroupStats {
+    /// All arrivals.
+    pub arrivals: u64,
+    /// Arrivals per second of window.
+    pub rate: f64,
+    /// cv of the merged arrivals' gaps.
+    pub cv: f64,
+}
+
+impl Replay {
+    /// Statistics over all models' arrivals merged.
+    pub fn group(&self) -> GroupStats {
+        let merged = stats::merge_sorted(self.models.iter().map(|m| m.arrivals.as_slice()));
+        GroupStats {
+            arrivals: merged.len() as u64,
+            rate: merged.len() as f64 / self.window.seconds() as f64,
+            cv: stats::cv(&merged),
+        }
+    }
+}
+
+/// Replays `trace` with `params`.
+///
+/// ```
+/// use tracereplay_tui::replay::{replay, Distribution, ReplayParams};
+/// use tracereplay_tui::trace::{Function, Series, Trace, TraceKind};
+///
+/// let f = |name: &str, t: &[f64]| Function { name: name.into(), series: Series::Times(t.to_vec()) };
+/// let trace = Trace::new("demo", TraceKind::V2, vec![f("a", &[1.0, 5.0]), f("b", &[2.0])], vec![]).unwrap();
+/// let params = ReplayParams {
+///     models: vec!["m0".into()],
+///     distribution: Distribution::Vanilla,
+///     ..ReplayParams::default()
+/// };
+/// let r = replay(&trace, &params).unwrap();
+/// assert_eq!(r.models[0].arrivals, vec![1.0, 2.0, 5.0]);
+/// ```
+pub fn replay(trace: &Trace, params: &ReplayParams) -> Result<Replay> {
+    replay_with_cancel(trace, params, &AtomicBool::new(false))
+}
+
+/// Like [`replay`], but gives up with [`Error::Cancelled`] soon after `cancel` becomes true.
+pub fn replay_with_cancel(
+    trace: &Trace,
+    params: &ReplayParams,
+    cancel: &AtomicBool,
+) -> Result<Replay> {
+    let window = params.validate(trace)?;
+    let kept = slice(trace, window);
+    let n_models = params.models.len();
+    if kept.len() < n_models {
+        return Err(Error::param(
+            "models",
+            format!(
+                "the window {window} has {} function(s) with invocations but {n_models} models were asked for; \
+                 use at most {} models or widen the window",
+                kept.len(),
+                kept.len()
+            ),
+        ));
+    }
+    let assignment = params.mapping.assign(n_models, kept.len());
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); n_models];
+    for (k, &m) in assignment.iter().enumerate() {
+        members[m].push(k);
+    }
+    let plans = par_map(n_models, |m| {
+        if cancel.load(Ordering::Relaxed) {
+            return Err(Error::Cancelled);
+        }
+        let sources: Vec<&Slice> = members[m].iter().map(|&k| &kept[k]).collect();
+        Ok(plan_model(trace, &sources, window, params))
+    })?;
+    let expected: f64 = plans.iter().map(|p| p.expected_arrivals(params)).sum();
+    if expected > params.max_arrivals as f64 {
+        return Err(Error::param(
+            "rate-scale",
+            format!(
+                "this replay would produce about {expected:.3e} arrivals, more than the limit of {}; \
+                 lower --rate-scale or --replication, shorten the window, or raise --max-arrivals",
+                params.max_arrivals
+            ),
+        ));
+    }
+    let models = par_map(n_models, |m| {
+        if cancel.load(Ordering::Relaxed) {
+            return Err(Error::Cancelled);
+        }
+        Ok(sample_model(&plans[m], m, window, params))
+    })?;
+    Ok(Replay {
+        source: trace.source.clone(),
+        kind: trace.kind,
+        days: trace.days,
+        trace_functions: trace.functions.len(),
+        trace_invocations: trace.invocations(),
+        params: params.clone(),
+        window,
+        mapping: kept
+            .iter()
+            .zip(&assignment)
+            .map(|(s, &m)| (trace.functions[s.function].name.clone(), m))
+            .collect(),
+        models,
+    })
+}
+
+/// The part of one function inside the window: a range of its timestamps or minutes.
+struct Slice {
+    function: usize,
+    range: std::ops::Range<usize>,
+    count: u64,
+}
+
+/// Functions with invocations in the window, in trace order.
+fn slice(trace: &Trace, window: Window) -> Vec<Slice> {
+    let (start, end) = (window.start as f64, window.end as f64);
+    trace
+        .functions
+        .iter()
+        .enumerate()
+        .filter_map(|(function, f)| {
+            let (range, count) = match &f.series {
+                Series::Times(t) => {
+                    let range = t.partition_point(|&x| x < start)..t.partition_point(|&x| x < end);
+                    let n = range.len() as u64;
+                    (range, n)
+                }
+                Series::Counts(c) => {
+                    let lo = (window.start / 60) as usize;
+                    let hi = ((window.end / 60) as usize).min(c.len());
+                    let range = lo.min(hi)..hi;
+                    let n = c[range.clone()].iter().map(|&x| u64::from(x)).sum();
+                    (range, n)
+                }
+            };
+            (count > 0).then_some(Slice {
+                function,
+                range,
+                count,
+            })
+        })
+        .collect()
+}
+
+/// Interval boundaries `[start, start + i·interval, …, end]`.
+fn boundaries(window: Window, interval: f64) -> Vec<f64> {
+    let (start, end) = (window.start as f64, window.end as f64);
+    let n = ((end - start) / interval).ceil().max(1.0) as usize;
+    let mut b: Vec<f64> = (0..n)
+        .map(|i| start + i as f64 * interval)
+        .take_while(|&x| x < end)
+        .collect();
+    b.push(end);
+    b
+}
+
+/// A model's data and fits, before sampling.
+struct Plan {
+    functions: usize,
+    trace_count: u64,
+    /// v2: merged sorted timestamps in the window (vanilla replays them).
+    times: Vec<f64>,
+    intervals: Vec<IntervalFit>,
+}
+
+impl Plan {
+    fn expected_arrivals(&self, params: &ReplayParams) -> f64 {
+        if params.distribution == Distribution::Vanilla {
+            return self.times.len() as f64 * f64::from(params.replication);
+        }
+        self.intervals
+            .iter()
+            .filter_map(|i| i.process.map(|p| p.expected_count(i.end - i.start)))
+            .sum()
+    }
+}
+
+fn plan_model(trace: &Trace, sources: &[&Slice], window: Window, params: &ReplayParams) -> Plan {
+    let trace_count = sources.iter().map(|s| s.count).sum();
+    let mut times = Vec::new();
+    let intervals = match trace.kind {
+        TraceKind::V2 => {
+            times.reserve_exact(trace_count as usize);
+            for s in sources {
+                if let Series::Times(t) = &trace.functions[s.function].series {
+                    times.extend_from_slice(&t[s.range.clone()]);
+                }
+            }
+            times.sort_unstable_by(f64::total_cmp);
+            if params.distribution == Distribution::Vanilla {
+                Vec::new()
+            } else {
+                fit_v2(&times, window, params)
+            }
+        }
+        TraceKind::V1 => {
+            let first_minute = (window.start / 60) as usize;
+            let mut counts = vec![0u64; (window.seconds() / 60) as usize];
+            for s in sources {
+                if let Series::Counts(c) = &trace.functions[s.function].series {
+                    for (i, &x) in c[s.range.clone()].iter().enumerate() {
+                        counts[s.range.start - first_minute + i] += u64::from(x);
+                    }
+                }
+            }
+            fit_v1(&counts, window, params)
+        }
+    };
+    Plan {
+        functions: sources.len(),
+        trace_count,
+        times,
+        intervals,
+    }
+}
+
+fn sample_model(plan: &Plan, model: usize, window: Window, params: &ReplayParams) -> ModelReplay {
+    let arrivals = if params.distribution == Distribution::Vanilla {
+        vanilla(&plan.times, window, params)
+    } else {
+        let mut out = Vec::with_capacity(plan.expected_arrivals(params).min(1e9) as usize);
+        for (i, iv) in plan.intervals.iter().enumerate() {
+            if let Some(process) = &iv.process {
+                let mut rng = sample::interval_rng(params.seed, model, i);
+                sample::sample_interval(process, iv.start, iv.end, &mut rng, &mut out);
+            }
+        }
+        out
+    };
+    let rate_seconds = (window.seconds() as f64 / params.time_scale).floor();
+    ModelReplay {
+        model: params.models[model].clone(),
+        functions: plan.functions,
+        trace_count: plan.trace_count,
+        rate: stats::rate(arrivals.len(), rate_seconds),
+        cv: stats::cv(&arrivals),
+        arrivals,
+        intervals: plan.intervals.clone(),
+    }
+}
+
+fn vanilla(times: &[f64], window: Window, params: &ReplayParams) -> Vec<f64> {
+    let start = window.start as f64;
+    let k = params.replication as usize;
+    let mut out = Vec::with_capacity(times.len() * k);
+    for &t in times {
+        // The original applies the formula also when the scale is 1; so do we, for bit parity.
+        let scaled = (t - start) / params.time_scale + start;
+        out.extend(std::iter::repeat_n(scaled, k));
+    }
+    out
+}
+
+fn fit_v2(times: &[f64], window: Window, p: &ReplayParams) -> Vec<IntervalFit> {
+    let mut gaps = Vec::new();
+    let mut lo = 0;
+    boundaries(window, p.interval_seconds)
+        .windows(2)
+        .map(|w| {
+            let hi = lo + times[lo..].partition_point(|&t| t < w[1]);
+            let est = fit::fit_timestamps(&times[lo..hi], w[1] - w[0], p, &mut gaps);
+            let fit = interval(w, (hi - lo) as u64, est);
+            lo = hi;
+            fit
+        })
+        .collect()
+}
+
+fn fit_v1(counts: &[u64], window: Window, p: &ReplayParams) -> Vec<IntervalFit> {
+    let start = window.start as f64;
+    boundaries(window, p.interval_seconds)
+        .windows(2)
+        .map(|w| {
+            // Boundaries are whole minutes here (the interval is a multiple of 60).
+            let (m0, m1) = (
+                ((w[0] - start) / 60.0) as usize,
+                ((w[1] - start) / 60.0) as usize,
+            );
+            let count: u64 = counts[m0.min(counts.len())..m1.min(counts.len())]
+                .iter()
+                .sum();
+            interval(w, count, fit::fit_count(count, w[1] - w[0], p))
+        })
+        .collect()
+}
+
+fn interval(w: &[f64], trace_count: u64, est: Estimate) -> IntervalFit {
+    IntervalFit {
+        start: w[0],
+        end: w[1],
+        trace_count,
+        process: est.process,
+        reset_to_empirical: est.reset_to_empirical,
+    }
+}
+
+/// Maps `f` over `0..n` on up to all cores; results in index order, first error wins.
+fn par_map<T: Send>(n: usize, f: impl Fn(usize) -> Result<T> + Sync) -> Result<Vec<T>> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |t| t.get())
+        .min(n);
+    if threads <= 1 {
+        return (0..n).map(&f).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut results: Vec<(usize, Result<T>)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        if i >= n {
+                            return done;
+                        }
+                        done.push((i, f(i)));
+                    }
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| {
+                w.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, r)| r).collect()
+}

@@ -1,0 +1,224 @@
+//! Replay parameters and the rules they must satisfy, checked before any work.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::str::FromStr;
+
+use crate::error::{Error, Result};
+use crate::mapping::{Mapping, default_model_names};
+use crate::time::Window;
+use crate::trace::{Trace, TraceKind};
+
+/// How arrivals are produced (the original's `arrival_distribution`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Distribution {
+    /// The real timestamps (v2 only).
+    Vanilla,
+    /// Fitted Poisson processes.
+    #[default]
+    Exponential,
+    /// Fitted gamma renewal processes.
+    Gamma,
+    /// Fitted Pareto (Lomax-gap) renewal processes.
+    Pareto,
+}
+
+impl fmt::Display for Distribution {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Distribution::Vanilla => "vanilla",
+            Distribution::Exponential => "exponential",
+            Distribution::Gamma => "gamma",
+            Distribution::Pareto => "pareto",
+        })
+    }
+}
+
+impl FromStr for Distribution {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "vanilla" => Ok(Distribution::Vanilla),
+            "exponential" | "poisson" => Ok(Distribution::Exponential),
+            "gamma" => Ok(Distribution::Gamma),
+            "pareto" => Ok(Distribution::Pareto),
+            other => Err(Error::param(
+                "distribution",
+                format!("{other:?} is not supported; use vanilla, exponential, gamma or pareto"),
+            )),
+        }
+    }
+}
+
+/// Everything that defines a replay. Field names follow the CLI options.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ReplayParams {
+    /// Model names, in order; functions are mapped onto them.
+    pub models: Vec<String>,
+    /// How functions are assigned to models.
+    pub mapping: Mapping,
+    /// Window start, `"D.H.M"`.
+    pub start: String,
+    /// Window end, `"D.H.M"`; `None` is the trace's end.
+    pub end: Option<String>,
+    /// Replay mode.
+    pub distribution: Distribution,
+    /// Length of the fitting intervals in seconds.
+    pub interval_seconds: f64,
+    /// Multiplies every fitted rate.
+    pub rate_scale: f64,
+    /// Multiplies every fitted gamma cv.
+    pub cv_scale: f64,
+    /// Compresses time in vanilla replays: `t → (t − start)/s + start`.
+    pub time_scale: f64,
+    /// Repeats every vanilla arrival this many times.
+    pub replication: u32,
+    /// Seed of all randomness.
+    pub seed: u64,
+    /// Refuse replays expected to produce more arrivals than this.
+    pub max_arrivals: u64,
+}
+
+/// Default cap on the arrivals one replay may produce (about 8 GB of timestamps).
+pub const DEFAULT_MAX_ARRIVALS: u64 = 1_000_000_000;
+
+impl Default for ReplayParams {
+    fn default() -> Self {
+        ReplayParams {
+            models: default_model_names(5),
+            mapping: Mapping::Stripe,
+            start: "0.0.0".into(),
+            end: None,
+            distribution: Distribution::Exponential,
+            interval_seconds: 600.0,
+            rate_scale: 1.0,
+            cv_scale: 1.0,
+            time_scale: 1.0,
+            replication: 1,
+            seed: 0,
+            max_arrivals: DEFAULT_MAX_ARRIVALS,
+        }
+    }
+}
+
+fn positive_finite(param: &'static str, v: f64) -> Result<()> {
+    if v.is_finite() && v > 0.0 {
+        Ok(())
+    } else {
+        Err(Error::param(
+            param,
+            format!("{v} must be a positive, finite number"),
+        ))
+    }
+}
+
+impl ReplayParams {
+    /// Checks every rule that does not need the data, then the window against `trace`.
+    /// Returns the window.
+    pub fn validate(&self, trace: &Trace) -> Result<Window> {
+        self.validate_for(trace.kind, trace.days)
+    }
+
+    /// Like [`ReplayParams::validate`] for a trace of `kind` spanning `days` days.
+    pub fn validate_for(&self, kind: TraceKind, days: u32) -> Result<Window> {
+        use Distribution::*;
+        if self.models.is_empty() {
+            return Err(Error::param("models", "at least one model is needed"));
+        }
+        let mut seen = HashSet::new();
+        for m in &self.models {
+            if m.is_empty() {
+                return Err(Error::param("model-names", "a model name is empty"));
+            }
+            if !seen.insert(m.as_str()) {
+                return Err(Error::param(
+                    "model-names",
+                    format!("{m:?} is given twice; names must be unique"),
+                ));
+            }
+        }
+        positive_finite("interval", self.interval_seconds)?;
+        positive_finite("rate-scale", self.rate_scale)?;
+        positive_finite("cv-scale", self.cv_scale)?;
+        positive_finite("time-scale", self.time_scale)?;
+        if kind == TraceKind::V1 && self.distribution == Vanilla {
+            return Err(Error::param(
+                "distribution",
+                "a v1 trace holds per-minute counts, not timestamps, so it cannot be replayed vanilla; \
+                 use exponential or gamma",
+            ));
+        }
+        if kind == TraceKind::V1 && self.distribution == Pareto {
+            return Err(Error::param(
+                "distribution",
+                "pareto needs inter-arrival gaps, which a v1 per-minute trace does not have; use exponential or gamma",
+            ));
+        }
+        if self.replication < 1 {
+            return Err(Error::param(
+                "replication",
+                "must be at least 1 (1 = no replication)",
+            ));
+        }
+        let vanilla_v2 = kind == TraceKind::V2 && self.distribution == Vanilla;
+        if self.replication > 1 && !vanilla_v2 {
+            return Err(Error::param(
+                "replication",
+                format!(
+                    "only a vanilla replay of a v2 trace can be replicated (this is {kind}, {}); \
+                     use --rate-scale to scale fitted modes",
+                    self.distribution
+                ),
+            ));
+        }
+        if self.cv_scale != 1.0 && self.distribution != Gamma {
+            return Err(Error::param(
+                "cv-scale",
+                format!(
+                    "only gamma processes have a cv to scale (this is {})",
+                    self.distribution
+                ),
+            ));
+        }
+        if self.time_scale != 1.0 {
+            if !vanilla_v2 {
+                return Err(Error::param(
+                    "time-scale",
+                    "time scaling only applies to a vanilla replay of a v2 trace; use --rate-scale for fitted modes",
+                ));
+            }
+            if self.rate_scale != 1.0 {
+                return Err(Error::param(
+                    "time-scale",
+                    "choose one: scale the rate or scale time, not both",
+                ));
+            }
+        }
+        if kind == TraceKind::V1
+            && self.distribution != Vanilla
+            && self.interval_seconds % 60.0 != 0.0
+        {
+            return Err(Error::param(
+                "interval",
+                format!(
+                    "{} s is not a whole number of minutes; a v1 trace counts per minute, so use a multiple of 60",
+                    self.interval_seconds
+                ),
+            ));
+        }
+        let window = Window::parse(&self.start, self.end.as_deref(), days)?;
+        if (window.seconds() as f64 / self.time_scale).floor() < 1.0 {
+            return Err(Error::param(
+                "time-scale",
+                format!(
+                    "{} compresses the {} s window to less than one second; use at most {}",
+                    self.time_scale,
+                    window.seconds(),
+                    window.seconds()
+                ),
+            ));
+        }
+        Ok(window)
+    }
+}

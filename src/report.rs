@@ -1,0 +1,247 @@
+//! Text and JSON reports of traces and replays (what `inspect` and `stats` print).
+
+use std::fmt::Write;
+
+use serde_json::{Value, json};
+
+use crate::replay::{Distribution, IntervalFit, ModelReplay, Replay};
+use crate::stats::py_float;
+use crate::trace::{Summary, TraceKind};
+
+/// The trace summary as text.
+pub fn summary_text(source: &str, s: &Summary) -> String {
+    let kind = match s.kind {
+        TraceKind::V1 => "v1 (azure_v1 layout: invocations per minute)",
+        TraceKind::V2 => "v2 (azure_v2 layout: invocation timestamps)",
+    };
+    let mut out = String::new();
+    let _ = writeln!(out, "trace        {source}");
+    let _ = writeln!(out, "kind         {kind}");
+    let _ = writeln!(out, "days         {}", s.days);
+    let _ = writeln!(out, "functions    {}", s.functions);
+    let _ = writeln!(
+        out,
+        "invocations  {} (per function: max {}, min {}, avg {:.2})",
+        s.invocations, s.max, s.min, s.avg
+    );
+    if !s.busiest.is_empty() {
+        let _ = writeln!(out, "busiest functions:");
+        let width = s
+            .busiest
+            .iter()
+            .map(|(_, n)| n.to_string().len())
+            .max()
+            .unwrap_or(1);
+        for (i, (name, n)) in s.busiest.iter().enumerate() {
+            let _ = writeln!(out, "  {:>2}. {n:>width$}  {name}", i + 1);
+        }
+    }
+    out
+}
+
+/// The trace summary as JSON.
+pub fn summary_json(source: &str, s: &Summary) -> Value {
+    json!({
+        "trace": source,
+        "kind": s.kind,
+        "days": s.days,
+        "functions": s.functions,
+        "invocations": s.invocations,
+        "max": s.max,
+        "min": s.min,
+        "avg": s.avg,
+        "busiest": s.busiest.iter().map(|(n, c)| json!({"function": n, "invocations": c})).collect::<Vec<_>>(),
+    })
+}
+
+/// The generation interval the original reports: the interval, or the window for vanilla.
+fn generation_interval(r: &Replay) -> String {
+    if r.params.distribution == Distribution::Vanilla {
+        r.window.seconds().to_string()
+    } else if r.params.interval_seconds.fract() == 0.0 {
+        format!("{}", r.params.interval_seconds as u64)
+    } else {
+        r.params.interval_seconds.to_string()
+    }
+}
+
+/// The original's `report_stats()` line for one model.
+pub fn report_stats_line(r: &Replay, m: &ModelReplay) -> String {
+    let p = &r.params;
+    let (d, h, mi, s) = r.window.duration();
+    format!(
+        "Trace for {}, duration: ({d}, {h}, {mi}, {s}), {} (s), #arrivals: {}, arrival distribution: {}, \
+         generation interval: {}, scale factor: ({}, {}, {}, {}). overall rate: {:.2}, overall cv: {:.2}.",
+        m.model,
+        r.window.seconds(),
+        m.arrivals.len(),
+        p.distribution,
+        generation_interval(r),
+        py_float(p.rate_scale),
+        py_float(p.cv_scale),
+        py_float(p.time_scale),
+        p.replication,
+        m.rate,
+        m.cv
+    )
+}
+
+/// The original's `report_group_stats()` line.
+pub fn group_stats_line(r: &Replay) -> String {
+    let g = r.group();
+    let (d, h, mi, s) = r.window.duration();
+    format!(
+        "Trace for a group of {} models, duration: ({d}, {h}, {mi}, {s}), {} (s), #arrivals: {}, \
+         arrival distribution: {}, generation interval: {}, Overall cluster rate: {:.2}, cluster cv: {:.2}.",
+        r.models.len(),
+        r.window.seconds(),
+        g.arrivals,
+        r.params.distribution,
+        generation_interval(r),
+        g.rate,
+        g.cv
+    )
+}
+
+fn silent(m: &ModelReplay) -> usize {
+    m.intervals.iter().filter(|i| i.process.is_none()).count()
+}
+
+/// A replay's statistics as text: context, a per-model table, the original's report lines.
+pub fn stats_text(r: &Replay) -> String {
+    let p = &r.params;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "trace    {}: {}, {} days, {} functions, {} invocations",
+        r.source, r.kind, r.days, r.trace_functions, r.trace_invocations
+    );
+    let _ = writeln!(out, "window   {}", r.window);
+    let mode = match p.distribution {
+        Distribution::Vanilla => format!(
+            "vanilla, time scale {}, replication {}",
+            py_float(p.time_scale),
+            p.replication
+        ),
+        d => format!(
+            "{d}, interval {} s, rate scale {}, cv scale {}, seed {}",
+            generation_interval(r),
+            py_float(p.rate_scale),
+            py_float(p.cv_scale),
+            p.seed
+        ),
+    };
+    let _ = writeln!(
+        out,
+        "replay   {mode}; {} mapping of {} functions onto {} models",
+        p.mapping,
+        r.mapping.len(),
+        r.models.len()
+    );
+    let _ = writeln!(out);
+    let name_w = r
+        .models
+        .iter()
+        .map(|m| m.model.chars().count())
+        .max()
+        .unwrap_or(5)
+        .max(5);
+    let fitted = p.distribution != Distribution::Vanilla;
+    let _ = write!(
+        out,
+        "{:<name_w$}  {:>9}  {:>11}  {:>10}  {:>10}  {:>8}",
+        "model", "functions", "trace inv.", "arrivals", "rate/s", "cv"
+    );
+    let _ = writeln!(out, "{}", if fitted { "  silent intervals" } else { "" });
+    for m in &r.models {
+        let _ = write!(
+            out,
+            "{:<name_w$}  {:>9}  {:>11}  {:>10}  {:>10.4}  {:>8.3}",
+            m.model,
+            m.functions,
+            m.trace_count,
+            m.arrivals.len(),
+            m.rate,
+            m.cv
+        );
+        if fitted {
+            let _ = write!(out, "  {}/{}", silent(m), m.intervals.len());
+        }
+        let _ = writeln!(out);
+    }
+    let g = r.group();
+    let total_trace: u64 = r.models.iter().map(|m| m.trace_count).sum();
+    let _ = writeln!(
+        out,
+        "{:<name_w$}  {:>9}  {:>11}  {:>10}  {:>10.4}  {:>8.3}",
+        "group",
+        r.mapping.len(),
+        total_trace,
+        g.arrivals,
+        g.rate,
+        g.cv
+    );
+    let _ = writeln!(out);
+    for m in &r.models {
+        let _ = writeln!(out, "{}", report_stats_line(r, m));
+    }
+    let _ = writeln!(out, "{}", group_stats_line(r));
+    out
+}
+
+fn interval_json(i: &IntervalFit) -> Value {
+    let mut v = json!({
+        "start": i.start,
+        "end": i.end,
+        "trace_count": i.trace_count,
+        "process": i.process.map(|p| p.name()),
+        "rate": i.process.and_then(|p| p.rate()),
+        "cv": i.process.and_then(|p| p.cv()),
+    });
+    if let Some(crate::replay::Process::Pareto { shape, .. }) = i.process {
+        v["shape"] = json!(shape);
+        if shape <= 1.0 {
+            v["note"] = json!("infinite mean gap (shape <= 1): no finite rate");
+        } else if shape <= 2.0 {
+            v["note"] = json!("infinite gap variance (shape <= 2): no finite cv");
+        }
+    }
+    if i.reset_to_empirical {
+        v["reset_to_empirical"] = json!(true);
+    }
+    v
+}
+
+/// A replay's statistics as JSON (the shape `stats --json` documents).
+pub fn stats_json(r: &Replay) -> Value {
+    let fitted = r.params.distribution != Distribution::Vanilla;
+    let g = r.group();
+    json!({
+        "trace": {
+            "source": r.source,
+            "kind": r.kind,
+            "days": r.days,
+            "functions": r.trace_functions,
+            "invocations": r.trace_invocations,
+        },
+        "window": {"start": r.window.start, "end": r.window.end, "text": r.window.to_string()},
+        "params": r.params,
+        "mapping": r.mapping.iter().map(|(f, m)| json!([f, r.models[*m].model])).collect::<Vec<_>>(),
+        "models": r.models.iter().map(|m| {
+            let mut v = json!({
+                "model": m.model,
+                "functions": m.functions,
+                "trace_invocations": m.trace_count,
+                "arrivals": m.arrivals.len(),
+                "rate": m.rate,
+                "cv": m.cv,
+                "report": report_stats_line(r, m),
+            });
+            if fitted {
+                v["intervals"] = m.intervals.iter().map(interval_json).collect();
+            }
+            v
+        }).collect::<Vec<_>>(),
+        "group": {"arrivals": g.arrivals, "rate": g.rate, "cv": g.cv, "report": group_stats_line(r)},
+    })
+}

@@ -1,0 +1,403 @@
+//! The trace model: named functions, each either per-minute invocation counts (azure_v1) or
+//! sorted invocation timestamps in seconds (azure_v2), in the file's order.
+
+pub mod pickle;
+
+use std::fmt;
+use std::path::Path;
+use std::str::FromStr;
+
+use crate::error::{Error, Result};
+use pickle::{ArrayData, Value};
+
+/// Seconds in a day.
+pub const DAY_SECONDS: u64 = 86_400;
+/// Minutes in a day.
+pub const DAY_MINUTES: usize = 1_440;
+
+/// Which of the two Azure Functions trace layouts a trace has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TraceKind {
+    /// azure_v1 (2019): invocations per minute of each function.
+    V1,
+    /// azure_v2 (2021): invocation start times, seconds since the trace start.
+    V2,
+}
+
+impl fmt::Display for TraceKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TraceKind::V1 => "v1",
+            TraceKind::V2 => "v2",
+        })
+    }
+}
+
+impl FromStr for TraceKind {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "v1" | "azure_v1" => Ok(TraceKind::V1),
+            "v2" | "azure_v2" => Ok(TraceKind::V2),
+            other => Err(Error::param(
+                "kind",
+                format!(
+                    "{other:?} is not a trace kind; use v1 (per-minute counts) or v2 (timestamps)"
+                ),
+            )),
+        }
+    }
+}
+
+/// One function's data.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Series {
+    /// Invocations in each minute from the trace start.
+    Counts(Vec<u32>),
+    /// Sorted invocation times in seconds since the trace start.
+    Times(Vec<f64>),
+}
+
+impl Series {
+    /// Total invocations.
+    pub fn invocations(&self) -> u64 {
+        match self {
+            Series::Counts(c) => c.iter().map(|&x| u64::from(x)).sum(),
+            Series::Times(t) => t.len() as u64,
+        }
+    }
+}
+
+/// A named function of the trace.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Function {
+    /// The function's name (in the Azure traces, a hash).
+    pub name: String,
+    /// Its invocations.
+    pub series: Series,
+}
+
+/// A loaded trace. Every function's series matches `kind`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Trace {
+    /// Where it came from (file name), for reports and exports.
+    pub source: String,
+    /// Counts or timestamps.
+    pub kind: TraceKind,
+    /// Functions in file order (mapping strategies depend on it).
+    pub functions: Vec<Function>,
+    /// Length of the trace in whole days (14 for the published traces).
+    pub days: u32,
+    /// Things the user should know about the data (sorted for them, ignored bytes, …).
+    pub warnings: Vec<String>,
+}
+
+/// Summary figures of a trace, as `inspect` shows them.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Summary {
+    /// v1 or v2.
+    pub kind: TraceKind,
+    /// Days covered.
+    pub days: u32,
+    /// Number of functions.
+    pub functions: usize,
+    /// Total invocations.
+    pub invocations: u64,
+    /// Most invocations of one function.
+    pub max: u64,
+    /// Fewest invocations of one function.
+    pub min: u64,
+    /// Mean invocations per function.
+    pub avg: f64,
+    /// The busiest functions, most invocations first: `(name, invocations)`.
+    pub busiest: Vec<(String, u64)>,
+}
+
+impl Trace {
+    /// Reads a trace pickle from disk.
+    pub fn open(path: &Path, kind: Option<TraceKind>) -> Result<Trace> {
+        let bytes = std::fs::read(path).map_err(|err| Error::Io {
+            action: "cannot read trace",
+            path: path.to_owned(),
+            err,
+        })?;
+        let source = path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        Trace::from_pickle(&bytes, &source, kind)
+    }
+
+    /// Decodes a trace pickle held in memory. `kind` overrides detection from the content.
+    pub fn from_pickle(bytes: &[u8], source: &str, kind: Option<TraceKind>) -> Result<Trace> {
+        let loaded = pickle::load(bytes)?;
+        let mut warnings = loaded.warnings;
+        let kind = match kind {
+            Some(k) => k,
+            None => detect_kind(&loaded.entries)?,
+        };
+        let mut functions = Vec::with_capacity(loaded.entries.len());
+        for (name, value) in loaded.entries {
+            let series = match kind {
+                TraceKind::V1 => Series::Counts(to_counts(&name, value)?),
+                TraceKind::V2 => Series::Times(to_times(&name, value, &mut warnings)?),
+            };
+            functions.push(Function { name, series });
+        }
+        Trace::new(source, kind, functions, warnings)
+    }
+
+    /// Builds a trace from series already checked for `kind`; derives the number of days.
+    pub fn new(
+        source: &str,
+        kind: TraceKind,
+        functions: Vec<Function>,
+        warnings: Vec<String>,
+    ) -> Result<Trace> {
+        if functions.is_empty() {
+            return Err(Error::Trace("the trace has no functions".into()));
+        }
+        let days = match kind {
+            TraceKind::V1 => {
+                let minutes = functions
+                    .iter()
+                    .map(|f| match &f.series {
+                        Series::Counts(c) => c.len(),
+                        Series::Times(_) => 0,
+                    })
+                    .max()
+                    .unwrap_or(0);
+                minutes.div_ceil(DAY_MINUTES)
+            }
+            TraceKind::V2 => {
+                let last = functions
+                    .iter()
+                    .filter_map(|f| match &f.series {
+                        Series::Times(t) => t.last().copied(),
+                        Series::Counts(_) => None,
+                    })
+                    .fold(f64::NEG_INFINITY, f64::max);
+                // floor + 1 rather than ceil, so a timestamp exactly at a day boundary stays inside.
+                if last >= 0.0 {
+                    (last / DAY_SECONDS as f64).floor() as usize + 1
+                } else {
+                    0
+                }
+            }
+        };
+        if days == 0 {
+            return Err(Error::Trace(
+                "the trace has no invocations at or after time 0".into(),
+            ));
+        }
+        let days = u32::try_from(days)
+            .map_err(|_| Error::Trace(format!("the trace spans {days} days")))?;
+        Ok(Trace {
+            source: source.to_owned(),
+            kind,
+            functions,
+            days,
+            warnings,
+        })
+    }
+
+    /// End of the trace in seconds (`days × 86400`).
+    pub fn end_seconds(&self) -> u64 {
+        u64::from(self.days) * DAY_SECONDS
+    }
+
+    /// Total invocations over all functions.
+    pub fn invocations(&self) -> u64 {
+        self.functions.iter().map(|f| f.series.invocations()).sum()
+    }
+
+    /// Summary figures with the `top` busiest functions.
+    pub fn summary(&self, top: usize) -> Summary {
+        let counts: Vec<u64> = self
+            .functions
+            .iter()
+            .map(|f| f.series.invocations())
+            .collect();
+        let total: u64 = counts.iter().sum();
+        let mut order: Vec<usize> = (0..counts.len()).collect();
+        order.sort_by(|&a, &b| counts[b].cmp(&counts[a]).then(a.cmp(&b)));
+        Summary {
+            kind: self.kind,
+            days: self.days,
+            functions: counts.len(),
+            invocations: total,
+            max: counts.iter().copied().max().unwrap_or(0),
+            min: counts.iter().copied().min().unwrap_or(0),
+            avg: total as f64 / counts.len().max(1) as f64,
+            busiest: order
+                .into_iter()
+                .take(top)
+                .map(|i| (self.functions[i].name.clone(), counts[i]))
+                .collect(),
+        }
+    }
+}
+
+fn detect_kind(entries: &[(String, Value)]) -> Result<TraceKind> {
+    let first_of = |want_int: bool| {
+        entries.iter().find(|(_, v)| match v {
+            Value::Array(a) => a.data.is_integer() == want_int,
+            Value::List { .. } => !want_int,
+        })
+    };
+    match (first_of(true), first_of(false)) {
+        (Some(_), None) => Ok(TraceKind::V1),
+        (None, Some(_)) => Ok(TraceKind::V2),
+        (Some((int_name, int_v)), Some((float_name, float_v))) => Err(Error::Trace(format!(
+            "mixed dtypes: function {int_name:?} is {} (per-minute counts, v1) but {float_name:?} is {} \
+             (timestamps, v2); pass --kind v1 or --kind v2 to say how to read it",
+            int_v.dtype_str(),
+            float_v.dtype_str()
+        ))),
+        (None, None) => Err(Error::Trace("the trace has no functions".into())),
+    }
+}
+
+fn one_dimensional(name: &str, value: &Value) -> Result<()> {
+    if let Value::Array(a) = value
+        && a.shape.len() != 1
+    {
+        let dims: Vec<String> = a.shape.iter().map(usize::to_string).collect();
+        return Err(Error::Trace(format!(
+            "function {name:?} is a {}-D array ({}); every function must be a 1-D array",
+            a.shape.len(),
+            dims.join("×")
+        )));
+    }
+    Ok(())
+}
+
+fn to_counts(name: &str, value: Value) -> Result<Vec<u32>> {
+    one_dimensional(name, &value)?;
+    let bad = |i: usize, v: String| {
+        Error::Trace(format!(
+            "function {name:?}, minute {i}: count {v} is not a whole number in 0..=4294967295 \
+             (is this really a v1 per-minute trace? try --kind v2)"
+        ))
+    };
+    let from_float = |i: usize, v: f64| {
+        if v.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&v) {
+            Ok(v as u32)
+        } else {
+            Err(bad(i, v.to_string()))
+        }
+    };
+    match value {
+        Value::Array(a) => match a.data {
+            ArrayData::I32(v) => v
+                .into_iter()
+                .enumerate()
+                .map(|(i, x)| u32::try_from(x).map_err(|_| bad(i, x.to_string())))
+                .collect(),
+            ArrayData::I64(v) => v
+                .into_iter()
+                .enumerate()
+                .map(|(i, x)| u32::try_from(x).map_err(|_| bad(i, x.to_string())))
+                .collect(),
+            ArrayData::F64(v) => v
+                .into_iter()
+                .enumerate()
+                .map(|(i, x)| from_float(i, x))
+                .collect(),
+            ArrayData::F32(v) => v
+                .into_iter()
+                .enumerate()
+                .map(|(i, x)| from_float(i, f64::from(x)))
+                .collect(),
+        },
+        Value::List { values, .. } => values
+            .into_iter()
+            .enumerate()
+            .map(|(i, x)| from_float(i, x))
+            .collect(),
+    }
+}
+
+fn to_times(name: &str, value: Value, warnings: &mut Vec<String>) -> Result<Vec<f64>> {
+    one_dimensional(name, &value)?;
+    let mut times: Vec<f64> = match value {
+        Value::Array(a) => match a.data {
+            ArrayData::F64(v) => v,
+            ArrayData::F32(v) => v.into_iter().map(f64::from).collect(),
+            ArrayData::I32(v) => v.into_iter().map(f64::from).collect(),
+            ArrayData::I64(v) => v.into_iter().map(|x| x as f64).collect(),
+        },
+        Value::List { values, .. } => values,
+    };
+    if let Some((i, t)) = times.iter().enumerate().find(|(_, t)| !t.is_finite()) {
+        return Err(Error::Trace(format!(
+            "function {name:?}: timestamp #{i} is {t}; timestamps must be finite seconds"
+        )));
+    }
+    if !times.is_sorted() {
+        times.sort_by(f64::total_cmp);
+        warnings.push(format!(
+            "function {name:?}: timestamps were not sorted; sorted them"
+        ));
+    }
+    let negative = times.partition_point(|&t| t < 0.0);
+    if negative > 0 {
+        warnings.push(format!(
+            "function {name:?}: {negative} timestamps before 0 s fall in no window"
+        ));
+    }
+    Ok(times)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn times(name: &str, t: &[f64]) -> Function {
+        Function {
+            name: name.into(),
+            series: Series::Times(t.to_vec()),
+        }
+    }
+
+    #[test]
+    fn days_from_last_timestamp() {
+        let t = Trace::new(
+            "x",
+            TraceKind::V2,
+            vec![times("a", &[0.0, 86_399.0])],
+            vec![],
+        )
+        .unwrap();
+        assert_eq!(t.days, 1);
+        let t = Trace::new("x", TraceKind::V2, vec![times("a", &[86_400.0])], vec![]).unwrap();
+        assert_eq!(t.days, 2);
+        assert!(Trace::new("x", TraceKind::V2, vec![times("a", &[])], vec![]).is_err());
+    }
+
+    #[test]
+    fn summary_orders_busiest() {
+        let t = Trace::new(
+            "x",
+            TraceKind::V2,
+            vec![times("a", &[1.0]), times("b", &[1.0, 2.0]), times("c", &[])],
+            vec![],
+        )
+        .unwrap();
+        let s = t.summary(2);
+        assert_eq!((s.invocations, s.max, s.min), (3, 2, 0));
+        assert_eq!(s.busiest, vec![("b".to_string(), 2), ("a".to_string(), 1)]);
+    }
+
+    #[test]
+    fn unsorted_times_are_sorted_with_a_warning() {
+        let mut w = vec![];
+        let v = Value::List {
+            numpy_scalars: false,
+            values: vec![3.0, 1.0, -2.0],
+        };
+        assert_eq!(to_times("f", v, &mut w).unwrap(), vec![-2.0, 1.0, 3.0]);
+        assert_eq!(w.len(), 2, "{w:?}");
+    }
+}

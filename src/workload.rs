@@ -1,0 +1,346 @@
+//! Workloads: the requests of one or more models merged by arrival time, exported in a
+//! columnar layout (msgpack, JSON or CSV) with the parameters that made them.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use crate::error::{Error, Result};
+use crate::mapping::Mapping;
+use crate::replay::{Distribution, Replay};
+use crate::time::Window;
+use crate::trace::TraceKind;
+
+/// Identifies our files.
+pub const FORMAT_NAME: &str = "tracereplay-workload";
+/// Layout version of the export.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// How a workload was made: enough to reproduce it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct WorkloadParams {
+    /// Tool name and version that wrote the file.
+    pub tool: String,
+    /// Trace file name.
+    pub trace: String,
+    /// Trace kind.
+    pub kind: TraceKind,
+    /// Window start as given (`D.H.M`).
+    pub start: String,
+    /// Window end as given (`D.H.M`), or the trace's end.
+    pub end: String,
+    /// Window in seconds since the trace start.
+    pub window: Window,
+    /// Replay mode.
+    pub distribution: Distribution,
+    /// Fitting interval in seconds.
+    pub interval_seconds: f64,
+    /// Rate scale factor.
+    pub rate_scale: f64,
+    /// cv scale factor.
+    pub cv_scale: f64,
+    /// Time scale factor.
+    pub time_scale: f64,
+    /// Replication factor.
+    pub replication: u32,
+    /// Random seed.
+    pub seed: u64,
+    /// Mapping strategy.
+    pub mapping: Mapping,
+    /// Every model of the replay (the export may hold a subset, see `Workload::models`).
+    pub replay_models: Vec<String>,
+}
+
+/// A workload in columnar form: request `i` arrives at `arrival[i]` seconds, is for model
+/// `models[model[i]]` and has SLO `slo[i]` seconds; its index is `i`. Sorted by arrival.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Workload {
+    /// Always [`FORMAT_NAME`].
+    pub format: String,
+    /// Always [`FORMAT_VERSION`].
+    pub version: u32,
+    /// Model names; `model` indexes into this.
+    pub models: Vec<String>,
+    /// Arrival times in seconds since the trace start, ascending.
+    pub arrival: Vec<f64>,
+    /// Model index of each request.
+    pub model: Vec<u32>,
+    /// SLO of each request in seconds.
+    pub slo: Vec<f64>,
+    /// How it was made.
+    pub params: WorkloadParams,
+}
+
+/// Export file format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Format {
+    /// MessagePack map (the default; compact and fast to load).
+    #[default]
+    Msgpack,
+    /// JSON object with the same fields.
+    Json,
+    /// CSV `index,arrival,model,slo` with the parameters in `#` comment lines.
+    Csv,
+}
+
+impl FromStr for Format {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "msgpack" | "mp" => Ok(Format::Msgpack),
+            "json" => Ok(Format::Json),
+            "csv" => Ok(Format::Csv),
+            other => Err(Error::param(
+                "format",
+                format!("{other:?}: use msgpack, json or csv"),
+            )),
+        }
+    }
+}
+
+impl Format {
+    /// The format a file name suggests (`.json`, `.csv`; anything else msgpack).
+    pub fn from_path(path: &Path) -> Format {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("json") => Format::Json,
+            Some("csv") => Format::Csv,
+            _ => Format::Msgpack,
+        }
+    }
+}
+
+impl Workload {
+    /// Merges the chosen models of `replay` (all when `only` is `None`), every request with SLO
+    /// `slo` seconds.
+    pub fn from_replay(replay: &Replay, slo: f64, only: Option<&[String]>) -> Result<Workload> {
+        if !(slo.is_finite() && slo > 0.0) {
+            return Err(Error::param(
+                "slo",
+                format!("{slo} must be a positive number of seconds"),
+            ));
+        }
+        let chosen: Vec<usize> = match only {
+            None => (0..replay.models.len()).collect(),
+            Some(names) => names
+                .iter()
+                .map(|n| {
+                    replay
+                        .models
+                        .iter()
+                        .position(|m| &m.model == n)
+                        .ok_or_else(|| {
+                            Error::param("models", format!("{n:?} is not a model of this replay"))
+                        })
+                })
+                .collect::<Result<_>>()?,
+        };
+        let total: usize = chosen
+            .iter()
+            .map(|&m| replay.models[m].arrivals.len())
+            .sum();
+        let mut pairs: Vec<(f64, u32)> = Vec::with_capacity(total);
+        for (k, &m) in chosen.iter().enumerate() {
+            pairs.extend(replay.models[m].arrivals.iter().map(|&t| (t, k as u32)));
+        }
+        // Stable by model order on ties, so the file is the same on every run.
+        pairs.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        let p = &replay.params;
+        Ok(Workload {
+            format: FORMAT_NAME.into(),
+            version: FORMAT_VERSION,
+            models: chosen
+                .iter()
+                .map(|&m| replay.models[m].model.clone())
+                .collect(),
+            arrival: pairs.iter().map(|p| p.0).collect(),
+            model: pairs.iter().map(|p| p.1).collect(),
+            slo: vec![slo; total],
+            params: WorkloadParams {
+                tool: format!("tracereplay-tui {}", env!("CARGO_PKG_VERSION")),
+                trace: replay.source.clone(),
+                kind: replay.kind,
+                start: p.start.clone(),
+                end: p
+                    .end
+                    .clone()
+                    .unwrap_or_else(|| format!("{}.0.0", replay.days)),
+                window: replay.window,
+                distribution: p.distribution,
+                interval_seconds: p.interval_seconds,
+                rate_scale: p.rate_scale,
+                cv_scale: p.cv_scale,
+                time_scale: p.time_scale,
+                replication: p.replication,
+                seed: p.seed,
+                mapping: p.mapping,
+                replay_models: p.models.clone(),
+            },
+        })
+    }
+
+    /// Number of requests.
+    pub fn len(&self) -> usize {
+        self.arrival.len()
+    }
+
+    /// `true` without requests.
+    pub fn is_empty(&self) -> bool {
+        self.arrival.is_empty()
+    }
+
+    /// Encodes the workload into `out`.
+    pub fn encode(&self, format: Format, out: &mut impl Write) -> Result<()> {
+        let enc = |e: &dyn std::fmt::Display| Error::Encode(e.to_string());
+        match format {
+            Format::Msgpack => rmp_serde::encode::write_named(out, self).map_err(|e| enc(&e)),
+            Format::Json => serde_json::to_writer(out, self).map_err(|e| enc(&e)),
+            Format::Csv => self.encode_csv(out).map_err(|e| enc(&e)),
+        }
+    }
+
+    fn encode_csv(&self, out: &mut impl Write) -> std::io::Result<()> {
+        let params = serde_json::to_string(&self.params).map_err(std::io::Error::other)?;
+        writeln!(out, "# {FORMAT_NAME} v{FORMAT_VERSION}")?;
+        writeln!(out, "# params: {params}")?;
+        writeln!(out, "index,arrival,model,slo")?;
+        for i in 0..self.len() {
+            // `{}` prints the shortest text that reads back to the same f64.
+            writeln!(
+                out,
+                "{i},{},{},{}",
+                self.arrival[i],
+                csv_field(&self.models[self.model[i] as usize]),
+                self.slo[i]
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Writes the workload to `path` atomically: a temporary file in the same directory is
+    /// written, flushed to disk and renamed over the target, so the target is never partial.
+    /// An existing target is an error unless `overwrite`.
+    pub fn write(&self, path: &Path, format: Format, overwrite: bool) -> Result<u64> {
+        write_atomic(path, overwrite, |out| self.encode(format, out))
+    }
+
+    /// Reads a workload written by [`Workload::write`] in msgpack or JSON.
+    pub fn read(path: &Path) -> Result<Workload> {
+        let bytes = std::fs::read(path).map_err(|err| Error::Io {
+            action: "cannot read workload",
+            path: path.to_owned(),
+            err,
+        })?;
+        let bad = |e: &dyn std::fmt::Display| {
+            Error::Encode(format!("{} is not a workload file: {e}", path.display()))
+        };
+        if bytes.first() == Some(&b'{') {
+            serde_json::from_slice(&bytes).map_err(|e| bad(&e))
+        } else {
+            rmp_serde::from_slice(&bytes).map_err(|e| bad(&e))
+        }
+    }
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+/// Writes through `fill` into a temporary sibling of `path`, syncs it and renames it into place.
+/// Returns the bytes written. On any failure the temporary file is removed and `path` untouched.
+pub fn write_atomic(
+    path: &Path,
+    overwrite: bool,
+    fill: impl FnOnce(&mut BufWriter<&File>) -> Result<()>,
+) -> Result<u64> {
+    let io = |action: &'static str, path: PathBuf| move |err| Error::Io { action, path, err };
+    if !overwrite && path.exists() {
+        return Err(Error::Exists(path.to_owned()));
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    if !dir.is_dir() {
+        return Err(Error::Io {
+            action: "cannot write to",
+            path: dir.clone(),
+            err: std::io::Error::new(std::io::ErrorKind::NotFound, "the directory does not exist"),
+        });
+    }
+    let tmp = tempfile::Builder::new()
+        .prefix(".tracereplay-")
+        .suffix(".partial")
+        .tempfile_in(&dir)
+        .map_err(io("cannot create a temporary file in", dir.clone()))?;
+    {
+        let mut out = BufWriter::with_capacity(1 << 20, tmp.as_file());
+        fill(&mut out)?;
+        out.flush()
+            .map_err(io("cannot write", tmp.path().to_owned()))?;
+    }
+    tmp.as_file()
+        .sync_all()
+        .map_err(io("cannot sync", tmp.path().to_owned()))?;
+    let size = tmp
+        .as_file()
+        .metadata()
+        .map_err(io("cannot stat", tmp.path().to_owned()))?
+        .len();
+    let persisted = if overwrite {
+        tmp.persist(path)
+    } else {
+        tmp.persist_noclobber(path)
+    };
+    persisted.map_err(|e| {
+        if e.error.kind() == std::io::ErrorKind::AlreadyExists {
+            Error::Exists(path.to_owned())
+        } else {
+            Error::Io {
+                action: "cannot write",
+                path: path.to_owned(),
+                err: e.error,
+            }
+        }
+    })?;
+    Ok(size)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_quoting() {
+        assert_eq!(csv_field("gpt0"), "gpt0");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("a\"b"), "\"a\"\"b\"");
+    }
+
+    #[test]
+    fn atomic_write_refuses_to_clobber_and_leaves_no_temp() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.bin");
+        write_atomic(&path, false, |o| {
+            o.write_all(b"one").map_err(|_| Error::Encode("x".into()))
+        })
+        .unwrap();
+        let err = write_atomic(&path, false, |o| {
+            o.write_all(b"two").map_err(|_| Error::Encode("x".into()))
+        });
+        assert!(matches!(err, Err(Error::Exists(_))));
+        let failed = write_atomic(&path, true, |_| Err(Error::Encode("boom".into())));
+        assert!(failed.is_err());
+        assert_eq!(std::fs::read(&path).unwrap(), b"one");
+        write_atomic(&path, true, |o| {
+            o.write_all(b"two").map_err(|_| Error::Encode("x".into()))
+        })
+        .unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"two");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+}

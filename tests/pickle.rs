@@ -1,0 +1,277 @@
+//! The safe pickle reader against pickles written by real CPython + numpy, and against hostile
+//! and broken inputs.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value as Json;
+use tracereplay_tui::trace::pickle::{self, ArrayData, PickleError, Value};
+use tracereplay_tui::trace::{Trace, TraceKind};
+
+fn dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pickle")
+}
+
+fn json_f64(v: &Json) -> f64 {
+    match v {
+        Json::String(s) if s == "NaN" => f64::NAN,
+        Json::String(s) if s == "Infinity" => f64::INFINITY,
+        Json::String(s) if s == "-Infinity" => f64::NEG_INFINITY,
+        other => other.as_f64().expect("number"),
+    }
+}
+
+fn same_bits(a: f64, b: f64) -> bool {
+    a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan())
+}
+
+fn check_values(file: &str, name: &str, got: &Value, want: &[Json]) {
+    let mismatch = |i: usize| panic!("{file}: {name}: value #{i} differs");
+    match got {
+        Value::Array(a) => {
+            assert_eq!(a.data.len(), want.len(), "{file}: {name}: length");
+            match &a.data {
+                ArrayData::F64(v) => v.iter().enumerate().for_each(|(i, x)| {
+                    if !same_bits(*x, json_f64(&want[i])) {
+                        mismatch(i)
+                    }
+                }),
+                ArrayData::F32(v) => v.iter().enumerate().for_each(|(i, x)| {
+                    if !same_bits(f64::from(*x), json_f64(&want[i])) {
+                        mismatch(i)
+                    }
+                }),
+                ArrayData::I32(v) => v.iter().enumerate().for_each(|(i, x)| {
+                    if i64::from(*x) != want[i].as_i64().unwrap() {
+                        mismatch(i)
+                    }
+                }),
+                ArrayData::I64(v) => v.iter().enumerate().for_each(|(i, x)| {
+                    if *x != want[i].as_i64().unwrap() {
+                        mismatch(i)
+                    }
+                }),
+            }
+        }
+        Value::List { values, .. } => {
+            assert_eq!(values.len(), want.len(), "{file}: {name}: length");
+            for (i, x) in values.iter().enumerate() {
+                if !same_bits(*x, json_f64(&want[i])) {
+                    mismatch(i)
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn every_fixture_loads_bit_exactly() {
+    let mut checked = 0;
+    for entry in std::fs::read_dir(dir()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "pkl") {
+            continue;
+        }
+        let file = path.file_name().unwrap().to_string_lossy().into_owned();
+        let want: Json =
+            serde_json::from_slice(&std::fs::read(path.with_extension("json")).unwrap()).unwrap();
+        let loaded =
+            pickle::load(&std::fs::read(&path).unwrap()).unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert_eq!(
+            loaded.ordered,
+            want["container"] == "OrderedDict",
+            "{file}: container"
+        );
+        let functions = want["functions"].as_array().unwrap();
+        assert_eq!(loaded.entries.len(), functions.len(), "{file}: #functions");
+        for ((name, value), f) in loaded.entries.iter().zip(functions) {
+            assert_eq!(name, f["name"].as_str().unwrap(), "{file}: name order");
+            assert_eq!(
+                value.dtype_str(),
+                f["dtype"].as_str().unwrap(),
+                "{file}: {name}: dtype"
+            );
+            if let Value::Array(a) = value {
+                let shape: Vec<usize> = f["shape"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|d| d.as_u64().unwrap() as usize)
+                    .collect();
+                assert_eq!(a.shape, shape, "{file}: {name}: shape");
+                assert_eq!(
+                    a.fortran,
+                    f.get("pickled_order").is_some_and(|o| o == "F"),
+                    "{file}"
+                );
+            }
+            check_values(&file, name, value, f["values"].as_array().unwrap());
+        }
+        assert!(loaded.warnings.is_empty(), "{file}: {:?}", loaded.warnings);
+        checked += 1;
+    }
+    assert_eq!(checked, 91, "all 91 fixture pickles are checked");
+}
+
+#[test]
+fn memoized_dtype_sees_its_later_build() {
+    // Both arrays share one dtype object, BUILT with '>' after it was memoized.
+    for file in [
+        "v2_bigendian_f8__np1.26.4__p2.pkl",
+        "v2_bigendian_f8__np2.4.6__p5.pkl",
+    ] {
+        let loaded = pickle::load(&std::fs::read(dir().join(file)).unwrap()).unwrap();
+        for (_, v) in &loaded.entries {
+            assert_eq!(v.dtype_str(), ">f8", "{file}");
+        }
+    }
+}
+
+#[test]
+fn kind_is_detected_from_content() {
+    let load =
+        |f: &str| Trace::from_pickle(&std::fs::read(dir().join(f)).unwrap(), f, None).unwrap();
+    let v1 = load("v1_full14d__np1.26.4__p4.pkl");
+    assert_eq!((v1.kind, v1.days), (TraceKind::V1, 14));
+    let v1 = load("v1_hist__np2.4.6__p3.pkl");
+    assert_eq!((v1.kind, v1.days), (TraceKind::V1, 1));
+    let v2 = load("v2_replay__np1.26.4__p4.pkl");
+    assert_eq!(
+        (v2.kind, v2.days, v2.functions.len()),
+        (TraceKind::V2, 2, 9)
+    );
+    assert_eq!(load("v2_pylist__nonumpy__p5.pkl").kind, TraceKind::V2);
+    assert_eq!(load("v1_int64__np2.4.6__p4.pkl").kind, TraceKind::V1);
+}
+
+fn bad(file: &str) -> Vec<u8> {
+    std::fs::read(dir().join("bad").join(file)).unwrap()
+}
+
+fn pickle_err(file: &str) -> PickleError {
+    pickle::load(&bad(file)).expect_err(file)
+}
+
+fn trace_err(file: &str) -> String {
+    Trace::from_pickle(&bad(file), file, None)
+        .expect_err(file)
+        .to_string()
+}
+
+#[test]
+fn hostile_globals_are_refused_and_named() {
+    for (file, global) in [
+        ("exec_os_system_p2.pkl", "posix.system"),
+        ("exec_os_system_p4.pkl", "posix.system"),
+        ("exec_builtins_eval_p4.pkl", "builtins.eval"),
+        ("reconstruct_foreign_class.pkl", "posix.system"),
+    ] {
+        let e = pickle_err(file);
+        assert!(
+            matches!(e, PickleError::ForbiddenGlobal { .. }),
+            "{file}: {e:?}"
+        );
+        let msg = e.to_string();
+        assert!(
+            msg.contains(global) && msg.contains("nothing was executed"),
+            "{file}: {msg}"
+        );
+    }
+}
+
+#[test]
+fn huge_length_claims_fail_without_allocating() {
+    for file in [
+        "binbytes8_len_2pow40.pkl",
+        "binbytes_len_4GiB.pkl",
+        "bytearray8_len_2pow40.pkl",
+        "binunicode8_len_2pow40.pkl",
+        "frame_len_2pow40.pkl",
+    ] {
+        let e = pickle_err(file);
+        assert!(matches!(e, PickleError::TooLong { .. }), "{file}: {e:?}");
+        assert!(e.to_string().contains("remain"), "{file}: {e}");
+    }
+}
+
+#[test]
+fn shape_and_data_must_agree() {
+    for file in ["shape_2pow40_data_16.pkl", "shape_3_data_16.pkl"] {
+        let msg = pickle_err(file).to_string();
+        assert!(msg.contains("holds 16"), "{file}: {msg}");
+    }
+}
+
+#[test]
+fn broken_files_give_clear_errors() {
+    assert_eq!(pickle_err("empty_file.pkl"), PickleError::Empty);
+    assert!(matches!(
+        pickle_err("truncated_60pct.pkl"),
+        PickleError::TooLong { .. } | PickleError::Truncated { .. }
+    ));
+    for file in ["truncated_60pct.pkl", "truncated_no_stop.pkl"] {
+        assert!(pickle_err(file).to_string().contains("truncated"), "{file}");
+    }
+    assert_eq!(
+        pickle_err("unknown_opcode.pkl")
+            .to_string()
+            .split(": ")
+            .nth(1)
+            .unwrap(),
+        "0xff is not a pickle opcode; this is not a pickle file, or it is corrupt"
+    );
+    assert!(
+        pickle_err("memo_get_undefined.pkl")
+            .to_string()
+            .contains("memo slot 200")
+    );
+    assert!(
+        pickle_err("dtype_unknown_code.pkl")
+            .to_string()
+            .contains("\"x9\"")
+    );
+    for file in ["random_bytes.pkl", "proto4_then_random.pkl"] {
+        assert!(!pickle_err(file).to_string().is_empty());
+    }
+}
+
+#[test]
+fn valid_pickles_that_are_not_traces() {
+    assert!(trace_err("deep_nesting_100k.pkl").contains("top-level object is a list"));
+    assert!(trace_err("not_a_dict.pkl").contains("top-level object is a list"));
+    assert!(trace_err("non_string_keys.pkl").contains("the int 7"));
+    assert!(trace_err("dict_non_array_values.pkl").contains("expected a numpy array"));
+    assert!(trace_err("object_dtype_array.pkl").contains("object-dtype"));
+    let e = trace_err("unsupported_dtypes.pkl");
+    assert!(e.contains("|S2") && e.contains("not supported"), "{e}");
+    assert!(trace_err("v2_2d_array.pkl").contains("2-D array (2×3)"));
+}
+
+#[test]
+fn mixed_dtypes_need_an_explicit_kind() {
+    let e = trace_err("mixed_dtypes.pkl");
+    assert!(e.contains("mixed dtypes") && e.contains("--kind"), "{e}");
+    let t = Trace::from_pickle(&bad("mixed_dtypes.pkl"), "m", Some(TraceKind::V2)).unwrap();
+    assert_eq!(t.kind, TraceKind::V2);
+}
+
+#[test]
+fn trailing_garbage_is_accepted_with_a_warning() {
+    let loaded = pickle::load(&bad("trailing_garbage.pkl")).unwrap();
+    assert_eq!(
+        loaded.warnings,
+        vec!["21 bytes after the pickle's STOP opcode were ignored".to_string()]
+    );
+}
+
+#[test]
+fn every_bad_file_has_a_test_above() {
+    let index: Json = serde_json::from_slice(&bad("index.json")).unwrap();
+    let listed: Vec<&String> = index["files"].as_object().unwrap().keys().collect();
+    let this = include_str!("pickle.rs");
+    for f in listed {
+        assert!(
+            this.contains(&format!("\"{f}\"")),
+            "{f} is not covered by a test"
+        );
+    }
+}
