@@ -1,5 +1,6 @@
 //! The safe pickle reader against pickles written by real CPython + numpy, and against hostile
 //! and broken inputs.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
 

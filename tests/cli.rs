@@ -1,0 +1,244 @@
+//! The command line, end to end: exit codes, output, errors a user can cause.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+use std::process::Command;
+
+use assert_cmd::prelude::*;
+use predicates::prelude::*;
+use serde_json::Value as Json;
+
+fn bin() -> Command {
+    Command::cargo_bin("tracereplay-tui").unwrap()
+}
+
+fn fixture(p: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(p)
+        .display()
+        .to_string()
+}
+
+const REPLAY: &str = "pickle/v2_replay__np1.26.4__p4.pkl";
+
+#[test]
+fn seed_examples_run_as_commands() {
+    // The AlpaServe README's examples, on the embedded sample (3 days; the 14-day windows are
+    // cut to the sample's length).
+    let cases: [&[&str]; 4] = [
+        &[
+            "--distribution",
+            "vanilla",
+            "--start",
+            "0.0.0",
+            "--end",
+            "1.0.0",
+        ],
+        &[
+            "--distribution",
+            "gamma",
+            "--start",
+            "0.0.0",
+            "--end",
+            "2.23.60",
+            "--interval",
+            "3600",
+        ],
+        &[
+            "--distribution",
+            "vanilla",
+            "--start",
+            "0.0.0",
+            "--end",
+            "2.23.60",
+            "--time-scale",
+            "2.0",
+        ],
+        &[
+            "--distribution",
+            "gamma",
+            "--end",
+            "1.0.0",
+            "--rate-scale",
+            "8.0",
+            "--cv-scale",
+            "8.0",
+        ],
+    ];
+    for args in cases {
+        let out = bin()
+            .arg("stats")
+            .arg("sample")
+            .args(args)
+            .arg("--json")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: Json = serde_json::from_slice(&out.stdout).unwrap();
+        let models = v["models"].as_array().unwrap();
+        assert_eq!(models.len(), 5);
+        assert_eq!(models[0]["model"], "gpt0");
+        assert!(v["group"]["arrivals"].as_u64().unwrap() > 1000, "{args:?}");
+        assert!(models.iter().all(|m| m["rate"].as_f64().unwrap() > 0.0));
+    }
+}
+
+#[test]
+fn stats_json_has_the_documented_shape() {
+    let out = bin()
+        .args([
+            "stats",
+            &fixture(REPLAY),
+            "--model-names",
+            "m0,m1,m2",
+            "--end",
+            "1.0.0",
+        ])
+        .args(["--distribution", "gamma", "--interval", "3600", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: Json = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["trace"]["kind"], "v2");
+    assert_eq!(v["trace"]["days"], 2);
+    assert_eq!(v["trace"]["functions"], 9);
+    assert_eq!(v["window"]["start"], 0);
+    assert_eq!(v["window"]["end"], 86400);
+    assert_eq!(v["mapping"][0][1], "m0");
+    assert_eq!(v["mapping"].as_array().unwrap().len(), 7);
+    let m2 = &v["models"][2];
+    let intervals = m2["intervals"].as_array().unwrap();
+    assert_eq!(intervals.len(), 24);
+    // The timer function: deterministic instead of silent (a documented deviation).
+    assert!(
+        intervals
+            .iter()
+            .any(|i| i["process"] == "deterministic" && i["cv"] == 0.0)
+    );
+    for key in ["start", "end", "process", "rate", "cv"] {
+        assert!(intervals[0].get(key).is_some(), "{key}");
+    }
+    assert!(v["group"]["cv"].as_f64().is_some());
+}
+
+#[test]
+fn stats_text_has_the_original_report_lines() {
+    bin()
+        .args(["stats", &fixture(REPLAY), "--model-names", "m0,m1,m2", "--end", "1.0.0"])
+        .args(["--distribution", "vanilla"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "Trace for m0, duration: (1, 0, 0, 0), 86400 (s), #arrivals: 1761, arrival distribution: vanilla",
+        ))
+        .stdout(predicate::str::contains("Trace for a group of 3 models"))
+        .stdout(predicate::str::contains("window   day 0 00:00 → day 1 00:00, 86400 s"));
+}
+
+#[test]
+fn inspect_summarises() {
+    let out = bin()
+        .args(["inspect", &fixture(REPLAY), "--json", "--top", "3"])
+        .output()
+        .unwrap();
+    let v: Json = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["functions"], 9);
+    assert_eq!(v["busiest"].as_array().unwrap().len(), 3);
+    assert_eq!(v["busiest"][0]["invocations"], 1734);
+    bin()
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("embedded synthetic sample"));
+}
+
+#[test]
+fn user_errors_are_one_clear_line() {
+    let cases: [(&[&str], &str); 6] = [
+        (
+            &["stats", "/nonexistent/azure_v2.pkl"],
+            "cannot read trace /nonexistent/azure_v2.pkl",
+        ),
+        (
+            &["stats", "sample", "--start", "0.24.0"],
+            "hour 24 must be below 24",
+        ),
+        (&["stats", "sample", "--models", "1000"], "use at most"),
+        (
+            &["stats", "sample", "--cv-scale", "2"],
+            "only gamma processes have a cv",
+        ),
+        (
+            &["stats", "sample", "--distribution", "weibull"],
+            "invalid value 'weibull'",
+        ),
+        (
+            &["inspect", &fixture("pickle/bad/exec_os_system_p4.pkl")],
+            "posix.system",
+        ),
+    ];
+    for (args, msg) in cases {
+        let out = bin().args(args).output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(if msg.starts_with("invalid value") {
+                2
+            } else {
+                1
+            }),
+            "{args:?}"
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(msg), "{args:?}: {err}");
+        assert!(
+            !err.contains("panicked") && !err.contains("RUST_BACKTRACE"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn replay_exports_and_refuses_to_clobber() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("w.msgpack");
+    let run = |extra: &[&str]| {
+        bin()
+            .args(["replay", "sample", "--end", "0.6.0", "--slo", "0.5", "-o"])
+            .arg(&out)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let first = run(&[]);
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert!(String::from_utf8_lossy(&first.stdout).contains("wrote "));
+    let before = std::fs::read(&out).unwrap();
+    let again = run(&["--seed", "1"]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("--force"));
+    assert_eq!(
+        std::fs::read(&out).unwrap(),
+        before,
+        "the existing file is untouched"
+    );
+    assert!(run(&["--seed", "1", "--force"]).status.success());
+    assert_ne!(std::fs::read(&out).unwrap(), before);
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "no temporary files left"
+    );
+    let missing = bin()
+        .args(["replay", "sample", "-o", "/nonexistent-dir/w.msgpack"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("does not exist"));
+}
