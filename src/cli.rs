@@ -31,8 +31,11 @@ pub struct Args {
     /// What to do.
     #[command(subcommand)]
     pub command: Option<Command>,
-    /// Trace to open (without a command: shows its summary). Default: the embedded sample.
+    /// Traces to open in the interactive explorer. Default: the embedded sample.
     pub traces: Vec<PathBuf>,
+    /// Initial replay parameters for the explorer.
+    #[command(flatten)]
+    pub replay: ReplayOpts,
 }
 
 /// Headless commands.
@@ -250,11 +253,16 @@ pub fn run(args: Args, out: &mut impl Write) -> Result<()> {
         Some(Command::Stats(a)) => stats(&a, out),
         Some(Command::Replay(a)) => export(&a, out),
         None => {
-            if args.traces.len() > 1 {
-                bail!(
-                    "give one trace (the interactive explorer for several traces is not built yet)"
-                );
+            use std::io::IsTerminal;
+            if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
+                let traces = args
+                    .traces
+                    .into_iter()
+                    .filter(|p| p != Path::new("sample"))
+                    .collect();
+                return crate::tui::run(traces, args.replay.params());
             }
+            // Not a terminal (a pipe, CI): print what the explorer would open.
             let path = args
                 .traces
                 .first()

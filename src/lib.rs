@@ -34,6 +34,7 @@ pub mod report;
 pub mod stats;
 pub mod time;
 pub mod trace;
+pub mod tui;
 pub mod workload;
 
 pub use error::{Error, Result};

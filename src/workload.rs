@@ -283,6 +283,15 @@ pub fn write_atomic(
         out.flush()
             .map_err(io("cannot write", tmp.path().to_owned()))?;
     }
+    // tempfile creates 0600 files; an export is an ordinary file, so keep the target's mode
+    // or use 0644.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).map_or(0o644, |m| m.permissions().mode() & 0o777);
+        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(mode))
+            .map_err(io("cannot set permissions of", tmp.path().to_owned()))?;
+    }
     tmp.as_file()
         .sync_all()
         .map_err(io("cannot sync", tmp.path().to_owned()))?;

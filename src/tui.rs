@@ -1,0 +1,201 @@
+//! The interactive explorer: an Elm-style loop (model / update / view) with all heavy work on
+//! worker threads, one channel of messages, and a terminal that is restored on every exit path.
+
+pub mod model;
+pub mod update;
+pub mod view;
+
+use std::path::PathBuf;
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, anyhow};
+use crossterm::event::{self, Event, KeyEventKind};
+
+use crate::assets;
+use crate::replay::ReplayParams;
+use crate::trace::Trace;
+use crate::workload::Workload;
+use model::{LoadedTrace, Model, ReplayView};
+use update::{Cmd, Msg, update};
+
+/// Recomputes the detail bins for the selected model and zoom (update side, not per frame).
+pub fn refresh_detail(m: &mut Model) {
+    let (Some(r), Some(k)) = (&m.result, m.selected_row()) else {
+        m.detail.clear();
+        return;
+    };
+    let w = r.replay.window;
+    let span = (w.end - w.start) as f64;
+    let (lo, hi) = (
+        w.start as f64 + m.zoom.0 * span,
+        w.start as f64 + m.zoom.1 * span,
+    );
+    // One bin per chart column, so bins are equal and the axis text is exact.
+    let bins = m.detail_width.max(1);
+    m.detail = crate::stats::histogram(&r.replay.models[k].arrivals, lo, hi, bins);
+}
+
+/// Runs one command on a worker thread; its result comes back as a message.
+pub fn spawn(cmd: Cmd, tx: Sender<Msg>) {
+    std::thread::spawn(move || {
+        // A panicking worker must not leave the loop waiting forever.
+        let guard = WorkerGuard(tx.clone());
+        let msg = execute(cmd, &tx);
+        let _ = tx.send(msg);
+        std::mem::forget(guard);
+    });
+}
+
+struct WorkerGuard(Sender<Msg>);
+
+impl Drop for WorkerGuard {
+    fn drop(&mut self) {
+        let _ = self.0.send(Msg::WorkerDied);
+    }
+}
+
+/// Does a command's work synchronously (tests call this directly).
+pub fn execute(cmd: Cmd, tx: &Sender<Msg>) -> Msg {
+    match cmd {
+        Cmd::Load(path) => {
+            let (name, bytes) = match &path {
+                None => (
+                    assets::SAMPLE_NAME.to_string(),
+                    Ok(assets::SAMPLE_TRACE.to_vec()),
+                ),
+                Some(p) => {
+                    let _ = tx.send(Msg::Progress(format!("reading {}…", p.display())));
+                    (
+                        p.display().to_string(),
+                        std::fs::read(p).map_err(|e| format!("cannot read {}: {e}", p.display())),
+                    )
+                }
+            };
+            let loaded = bytes.and_then(|b| {
+                let _ = tx.send(Msg::Progress(format!(
+                    "decoding {name} ({} bytes)…",
+                    b.len()
+                )));
+                Trace::from_pickle(&b, &name, None).map_err(|e| format!("cannot load {name}: {e}"))
+            });
+            Msg::Loaded(loaded.map(|t| LoadedTrace::new(name, t)))
+        }
+        Cmd::Replay {
+            generation,
+            trace,
+            params,
+        } => {
+            let result = crate::replay::replay(&trace, &params)
+                .map(ReplayView::new)
+                .map_err(|e| (model::field_of_error(&e), e.to_string()));
+            Msg::Replayed { generation, result }
+        }
+        Cmd::Export {
+            replay,
+            path,
+            format,
+            slo,
+            overwrite,
+        } => {
+            let r = Workload::from_replay(&replay, slo, None).and_then(|w| {
+                let bytes = w.write(&path, format, overwrite)?;
+                Ok(format!(
+                    "wrote {} requests to {} ({bytes} bytes)",
+                    w.len(),
+                    path.display()
+                ))
+            });
+            Msg::Exported(r.map_err(|e| e.to_string()))
+        }
+    }
+}
+
+/// Restores the terminal when dropped (error returns); the panic hook covers panics.
+struct TerminalGuard;
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            ratatui::restore();
+        }
+    }
+}
+
+/// Opens the explorer on `traces` (the embedded sample when empty) with initial `params`.
+pub fn run(traces: Vec<PathBuf>, params: ReplayParams) -> Result<()> {
+    let mut m = Model::new(params);
+    let (tx, rx) = channel();
+    let mut terminal = ratatui::try_init()
+        .context("cannot open the terminal (is this an interactive terminal?)")?;
+    let _guard = TerminalGuard;
+    let input_tx = tx.clone();
+    std::thread::spawn(move || {
+        while let Ok(ev) = event::read() {
+            let msg = match ev {
+                Event::Key(k) if k.kind != KeyEventKind::Release => Msg::Key(k),
+                Event::Resize(..) => Msg::Resize,
+                _ => continue,
+            };
+            if input_tx.send(msg).is_err() {
+                return;
+            }
+        }
+    });
+    if traces.is_empty() {
+        spawn(Cmd::Load(None), tx.clone());
+    }
+    for t in traces {
+        spawn(Cmd::Load(Some(t)), tx.clone());
+    }
+    m.loading = Some("loading…".into());
+    terminal.draw(|f| view::view(&m, f))?;
+    event_loop(&mut m, &mut terminal, &tx, &rx)
+}
+
+fn event_loop(
+    m: &mut Model,
+    terminal: &mut ratatui::DefaultTerminal,
+    tx: &Sender<Msg>,
+    rx: &Receiver<Msg>,
+) -> Result<()> {
+    let mut last_draw = Instant::now();
+    loop {
+        // Idle: block. Busy: wake for the spinner.
+        let busy = m.pending.is_some() || m.loading.is_some();
+        let first = if busy {
+            match rx.recv_timeout(Duration::from_millis(120)) {
+                Ok(msg) => msg,
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Msg::Tick,
+                Err(e) => return Err(anyhow!("event channel closed: {e}")),
+            }
+        } else {
+            rx.recv().context("event channel closed")?
+        };
+        let mut msgs = vec![first];
+        msgs.extend(rx.try_iter());
+        if msgs.iter().any(|m| matches!(m, Msg::WorkerDied)) {
+            // The panic hook has already restored the terminal: do not draw on it again.
+            return Err(anyhow!(
+                "a background worker crashed; please report this with the trace and options used"
+            ));
+        }
+        for msg in msgs {
+            for cmd in update(m, msg) {
+                spawn(cmd, tx.clone());
+            }
+        }
+        m.detail_width = view::detail_width(terminal.size()?.width);
+        refresh_detail(m);
+        if m.quit {
+            return Ok(());
+        }
+        // Coalesce bursts of messages into at most ~60 frames a second.
+        let since = last_draw.elapsed();
+        if since < Duration::from_millis(16) {
+            std::thread::sleep(Duration::from_millis(16) - since);
+        }
+        terminal.draw(|f| view::view(m, f))?;
+        last_draw = Instant::now();
+    }
+}

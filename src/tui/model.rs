@@ -1,0 +1,444 @@
+//! The TUI's state: plain data, no channels, no terminal.
+
+use std::sync::Arc;
+
+use crate::mapping::default_model_names;
+use crate::replay::{Distribution, Replay, ReplayParams};
+use crate::stats;
+use crate::trace::{Summary, Trace, TraceKind};
+
+/// Which pane has the keyboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Focus {
+    /// Replay parameters form.
+    #[default]
+    Params,
+    /// Per-model table.
+    Models,
+    /// Detail chart of the selected model.
+    Detail,
+}
+
+impl Focus {
+    /// The next pane in Tab order.
+    pub fn next(self) -> Focus {
+        match self {
+            Focus::Params => Focus::Models,
+            Focus::Models => Focus::Detail,
+            Focus::Detail => Focus::Params,
+        }
+    }
+
+    /// The previous pane.
+    pub fn prev(self) -> Focus {
+        self.next().next()
+    }
+}
+
+/// One editable replay option.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldKind {
+    /// A count (`5`) or comma-separated names.
+    Models,
+    /// stripe / round_robin.
+    Mapping,
+    /// D.H.M.
+    Start,
+    /// D.H.M or empty for the trace's end.
+    End,
+    /// vanilla / exponential / gamma / pareto.
+    Distribution,
+    /// Seconds.
+    Interval,
+    /// Factor.
+    RateScale,
+    /// Factor.
+    CvScale,
+    /// Factor.
+    TimeScale,
+    /// Count.
+    Replication,
+    /// Seed.
+    Seed,
+}
+
+/// All fields in form order.
+pub const FIELDS: [FieldKind; 11] = [
+    FieldKind::Models,
+    FieldKind::Mapping,
+    FieldKind::Start,
+    FieldKind::End,
+    FieldKind::Distribution,
+    FieldKind::Interval,
+    FieldKind::RateScale,
+    FieldKind::CvScale,
+    FieldKind::TimeScale,
+    FieldKind::Replication,
+    FieldKind::Seed,
+];
+
+impl FieldKind {
+    /// Label shown in the form.
+    pub fn label(self) -> &'static str {
+        match self {
+            FieldKind::Models => "models",
+            FieldKind::Mapping => "mapping",
+            FieldKind::Start => "start",
+            FieldKind::End => "end",
+            FieldKind::Distribution => "distribution",
+            FieldKind::Interval => "interval s",
+            FieldKind::RateScale => "rate scale",
+            FieldKind::CvScale => "cv scale",
+            FieldKind::TimeScale => "time scale",
+            FieldKind::Replication => "replication",
+            FieldKind::Seed => "seed",
+        }
+    }
+
+    /// Choices cycled with ←/→ (empty for free text).
+    pub fn choices(self) -> &'static [&'static str] {
+        match self {
+            FieldKind::Mapping => &["stripe", "round_robin"],
+            FieldKind::Distribution => &["vanilla", "exponential", "gamma", "pareto"],
+            _ => &[],
+        }
+    }
+
+    /// `true` when the field has no effect with this distribution and trace kind.
+    pub fn inapplicable(self, d: Distribution, kind: Option<TraceKind>) -> bool {
+        let vanilla = d == Distribution::Vanilla;
+        match self {
+            FieldKind::Interval | FieldKind::RateScale | FieldKind::Seed => vanilla,
+            FieldKind::CvScale => d != Distribution::Gamma,
+            FieldKind::TimeScale | FieldKind::Replication => {
+                !vanilla || kind == Some(TraceKind::V1)
+            }
+            _ => false,
+        }
+    }
+}
+
+/// The form's text for each field, from parameters.
+pub fn field_texts(p: &ReplayParams) -> Vec<String> {
+    FIELDS
+        .iter()
+        .map(|f| match f {
+            FieldKind::Models => {
+                if p.models == default_model_names(p.models.len()) {
+                    p.models.len().to_string()
+                } else {
+                    p.models.join(",")
+                }
+            }
+            FieldKind::Mapping => p.mapping.to_string(),
+            FieldKind::Start => p.start.clone(),
+            FieldKind::End => p.end.clone().unwrap_or_default(),
+            FieldKind::Distribution => p.distribution.to_string(),
+            FieldKind::Interval => stats::py_float(p.interval_seconds),
+            FieldKind::RateScale => stats::py_float(p.rate_scale),
+            FieldKind::CvScale => stats::py_float(p.cv_scale),
+            FieldKind::TimeScale => stats::py_float(p.time_scale),
+            FieldKind::Replication => p.replication.to_string(),
+            FieldKind::Seed => p.seed.to_string(),
+        })
+        .collect()
+}
+
+/// Parses the form into parameters; on failure, the field index and the reason.
+pub fn parse_fields(
+    texts: &[String],
+    base: &ReplayParams,
+) -> Result<ReplayParams, (usize, String)> {
+    let mut p = base.clone();
+    for (i, (kind, text)) in FIELDS.iter().zip(texts).enumerate() {
+        let t = text.trim();
+        let num = |what: &str| {
+            t.parse::<f64>()
+                .map_err(|_| (i, format!("{t:?} is not a number ({what})")))
+        };
+        match kind {
+            FieldKind::Models => {
+                p.models = match t.parse::<usize>() {
+                    Ok(n) => default_model_names(n),
+                    Err(_) => t.split(',').map(|s| s.trim().to_string()).collect(),
+                }
+            }
+            FieldKind::Mapping => {
+                p.mapping = t.parse().map_err(|e: crate::Error| (i, e.to_string()))?
+            }
+            FieldKind::Start => p.start = t.to_string(),
+            FieldKind::End => p.end = (!t.is_empty()).then(|| t.to_string()),
+            FieldKind::Distribution => {
+                p.distribution = t.parse().map_err(|e: crate::Error| (i, e.to_string()))?
+            }
+            FieldKind::Interval => p.interval_seconds = num("seconds")?,
+            FieldKind::RateScale => p.rate_scale = num("factor")?,
+            FieldKind::CvScale => p.cv_scale = num("factor")?,
+            FieldKind::TimeScale => p.time_scale = num("factor")?,
+            FieldKind::Replication => {
+                p.replication = t
+                    .parse()
+                    .map_err(|_| (i, format!("{t:?} is not a whole number ≥ 1")))?
+            }
+            FieldKind::Seed => {
+                p.seed = t
+                    .parse()
+                    .map_err(|_| (i, format!("{t:?} is not a whole number")))?
+            }
+        }
+    }
+    Ok(p)
+}
+
+/// Which field a parameter error is about, from the error's parameter name.
+pub fn field_of_error(err: &crate::Error) -> Option<usize> {
+    let kind = match err {
+        crate::Error::Param { param, .. } => match *param {
+            "models" | "model-names" => FieldKind::Models,
+            "mapping" => FieldKind::Mapping,
+            "distribution" => FieldKind::Distribution,
+            "interval" => FieldKind::Interval,
+            "rate-scale" => FieldKind::RateScale,
+            "cv-scale" => FieldKind::CvScale,
+            "time-scale" => FieldKind::TimeScale,
+            "replication" => FieldKind::Replication,
+            _ => return None,
+        },
+        crate::Error::Time(msg) if msg.starts_with("start") => FieldKind::Start,
+        crate::Error::Time(_) => FieldKind::End,
+        _ => return None,
+    };
+    FIELDS.iter().position(|&f| f == kind)
+}
+
+/// A loaded trace with what the trace pane shows.
+#[derive(Debug, Clone)]
+pub struct LoadedTrace {
+    /// Shown name.
+    pub name: String,
+    /// The data, shared with workers.
+    pub trace: Arc<Trace>,
+    /// Figures for the pane.
+    pub summary: Summary,
+    /// Total invocations per hour over the whole trace.
+    pub hourly: Vec<u64>,
+}
+
+impl LoadedTrace {
+    /// Computes the pane's figures (done by the loading worker, never per frame).
+    pub fn new(name: String, trace: Trace) -> Self {
+        let hours = trace.days as usize * 24;
+        let mut hourly = vec![0u64; hours];
+        for f in &trace.functions {
+            match &f.series {
+                crate::trace::Series::Times(t) => {
+                    for &x in t {
+                        if x >= 0.0 && (x / 3600.0) < hours as f64 {
+                            hourly[(x / 3600.0) as usize] += 1;
+                        }
+                    }
+                }
+                crate::trace::Series::Counts(c) => {
+                    for (m, &x) in c.iter().enumerate() {
+                        if m / 60 < hours {
+                            hourly[m / 60] += u64::from(x);
+                        }
+                    }
+                }
+            }
+        }
+        LoadedTrace {
+            name,
+            summary: trace.summary(5),
+            trace: Arc::new(trace),
+            hourly,
+        }
+    }
+}
+
+/// Per-model figures for the models table, computed by the replay worker.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelRow {
+    /// Model name.
+    pub model: String,
+    /// Functions mapped.
+    pub functions: usize,
+    /// Arrivals replayed.
+    pub arrivals: usize,
+    /// Arrivals per second.
+    pub rate: f64,
+    /// Gap cv.
+    pub cv: f64,
+    /// Highest arrivals per second in any of the overview bins.
+    pub peak: f64,
+    /// Arrivals per overview bin over the window.
+    pub bins: Vec<u64>,
+}
+
+/// Bins in the per-model overview (the view rebins to its width).
+pub const OVERVIEW_BINS: usize = 240;
+
+/// A finished replay in display-ready form.
+#[derive(Debug, Clone)]
+pub struct ReplayView {
+    /// The replay itself (arrivals are read only to export and to bin a zoomed detail).
+    pub replay: Arc<Replay>,
+    /// One row per model plus nothing else; the group row is `group`.
+    pub rows: Vec<ModelRow>,
+    /// The group row.
+    pub group: ModelRow,
+}
+
+impl ReplayView {
+    /// Builds the rows (worker side).
+    pub fn new(replay: Replay) -> Self {
+        let (s, e) = (replay.window.start as f64, replay.window.end as f64);
+        let bin_seconds = (e - s) / OVERVIEW_BINS as f64;
+        let row = |model: String, functions: usize, arrivals: &[f64], rate: f64, cv: f64| {
+            let bins = stats::histogram(arrivals, s, e, OVERVIEW_BINS);
+            let peak = bins.iter().copied().max().unwrap_or(0) as f64 / bin_seconds;
+            ModelRow {
+                model,
+                functions,
+                arrivals: arrivals.len(),
+                rate,
+                cv,
+                peak,
+                bins,
+            }
+        };
+        let rows = replay
+            .models
+            .iter()
+            .map(|m| row(m.model.clone(), m.functions, &m.arrivals, m.rate, m.cv))
+            .collect();
+        let merged = stats::merge_sorted(replay.models.iter().map(|m| m.arrivals.as_slice()));
+        let g = replay.group();
+        let group = row("group".into(), replay.mapping.len(), &merged, g.rate, g.cv);
+        ReplayView {
+            replay: Arc::new(replay),
+            rows,
+            group,
+        }
+    }
+}
+
+/// The export dialog's fields.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExportDialog {
+    /// Target path.
+    pub path: String,
+    /// SLO seconds (text).
+    pub slo: String,
+    /// Which field is being typed into: 0 path, 1 slo, 2 format.
+    pub cursor: usize,
+    /// msgpack / json / csv.
+    pub format: usize,
+    /// Set when the target exists and the user must confirm.
+    pub confirm_overwrite: bool,
+}
+
+/// Export formats offered in the dialog.
+pub const EXPORT_FORMATS: [&str; 3] = ["msgpack", "json", "csv"];
+
+/// Everything the TUI shows.
+#[derive(Debug, Clone, Default)]
+pub struct Model {
+    /// Pane with the keyboard.
+    pub focus: Focus,
+    /// Loaded traces.
+    pub traces: Vec<LoadedTrace>,
+    /// Selected trace.
+    pub trace: usize,
+    /// What is loading, with progress text.
+    pub loading: Option<String>,
+    /// Parameters from the command line (names and caps the form does not show).
+    pub base: ReplayParams,
+    /// Field texts, in `FIELDS` order.
+    pub fields: Vec<String>,
+    /// Error per field (only the first failing field is marked).
+    pub field_error: Option<(usize, String)>,
+    /// Selected field.
+    pub field: usize,
+    /// Edit buffer while a field is being edited.
+    pub editing: Option<String>,
+    /// The last good replay.
+    pub result: Option<ReplayView>,
+    /// Generation of the replay we are waiting for.
+    pub pending: Option<u64>,
+    /// Last generation handed out.
+    pub generation: u64,
+    /// Selected row of the models table.
+    pub row: usize,
+    /// Sort column of the models table and descending flag.
+    pub sort: (usize, bool),
+    /// Detail zoom: visible fraction of the window `[lo, hi)` in 0..1.
+    pub zoom: (f64, f64),
+    /// Export dialog, when open.
+    pub export: Option<ExportDialog>,
+    /// Help overlay shown.
+    pub help: bool,
+    /// Bottom status line.
+    pub status: String,
+    /// Set to leave.
+    pub quit: bool,
+    /// Spinner phase while work is pending.
+    pub tick: usize,
+    /// Arrivals per bin of the zoomed detail range for the selected model.
+    pub detail: Vec<u64>,
+    /// Columns of the detail chart (the runtime sets it from the terminal size).
+    pub detail_width: usize,
+}
+
+impl Model {
+    /// A model with the form filled from `params`.
+    pub fn new(params: ReplayParams) -> Self {
+        Model {
+            fields: field_texts(&params),
+            base: params,
+            zoom: (0.0, 1.0),
+            status: "loading…".into(),
+            ..Model::default()
+        }
+    }
+
+    /// The selected trace.
+    pub fn current(&self) -> Option<&LoadedTrace> {
+        self.traces.get(self.trace)
+    }
+
+    /// The distribution currently in the form (for greying out fields).
+    pub fn distribution(&self) -> Distribution {
+        self.fields
+            .get(4)
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(Distribution::Exponential)
+    }
+
+    /// Row indices of the models table in display order.
+    pub fn sorted_rows(&self) -> Vec<usize> {
+        let Some(r) = &self.result else {
+            return Vec::new();
+        };
+        let mut idx: Vec<usize> = (0..r.rows.len()).collect();
+        let (col, desc) = self.sort;
+        idx.sort_by(|&a, &b| {
+            let (x, y) = (&r.rows[a], &r.rows[b]);
+            let o = match col {
+                1 => x.functions.cmp(&y.functions),
+                2 => x.arrivals.cmp(&y.arrivals),
+                3 => x.rate.total_cmp(&y.rate),
+                4 => x.cv.total_cmp(&y.cv),
+                5 => x.peak.total_cmp(&y.peak),
+                _ => a.cmp(&b),
+            };
+            if desc { o.reverse() } else { o }
+        });
+        idx
+    }
+
+    /// The model row under the cursor.
+    pub fn selected_row(&self) -> Option<usize> {
+        self.sorted_rows().get(self.row).copied()
+    }
+}

@@ -1,0 +1,431 @@
+//! Keys to actions, and messages to state changes plus commands for the workers. No I/O.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::model::{EXPORT_FORMATS, ExportDialog, FIELDS, Focus, LoadedTrace, Model, ReplayView};
+use super::model::{field_of_error, parse_fields};
+use crate::replay::ReplayParams;
+use crate::trace::Trace;
+use crate::workload::Format;
+
+/// Everything the event loop receives.
+#[derive(Debug)]
+pub enum Msg {
+    /// A key press.
+    Key(KeyEvent),
+    /// The terminal was resized.
+    Resize,
+    /// Spinner tick while work is pending.
+    Tick,
+    /// Loading progress text.
+    Progress(String),
+    /// A trace finished loading.
+    Loaded(Result<LoadedTrace, String>),
+    /// A replay finished.
+    Replayed {
+        /// Its generation.
+        generation: u64,
+        /// The result, or the error text with the field it concerns.
+        result: Result<ReplayView, (Option<usize>, String)>,
+    },
+    /// An export finished: the status text.
+    Exported(Result<String, String>),
+    /// A worker thread panicked.
+    WorkerDied,
+}
+
+/// What the runtime should do.
+#[derive(Debug)]
+pub enum Cmd {
+    /// Load a trace file (`None`: the embedded sample).
+    Load(Option<PathBuf>),
+    /// Run a replay in the background.
+    Replay {
+        /// Generation id (stale results are dropped).
+        generation: u64,
+        /// The trace.
+        trace: Arc<Trace>,
+        /// Parameters.
+        params: ReplayParams,
+    },
+    /// Write a workload.
+    Export {
+        /// The replay to export.
+        replay: Arc<crate::replay::Replay>,
+        /// Target.
+        path: PathBuf,
+        /// Format.
+        format: Format,
+        /// SLO seconds.
+        slo: f64,
+        /// Replace an existing file.
+        overwrite: bool,
+    },
+}
+
+/// What a key means, given the state.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Action {
+    /// Leave.
+    Quit,
+    /// Toggle the help overlay.
+    Help,
+    /// Tab.
+    FocusNext,
+    /// Shift-Tab.
+    FocusPrev,
+    /// Up / k.
+    Up,
+    /// Down / j.
+    Down,
+    /// Left / h.
+    Left,
+    /// Right / l.
+    Right,
+    /// Enter.
+    Enter,
+    /// Esc.
+    Cancel,
+    /// A character typed into an edit.
+    Type(char),
+    /// Backspace in an edit.
+    Backspace,
+    /// Open the export dialog.
+    OpenExport,
+    /// Next trace.
+    NextTrace,
+    /// Sort the models table by this column (pressing again flips the order).
+    Sort(usize),
+    /// Zoom the detail chart in.
+    ZoomIn,
+    /// Zoom out.
+    ZoomOut,
+}
+
+/// Maps a key to an action for the current state.
+pub fn keymap(m: &Model, key: KeyEvent) -> Option<Action> {
+    let ctrl_c = key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c');
+    if ctrl_c {
+        return Some(Action::Quit);
+    }
+    let typing = m.editing.is_some() || m.export.as_ref().is_some_and(|e| e.cursor < 2);
+    if typing {
+        return match key.code {
+            KeyCode::Enter => Some(Action::Enter),
+            KeyCode::Esc => Some(Action::Cancel),
+            KeyCode::Backspace => Some(Action::Backspace),
+            KeyCode::Tab | KeyCode::Down if m.export.is_some() => Some(Action::Down),
+            KeyCode::BackTab | KeyCode::Up if m.export.is_some() => Some(Action::Up),
+            KeyCode::Char(c) => Some(Action::Type(c)),
+            _ => None,
+        };
+    }
+    if m.help {
+        return Some(Action::Help);
+    }
+    Some(match key.code {
+        KeyCode::Char('q') => Action::Quit,
+        KeyCode::Char('?') => Action::Help,
+        KeyCode::Tab => Action::FocusNext,
+        KeyCode::BackTab => Action::FocusPrev,
+        KeyCode::Up | KeyCode::Char('k') => Action::Up,
+        KeyCode::Down | KeyCode::Char('j') => Action::Down,
+        KeyCode::Left | KeyCode::Char('h') => Action::Left,
+        KeyCode::Right | KeyCode::Char('l') => Action::Right,
+        KeyCode::Enter => Action::Enter,
+        KeyCode::Esc => Action::Cancel,
+        KeyCode::Char('e') => Action::OpenExport,
+        KeyCode::Char('t') => Action::NextTrace,
+        KeyCode::Char('+') | KeyCode::Char('=') => Action::ZoomIn,
+        KeyCode::Char('-') => Action::ZoomOut,
+        KeyCode::Char(c @ '1'..='6') if m.focus == Focus::Models => {
+            Action::Sort(c as usize - '1' as usize)
+        }
+        _ => return None,
+    })
+}
+
+/// Applies a message; returns the work to start.
+pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
+    match msg {
+        Msg::Key(key) => match keymap(m, key) {
+            Some(a) => act(m, a),
+            None => Vec::new(),
+        },
+        Msg::Resize => Vec::new(),
+        Msg::Tick => {
+            m.tick = m.tick.wrapping_add(1);
+            Vec::new()
+        }
+        Msg::Progress(p) => {
+            m.loading = Some(p);
+            Vec::new()
+        }
+        Msg::Loaded(Ok(t)) => {
+            m.loading = None;
+            let warn = t
+                .trace
+                .warnings
+                .first()
+                .map(|w| format!(" (warning: {w})"))
+                .unwrap_or_default();
+            m.status = format!("loaded {}{warn}", t.name);
+            m.traces.push(t);
+            m.trace = m.traces.len() - 1;
+            request_replay(m)
+        }
+        Msg::Loaded(Err(e)) => {
+            m.loading = None;
+            m.status = format!("error: {e}");
+            Vec::new()
+        }
+        Msg::Replayed { generation, result } => {
+            if m.pending != Some(generation) {
+                return Vec::new(); // stale
+            }
+            m.pending = None;
+            match result {
+                Ok(view) => {
+                    m.status = format!(
+                        "replayed {}: {} arrivals",
+                        view.replay.window, view.group.arrivals
+                    );
+                    m.row = m.row.min(view.rows.len().saturating_sub(1));
+                    m.result = Some(view);
+                    m.field_error = None;
+                }
+                Err((field, e)) => {
+                    m.field_error = field.map(|f| (f, e.clone()));
+                    m.status = format!("error: {e} (the last good result stays on screen)");
+                }
+            }
+            Vec::new()
+        }
+        Msg::WorkerDied => {
+            m.quit = true;
+            m.status = "a background worker crashed".into();
+            Vec::new()
+        }
+        Msg::Exported(r) => {
+            m.status = match r {
+                Ok(s) => s,
+                Err(e) => format!("export failed: {e}"),
+            };
+            Vec::new()
+        }
+    }
+}
+
+/// Parses the form and, when valid, asks for a replay with a new generation.
+pub fn request_replay(m: &mut Model) -> Vec<Cmd> {
+    let Some(trace) = m.current().map(|t| Arc::clone(&t.trace)) else {
+        return Vec::new();
+    };
+    let params = match parse_fields(&m.fields, &m.base) {
+        Ok(p) => p,
+        Err((i, e)) => {
+            m.status = format!("{}: {e}", FIELDS[i].label());
+            m.field_error = Some((i, e));
+            return Vec::new();
+        }
+    };
+    if let Err(e) = params.validate(&trace) {
+        m.field_error = field_of_error(&e).map(|f| (f, e.to_string()));
+        m.status = format!("error: {e} (the last good result stays on screen)");
+        return Vec::new();
+    }
+    m.field_error = None;
+    m.generation += 1;
+    m.pending = Some(m.generation);
+    m.status = "replaying…".into();
+    vec![Cmd::Replay {
+        generation: m.generation,
+        trace,
+        params,
+    }]
+}
+
+fn act(m: &mut Model, a: Action) -> Vec<Cmd> {
+    if m.export.is_some() {
+        return act_export(m, a);
+    }
+    if let Some(buf) = &mut m.editing {
+        match a {
+            Action::Type(c) => buf.push(c),
+            Action::Backspace => {
+                buf.pop();
+            }
+            Action::Cancel => m.editing = None,
+            Action::Enter => {
+                if let Some(text) = m.editing.take() {
+                    m.fields[m.field] = text;
+                    return request_replay(m);
+                }
+            }
+            _ => {}
+        }
+        return Vec::new();
+    }
+    match a {
+        Action::Quit => m.quit = true,
+        Action::Help => m.help = !m.help,
+        Action::FocusNext => m.focus = m.focus.next(),
+        Action::FocusPrev => m.focus = m.focus.prev(),
+        Action::NextTrace if !m.traces.is_empty() => {
+            m.trace = (m.trace + 1) % m.traces.len();
+            return request_replay(m);
+        }
+        Action::OpenExport => {
+            if m.result.is_some() {
+                m.export = Some(ExportDialog {
+                    path: "workload.msgpack".into(),
+                    slo: "1.0".into(),
+                    cursor: 0,
+                    format: 0,
+                    confirm_overwrite: false,
+                });
+            } else {
+                m.status = "nothing to export yet".into();
+            }
+        }
+        Action::ZoomIn => zoom(m, 0.5),
+        Action::ZoomOut => zoom(m, 2.0),
+        Action::Sort(col) => {
+            m.sort = if m.sort.0 == col {
+                (col, !m.sort.1)
+            } else {
+                (col, true)
+            };
+        }
+        _ => return act_pane(m, a),
+    }
+    Vec::new()
+}
+
+fn act_pane(m: &mut Model, a: Action) -> Vec<Cmd> {
+    match (m.focus, a) {
+        (Focus::Params, Action::Up) => m.field = m.field.saturating_sub(1),
+        (Focus::Params, Action::Down) => m.field = (m.field + 1).min(FIELDS.len() - 1),
+        (Focus::Params, Action::Enter) => m.editing = Some(m.fields[m.field].clone()),
+        (Focus::Params, Action::Left | Action::Right) => {
+            let choices = FIELDS[m.field].choices();
+            if !choices.is_empty() {
+                let at = choices
+                    .iter()
+                    .position(|c| *c == m.fields[m.field])
+                    .unwrap_or(0);
+                let n = choices.len();
+                let next = if a == Action::Right {
+                    (at + 1) % n
+                } else {
+                    (at + n - 1) % n
+                };
+                m.fields[m.field] = choices[next].to_string();
+                return request_replay(m);
+            }
+        }
+        (Focus::Models, Action::Up) => m.row = m.row.saturating_sub(1),
+        (Focus::Models, Action::Down) => {
+            let n = m.result.as_ref().map_or(0, |r| r.rows.len());
+            m.row = (m.row + 1).min(n.saturating_sub(1));
+        }
+        (Focus::Detail, Action::Left) => pan(m, -0.25),
+        (Focus::Detail, Action::Right) => pan(m, 0.25),
+        (Focus::Detail, Action::Up) => zoom(m, 0.5),
+        (Focus::Detail, Action::Down) => zoom(m, 2.0),
+        (_, Action::Cancel) => m.help = false,
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// Smallest zoom: about one second of a 14-day window.
+const MIN_SPAN: f64 = 1e-6;
+
+fn zoom(m: &mut Model, factor: f64) {
+    let (lo, hi) = m.zoom;
+    let mid = 0.5 * (lo + hi);
+    let half = (0.5 * (hi - lo) * factor).clamp(MIN_SPAN / 2.0, 0.5);
+    let lo = (mid - half).clamp(0.0, 1.0 - 2.0 * half);
+    m.zoom = (lo, lo + 2.0 * half);
+}
+
+fn pan(m: &mut Model, by: f64) {
+    let (lo, hi) = m.zoom;
+    let span = hi - lo;
+    let lo = (lo + by * span).clamp(0.0, 1.0 - span);
+    m.zoom = (lo, lo + span);
+}
+
+fn act_export(m: &mut Model, a: Action) -> Vec<Cmd> {
+    let Some(d) = m.export.as_mut() else {
+        return Vec::new();
+    };
+    match a {
+        Action::Cancel | Action::Quit => m.export = None,
+        Action::Up => d.cursor = (d.cursor + 2) % 3,
+        Action::Down | Action::FocusNext => d.cursor = (d.cursor + 1) % 3,
+        Action::Left | Action::Right if d.cursor == 2 => {
+            d.format = (d.format + if a == Action::Right { 1 } else { 2 }) % EXPORT_FORMATS.len();
+            let stem = d
+                .path
+                .rsplit_once('.')
+                .map_or(d.path.as_str(), |(s, _)| s)
+                .to_string();
+            d.path = format!("{stem}.{}", EXPORT_FORMATS[d.format]);
+        }
+        Action::Type(c) if d.cursor == 0 => {
+            d.path.push(c);
+            d.confirm_overwrite = false;
+        }
+        Action::Type(c) if d.cursor == 1 => d.slo.push(c),
+        Action::Backspace if d.cursor == 0 => {
+            d.path.pop();
+            d.confirm_overwrite = false;
+        }
+        Action::Backspace if d.cursor == 1 => {
+            d.slo.pop();
+        }
+        Action::Enter => return submit_export(m),
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn submit_export(m: &mut Model) -> Vec<Cmd> {
+    let (Some(d), Some(r)) = (m.export.as_mut(), m.result.as_ref()) else {
+        return Vec::new();
+    };
+    let Ok(slo) = d.slo.trim().parse::<f64>() else {
+        m.status = format!("SLO {:?} is not a number of seconds", d.slo);
+        return Vec::new();
+    };
+    let path = PathBuf::from(d.path.trim());
+    if path.exists() && !d.confirm_overwrite {
+        d.confirm_overwrite = true;
+        m.status = format!(
+            "{} exists: press Enter again to overwrite, Esc to cancel",
+            path.display()
+        );
+        return Vec::new();
+    }
+    let format = match d.format {
+        1 => Format::Json,
+        2 => Format::Csv,
+        _ => Format::Msgpack,
+    };
+    let overwrite = d.confirm_overwrite;
+    let replay = Arc::clone(&r.replay);
+    m.export = None;
+    m.status = format!("exporting to {}…", path.display());
+    vec![Cmd::Export {
+        replay,
+        path,
+        format,
+        slo,
+        overwrite,
+    }]
+}

@@ -1,0 +1,402 @@
+//! Drawing: reads the model, never the raw arrivals; a frame costs O(screen width).
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style, Stylize};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Sparkline, Table, Wrap};
+
+use super::model::{EXPORT_FORMATS, FIELDS, Focus, Model};
+use crate::time::fmt_point;
+
+/// Smallest usable terminal.
+pub const MIN_SIZE: (u16, u16) = (80, 24);
+
+/// Width of the left column.
+const LEFT: u16 = 38;
+
+/// Columns of the detail chart for a terminal `width` wide.
+pub fn detail_width(width: u16) -> usize {
+    usize::from(width.saturating_sub(LEFT + 2))
+}
+
+const SPINNER: [&str; 4] = ["|", "/", "-", "\\"];
+
+/// Sums `data` into `width` buckets (or pads when there is less data than width).
+pub fn rebin(data: &[u64], width: usize) -> Vec<u64> {
+    if width == 0 || data.is_empty() {
+        return Vec::new();
+    }
+    if data.len() <= width {
+        return data.to_vec();
+    }
+    (0..width)
+        .map(|i| {
+            let (a, b) = (i * data.len() / width, (i + 1) * data.len() / width);
+            data[a..b.max(a + 1)].iter().sum()
+        })
+        .collect()
+}
+
+fn block(title: String, focused: bool) -> Block<'static> {
+    let b = Block::default().borders(Borders::ALL).title(title);
+    if focused {
+        b.border_style(Style::default().add_modifier(Modifier::BOLD).cyan())
+    } else {
+        b
+    }
+}
+
+/// Draws the whole screen.
+pub fn view(m: &Model, f: &mut Frame) {
+    let area = f.area();
+    if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
+        let msg = format!(
+            "tracereplay-tui needs at least {}×{} characters; this terminal is {}×{}. Enlarge it, or press q to quit.",
+            MIN_SIZE.0, MIN_SIZE.1, area.width, area.height
+        );
+        f.render_widget(Paragraph::new(msg).wrap(Wrap { trim: true }), area);
+        return;
+    }
+    let [main, status] = Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(area);
+    let [left, right] =
+        Layout::horizontal([Constraint::Length(LEFT), Constraint::Min(0)]).areas(main);
+    let [trace_area, params_area] =
+        Layout::vertical([Constraint::Length(11), Constraint::Min(0)]).areas(left);
+    let rows = m.result.as_ref().map_or(1, |r| r.rows.len() + 1) as u16;
+    let [models_area, detail_area] = Layout::vertical([
+        Constraint::Length((rows + 3).min(main.height / 2)),
+        Constraint::Min(0),
+    ])
+    .areas(right);
+    trace_pane(m, f, trace_area);
+    params_pane(m, f, params_area);
+    models_pane(m, f, models_area);
+    detail_pane(m, f, detail_area);
+    let busy = m.pending.is_some() || m.loading.is_some();
+    let spin = if busy { SPINNER[m.tick % 4] } else { " " };
+    let text = m.loading.clone().unwrap_or_else(|| m.status.clone());
+    f.render_widget(
+        Paragraph::new(format!("{spin} {text}  ·  ? help  q quit"))
+            .style(Style::default().reversed()),
+        status,
+    );
+    if m.export.is_some() {
+        export_dialog(m, f, area);
+    }
+    if m.help {
+        help(f, area);
+    }
+}
+
+fn trace_pane(m: &Model, f: &mut Frame, area: Rect) {
+    let b = block(
+        format!(
+            " Trace {}/{} (t: next) ",
+            m.trace + 1,
+            m.traces.len().max(1)
+        ),
+        false,
+    );
+    let inner = b.inner(area);
+    f.render_widget(b, area);
+    let Some(t) = m.current() else {
+        f.render_widget(
+            Paragraph::new(m.loading.clone().unwrap_or_else(|| "no trace".into())),
+            inner,
+        );
+        return;
+    };
+    let s = &t.summary;
+    let mut lines = vec![
+        Line::from(t.name.clone()).bold(),
+        Line::from(format!(
+            "{}, {} days, {} functions",
+            s.kind, s.days, s.functions
+        )),
+        Line::from(format!("{} invocations", s.invocations)),
+        Line::from("busiest:"),
+    ];
+    for (name, n) in s.busiest.iter().take(2) {
+        let short: String = name.chars().take(16).collect();
+        lines.push(Line::from(format!(" {n:>8} {short}…")));
+    }
+    let [text, spark, marks] = Layout::vertical([
+        Constraint::Length(6),
+        Constraint::Length(2),
+        Constraint::Length(1),
+    ])
+    .areas(inner);
+    f.render_widget(Paragraph::new(lines), text);
+    let width = spark.width as usize;
+    f.render_widget(Sparkline::default().data(rebin(&t.hourly, width)), spark);
+    if let Some(r) = &m.result {
+        let total = (t.summary.days as f64 * 86_400.0).max(1.0);
+        let a = (r.replay.window.start as f64 / total * width as f64) as usize;
+        let b = ((r.replay.window.end as f64 / total * width as f64).ceil() as usize)
+            .clamp(a + 1, width.max(1));
+        let bar: String = (0..width)
+            .map(|i| if i >= a && i < b { '▔' } else { ' ' })
+            .collect();
+        f.render_widget(Paragraph::new(bar).cyan(), marks);
+    }
+}
+
+fn params_pane(m: &Model, f: &mut Frame, area: Rect) {
+    let focused = m.focus == Focus::Params;
+    let b = block(" Parameters (Enter edit, ←/→ choose) ".into(), focused);
+    let inner = b.inner(area);
+    f.render_widget(b, area);
+    let dist = m.distribution();
+    let kind = m.current().map(|t| t.summary.kind);
+    let mut lines = Vec::new();
+    for (i, kind_f) in FIELDS.iter().enumerate() {
+        let selected = focused && i == m.field;
+        let value = match (&m.editing, selected) {
+            (Some(buf), true) => format!("{buf}▏"),
+            _ => m.fields[i].clone(),
+        };
+        let value = if kind_f.inapplicable(dist, kind) {
+            Span::from(format!("{value} (n/a)")).dark_gray()
+        } else if kind_f.label() == "end" && value.is_empty() {
+            Span::from("trace end").italic()
+        } else {
+            Span::from(value)
+        };
+        let error = m.field_error.as_ref().is_some_and(|(f, _)| *f == i);
+        let mut label = Span::from(format!("{:<13}", kind_f.label()));
+        if selected {
+            label = label.reversed();
+        }
+        let mut spans = vec![label, Span::from(" "), value];
+        if error {
+            spans.push(Span::from(" ✗").red().bold());
+        }
+        lines.push(Line::from(spans));
+    }
+    if let Some((_, e)) = &m.field_error {
+        lines.push(Line::from(""));
+        lines.push(Line::from(e.clone()).red());
+    }
+    if let Some(r) = &m.result {
+        lines.push(Line::from(""));
+        lines.push(Line::from(r.replay.window.to_string()).dark_gray());
+    }
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
+
+fn models_pane(m: &Model, f: &mut Frame, area: Rect) {
+    let focused = m.focus == Focus::Models;
+    let cols = ["model", "fns", "arrivals", "rate/s", "cv", "peak/s"];
+    let title = format!(
+        " Models (sort 1-6: {} {}) ",
+        cols[m.sort.0.min(5)],
+        if m.sort.1 { "↓" } else { "↑" }
+    );
+    let b = block(title, focused);
+    let Some(r) = &m.result else {
+        f.render_widget(Paragraph::new("no replay yet").block(b), area);
+        return;
+    };
+    let spark_w = area.width.saturating_sub(62).max(8) as usize;
+    let spark = |bins: &[u64]| -> String {
+        let data = rebin(bins, spark_w);
+        let max = data.iter().copied().max().unwrap_or(0).max(1);
+        data.iter()
+            .map(|&v| ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'][(v * 7 / max) as usize])
+            .collect()
+    };
+    let row = |x: &super::model::ModelRow| {
+        Row::new(vec![
+            Cell::from(x.model.clone()),
+            Cell::from(x.functions.to_string()),
+            Cell::from(x.arrivals.to_string()),
+            Cell::from(format!("{:.4}", x.rate)),
+            Cell::from(format!("{:.3}", x.cv)),
+            Cell::from(format!("{:.3}", x.peak)),
+            Cell::from(spark(&x.bins)),
+        ])
+    };
+    let order = m.sorted_rows();
+    let mut rows: Vec<Row> = order
+        .iter()
+        .enumerate()
+        .map(|(i, &k)| {
+            let rw = row(&r.rows[k]);
+            if focused && i == m.row {
+                rw.reversed()
+            } else {
+                rw
+            }
+        })
+        .collect();
+    rows.push(row(&r.group).bold());
+    let widths = [
+        Constraint::Length(12),
+        Constraint::Length(5),
+        Constraint::Length(10),
+        Constraint::Length(9),
+        Constraint::Length(7),
+        Constraint::Length(8),
+        Constraint::Min(8),
+    ];
+    let header = Row::new(
+        cols.iter()
+            .map(|c| Cell::from(*c))
+            .chain([Cell::from("rate over the window")]),
+    )
+    .underlined();
+    f.render_widget(Table::new(rows, widths).header(header).block(b), area);
+}
+
+fn detail_pane(m: &Model, f: &mut Frame, area: Rect) {
+    let focused = m.focus == Focus::Detail;
+    let (Some(r), Some(k)) = (&m.result, m.selected_row()) else {
+        f.render_widget(block(" Detail ".into(), focused), area);
+        return;
+    };
+    let w = r.replay.window;
+    let span = (w.end - w.start) as f64;
+    let (lo, hi) = (
+        w.start as f64 + m.zoom.0 * span,
+        w.start as f64 + m.zoom.1 * span,
+    );
+    let title = format!(
+        " Detail: {} · {} → {} (←/→ pan, ↑/↓ zoom) ",
+        r.rows[k].model,
+        fmt_point(lo as u64),
+        fmt_point(hi as u64)
+    );
+    let b = block(title, focused);
+    let inner = b.inner(area);
+    f.render_widget(b, area);
+    let [chart, axis, info] = Layout::vertical([
+        Constraint::Min(1),
+        Constraint::Length(1),
+        Constraint::Length(2),
+    ])
+    .areas(inner);
+    let data = rebin(&m.detail, chart.width as usize);
+    let bin_s = (hi - lo) / data.len().max(1) as f64;
+    let max = data.iter().copied().max().unwrap_or(0);
+    f.render_widget(Sparkline::default().data(data.clone()).cyan(), chart);
+    f.render_widget(
+        Paragraph::new(format!(
+            "bin {:.3} s · max {} per bin ({:.3}/s)",
+            bin_s,
+            max,
+            max as f64 / bin_s.max(1e-9)
+        ))
+        .dark_gray(),
+        axis,
+    );
+    let model = &r.replay.models[k];
+    let mid = 0.5 * (lo + hi);
+    let text = match model
+        .intervals
+        .iter()
+        .find(|i| i.start <= mid && mid < i.end)
+    {
+        Some(iv) => {
+            let trace_rate = iv.trace_count as f64 / (iv.end - iv.start);
+            let fitted = match iv.process {
+                None => "silent".to_string(),
+                Some(p) => format!(
+                    "{} rate {} cv {}",
+                    p.name(),
+                    p.rate().map_or("∞ gap".into(), |x| format!("{x:.4}/s")),
+                    p.cv().map_or("∞".into(), |x| format!("{x:.3}"))
+                ),
+            };
+            format!(
+                "interval {} → {}: fitted {fitted} · trace {trace_rate:.4}/s",
+                fmt_point(iv.start as u64),
+                fmt_point(iv.end as u64)
+            )
+        }
+        None => format!(
+            "vanilla: {} arrivals, {} trace invocations in the window",
+            model.arrivals.len(),
+            model.trace_count
+        ),
+    };
+    f.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), info);
+}
+
+fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
+}
+
+fn export_dialog(m: &Model, f: &mut Frame, area: Rect) {
+    let Some(d) = &m.export else { return };
+    let r = centered(area, 64, 9);
+    f.render_widget(Clear, r);
+    let mark = |i: usize| if d.cursor == i { "▶ " } else { "  " };
+    let lines = vec![
+        Line::from(format!("{}path    {}", mark(0), d.path)),
+        Line::from(format!("{}slo s   {}", mark(1), d.slo)),
+        Line::from(format!(
+            "{}format  ◀ {} ▶",
+            mark(2),
+            EXPORT_FORMATS[d.format]
+        )),
+        Line::from(""),
+        Line::from("all models, merged by arrival time"),
+        Line::from(if d.confirm_overwrite {
+            "file exists: Enter overwrites, Esc cancels"
+        } else {
+            "Enter export · Tab next field · Esc cancel"
+        }),
+    ];
+    f.render_widget(
+        Paragraph::new(lines).block(block(" Export workload ".into(), true)),
+        r,
+    );
+}
+
+/// Every key, for the help overlay.
+pub const HELP: &[(&str, &str)] = &[
+    ("Tab / Shift-Tab", "next / previous pane"),
+    ("↑↓ / j k", "move in the form or the table"),
+    ("Enter", "edit the selected parameter (Enter again applies)"),
+    ("← → / h l", "cycle a choice field; pan the detail chart"),
+    ("Esc", "cancel an edit or close a dialog"),
+    ("↑↓ in detail, + -", "zoom the detail chart in / out"),
+    ("1-6 in models", "sort by column (again: reverse)"),
+    ("t", "switch to the next loaded trace"),
+    ("e", "export the workload"),
+    ("?", "this help"),
+    ("q / Ctrl-C", "quit"),
+];
+
+fn help(f: &mut Frame, area: Rect) {
+    let r = centered(area, 76, HELP.len() as u16 + 4);
+    f.render_widget(Clear, r);
+    let lines: Vec<Line> = HELP
+        .iter()
+        .map(|(k, v)| Line::from(vec![Span::from(format!("{k:<20}")).bold(), Span::from(*v)]))
+        .collect();
+    f.render_widget(
+        Paragraph::new(lines).block(block(" Keys (any key closes) ".into(), true)),
+        r,
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rebin_sums_or_keeps() {
+        assert_eq!(rebin(&[1, 2, 3, 4], 2), vec![3, 7]);
+        assert_eq!(rebin(&[1, 2], 5), vec![1, 2]);
+        assert!(rebin(&[1], 0).is_empty());
+    }
+}
