@@ -21,16 +21,10 @@ use update::{Cmd, Msg, update};
 
 /// Recomputes the detail bins for the selected model and zoom (update side, not per frame).
 pub fn refresh_detail(m: &mut Model) {
-    let (Some(r), Some(k)) = (&m.result, m.selected_row()) else {
+    let (Some(r), Some(k), Some((lo, hi))) = (&m.result, m.selected_row(), m.detail_range()) else {
         m.detail.clear();
         return;
     };
-    let w = r.replay.window;
-    let span = (w.end - w.start) as f64;
-    let (lo, hi) = (
-        w.start as f64 + m.zoom.0 * span,
-        w.start as f64 + m.zoom.1 * span,
-    );
     // One bin per chart column, so bins are equal and the axis text is exact.
     let bins = m.detail_width.max(1);
     m.detail = crate::stats::histogram(&r.replay.models[k].arrivals, lo, hi, bins);

@@ -7,8 +7,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use crate::error::{Error, Result};
-use crate::mapping::Mapping;
-use crate::replay::{Distribution, Replay};
+use crate::replay::{Replay, ReplayParams};
 use crate::time::Window;
 use crate::trace::TraceKind;
 
@@ -26,30 +25,12 @@ pub struct WorkloadParams {
     pub trace: String,
     /// Trace kind.
     pub kind: TraceKind,
-    /// Window start as given (`D.H.M`).
-    pub start: String,
-    /// Window end as given (`D.H.M`), or the trace's end.
-    pub end: String,
-    /// Window in seconds since the trace start.
+    /// The window in seconds since the trace start (`end: null` below means the trace's end).
     pub window: Window,
-    /// Replay mode.
-    pub distribution: Distribution,
-    /// Fitting interval in seconds.
-    pub interval_seconds: f64,
-    /// Rate scale factor.
-    pub rate_scale: f64,
-    /// cv scale factor.
-    pub cv_scale: f64,
-    /// Time scale factor.
-    pub time_scale: f64,
-    /// Replication factor.
-    pub replication: u32,
-    /// Random seed.
-    pub seed: u64,
-    /// Mapping strategy.
-    pub mapping: Mapping,
-    /// Every model of the replay (the export may hold a subset, see `Workload::models`).
-    pub replay_models: Vec<String>,
+    /// The replay parameters, as given (`models` lists every model of the replay; the export
+    /// may hold a subset, see `Workload::models`).
+    #[serde(flatten)]
+    pub replay: ReplayParams,
 }
 
 /// A workload in columnar form: request `i` arrives at `arrival[i]` seconds, is for model
@@ -145,7 +126,6 @@ impl Workload {
         }
         // Stable by model order on ties, so the file is the same on every run.
         pairs.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-        let p = &replay.params;
         Ok(Workload {
             format: FORMAT_NAME.into(),
             version: FORMAT_VERSION,
@@ -160,21 +140,8 @@ impl Workload {
                 tool: format!("tracereplay-tui {}", env!("CARGO_PKG_VERSION")),
                 trace: replay.source.clone(),
                 kind: replay.kind,
-                start: p.start.clone(),
-                end: p
-                    .end
-                    .clone()
-                    .unwrap_or_else(|| format!("{}.0.0", replay.days)),
                 window: replay.window,
-                distribution: p.distribution,
-                interval_seconds: p.interval_seconds,
-                rate_scale: p.rate_scale,
-                cv_scale: p.cv_scale,
-                time_scale: p.time_scale,
-                replication: p.replication,
-                seed: p.seed,
-                mapping: p.mapping,
-                replay_models: p.models.clone(),
+                replay: replay.params.clone(),
             },
         })
     }

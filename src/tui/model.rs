@@ -437,6 +437,16 @@ impl Model {
         idx
     }
 
+    /// The detail chart's time range in seconds, from the zoom and the replayed window.
+    pub fn detail_range(&self) -> Option<(f64, f64)> {
+        let w = self.result.as_ref()?.replay.window;
+        let span = (w.end - w.start) as f64;
+        Some((
+            w.start as f64 + self.zoom.0 * span,
+            w.start as f64 + self.zoom.1 * span,
+        ))
+    }
+
     /// The model row under the cursor.
     pub fn selected_row(&self) -> Option<usize> {
         self.sorted_rows().get(self.row).copied()

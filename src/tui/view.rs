@@ -251,16 +251,10 @@ fn models_pane(m: &Model, f: &mut Frame, area: Rect) {
 
 fn detail_pane(m: &Model, f: &mut Frame, area: Rect) {
     let focused = m.focus == Focus::Detail;
-    let (Some(r), Some(k)) = (&m.result, m.selected_row()) else {
+    let (Some(r), Some(k), Some((lo, hi))) = (&m.result, m.selected_row(), m.detail_range()) else {
         f.render_widget(block(" Detail ".into(), focused), area);
         return;
     };
-    let w = r.replay.window;
-    let span = (w.end - w.start) as f64;
-    let (lo, hi) = (
-        w.start as f64 + m.zoom.0 * span,
-        w.start as f64 + m.zoom.1 * span,
-    );
     let title = format!(
         " Detail: {} · {} → {} (←/→ pan, ↑/↓ zoom) ",
         r.rows[k].model,
