@@ -58,13 +58,11 @@ pub fn execute(cmd: Cmd, tx: &Sender<Msg>) -> Msg {
                     assets::SAMPLE_NAME.to_string(),
                     Ok(assets::SAMPLE_TRACE.to_vec()),
                 ),
-                Some(p) => {
-                    let _ = tx.send(Msg::Progress(format!("reading {}…", p.display())));
-                    (
-                        p.display().to_string(),
-                        std::fs::read(p).map_err(|e| format!("cannot read {}: {e}", p.display())),
-                    )
-                }
+                Some(p) => (
+                    p.display().to_string(),
+                    read_with_progress(p, tx)
+                        .map_err(|e| format!("cannot read {}: {e}", p.display())),
+                ),
             };
             let loaded = bytes.and_then(|b| {
                 let _ = tx.send(Msg::Progress(format!(
@@ -105,6 +103,29 @@ pub fn execute(cmd: Cmd, tx: &Sender<Msg>) -> Msg {
     }
 }
 
+/// Reads a file in chunks, reporting bytes read / total so a large trace shows progress.
+fn read_with_progress(path: &std::path::Path, tx: &Sender<Msg>) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let total = file.metadata()?.len();
+    // Capacity from the file's own size; a file that grows while read just reallocates.
+    let mut bytes = Vec::with_capacity(usize::try_from(total).unwrap_or(0));
+    let mut chunk = vec![0u8; 8 << 20];
+    loop {
+        let n = file.read(&mut chunk)?;
+        if n == 0 {
+            return Ok(bytes);
+        }
+        bytes.extend_from_slice(&chunk[..n]);
+        let _ = tx.send(Msg::Progress(format!(
+            "reading {}: {:.1} / {:.1} MB",
+            path.display(),
+            bytes.len() as f64 / 1e6,
+            total as f64 / 1e6
+        )));
+    }
+}
+
 /// Restores the terminal when dropped (error returns); the panic hook covers panics.
 struct TerminalGuard;
 
@@ -119,6 +140,7 @@ impl Drop for TerminalGuard {
 /// Opens the explorer on `traces` (the embedded sample when empty) with initial `params`.
 pub fn run(traces: Vec<PathBuf>, params: ReplayParams) -> Result<()> {
     let mut m = Model::new(params);
+    m.no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let (tx, rx) = channel();
     let mut terminal = ratatui::try_init()
         .context("cannot open the terminal (is this an interactive terminal?)")?;

@@ -241,3 +241,50 @@ fn quit_key_quits() {
     step(&mut m, vec![key(KeyCode::Char('q'))]);
     assert!(m.quit);
 }
+
+#[test]
+fn no_color_draws_without_colours() {
+    use ratatui::style::Color;
+    let colours = |m: &Model| {
+        let mut t = Terminal::new(TestBackend::new(120, 36)).unwrap();
+        t.draw(|f| view::view(m, f)).unwrap();
+        t.backend()
+            .buffer()
+            .content
+            .iter()
+            .filter(|c| c.fg != Color::Reset || c.bg != Color::Reset)
+            .count()
+    };
+    let mut m = started();
+    assert!(colours(&m) > 0, "the default screen uses colour");
+    m.no_color = true;
+    assert_eq!(colours(&m), 0);
+}
+
+#[test]
+fn loading_a_file_reports_progress_and_errors() {
+    let (tx, rx) = channel();
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/sample_azure_v2.pkl");
+    let Msg::Loaded(Ok(t)) = execute(Cmd::Load(Some(path)), &tx) else {
+        panic!("load failed")
+    };
+    assert_eq!(t.summary.functions, 200);
+    let progress: Vec<String> = rx
+        .try_iter()
+        .filter_map(|m| {
+            if let Msg::Progress(p) = m {
+                Some(p)
+            } else {
+                None
+            }
+        })
+        .collect();
+    assert!(
+        progress.iter().any(|p| p.contains("0.5 / 0.5 MB")),
+        "{progress:?}"
+    );
+    let Msg::Loaded(Err(e)) = execute(Cmd::Load(Some("/nonexistent.pkl".into())), &tx) else {
+        panic!()
+    };
+    assert!(e.contains("cannot read /nonexistent.pkl"), "{e}");
+}

@@ -388,6 +388,8 @@ pub struct Model {
     pub detail: Vec<u64>,
     /// Columns of the detail chart (the runtime sets it from the terminal size).
     pub detail_width: usize,
+    /// Draw without colours (the `NO_COLOR` convention); emphasis stays as bold/reverse.
+    pub no_color: bool,
 }
 
 impl Model {

@@ -87,6 +87,12 @@ pub fn view(m: &Model, f: &mut Frame) {
     if m.help {
         help(f, area);
     }
+    if m.no_color {
+        for cell in f.buffer_mut().content.iter_mut() {
+            cell.set_fg(ratatui::style::Color::Reset);
+            cell.set_bg(ratatui::style::Color::Reset);
+        }
+    }
 }
 
 fn trace_pane(m: &Model, f: &mut Frame, area: Rect) {
