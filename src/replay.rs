@@ -86,11 +86,20 @@ pub struct GroupStats {
 impl Replay {
     /// Statistics over all models' arrivals merged.
     pub fn group(&self) -> GroupStats {
-        let merged = stats::merge_sorted(self.models.iter().map(|m| m.arrivals.as_slice()));
+        self.group_of(&self.merged_arrivals())
+    }
+
+    /// All models' arrivals in one sorted vector.
+    pub fn merged_arrivals(&self) -> Vec<f64> {
+        stats::merge_sorted(self.models.iter().map(|m| m.arrivals.as_slice()))
+    }
+
+    /// Group statistics from arrivals already merged by [`Replay::merged_arrivals`].
+    pub fn group_of(&self, merged: &[f64]) -> GroupStats {
         GroupStats {
             arrivals: merged.len() as u64,
             rate: merged.len() as f64 / self.window.seconds() as f64,
-            cv: stats::cv(&merged),
+            cv: stats::cv(merged),
         }
     }
 }

@@ -23,11 +23,24 @@ use update::{Cmd, Msg, update};
 pub fn refresh_detail(m: &mut Model) {
     let (Some(r), Some(k), Some((lo, hi))) = (&m.result, m.selected_row(), m.detail_range()) else {
         m.detail.clear();
+        m.detail_key = None;
         return;
     };
     // One bin per chart column, so bins are equal and the axis text is exact.
     let bins = m.detail_width.max(1);
+    // The loop calls this after every message (spinner ticks included): rebin only on change.
+    let key = (
+        std::sync::Arc::as_ptr(&r.replay) as usize,
+        k,
+        lo.to_bits(),
+        hi.to_bits(),
+        bins,
+    );
+    if m.detail_key == Some(key) {
+        return;
+    }
     m.detail = crate::stats::histogram(&r.replay.models[k].arrivals, lo, hi, bins);
+    m.detail_key = Some(key);
 }
 
 /// Runs one command on a worker thread; its result comes back as a message.

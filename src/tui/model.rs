@@ -312,8 +312,9 @@ impl ReplayView {
             .iter()
             .map(|m| row(m.model.clone(), m.functions, &m.arrivals, m.rate, m.cv))
             .collect();
-        let merged = stats::merge_sorted(replay.models.iter().map(|m| m.arrivals.as_slice()));
-        let g = replay.group();
+        // Merge once: the group row's bins and its statistics share it.
+        let merged = replay.merged_arrivals();
+        let g = replay.group_of(&merged);
         let group = row("group".into(), replay.mapping.len(), &merged, g.rate, g.cv);
         ReplayView {
             replay: Arc::new(replay),
@@ -388,6 +389,8 @@ pub struct Model {
     pub detail: Vec<u64>,
     /// Columns of the detail chart (the runtime sets it from the terminal size).
     pub detail_width: usize,
+    /// What `detail` was computed for: (replay identity, model, zoom bits, width).
+    pub detail_key: Option<(usize, usize, u64, u64, usize)>,
     /// Draw without colours (the `NO_COLOR` convention); emphasis stays as bold/reverse.
     pub no_color: bool,
 }
