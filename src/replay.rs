@@ -266,13 +266,13 @@ fn plan_model(trace: &Trace, sources: &[&Slice], window: Window, params: &Replay
     let mut times = Vec::new();
     let intervals = match trace.kind {
         TraceKind::V2 => {
-            times.reserve_exact(trace_count as usize);
-            for s in sources {
-                if let Series::Times(t) = &trace.functions[s.function].series {
-                    times.extend_from_slice(&t[s.range.clone()]);
+            // Each function's times are sorted (Trace::new sees to it): merge, don't sort.
+            times = stats::merge_sorted(sources.iter().filter_map(|s| {
+                match &trace.functions[s.function].series {
+                    Series::Times(t) => Some(&t[s.range.clone()]),
+                    Series::Counts(_) => None,
                 }
-            }
-            times.sort_unstable_by(f64::total_cmp);
+            }));
             if params.distribution == Distribution::Vanilla {
                 Vec::new()
             } else {

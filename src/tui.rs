@@ -1,6 +1,7 @@
 //! The interactive explorer: an Elm-style loop (model / update / view) with all heavy work on
 //! worker threads, one channel of messages, and a terminal that is restored on every exit path.
 
+pub mod complete;
 pub mod model;
 pub mod update;
 pub mod view;
@@ -23,6 +24,7 @@ use update::{Cmd, Msg, update};
 pub fn refresh_detail(m: &mut Model) {
     let (Some(r), Some(k), Some((lo, hi))) = (&m.result, m.selected_row(), m.detail_range()) else {
         m.detail.clear();
+        m.detail_trace.clear();
         m.detail_key = None;
         return;
     };
@@ -30,7 +32,8 @@ pub fn refresh_detail(m: &mut Model) {
     let bins = m.detail_width.max(1);
     // The loop calls this after every message (spinner ticks included): rebin only on change.
     let key = (
-        std::sync::Arc::as_ptr(&r.replay) as usize,
+        // Not the Arc's address: a new result can be allocated where the old one was.
+        m.result_generation,
         k,
         lo.to_bits(),
         hi.to_bits(),
@@ -40,14 +43,25 @@ pub fn refresh_detail(m: &mut Model) {
         return;
     }
     m.detail = crate::stats::histogram(&r.replay.models[k].arrivals, lo, hi, bins);
+    m.detail_trace = r.trace_histogram(k, lo, hi, bins);
     m.detail_key = Some(key);
 }
+
+/// How long a replay waits for further edits before it starts (keys held down, ←/→ cycling).
+pub const DEBOUNCE: Duration = Duration::from_millis(20);
 
 /// Runs one command on a worker thread; its result comes back as a message.
 pub fn spawn(cmd: Cmd, tx: Sender<Msg>) {
     std::thread::spawn(move || {
         // A panicking worker must not leave the loop waiting forever.
         let guard = WorkerGuard(tx.clone());
+        if let Cmd::Replay { cancel, .. } = &cmd {
+            std::thread::sleep(DEBOUNCE);
+            if cancel.load(std::sync::atomic::Ordering::Relaxed) {
+                std::mem::forget(guard);
+                return; // superseded before it started
+            }
+        }
         let msg = execute(cmd, &tx);
         let _ = tx.send(msg);
         std::mem::forget(guard);
@@ -90,11 +104,20 @@ pub fn execute(cmd: Cmd, tx: &Sender<Msg>) -> Msg {
             generation,
             trace,
             params,
+            cancel,
         } => {
-            let result = crate::replay::replay(&trace, &params)
-                .map(ReplayView::new)
+            let result = crate::replay::replay_with_cancel(&trace, &params, &cancel)
+                .map(|r| ReplayView::new(r, trace))
                 .map_err(|e| (model::field_of_error(&e), e.to_string()));
             Msg::Replayed { generation, result }
+        }
+        Cmd::Complete(asked) => {
+            let (text, candidates) = complete::complete_path(&asked);
+            Msg::Completed {
+                asked,
+                text,
+                candidates,
+            }
         }
         Cmd::Export {
             replay,
@@ -102,8 +125,9 @@ pub fn execute(cmd: Cmd, tx: &Sender<Msg>) -> Msg {
             format,
             slo,
             overwrite,
+            only,
         } => {
-            let r = Workload::from_replay(&replay, slo, None).and_then(|w| {
+            let r = Workload::from_replay(&replay, slo, only.as_deref()).and_then(|w| {
                 let bytes = w.write(&path, format, overwrite)?;
                 Ok(format!(
                     "wrote {} requests to {} ({bytes} bytes)",

@@ -195,7 +195,7 @@ fn detail_zoom_narrows_the_bins() {
     }
     let zoomed: u64 = m.detail.iter().sum();
     assert!(m.zoom.1 - m.zoom.0 < 0.02 && zoomed < total);
-    assert!(screen(&m).contains("bin "));
+    assert!(screen(&m).contains(" s bin"));
 }
 
 #[test]
@@ -287,4 +287,191 @@ fn loading_a_file_reports_progress_and_errors() {
         panic!()
     };
     assert!(e.contains("cannot read /nonexistent.pkl"), "{e}");
+}
+
+/// Runs `keys` (in order) through `step`.
+fn press(m: &mut Model, keys: Vec<Msg>) -> Vec<Cmd> {
+    let mut keys = keys;
+    keys.reverse(); // step pops from the back
+    step(m, keys)
+}
+
+fn down(n: usize) -> Vec<Msg> {
+    (0..n).map(|_| key(KeyCode::Down)).collect()
+}
+
+fn field(label: &str) -> usize {
+    FIELDS.iter().position(|f| f.label() == label).unwrap()
+}
+
+#[test]
+fn screens() {
+    let mut m = started();
+    insta::assert_snapshot!("startup_params_focused", screen(&m));
+    press(&mut m, vec![key(KeyCode::Tab)]);
+    insta::assert_snapshot!("models_focused", screen(&m));
+    press(
+        &mut m,
+        vec![key(KeyCode::Tab), key(KeyCode::Up), key(KeyCode::Up)],
+    );
+    insta::assert_snapshot!("detail_focused_zoomed", screen(&m));
+    press(&mut m, vec![key(KeyCode::Char('?'))]);
+    insta::assert_snapshot!("help_overlay", screen(&m));
+    press(&mut m, vec![key(KeyCode::Esc), key(KeyCode::Tab)]);
+    assert_eq!(m.focus, Focus::Params);
+    let mut keys = down(field("rate scale"));
+    keys.push(key(KeyCode::Enter));
+    keys.extend((0..3).map(|_| key(KeyCode::Backspace)));
+    keys.extend(typed("-2"));
+    keys.push(key(KeyCode::Enter));
+    press(&mut m, keys);
+    insta::assert_snapshot!("invalid_field", screen(&m));
+    press(&mut m, vec![key(KeyCode::Char('e'))]);
+    insta::assert_snapshot!("export_dialog", screen(&m));
+    press(&mut m, vec![key(KeyCode::Esc), key(KeyCode::Char('o'))]);
+    insta::assert_snapshot!("open_prompt", screen(&m));
+    let mut t = Terminal::new(TestBackend::new(70, 20)).unwrap();
+    t.draw(|f| view::view(&m, f)).unwrap();
+    insta::assert_snapshot!("too_small", t.backend().to_string());
+}
+
+#[test]
+fn a_session_changes_the_distribution_and_exports_two_models() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("two.json");
+    let mut m = started();
+    let before = screen(&m);
+    let rows_before = m.result.as_ref().unwrap().rows.clone();
+    // distribution: exponential → gamma
+    let mut keys = down(field("distribution"));
+    keys.push(key(KeyCode::Right));
+    press(&mut m, keys);
+    assert_eq!(m.fields[field("distribution")], "gamma");
+    let after = screen(&m);
+    let r = m.result.as_ref().unwrap();
+    assert_eq!(r.replay.params.distribution.to_string(), "gamma");
+    assert_ne!(
+        r.rows, rows_before,
+        "the models table follows the new replay"
+    );
+    assert_ne!(before, after);
+    // Export gpt1 and gpt3 only, as JSON.
+    let mut keys = vec![key(KeyCode::Char('e'))];
+    keys.extend((0..16).map(|_| key(KeyCode::Backspace)));
+    keys.extend(typed(&path.display().to_string()));
+    keys.extend(down(2)); // to models
+    keys.extend((0..3).map(|_| key(KeyCode::Backspace)));
+    keys.extend(typed("gpt1, gpt3"));
+    keys.push(key(KeyCode::Down)); // to format
+    keys.push(key(KeyCode::Right)); // json
+    keys.push(key(KeyCode::Enter));
+    let cmds = press(&mut m, keys);
+    assert_eq!(cmds.len(), 1, "{}", m.status);
+    let (tx, _rx) = channel();
+    let done = execute(cmds.into_iter().next().unwrap(), &tx);
+    press(&mut m, vec![done]);
+    assert!(m.status.starts_with("wrote "), "{}", m.status);
+    let w = tracereplay_tui::workload::Workload::read(&path).unwrap();
+    let r = m.result.as_ref().unwrap();
+    assert_eq!(w.models, vec!["gpt1".to_string(), "gpt3".to_string()]);
+    assert_eq!(w.len(), r.rows[1].arrivals + r.rows[3].arrivals);
+    assert!(w.arrival.windows(2).all(|p| p[0] <= p[1]));
+    assert_eq!(w.params.replay.distribution.to_string(), "gamma");
+    // A name that is not a model is refused at the dialog.
+    let mut keys = vec![key(KeyCode::Char('e'))];
+    keys.extend(down(2));
+    keys.extend((0..3).map(|_| key(KeyCode::Backspace)));
+    keys.extend(typed("nope"));
+    keys.push(key(KeyCode::Enter));
+    assert!(press(&mut m, keys).is_empty());
+    assert!(m.status.contains("no model named \"nope\""), "{}", m.status);
+}
+
+#[test]
+fn a_newer_replay_cancels_the_one_in_flight() {
+    let mut m = started();
+    m.focus = Focus::Params;
+    m.field = field("distribution");
+    let first = tracereplay_tui::tui::update::update(&mut m, key(KeyCode::Right));
+    let second = tracereplay_tui::tui::update::update(&mut m, key(KeyCode::Right));
+    let flag = |c: &[Cmd]| match &c[0] {
+        Cmd::Replay { cancel, .. } => cancel.load(std::sync::atomic::Ordering::Relaxed),
+        _ => panic!("not a replay"),
+    };
+    assert!(flag(&first), "the superseded replay is cancelled");
+    assert!(!flag(&second));
+    // The cancelled one ends without a result; the newer one lands.
+    let (tx, _rx) = channel();
+    let gone = execute(first.into_iter().next().unwrap(), &tx);
+    assert!(matches!(&gone, Msg::Replayed { result: Err(_), .. }));
+    press(&mut m, vec![gone]);
+    assert!(m.pending.is_some());
+    let landed = execute(second.into_iter().next().unwrap(), &tx);
+    press(&mut m, vec![landed]);
+    assert!(m.pending.is_none());
+    assert_eq!(
+        m.result
+            .as_ref()
+            .unwrap()
+            .replay
+            .params
+            .distribution
+            .to_string(),
+        "pareto"
+    );
+}
+
+#[test]
+fn opening_a_trace_with_tab_completion() {
+    let dir = tempfile::tempdir().unwrap();
+    let sample =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/sample_azure_v2.pkl");
+    std::fs::copy(&sample, dir.path().join("second_trace.pkl")).unwrap();
+    let mut m = started();
+    let mut keys = vec![key(KeyCode::Char('o'))];
+    keys.extend(typed(&format!("{}/sec", dir.path().display())));
+    keys.push(key(KeyCode::Tab));
+    press(&mut m, keys);
+    let p = m.open.as_ref().unwrap();
+    assert_eq!(p.path, format!("{}/second_trace.pkl", dir.path().display()));
+    assert_eq!(p.candidates, vec!["second_trace.pkl".to_string()]);
+    press(&mut m, vec![key(KeyCode::Enter)]);
+    assert!(m.open.is_none());
+    assert_eq!(m.traces.len(), 2);
+    assert_eq!(m.trace, 1);
+    assert!(screen(&m).contains("Trace 2/2"));
+    // A file that is not a trace: the error is shown, the traces stay.
+    let bad = dir.path().join("notes.txt");
+    std::fs::write(&bad, "hello").unwrap();
+    let mut keys = vec![key(KeyCode::Char('o'))];
+    keys.extend(typed(&bad.display().to_string()));
+    keys.push(key(KeyCode::Enter));
+    press(&mut m, keys);
+    assert_eq!(m.traces.len(), 2);
+    assert!(m.status.contains("error"), "{}", m.status);
+}
+
+#[test]
+fn the_detail_shows_the_real_trace_beside_the_replay() {
+    let mut m = started();
+    // Vanilla replays the trace verbatim: the two series are the same.
+    let mut keys = down(field("distribution"));
+    keys.push(key(KeyCode::Left));
+    press(&mut m, keys);
+    assert_eq!(m.fields[field("distribution")], "vanilla");
+    assert!(m.detail.iter().sum::<u64>() > 0);
+    assert_eq!(m.detail, m.detail_trace);
+    // Rate scale 4 under exponential: the replay has about 4x the trace's arrivals.
+    let mut keys = vec![key(KeyCode::Right)];
+    keys.extend(down(2));
+    keys.push(key(KeyCode::Enter));
+    keys.extend((0..3).map(|_| key(KeyCode::Backspace)));
+    keys.extend(typed("4"));
+    keys.push(key(KeyCode::Enter));
+    press(&mut m, keys);
+    let (replayed, real) = (
+        m.detail.iter().sum::<u64>() as f64,
+        m.detail_trace.iter().sum::<u64>() as f64,
+    );
+    assert!((replayed / real - 4.0).abs() < 0.2, "{replayed} vs {real}");
 }

@@ -1,11 +1,12 @@
 //! The TUI's state: plain data, no channels, no terminal.
 
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
 use crate::mapping::default_model_names;
 use crate::replay::{Distribution, Replay, ReplayParams};
 use crate::stats;
-use crate::trace::{Summary, Trace, TraceKind};
+use crate::trace::{Series, Summary, Trace, TraceKind};
 
 /// Which pane has the keyboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -283,6 +284,10 @@ pub const OVERVIEW_BINS: usize = 240;
 pub struct ReplayView {
     /// The replay itself (arrivals are read only to export and to bin a zoomed detail).
     pub replay: Arc<Replay>,
+    /// The trace it replays, for the real traffic beside the replayed one.
+    pub trace: Arc<Trace>,
+    /// Per model, the indices of the trace functions mapped onto it.
+    pub members: Vec<Vec<usize>>,
     /// One row per model plus nothing else; the group row is `group`.
     pub rows: Vec<ModelRow>,
     /// The group row.
@@ -291,7 +296,7 @@ pub struct ReplayView {
 
 impl ReplayView {
     /// Builds the rows (worker side).
-    pub fn new(replay: Replay) -> Self {
+    pub fn new(replay: Replay, trace: Arc<Trace>) -> Self {
         let (s, e) = (replay.window.start as f64, replay.window.end as f64);
         let bin_seconds = (e - s) / OVERVIEW_BINS as f64;
         let row = |model: String, functions: usize, arrivals: &[f64], rate: f64, cv: f64| {
@@ -316,12 +321,87 @@ impl ReplayView {
         let merged = replay.merged_arrivals();
         let g = replay.group_of(&merged);
         let group = row("group".into(), replay.mapping.len(), &merged, g.rate, g.cv);
+        let members = members(&replay, &trace);
         ReplayView {
             replay: Arc::new(replay),
+            trace,
+            members,
             rows,
             group,
         }
     }
+
+    /// The real trace's invocations of model `k`'s functions per bin of `[lo, hi)`.
+    pub fn trace_histogram(&self, k: usize, lo: f64, hi: f64, bins: usize) -> Vec<u64> {
+        let fns = self.members.get(k).map_or(&[][..], Vec::as_slice);
+        trace_histogram(&self.trace, fns, lo, hi, bins)
+    }
+}
+
+/// Trace function indices per model, from the replay's mapping (which is in trace order).
+fn members(replay: &Replay, trace: &Trace) -> Vec<Vec<usize>> {
+    let mut out = vec![Vec::new(); replay.models.len()];
+    let mut next = 0;
+    for (name, model) in &replay.mapping {
+        let Some(at) = trace.functions[next..].iter().position(|f| &f.name == name) else {
+            break; // not this trace's replay: show no trace series rather than a wrong one
+        };
+        next += at;
+        out[*model].push(next);
+        next += 1;
+    }
+    out
+}
+
+/// Invocations of `functions` per bin of `[lo, hi)`. Per-minute counts are spread evenly over
+/// their minute, so bins shorter than a minute show the minute's average, not a spike.
+pub fn trace_histogram(
+    trace: &Trace,
+    functions: &[usize],
+    lo: f64,
+    hi: f64,
+    bins: usize,
+) -> Vec<u64> {
+    if bins == 0 || hi.partial_cmp(&lo) != Some(std::cmp::Ordering::Greater) {
+        return vec![0; bins];
+    }
+    let width = (hi - lo) / bins as f64;
+    let mut acc = vec![0f64; bins];
+    for &i in functions {
+        match &trace.functions[i].series {
+            Series::Times(t) => {
+                let a = t.partition_point(|&x| x < lo);
+                let b = t.partition_point(|&x| x < hi);
+                for &x in &t[a..b] {
+                    acc[(((x - lo) / width) as usize).min(bins - 1)] += 1.0;
+                }
+            }
+            Series::Counts(c) => {
+                let first = (lo / 60.0).floor().max(0.0) as usize;
+                let last = ((hi / 60.0).ceil() as usize).min(c.len());
+                for (minute, &n) in c.iter().enumerate().take(last).skip(first) {
+                    if n == 0 {
+                        continue;
+                    }
+                    let (m0, m1) = (minute as f64 * 60.0, minute as f64 * 60.0 + 60.0);
+                    let (a, b) = (m0.max(lo), m1.min(hi));
+                    let first_bin = (((a - lo) / width) as usize).min(bins - 1);
+                    let last_bin = (((b - lo) / width) as usize).min(bins - 1);
+                    for (bin, slot) in acc
+                        .iter_mut()
+                        .enumerate()
+                        .take(last_bin + 1)
+                        .skip(first_bin)
+                    {
+                        let (bl, bh) = (lo + bin as f64 * width, lo + (bin + 1) as f64 * width);
+                        let part = (b.min(bh) - a.max(bl)).max(0.0);
+                        *slot += f64::from(n) * part / 60.0;
+                    }
+                }
+            }
+        }
+    }
+    acc.into_iter().map(|v| v.round() as u64).collect()
 }
 
 /// The export dialog's fields.
@@ -331,12 +411,62 @@ pub struct ExportDialog {
     pub path: String,
     /// SLO seconds (text).
     pub slo: String,
-    /// Which field is being typed into: 0 path, 1 slo, 2 format.
+    /// `all`, or comma-separated model names to include.
+    pub models: String,
+    /// Which field has the cursor: 0 path, 1 slo, 2 models (typed), 3 format (chosen).
     pub cursor: usize,
     /// msgpack / json / csv.
     pub format: usize,
     /// Set when the target exists and the user must confirm.
     pub confirm_overwrite: bool,
+}
+
+impl ExportDialog {
+    /// Fields in the dialog.
+    pub const FIELDS: usize = 4;
+    /// The format field (chosen with ←/→; the others are typed).
+    pub const FORMAT: usize = 3;
+
+    /// A dialog with defaults: all models, msgpack, SLO 1 s.
+    pub fn new() -> Self {
+        ExportDialog {
+            path: "workload.msgpack".into(),
+            slo: "1.0".into(),
+            models: "all".into(),
+            cursor: 0,
+            format: 0,
+            confirm_overwrite: false,
+        }
+    }
+
+    /// The models to export: `None` for all.
+    pub fn chosen_models(&self) -> Option<Vec<String>> {
+        let t = self.models.trim();
+        if t.is_empty() || t.eq_ignore_ascii_case("all") {
+            return None;
+        }
+        Some(
+            t.split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect(),
+        )
+    }
+}
+
+impl Default for ExportDialog {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The "open a trace" prompt.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OpenPrompt {
+    /// Path typed so far.
+    pub path: String,
+    /// Candidates from the last Tab, shown under the prompt.
+    pub candidates: Vec<String>,
 }
 
 /// Export formats offered in the dialog.
@@ -387,10 +517,18 @@ pub struct Model {
     pub tick: usize,
     /// Arrivals per bin of the zoomed detail range for the selected model.
     pub detail: Vec<u64>,
+    /// The real trace's invocations per bin of the same range, for comparison.
+    pub detail_trace: Vec<u64>,
+    /// Cancels the replay in flight when a newer one is asked for.
+    pub cancel: Option<Arc<AtomicBool>>,
+    /// The "open a trace" prompt, when shown.
+    pub open: Option<OpenPrompt>,
     /// Columns of the detail chart (the runtime sets it from the terminal size).
     pub detail_width: usize,
-    /// What `detail` was computed for: (replay identity, model, zoom bits, width).
-    pub detail_key: Option<(usize, usize, u64, u64, usize)>,
+    /// What `detail` was computed for: (result generation, model, zoom bits, width).
+    pub detail_key: Option<(u64, usize, u64, u64, usize)>,
+    /// Generation of the replay in `result`.
+    pub result_generation: u64,
     /// Draw without colours (the `NO_COLOR` convention); emphasis stays as bold/reverse.
     pub no_color: bool,
 }
@@ -455,5 +593,62 @@ impl Model {
     /// The model row under the cursor.
     pub fn selected_row(&self) -> Option<usize> {
         self.sorted_rows().get(self.row).copied()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::Function;
+
+    fn trace(kind: TraceKind, series: Vec<Series>) -> Trace {
+        let functions = series
+            .into_iter()
+            .enumerate()
+            .map(|(i, series)| Function {
+                name: format!("f{i}"),
+                series,
+            })
+            .collect();
+        Trace::new("t", kind, functions, vec![]).unwrap()
+    }
+
+    #[test]
+    fn trace_histogram_counts_timestamps_of_the_chosen_functions() {
+        let t = trace(
+            TraceKind::V2,
+            vec![
+                Series::Times(vec![0.5, 1.5, 1.7, 9.9, 10.0]),
+                Series::Times(vec![2.0]),
+            ],
+        );
+        assert_eq!(trace_histogram(&t, &[0], 0.0, 10.0, 5), vec![3, 0, 0, 0, 1]);
+        assert_eq!(
+            trace_histogram(&t, &[0, 1], 0.0, 10.0, 5),
+            vec![3, 1, 0, 0, 1]
+        );
+        assert_eq!(trace_histogram(&t, &[], 0.0, 10.0, 2), vec![0, 0]);
+    }
+
+    #[test]
+    fn trace_histogram_spreads_minute_counts_over_their_minute() {
+        let t = trace(TraceKind::V1, vec![Series::Counts(vec![60, 0, 120])]);
+        // Whole minutes per bin: exact.
+        assert_eq!(trace_histogram(&t, &[0], 0.0, 180.0, 3), vec![60, 0, 120]);
+        // Six 30 s bins: each minute splits in two.
+        assert_eq!(
+            trace_histogram(&t, &[0], 0.0, 180.0, 6),
+            vec![30, 30, 0, 0, 60, 60]
+        );
+        // A range inside the last minute gets its share.
+        assert_eq!(trace_histogram(&t, &[0], 150.0, 160.0, 1), vec![20]);
+    }
+
+    #[test]
+    fn export_models_parse() {
+        let mut d = ExportDialog::new();
+        assert_eq!(d.chosen_models(), None);
+        d.models = " a, b ,".into();
+        assert_eq!(d.chosen_models(), Some(vec!["a".into(), "b".into()]));
     }
 }

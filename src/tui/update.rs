@@ -2,10 +2,12 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::model::{EXPORT_FORMATS, ExportDialog, FIELDS, Focus, LoadedTrace, Model, ReplayView};
+use super::model::ReplayView;
+use super::model::{EXPORT_FORMATS, ExportDialog, FIELDS, Focus, LoadedTrace, Model, OpenPrompt};
 use super::model::{field_of_error, parse_fields};
 use crate::replay::ReplayParams;
 use crate::trace::Trace;
@@ -33,6 +35,16 @@ pub enum Msg {
     },
     /// An export finished: the status text.
     Exported(Result<String, String>),
+    /// Tab completion of the open prompt: the text it was asked for, the completed text and
+    /// the candidates.
+    Completed {
+        /// Prompt text when the completion was asked for (dropped if the user typed since).
+        asked: String,
+        /// Completed text.
+        text: String,
+        /// Matching names.
+        candidates: Vec<String>,
+    },
     /// A worker thread panicked.
     WorkerDied,
 }
@@ -50,7 +62,11 @@ pub enum Cmd {
         trace: Arc<Trace>,
         /// Parameters.
         params: ReplayParams,
+        /// Set when a newer replay supersedes this one.
+        cancel: Arc<AtomicBool>,
     },
+    /// Complete a path typed into the open prompt.
+    Complete(String),
     /// Write a workload.
     Export {
         /// The replay to export.
@@ -63,6 +79,8 @@ pub enum Cmd {
         slo: f64,
         /// Replace an existing file.
         overwrite: bool,
+        /// Only these models (`None`: all).
+        only: Option<Vec<String>>,
     },
 }
 
@@ -103,6 +121,10 @@ pub enum Action {
     ZoomIn,
     /// Zoom out.
     ZoomOut,
+    /// Open the "add a trace" prompt.
+    OpenTrace,
+    /// Tab in the open prompt.
+    Complete,
 }
 
 /// Maps a key to an action for the current state.
@@ -111,7 +133,20 @@ pub fn keymap(m: &Model, key: KeyEvent) -> Option<Action> {
     if ctrl_c {
         return Some(Action::Quit);
     }
-    let typing = m.editing.is_some() || m.export.as_ref().is_some_and(|e| e.cursor < 2);
+    if m.open.is_some() {
+        return match key.code {
+            KeyCode::Enter => Some(Action::Enter),
+            KeyCode::Esc => Some(Action::Cancel),
+            KeyCode::Backspace => Some(Action::Backspace),
+            KeyCode::Tab => Some(Action::Complete),
+            KeyCode::Char(c) => Some(Action::Type(c)),
+            _ => None,
+        };
+    }
+    let typing = m.editing.is_some()
+        || m.export
+            .as_ref()
+            .is_some_and(|e| e.cursor != ExportDialog::FORMAT);
     if typing {
         return match key.code {
             KeyCode::Enter => Some(Action::Enter),
@@ -139,6 +174,7 @@ pub fn keymap(m: &Model, key: KeyEvent) -> Option<Action> {
         KeyCode::Esc => Action::Cancel,
         KeyCode::Char('e') => Action::OpenExport,
         KeyCode::Char('t') => Action::NextTrace,
+        KeyCode::Char('o') => Action::OpenTrace,
         KeyCode::Char('+') | KeyCode::Char('=') => Action::ZoomIn,
         KeyCode::Char('-') => Action::ZoomOut,
         KeyCode::Char(c @ '1'..='6') if m.focus == Focus::Models => {
@@ -195,6 +231,7 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
                     );
                     m.row = m.row.min(view.rows.len().saturating_sub(1));
                     m.result = Some(view);
+                    m.result_generation = generation;
                     m.field_error = None;
                 }
                 Err((field, e)) => {
@@ -207,6 +244,17 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
         Msg::WorkerDied => {
             m.quit = true;
             m.status = "a background worker crashed".into();
+            Vec::new()
+        }
+        Msg::Completed {
+            asked,
+            text,
+            candidates,
+        } => {
+            if let Some(p) = m.open.as_mut().filter(|p| p.path == asked) {
+                p.path = text;
+                p.candidates = candidates;
+            }
             Vec::new()
         }
         Msg::Exported(r) => {
@@ -241,16 +289,49 @@ pub fn request_replay(m: &mut Model) -> Vec<Cmd> {
     m.generation += 1;
     m.pending = Some(m.generation);
     m.status = "replaying…".into();
+    // The superseded replay stops at its next check instead of finishing for nothing.
+    if let Some(old) = m.cancel.take() {
+        old.store(true, Ordering::Relaxed);
+    }
+    let cancel = Arc::new(AtomicBool::new(false));
+    m.cancel = Some(Arc::clone(&cancel));
     vec![Cmd::Replay {
         generation: m.generation,
         trace,
         params,
+        cancel,
     }]
 }
 
 fn act(m: &mut Model, a: Action) -> Vec<Cmd> {
     if m.export.is_some() {
         return act_export(m, a);
+    }
+    if let Some(p) = &mut m.open {
+        match a {
+            Action::Type(c) => p.path.push(c),
+            Action::Backspace => {
+                p.path.pop();
+            }
+            Action::Cancel => m.open = None,
+            Action::Complete => return vec![Cmd::Complete(p.path.clone())],
+            Action::Enter => {
+                let text = p.path.trim().to_string();
+                if text.is_empty() {
+                    return Vec::new();
+                }
+                m.open = None;
+                m.loading = Some(format!("opening {text}…"));
+                return vec![Cmd::Load(Some(super::complete::expand_home(&text)))];
+            }
+            _ => {}
+        }
+        if matches!(a, Action::Type(_) | Action::Backspace)
+            && let Some(p) = &mut m.open
+        {
+            p.candidates.clear();
+        }
+        return Vec::new();
     }
     if let Some(buf) = &mut m.editing {
         match a {
@@ -278,15 +359,10 @@ fn act(m: &mut Model, a: Action) -> Vec<Cmd> {
             m.trace = (m.trace + 1) % m.traces.len();
             return request_replay(m);
         }
+        Action::OpenTrace => m.open = Some(OpenPrompt::default()),
         Action::OpenExport => {
             if m.result.is_some() {
-                m.export = Some(ExportDialog {
-                    path: "workload.msgpack".into(),
-                    slo: "1.0".into(),
-                    cursor: 0,
-                    format: 0,
-                    confirm_overwrite: false,
-                });
+                m.export = Some(ExportDialog::new());
             } else {
                 m.status = "nothing to export yet".into();
             }
@@ -364,11 +440,12 @@ fn act_export(m: &mut Model, a: Action) -> Vec<Cmd> {
     let Some(d) = m.export.as_mut() else {
         return Vec::new();
     };
+    let n = ExportDialog::FIELDS;
     match a {
         Action::Cancel | Action::Quit => m.export = None,
-        Action::Up => d.cursor = (d.cursor + 2) % 3,
-        Action::Down | Action::FocusNext => d.cursor = (d.cursor + 1) % 3,
-        Action::Left | Action::Right if d.cursor == 2 => {
+        Action::Up => d.cursor = (d.cursor + n - 1) % n,
+        Action::Down | Action::FocusNext => d.cursor = (d.cursor + 1) % n,
+        Action::Left | Action::Right if d.cursor == ExportDialog::FORMAT => {
             d.format = (d.format + if a == Action::Right { 1 } else { 2 }) % EXPORT_FORMATS.len();
             let stem = d
                 .path
@@ -382,12 +459,16 @@ fn act_export(m: &mut Model, a: Action) -> Vec<Cmd> {
             d.confirm_overwrite = false;
         }
         Action::Type(c) if d.cursor == 1 => d.slo.push(c),
+        Action::Type(c) if d.cursor == 2 => d.models.push(c),
         Action::Backspace if d.cursor == 0 => {
             d.path.pop();
             d.confirm_overwrite = false;
         }
         Action::Backspace if d.cursor == 1 => {
             d.slo.pop();
+        }
+        Action::Backspace if d.cursor == 2 => {
+            d.models.pop();
         }
         Action::Enter => return submit_export(m),
         _ => {}
@@ -403,6 +484,18 @@ fn submit_export(m: &mut Model) -> Vec<Cmd> {
         m.status = format!("SLO {:?} is not a number of seconds", d.slo);
         return Vec::new();
     };
+    let only = d.chosen_models();
+    if let Some(bad) = only
+        .iter()
+        .flatten()
+        .find(|name| !r.replay.params.models.contains(name))
+    {
+        m.status = format!(
+            "no model named {bad:?}; the models are {}",
+            r.replay.params.models.join(", ")
+        );
+        return Vec::new();
+    }
     let path = PathBuf::from(d.path.trim());
     if path.exists() && !d.confirm_overwrite {
         d.confirm_overwrite = true;
@@ -427,5 +520,6 @@ fn submit_export(m: &mut Model) -> Vec<Cmd> {
         format,
         slo,
         overwrite,
+        only,
     }]
 }

@@ -6,7 +6,7 @@ use ratatui::style::{Modifier, Style, Stylize};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Sparkline, Table, Wrap};
 
-use super::model::{EXPORT_FORMATS, FIELDS, Focus, Model};
+use super::model::{EXPORT_FORMATS, ExportDialog, FIELDS, Focus, Model};
 use crate::time::fmt_point;
 
 /// Smallest usable terminal.
@@ -84,6 +84,9 @@ pub fn view(m: &Model, f: &mut Frame) {
     if m.export.is_some() {
         export_dialog(m, f, area);
     }
+    if m.open.is_some() {
+        open_prompt(m, f, area);
+    }
     if m.help {
         help(f, area);
     }
@@ -98,7 +101,7 @@ pub fn view(m: &Model, f: &mut Frame) {
 fn trace_pane(m: &Model, f: &mut Frame, area: Rect) {
     let b = block(
         format!(
-            " Trace {}/{} (t: next) ",
+            " Trace {}/{} (t next, o open) ",
             m.trace + 1,
             m.traces.len().max(1)
         ),
@@ -276,16 +279,25 @@ fn detail_pane(m: &Model, f: &mut Frame, area: Rect) {
         Constraint::Length(2),
     ])
     .areas(inner);
+    // Bins are one per column already (refresh_detail); rebin only guards a stale width.
     let data = rebin(&m.detail, chart.width as usize);
+    let real = rebin(&m.detail_trace, chart.width as usize);
     let bin_s = (hi - lo) / data.len().max(1) as f64;
     let max = data.iter().copied().max().unwrap_or(0);
-    f.render_widget(Sparkline::default().data(data.clone()).cyan(), chart);
+    let real_max = real.iter().copied().max().unwrap_or(0);
+    // One scale for both, so heights compare.
+    let scale = max.max(real_max).max(1);
+    let [top, bottom] =
+        Layout::vertical([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(chart);
+    f.render_widget(Sparkline::default().data(data).max(scale).cyan(), top);
+    f.render_widget(Sparkline::default().data(real).max(scale).yellow(), bottom);
+    let per_s = |n: u64| n as f64 / bin_s.max(1e-9);
     f.render_widget(
         Paragraph::new(format!(
-            "bin {:.3} s · max {} per bin ({:.3}/s)",
-            bin_s,
-            max,
-            max as f64 / bin_s.max(1e-9)
+            "replayed (top) max {max} ({:.3}/s) · trace (bottom) max {real_max} ({:.3}/s) per {} s bin",
+            per_s(max),
+            per_s(real_max),
+            seconds(bin_s),
         ))
         .dark_gray(),
         axis,
@@ -323,6 +335,17 @@ fn detail_pane(m: &Model, f: &mut Frame, area: Rect) {
     f.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), info);
 }
 
+/// Seconds with the precision that matters at that size.
+fn seconds(s: f64) -> String {
+    if s >= 10.0 {
+        format!("{s:.0}")
+    } else if s >= 1.0 {
+        format!("{s:.1}")
+    } else {
+        format!("{s:.3}")
+    }
+}
+
 fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width);
     let h = h.min(area.height);
@@ -336,19 +359,24 @@ fn centered(area: Rect, w: u16, h: u16) -> Rect {
 
 fn export_dialog(m: &Model, f: &mut Frame, area: Rect) {
     let Some(d) = &m.export else { return };
-    let r = centered(area, 64, 9);
+    let r = centered(area, 64, 10);
     f.render_widget(Clear, r);
     let mark = |i: usize| if d.cursor == i { "▶ " } else { "  " };
+    let caret = |i: usize| if d.cursor == i { "▏" } else { "" };
     let lines = vec![
-        Line::from(format!("{}path    {}", mark(0), d.path)),
-        Line::from(format!("{}slo s   {}", mark(1), d.slo)),
+        Line::from(format!("{}path    {}{}", mark(0), d.path, caret(0))),
+        Line::from(format!("{}slo s   {}{}", mark(1), d.slo, caret(1))),
+        Line::from(format!("{}models  {}{}", mark(2), d.models, caret(2))),
         Line::from(format!(
             "{}format  ◀ {} ▶",
-            mark(2),
+            mark(ExportDialog::FORMAT),
             EXPORT_FORMATS[d.format]
         )),
         Line::from(""),
-        Line::from("all models, merged by arrival time"),
+        Line::from(match d.chosen_models() {
+            None => "all models, merged by arrival time".to_string(),
+            Some(v) => format!("{} model(s), merged by arrival time", v.len()),
+        }),
         Line::from(if d.confirm_overwrite {
             "file exists: Enter overwrites, Esc cancels"
         } else {
@@ -357,6 +385,31 @@ fn export_dialog(m: &Model, f: &mut Frame, area: Rect) {
     ];
     f.render_widget(
         Paragraph::new(lines).block(block(" Export workload ".into(), true)),
+        r,
+    );
+}
+
+fn open_prompt(m: &Model, f: &mut Frame, area: Rect) {
+    let Some(p) = &m.open else { return };
+    let r = centered(area, 72, 8);
+    f.render_widget(Clear, r);
+    let shown: Vec<&str> = p.candidates.iter().take(20).map(String::as_str).collect();
+    let more = p.candidates.len().saturating_sub(shown.len());
+    let mut cands = shown.join("  ");
+    if more > 0 {
+        cands.push_str(&format!("  … {more} more"));
+    }
+    let lines = vec![
+        Line::from(format!("path  {}▏", p.path)),
+        Line::from(""),
+        Line::from(cands).dark_gray(),
+        Line::from(""),
+        Line::from("Tab complete · Enter open · Esc cancel"),
+    ];
+    f.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: true })
+            .block(block(" Open a trace (AlpaServe .pkl) ".into(), true)),
         r,
     );
 }
@@ -371,6 +424,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("↑↓ in detail, + -", "zoom the detail chart in / out"),
     ("1-6 in models", "sort by column (again: reverse)"),
     ("t", "switch to the next loaded trace"),
+    ("o", "open another trace (Tab completes the path)"),
     ("e", "export the workload"),
     ("?", "this help"),
     ("q / Ctrl-C", "quit"),

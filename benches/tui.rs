@@ -1,0 +1,118 @@
+//! TUI responsiveness: the time from a parameter change to a new result ready to draw (replay +
+//! display rows + detail bins, i.e. everything but the 20 ms debounce), and the time to render a
+//! full 200×60 frame.
+//!
+//! Uses the trace in `TRACEREPLAY_BENCH_TRACE` (an AlpaServe pickle, e.g. one made by
+//! `python3 tools/gen_trace.py --kind v2 --out /tmp/azure_v2.pkl`), else the embedded sample.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::sync::Arc;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use tracereplay_tui::replay::{Distribution, ReplayParams, replay};
+use tracereplay_tui::trace::Trace;
+use tracereplay_tui::tui::model::{LoadedTrace, Model, ReplayView};
+use tracereplay_tui::tui::{refresh_detail, view};
+
+fn load() -> LoadedTrace {
+    match std::env::var_os("TRACEREPLAY_BENCH_TRACE") {
+        Some(p) => {
+            let t = Trace::open(std::path::Path::new(&p), None).expect("bench trace");
+            LoadedTrace::new(p.to_string_lossy().into_owned(), t)
+        }
+        None => {
+            eprintln!("TRACEREPLAY_BENCH_TRACE not set: using the embedded sample");
+            let t = Trace::from_pickle(
+                tracereplay_tui::assets::SAMPLE_TRACE,
+                tracereplay_tui::assets::SAMPLE_NAME,
+                None,
+            )
+            .unwrap();
+            LoadedTrace::new(tracereplay_tui::assets::SAMPLE_NAME.into(), t)
+        }
+    }
+}
+
+/// The seed's examples (the trace's last day stands in for 13.23.60 on shorter traces).
+fn examples(days: u32) -> Vec<(&'static str, ReplayParams)> {
+    let base = ReplayParams::default();
+    let last = format!("{}.23.60", days.saturating_sub(1));
+    let five = format!("{}.0.0", days.min(5));
+    vec![
+        (
+            "b vanilla day 0",
+            ReplayParams {
+                distribution: Distribution::Vanilla,
+                end: Some("1.0.0".into()),
+                ..base.clone()
+            },
+        ),
+        (
+            "c gamma 5 days @3600",
+            ReplayParams {
+                distribution: Distribution::Gamma,
+                end: Some(five),
+                interval_seconds: 3600.0,
+                ..base.clone()
+            },
+        ),
+        (
+            "d vanilla all days time-scale 2",
+            ReplayParams {
+                distribution: Distribution::Vanilla,
+                end: Some(last),
+                time_scale: 2.0,
+                ..base.clone()
+            },
+        ),
+        (
+            "e gamma day 0 rate x8 cv x8",
+            ReplayParams {
+                distribution: Distribution::Gamma,
+                end: Some("1.0.0".into()),
+                rate_scale: 8.0,
+                cv_scale: 8.0,
+                ..base
+            },
+        ),
+    ]
+}
+
+/// What the TUI does between a changed field and the frame that shows it.
+fn update(m: &mut Model, trace: &Arc<Trace>, params: &ReplayParams) {
+    let r = replay(trace, params).unwrap();
+    m.result = Some(ReplayView::new(r, Arc::clone(trace)));
+    m.result_generation += 1;
+    refresh_detail(m);
+}
+
+fn bench(c: &mut Criterion) {
+    let loaded = load();
+    let trace = Arc::clone(&loaded.trace);
+    let days = loaded.summary.days;
+    let mut m = Model::new(ReplayParams::default());
+    m.traces.push(loaded);
+    m.detail_width = view::detail_width(200);
+    let mut g = c.benchmark_group("update");
+    g.sample_size(10);
+    for (name, params) in examples(days) {
+        g.bench_function(name, |b| b.iter(|| update(&mut m, &trace, &params)));
+    }
+    g.finish();
+    let mut terminal = Terminal::new(TestBackend::new(200, 60)).unwrap();
+    let mut g = c.benchmark_group("frame 200x60");
+    for (name, params) in examples(days) {
+        update(&mut m, &trace, &params);
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                terminal.draw(|f| view::view(&m, f)).unwrap();
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
