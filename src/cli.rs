@@ -33,6 +33,9 @@ pub struct Args {
     pub command: Option<Command>,
     /// Traces to open in the interactive explorer. Default: the embedded sample.
     pub traces: Vec<PathBuf>,
+    /// How to read the traces.
+    #[command(flatten)]
+    pub input: InputOpts,
     /// Initial replay parameters for the explorer.
     #[command(flatten)]
     pub replay: ReplayOpts,
@@ -47,16 +50,86 @@ pub enum Command {
     Stats(StatsArgs),
     /// Replay a trace and export the workload to a file.
     Replay(ExportArgs),
+    /// Convert a trace (any input format) to a fast cache file or an AlpaServe pickle.
+    Convert(ConvertArgs),
+}
+
+/// `convert` options.
+#[derive(Debug, ClapArgs)]
+pub struct ConvertArgs {
+    /// Input trace (pickle, Azure CSV, directory of 2019 day files, …).
+    pub input: PathBuf,
+    #[command(flatten)]
+    pub read: InputOpts,
+    /// Output file.
+    #[arg(short, long)]
+    pub output: PathBuf,
+    /// Output format (default: `pickle` for a .pkl output, else `native`).
+    #[arg(long, value_enum)]
+    pub to: Option<ConvertTo>,
+    /// Overwrite the output file if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `convert --to`.
+#[derive(Debug, Clone, Copy, PartialEq, ValueEnum)]
+pub enum ConvertTo {
+    /// Our cache file: loads many times faster than parsing the CSV again.
+    Native,
+    /// AlpaServe's pickle (OrderedDict of numpy arrays, protocol 4), for the Python tooling.
+    Pickle,
+}
+
+/// How to read a trace input (all detected by default).
+#[derive(Debug, Clone, Default, ClapArgs)]
+pub struct InputOpts {
+    /// Input format instead of detecting it: pickle, native, azure2021, azure2019, azure-llm,
+    /// timestamps.
+    #[arg(long, value_name = "FORMAT")]
+    pub input_format: Option<String>,
+    /// Read a pickle as this kind instead of detecting it from the content.
+    #[arg(long, value_enum)]
+    pub kind: Option<KindArg>,
+    /// CSV of timestamps: the column with the times (name or 0-based number).
+    #[arg(long, value_name = "COLUMN")]
+    pub time_column: Option<String>,
+    /// CSV of timestamps: the column naming the function (default: one function).
+    #[arg(long, value_name = "COLUMN")]
+    pub key_column: Option<String>,
+    /// CSV of timestamps: unit of the times: s, ms, us, ns, or iso (wall-clock date-times).
+    #[arg(long, default_value = "s")]
+    pub time_unit: String,
+    /// Skip CSV rows that do not parse (their count is reported) instead of failing.
+    #[arg(long)]
+    pub skip_bad_rows: bool,
+    /// Function name for single-function inputs (LLM traces, CSV without --key-column).
+    #[arg(long)]
+    pub name: Option<String>,
+}
+
+impl InputOpts {
+    /// The library's load options.
+    pub fn load_options(&self) -> Result<crate::ingest::LoadOptions> {
+        Ok(crate::ingest::LoadOptions {
+            format: self.input_format.as_deref().map(str::parse).transpose()?,
+            kind: self.kind.map(TraceKind::from),
+            time_column: self.time_column.clone(),
+            key_column: self.key_column.clone(),
+            time_unit: self.time_unit.parse()?,
+            skip_bad_rows: self.skip_bad_rows,
+            name: self.name.clone(),
+        })
+    }
 }
 
 /// `inspect` options.
 #[derive(Debug, ClapArgs)]
 pub struct InspectArgs {
-    /// Trace pickle (`sample` for the embedded one).
+    /// Trace file or directory (`sample` for the embedded one).
     pub trace: PathBuf,
-    /// Read the trace as this kind instead of detecting it.
-    #[arg(long, value_enum)]
-    pub kind: Option<KindArg>,
+    #[command(flatten)]
+    pub read: InputOpts,
     /// How many of the busiest functions to list.
     #[arg(long, default_value_t = 10)]
     pub top: usize,
@@ -68,8 +141,10 @@ pub struct InspectArgs {
 /// `stats` options.
 #[derive(Debug, ClapArgs)]
 pub struct StatsArgs {
-    /// Trace pickle (`sample` for the embedded one).
+    /// Trace file or directory (`sample` for the embedded one).
     pub trace: PathBuf,
+    #[command(flatten)]
+    pub read: InputOpts,
     #[command(flatten)]
     pub replay: ReplayOpts,
     /// Print JSON instead of text.
@@ -80,8 +155,10 @@ pub struct StatsArgs {
 /// `replay` options.
 #[derive(Debug, ClapArgs)]
 pub struct ExportArgs {
-    /// Trace pickle (`sample` for the embedded one).
+    /// Trace file or directory (`sample` for the embedded one).
     pub trace: PathBuf,
+    #[command(flatten)]
+    pub read: InputOpts,
     #[command(flatten)]
     pub replay: ReplayOpts,
     /// SLO of every request, in seconds.
@@ -104,9 +181,6 @@ pub struct ExportArgs {
 /// The replay options every command shares.
 #[derive(Debug, Clone, ClapArgs)]
 pub struct ReplayOpts {
-    /// Read the trace as this kind instead of detecting it from the content.
-    #[arg(long, value_enum)]
-    pub kind: Option<KindArg>,
     /// Number of models, named gpt0 … gpt{N-1}.
     #[arg(long, default_value_t = 5, conflicts_with = "model_names")]
     pub models: usize,
@@ -146,6 +220,9 @@ pub struct ReplayOpts {
     /// Refuse replays expected to produce more arrivals than this.
     #[arg(long, default_value_t = DEFAULT_MAX_ARRIVALS)]
     pub max_arrivals: u64,
+    /// Only functions with this trigger (http, timer, queue, …; Azure 2019 files); repeatable.
+    #[arg(long = "trigger", value_name = "TRIGGER")]
+    pub triggers: Vec<String>,
 }
 
 /// `--kind`.
@@ -227,18 +304,43 @@ impl ReplayOpts {
             replication: self.replication,
             seed: self.seed,
             max_arrivals: self.max_arrivals,
+            triggers: self.triggers.clone(),
         }
     }
 }
 
-/// Loads a trace from a path, or the embedded sample for `sample` / `-`; warnings go to stderr.
-pub fn load_trace(path: &Path, kind: Option<KindArg>) -> Result<Trace> {
-    let kind = kind.map(TraceKind::from);
+/// Loads a trace from a path, or the embedded sample for `sample` / `-`; warnings and, for
+/// large inputs on a terminal, progress go to stderr.
+pub fn load_trace(path: &Path, input: &InputOpts) -> Result<Trace> {
+    let opts = input.load_options()?;
     let trace = if path == Path::new("sample") || path == Path::new("-") {
-        Trace::from_pickle(assets::SAMPLE_TRACE, assets::SAMPLE_NAME, kind)
-            .context("cannot load the embedded sample trace")?
+        crate::ingest::from_bytes(
+            assets::SAMPLE_TRACE,
+            assets::SAMPLE_NAME,
+            crate::ingest::InputFormat::Pickle,
+            &opts,
+        )
+        .context("cannot load the embedded sample trace")?
     } else {
-        Trace::open(path, kind).with_context(|| format!("cannot load trace {}", path.display()))?
+        use std::io::IsTerminal;
+        let show = std::io::stderr().is_terminal();
+        let mut shown = false;
+        let mut progress = |done: u64, total: u64| {
+            if show && total > 50_000_000 {
+                eprint!(
+                    "\rreading {}: {:.0} / {:.0} MB",
+                    path.display(),
+                    done as f64 / 1e6,
+                    total as f64 / 1e6
+                );
+                shown = true;
+            }
+        };
+        let t = crate::ingest::load(path, &opts, &mut progress);
+        if shown {
+            eprintln!();
+        }
+        t.with_context(|| format!("cannot load trace {}", path.display()))?
     };
     for w in &trace.warnings {
         eprintln!("warning: {w}");
@@ -249,9 +351,10 @@ pub fn load_trace(path: &Path, kind: Option<KindArg>) -> Result<Trace> {
 /// Runs a parsed command line, writing results to `out`.
 pub fn run(args: Args, out: &mut impl Write) -> Result<()> {
     match args.command {
-        Some(Command::Inspect(a)) => inspect(&a.trace, a.kind, a.top, a.json, out),
+        Some(Command::Inspect(a)) => inspect(&a.trace, &a.read, a.top, a.json, out),
         Some(Command::Stats(a)) => stats(&a, out),
         Some(Command::Replay(a)) => export(&a, out),
+        Some(Command::Convert(a)) => convert(&a, out),
         None => {
             use std::io::IsTerminal;
             if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
@@ -260,7 +363,7 @@ pub fn run(args: Args, out: &mut impl Write) -> Result<()> {
                     .into_iter()
                     .filter(|p| p != Path::new("sample"))
                     .collect();
-                return crate::tui::run(traces, args.replay.params());
+                return crate::tui::run(traces, args.replay.params(), args.input.load_options()?);
             }
             // Not a terminal (a pipe, CI): print what the explorer would open.
             let path = args
@@ -268,19 +371,19 @@ pub fn run(args: Args, out: &mut impl Write) -> Result<()> {
                 .first()
                 .cloned()
                 .unwrap_or_else(|| PathBuf::from("sample"));
-            inspect(&path, None, 10, false, out)
+            inspect(&path, &args.input, 10, false, out)
         }
     }
 }
 
 fn inspect(
     path: &Path,
-    kind: Option<KindArg>,
+    input: &InputOpts,
     top: usize,
     json: bool,
     out: &mut impl Write,
 ) -> Result<()> {
-    let trace = load_trace(path, kind)?;
+    let trace = load_trace(path, input)?;
     let summary = trace.summary(top);
     if json {
         serde_json::to_writer_pretty(&mut *out, &report::summary_json(&trace.source, &summary))?;
@@ -297,7 +400,7 @@ fn run_replay(trace: &Trace, opts: &ReplayOpts) -> Result<replay::Replay> {
 }
 
 fn stats(a: &StatsArgs, out: &mut impl Write) -> Result<()> {
-    let trace = load_trace(&a.trace, a.replay.kind)?;
+    let trace = load_trace(&a.trace, &a.read)?;
     let r = run_replay(&trace, &a.replay)?;
     if a.json {
         serde_json::to_writer_pretty(&mut *out, &report::stats_json(&r))?;
@@ -309,13 +412,8 @@ fn stats(a: &StatsArgs, out: &mut impl Write) -> Result<()> {
 }
 
 fn export(a: &ExportArgs, out: &mut impl Write) -> Result<()> {
-    if !a.force && a.output.exists() {
-        bail!(
-            "{} already exists; pass --force to overwrite it or choose another path",
-            a.output.display()
-        );
-    }
-    let trace = load_trace(&a.trace, a.replay.kind)?;
+    refuse_existing(&a.output, a.force)?;
+    let trace = load_trace(&a.trace, &a.read)?;
     let r = run_replay(&trace, &a.replay)?;
     let workload =
         Workload::from_replay(&r, a.slo, a.only.as_deref()).context("cannot build the workload")?;
@@ -338,5 +436,59 @@ fn export(a: &ExportArgs, out: &mut impl Write) -> Result<()> {
         bytes,
         r.window
     )?;
+    Ok(())
+}
+
+fn convert(a: &ConvertArgs, out: &mut impl Write) -> Result<()> {
+    refuse_existing(&a.output, a.force)?;
+    let trace = load_trace(&a.input, &a.read)?;
+    let to = a.to.unwrap_or_else(|| {
+        if a.output
+            .extension()
+            .is_some_and(|e| e == "pkl" || e == "pickle")
+        {
+            ConvertTo::Pickle
+        } else {
+            ConvertTo::Native
+        }
+    });
+    let dropped = trace
+        .functions
+        .iter()
+        .any(|f| f.tokens.is_some() || f.trigger.is_some());
+    let bytes = crate::workload::write_atomic(&a.output, a.force, |w| match to {
+        ConvertTo::Native => crate::ingest::native::encode(&trace, w),
+        ConvertTo::Pickle => crate::ingest::pickle_out::write(&trace, w),
+    })
+    .with_context(|| format!("cannot write {}", a.output.display()))?;
+    writeln!(
+        out,
+        "wrote {} ({} functions, {} invocations, {}, {bytes} bytes) to {}",
+        trace.source,
+        trace.functions.len(),
+        trace.invocations(),
+        match to {
+            ConvertTo::Native => "tracereplay native",
+            ConvertTo::Pickle => "AlpaServe pickle",
+        },
+        a.output.display()
+    )?;
+    if to == ConvertTo::Pickle && dropped {
+        eprintln!(
+            "note: the AlpaServe pickle holds only names and series; triggers and token counts \
+             are kept in the native format (--to native)"
+        );
+    }
+    Ok(())
+}
+
+/// Fails before any work when `output` exists and `--force` was not given.
+fn refuse_existing(output: &Path, force: bool) -> Result<()> {
+    if !force && output.exists() {
+        bail!(
+            "{} already exists; pass --force to overwrite it or choose another path",
+            output.display()
+        );
+    }
     Ok(())
 }

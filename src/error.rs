@@ -17,6 +17,23 @@ pub enum Error {
     #[error("not a usable trace: {0}")]
     Trace(String),
 
+    /// A row of a CSV input is invalid.
+    #[error("{file}, line {line}, column {column}: {reason}")]
+    Row {
+        /// The file.
+        file: String,
+        /// 1-based line number.
+        line: u64,
+        /// The column's name (or number).
+        column: String,
+        /// What is wrong and how to fix it.
+        reason: String,
+    },
+
+    /// The input's format is not one we read, or its layout is wrong.
+    #[error("{0}")]
+    Format(String),
+
     /// A `D.H.M` time string or window is invalid.
     #[error("{0}")]
     Time(String),

@@ -28,6 +28,7 @@ pub mod assets;
 pub mod cli;
 pub mod error;
 pub mod estimate;
+pub mod ingest;
 pub mod mapping;
 pub mod replay;
 pub mod report;

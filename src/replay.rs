@@ -13,7 +13,7 @@ pub use params::{DEFAULT_MAX_ARRIVALS, Distribution, ReplayParams};
 use crate::error::{Error, Result};
 use crate::stats;
 use crate::time::Window;
-use crate::trace::{Series, Trace, TraceKind};
+use crate::trace::{Series, Tokens, Trace, TraceKind};
 
 /// One fitting interval of a model in a fitted mode.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -47,6 +47,10 @@ pub struct ModelReplay {
     pub rate: f64,
     /// Coefficient of variation of the gaps, as the original's `cv()`.
     pub cv: f64,
+    /// Token counts per arrival, when the trace has them (LLM traces): vanilla replays carry
+    /// each request's own; fitted modes draw them from the trace's requests of the same
+    /// interval (of the window when the interval had none).
+    pub tokens: Option<Tokens>,
 }
 
 /// The result of a replay: every model's traffic and how it was made.
@@ -110,7 +114,7 @@ impl Replay {
 /// use tracereplay_tui::replay::{replay, Distribution, ReplayParams};
 /// use tracereplay_tui::trace::{Function, Series, Trace, TraceKind};
 ///
-/// let f = |name: &str, t: &[f64]| Function { name: name.into(), series: Series::Times(t.to_vec()) };
+/// let f = |name: &str, t: &[f64]| Function::new(name, Series::Times(t.to_vec()));
 /// let trace = Trace::new("demo", TraceKind::V2, vec![f("a", &[1.0, 5.0]), f("b", &[2.0])], vec![]).unwrap();
 /// let params = ReplayParams {
 ///     models: vec!["m0".into()],
@@ -131,7 +135,7 @@ pub fn replay_with_cancel(
     cancel: &AtomicBool,
 ) -> Result<Replay> {
     let window = params.validate(trace)?;
-    let kept = slice(trace, window);
+    let kept = slice(trace, window, params);
     let n_models = params.models.len();
     if kept.len() < n_models {
         return Err(Error::param(
@@ -198,12 +202,13 @@ struct Slice {
 }
 
 /// Functions with invocations in the window, in trace order.
-fn slice(trace: &Trace, window: Window) -> Vec<Slice> {
+fn slice(trace: &Trace, window: Window, params: &ReplayParams) -> Vec<Slice> {
     let (start, end) = (window.start as f64, window.end as f64);
     trace
         .functions
         .iter()
         .enumerate()
+        .filter(|(_, f)| params.keeps(f.trigger.as_deref()))
         .filter_map(|(function, f)| {
             let (range, count) = match &f.series {
                 Series::Times(t) => {
@@ -246,6 +251,8 @@ struct Plan {
     trace_count: u64,
     /// v2: merged sorted timestamps in the window (vanilla replays them).
     times: Vec<f64>,
+    /// Token counts of those requests, when every function has them.
+    tokens: Option<Tokens>,
     intervals: Vec<IntervalFit>,
 }
 
@@ -264,15 +271,26 @@ impl Plan {
 fn plan_model(trace: &Trace, sources: &[&Slice], window: Window, params: &ReplayParams) -> Plan {
     let trace_count = sources.iter().map(|s| s.count).sum();
     let mut times = Vec::new();
+    let mut tokens = None;
     let intervals = match trace.kind {
         TraceKind::V2 => {
-            // Each function's times are sorted (Trace::new sees to it): merge, don't sort.
-            times = stats::merge_sorted(sources.iter().filter_map(|s| {
-                match &trace.functions[s.function].series {
-                    Series::Times(t) => Some(&t[s.range.clone()]),
-                    Series::Counts(_) => None,
-                }
-            }));
+            let with_tokens = !sources.is_empty()
+                && sources
+                    .iter()
+                    .all(|s| trace.functions[s.function].tokens.is_some());
+            if with_tokens {
+                let (t, k) = merge_with_tokens(trace, sources);
+                times = t;
+                tokens = Some(k);
+            } else {
+                // Each function's times are sorted (Trace::new sees to it): merge, don't sort.
+                times = stats::merge_sorted(sources.iter().filter_map(|s| {
+                    match &trace.functions[s.function].series {
+                        Series::Times(t) => Some(&t[s.range.clone()]),
+                        Series::Counts(_) => None,
+                    }
+                }));
+            }
             if params.distribution == Distribution::Vanilla {
                 Vec::new()
             } else {
@@ -296,9 +314,77 @@ fn plan_model(trace: &Trace, sources: &[&Slice], window: Window, params: &Replay
         functions: sources.len(),
         trace_count,
         times,
+        tokens,
         intervals,
     }
 }
+
+/// The sources' requests in time order with their token counts.
+fn merge_with_tokens(trace: &Trace, sources: &[&Slice]) -> (Vec<f64>, Tokens) {
+    let mut rows: Vec<(f64, u32, u32)> = Vec::new();
+    for s in sources {
+        let f = &trace.functions[s.function];
+        if let (Series::Times(t), Some(k)) = (&f.series, &f.tokens) {
+            for i in s.range.clone() {
+                rows.push((t[i], k.input[i], k.output[i]));
+            }
+        }
+    }
+    rows.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let tokens = Tokens {
+        input: rows.iter().map(|r| r.1).collect(),
+        output: rows.iter().map(|r| r.2).collect(),
+    };
+    (rows.into_iter().map(|r| r.0).collect(), tokens)
+}
+
+/// Token counts for sampled arrivals: each drawn from the trace's requests of its interval.
+fn sampled_tokens(
+    plan: &Plan,
+    arrivals: &[f64],
+    model: usize,
+    params: &ReplayParams,
+) -> Option<Tokens> {
+    use rand::RngExt;
+    let source = plan.tokens.as_ref()?;
+    if plan.times.is_empty() {
+        return None;
+    }
+    let mut out = Tokens {
+        input: Vec::with_capacity(arrivals.len()),
+        output: Vec::with_capacity(arrivals.len()),
+    };
+    let mut next = 0;
+    for (i, iv) in plan.intervals.iter().enumerate() {
+        let end = next + arrivals[next..].partition_point(|&t| t < iv.end);
+        let lo = plan.times.partition_point(|&t| t < iv.start);
+        let hi = plan.times.partition_point(|&t| t < iv.end);
+        let (lo, hi) = if lo < hi {
+            (lo, hi)
+        } else {
+            (0, plan.times.len())
+        };
+        // Its own stream: drawing tokens must not change the arrivals of the same seed.
+        let mut rng = sample::interval_rng(params.seed ^ TOKEN_STREAM, model, i);
+        for _ in next..end {
+            let k = rng.random_range(lo..hi);
+            out.input.push(source.input[k]);
+            out.output.push(source.output[k]);
+        }
+        next = end;
+    }
+    // Arrivals past the last interval cannot happen; should one, it still gets tokens.
+    let mut rng = sample::interval_rng(params.seed ^ TOKEN_STREAM, model, usize::MAX);
+    for _ in next..arrivals.len() {
+        let k = rng.random_range(0..plan.times.len());
+        out.input.push(source.input[k]);
+        out.output.push(source.output[k]);
+    }
+    Some(out)
+}
+
+/// Seed salt of the token draws.
+const TOKEN_STREAM: u64 = 0x746f_6b65_6e73_0001;
 
 fn sample_model(plan: &Plan, model: usize, window: Window, params: &ReplayParams) -> ModelReplay {
     let arrivals = if params.distribution == Distribution::Vanilla {
@@ -314,7 +400,20 @@ fn sample_model(plan: &Plan, model: usize, window: Window, params: &ReplayParams
         out
     };
     let rate_seconds = (window.seconds() as f64 / params.time_scale).floor();
+    let tokens = if params.distribution == Distribution::Vanilla {
+        plan.tokens.as_ref().map(|t| {
+            let k = params.replication as usize;
+            let rep = |v: &[u32]| v.iter().flat_map(|&x| std::iter::repeat_n(x, k)).collect();
+            Tokens {
+                input: rep(&t.input),
+                output: rep(&t.output),
+            }
+        })
+    } else {
+        sampled_tokens(plan, &arrivals, model, params)
+    };
     ModelReplay {
+        tokens,
         model: params.models[model].clone(),
         functions: plan.functions,
         trace_count: plan.trace_count,

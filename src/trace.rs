@@ -69,6 +69,15 @@ impl Series {
     }
 }
 
+/// Token counts of each invocation of an LLM inference trace, aligned with its timestamps.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct Tokens {
+    /// Prompt (context) tokens.
+    pub input: Vec<u32>,
+    /// Generated tokens.
+    pub output: Vec<u32>,
+}
+
 /// A named function of the trace.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Function {
@@ -76,6 +85,22 @@ pub struct Function {
     pub name: String,
     /// Its invocations.
     pub series: Series,
+    /// Its trigger (`http`, `timer`, …) where the trace says (Azure 2019).
+    pub trigger: Option<String>,
+    /// Per-invocation token counts where the trace has them (LLM traces; v2 only).
+    pub tokens: Option<Tokens>,
+}
+
+impl Function {
+    /// A function without trigger or tokens.
+    pub fn new(name: impl Into<String>, series: Series) -> Function {
+        Function {
+            name: name.into(),
+            series,
+            trigger: None,
+            tokens: None,
+        }
+    }
 }
 
 /// A loaded trace. Every function's series matches `kind`.
@@ -143,7 +168,7 @@ impl Trace {
                 TraceKind::V1 => Series::Counts(to_counts(&name, value)?),
                 TraceKind::V2 => Series::Times(to_times(&name, value, &mut warnings)?),
             };
-            functions.push(Function { name, series });
+            functions.push(Function::new(name, series));
         }
         Trace::new(source, kind, functions, warnings)
     }
@@ -355,10 +380,7 @@ mod tests {
     use super::*;
 
     fn times(name: &str, t: &[f64]) -> Function {
-        Function {
-            name: name.into(),
-            series: Series::Times(t.to_vec()),
-        }
+        Function::new(name, Series::Times(t.to_vec()))
     }
 
     #[test]

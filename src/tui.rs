@@ -14,8 +14,8 @@ use anyhow::{Context, Result, anyhow};
 use crossterm::event::{self, Event, KeyEventKind};
 
 use crate::assets;
+use crate::ingest::LoadOptions;
 use crate::replay::ReplayParams;
-use crate::trace::Trace;
 use crate::workload::Workload;
 use model::{LoadedTrace, Model, ReplayView};
 use update::{Cmd, Msg, update};
@@ -79,26 +79,37 @@ impl Drop for WorkerGuard {
 /// Does a command's work synchronously (tests call this directly).
 pub fn execute(cmd: Cmd, tx: &Sender<Msg>) -> Msg {
     match cmd {
-        Cmd::Load(path) => {
-            let (name, bytes) = match &path {
-                None => (
-                    assets::SAMPLE_NAME.to_string(),
-                    Ok(assets::SAMPLE_TRACE.to_vec()),
-                ),
-                Some(p) => (
-                    p.display().to_string(),
-                    read_with_progress(p, tx)
-                        .map_err(|e| format!("cannot read {}: {e}", p.display())),
-                ),
+        Cmd::Load(path, opts) => {
+            let loaded = match &path {
+                None => crate::ingest::from_bytes(
+                    assets::SAMPLE_TRACE,
+                    assets::SAMPLE_NAME,
+                    crate::ingest::InputFormat::Pickle,
+                    &opts,
+                )
+                .map(|t| (assets::SAMPLE_NAME.to_string(), t)),
+                Some(p) => {
+                    let mut progress = |done: u64, total: u64| {
+                        let _ = tx.send(Msg::Progress(format!(
+                            "reading {}: {:.1} / {:.1} MB",
+                            p.display(),
+                            done as f64 / 1e6,
+                            total as f64 / 1e6
+                        )));
+                    };
+                    crate::ingest::load(p, &opts, &mut progress)
+                        .map(|t| (p.display().to_string(), t))
+                }
             };
-            let loaded = bytes.and_then(|b| {
-                let _ = tx.send(Msg::Progress(format!(
-                    "decoding {name} ({} bytes)…",
-                    b.len()
-                )));
-                Trace::from_pickle(&b, &name, None).map_err(|e| format!("cannot load {name}: {e}"))
-            });
-            Msg::Loaded(loaded.map(|t| LoadedTrace::new(name, t)))
+            let shown = path.as_ref().map_or_else(
+                || assets::SAMPLE_NAME.to_string(),
+                |p| p.display().to_string(),
+            );
+            Msg::Loaded(
+                loaded
+                    .map(|(name, t)| LoadedTrace::new(name, t))
+                    .map_err(|e| format!("cannot load {shown}: {e}")),
+            )
         }
         Cmd::Replay {
             generation,
@@ -140,29 +151,6 @@ pub fn execute(cmd: Cmd, tx: &Sender<Msg>) -> Msg {
     }
 }
 
-/// Reads a file in chunks, reporting bytes read / total so a large trace shows progress.
-fn read_with_progress(path: &std::path::Path, tx: &Sender<Msg>) -> std::io::Result<Vec<u8>> {
-    use std::io::Read;
-    let mut file = std::fs::File::open(path)?;
-    let total = file.metadata()?.len();
-    // Capacity from the file's own size; a file that grows while read just reallocates.
-    let mut bytes = Vec::with_capacity(usize::try_from(total).unwrap_or(0));
-    let mut chunk = vec![0u8; 8 << 20];
-    loop {
-        let n = file.read(&mut chunk)?;
-        if n == 0 {
-            return Ok(bytes);
-        }
-        bytes.extend_from_slice(&chunk[..n]);
-        let _ = tx.send(Msg::Progress(format!(
-            "reading {}: {:.1} / {:.1} MB",
-            path.display(),
-            bytes.len() as f64 / 1e6,
-            total as f64 / 1e6
-        )));
-    }
-}
-
 /// Restores the terminal when dropped (error returns); the panic hook covers panics.
 struct TerminalGuard;
 
@@ -175,8 +163,9 @@ impl Drop for TerminalGuard {
 }
 
 /// Opens the explorer on `traces` (the embedded sample when empty) with initial `params`.
-pub fn run(traces: Vec<PathBuf>, params: ReplayParams) -> Result<()> {
+pub fn run(traces: Vec<PathBuf>, params: ReplayParams, load: LoadOptions) -> Result<()> {
     let mut m = Model::new(params);
+    m.load_options = load.clone();
     m.no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let (tx, rx) = channel();
     let mut terminal = ratatui::try_init()
@@ -196,10 +185,10 @@ pub fn run(traces: Vec<PathBuf>, params: ReplayParams) -> Result<()> {
         }
     });
     if traces.is_empty() {
-        spawn(Cmd::Load(None), tx.clone());
+        spawn(Cmd::Load(None, load.clone()), tx.clone());
     }
     for t in traces {
-        spawn(Cmd::Load(Some(t)), tx.clone());
+        spawn(Cmd::Load(Some(t), load.clone()), tx.clone());
     }
     m.loading = Some("loading…".into());
     terminal.draw(|f| view::view(&m, f))?;

@@ -49,6 +49,12 @@ pub struct Workload {
     pub model: Vec<u32>,
     /// SLO of each request in seconds.
     pub slo: Vec<f64>,
+    /// Prompt tokens of each request (LLM traces only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_tokens: Option<Vec<u32>>,
+    /// Generated tokens of each request (LLM traces only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_tokens: Option<Vec<u32>>,
     /// How it was made.
     pub params: WorkloadParams,
 }
@@ -120,12 +126,33 @@ impl Workload {
             .iter()
             .map(|&m| replay.models[m].arrivals.len())
             .sum();
-        let mut pairs: Vec<(f64, u32)> = Vec::with_capacity(total);
+        // (arrival, model, index within the model), for carrying tokens through the sort.
+        let mut pairs: Vec<(f64, u32, u32)> = Vec::with_capacity(total);
         for (k, &m) in chosen.iter().enumerate() {
-            pairs.extend(replay.models[m].arrivals.iter().map(|&t| (t, k as u32)));
+            pairs.extend(
+                replay.models[m]
+                    .arrivals
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &t)| (t, k as u32, i as u32)),
+            );
         }
         // Stable by model order on ties, so the file is the same on every run.
         pairs.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        let tokens: Option<Vec<&crate::trace::Tokens>> = chosen
+            .iter()
+            .map(|&m| replay.models[m].tokens.as_ref())
+            .collect();
+        let pick = |f: fn(&crate::trace::Tokens) -> &Vec<u32>| {
+            tokens.as_ref().map(|t| {
+                pairs
+                    .iter()
+                    .map(|p| f(t[p.1 as usize])[p.2 as usize])
+                    .collect::<Vec<u32>>()
+            })
+        };
+        let input_tokens = pick(|t| &t.input);
+        let output_tokens = pick(|t| &t.output);
         Ok(Workload {
             format: FORMAT_NAME.into(),
             version: FORMAT_VERSION,
@@ -136,6 +163,8 @@ impl Workload {
             arrival: pairs.iter().map(|p| p.0).collect(),
             model: pairs.iter().map(|p| p.1).collect(),
             slo: vec![slo; total],
+            input_tokens,
+            output_tokens,
             params: WorkloadParams {
                 tool: format!("tracereplay-tui {}", env!("CARGO_PKG_VERSION")),
                 trace: replay.source.clone(),
@@ -170,16 +199,26 @@ impl Workload {
         let params = serde_json::to_string(&self.params).map_err(std::io::Error::other)?;
         writeln!(out, "# {FORMAT_NAME} v{FORMAT_VERSION}")?;
         writeln!(out, "# params: {params}")?;
-        writeln!(out, "index,arrival,model,slo")?;
+        let tokens = self.input_tokens.as_ref().zip(self.output_tokens.as_ref());
+        let extra = if tokens.is_some() {
+            ",input_tokens,output_tokens"
+        } else {
+            ""
+        };
+        writeln!(out, "index,arrival,model,slo{extra}")?;
         for i in 0..self.len() {
             // `{}` prints the shortest text that reads back to the same f64.
-            writeln!(
+            write!(
                 out,
                 "{i},{},{},{}",
                 self.arrival[i],
                 csv_field(&self.models[self.model[i] as usize]),
                 self.slo[i]
             )?;
+            match tokens {
+                Some((a, b)) => writeln!(out, ",{},{}", a[i], b[i])?,
+                None => writeln!(out)?,
+            }
         }
         Ok(())
     }

@@ -242,3 +242,106 @@ fn replay_exports_and_refuses_to_clobber() {
         .unwrap();
     assert!(String::from_utf8_lossy(&missing.stderr).contains("does not exist"));
 }
+
+#[test]
+fn raw_traces_work_in_every_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let v2019 = fixture("realdata/azure-functions-2019-invitro-100");
+    // A directory is the 2019 layout; --trigger filters in stats.
+    let out = bin()
+        .args([
+            "stats",
+            &v2019,
+            "--trigger",
+            "http",
+            "--trigger",
+            "queue",
+            "--models",
+            "2",
+            "--json",
+        ])
+        .args(["--start", "0.8.0", "--end", "0.16.0"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Json = serde_json::from_slice(&out.stdout).unwrap();
+    let fns: u64 = v["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["functions"].as_u64().unwrap())
+        .sum();
+    assert_eq!(fns, 36 + 13);
+    // convert to native, then replay the cache; the cache refuses to be overwritten.
+    let cache = dir.path().join("llm.trace");
+    let cache_s = cache.display().to_string();
+    bin()
+        .args([
+            "convert",
+            &fixture("realdata/azure-llm-2023/AzureLLMInferenceTrace_conv.csv"),
+            "-o",
+            &cache_s,
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "19366 invocations, tracereplay native",
+        ));
+    bin()
+        .args([
+            "convert",
+            &fixture("realdata/azure-llm-2023/AzureLLMInferenceTrace_conv.csv"),
+            "-o",
+            &cache_s,
+        ])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("already exists; pass --force"));
+    let w = dir.path().join("w.json");
+    bin()
+        .args([
+            "replay",
+            &cache_s,
+            "--models",
+            "1",
+            "--distribution",
+            "vanilla",
+            "-o",
+        ])
+        .arg(&w)
+        .assert()
+        .success();
+    let v: Json = serde_json::from_slice(&std::fs::read(&w).unwrap()).unwrap();
+    assert_eq!(v["input_tokens"].as_array().unwrap().len(), 19_366);
+    // Errors a user can cause: a trigger on a trace without triggers, an unknown input format.
+    bin()
+        .args(["stats", &cache_s, "--trigger", "http"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("this trace has no triggers"));
+    bin()
+        .args(["inspect", &cache_s, "--input-format", "parquet"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("not an input format"));
+    // A generic CSV needs --time-column; with it, it works.
+    let log = dir.path().join("log.csv");
+    std::fs::write(&log, "t,who\n0.5,a\n1.5,b\n").unwrap();
+    bin()
+        .arg("inspect")
+        .arg(&log)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("--time-column"));
+    bin()
+        .arg("inspect")
+        .arg(&log)
+        .args(["--time-column", "t", "--key-column", "who"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("functions    2"));
+}

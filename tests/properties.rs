@@ -15,10 +15,7 @@ fn v2_trace() -> impl Strategy<Value = Trace> {
             .enumerate()
             .map(|(i, mut t)| {
                 t.sort_by(f64::total_cmp);
-                Function {
-                    name: format!("f{i}"),
-                    series: Series::Times(t),
-                }
+                Function::new(format!("f{i}"), Series::Times(t))
             })
             .collect();
         Trace::new("prop", TraceKind::V2, functions, vec![]).unwrap()

@@ -80,3 +80,88 @@ fn readme_python_snippet_loads_the_export() {
     assert_eq!(v["seed"], 0);
     assert_eq!(v["sorted"], true);
 }
+
+/// `convert -o x.pkl` writes a pickle CPython + numpy load as AlpaServe does (`pickle.load`),
+/// with `numpy.core` deprecation warnings turned into errors (numpy 2 must not complain).
+#[test]
+fn converted_pickles_load_in_cpython_with_numpy() {
+    if !python_ready() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install msgpack and numpy for python3"
+        );
+        eprintln!("python3 with numpy not found: skipping the pickle check");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/realdata");
+    for (input, kind) in [
+        ("azure-functions-2019-invitro-100/invocations.csv", "int32"),
+        ("azure-functions-2021-head/Azure2021_200.csv", "float64"),
+    ] {
+        let trace = tracereplay_tui::ingest::load(
+            &fixtures.join(input),
+            &Default::default(),
+            &mut |_, _| {},
+        )
+        .unwrap();
+        let out = dir.path().join("t.pkl");
+        let status = Command::new(env!("CARGO_BIN_EXE_tracereplay-tui"))
+            .args(["convert", "--force", "-o"])
+            .arg(&out)
+            .arg(fixtures.join(input))
+            .output()
+            .unwrap();
+        assert!(
+            status.status.success(),
+            "{}",
+            String::from_utf8_lossy(&status.stderr)
+        );
+        let script = "import pickle, json, sys, collections, warnings\n\
+            warnings.simplefilter('error', DeprecationWarning)\n\
+            import numpy as np\n\
+            with open(sys.argv[1], 'rb') as f: d = pickle.load(f)\n\
+            print(json.dumps({'ordered': isinstance(d, collections.OrderedDict), 'names': list(d), \
+            'dtypes': sorted({str(v.dtype) for v in d.values()}), \
+            'totals': [float(v.sum()) if v.dtype.kind == 'i' else len(v) for v in d.values()], \
+            'last': [float(v[-1]) for v in d.values()]}))";
+        let run = Command::new("python3")
+            .args(["-c", script])
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+        assert_eq!(v["ordered"], true);
+        assert_eq!(v["dtypes"], serde_json::json!([kind]));
+        let names: Vec<&str> = v["names"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n.as_str().unwrap())
+            .collect();
+        assert_eq!(
+            names,
+            trace
+                .functions
+                .iter()
+                .map(|f| f.name.as_str())
+                .collect::<Vec<_>>()
+        );
+        for (i, f) in trace.functions.iter().enumerate() {
+            assert_eq!(
+                v["totals"][i].as_f64().unwrap() as u64,
+                f.series.invocations()
+            );
+            let last = match &f.series {
+                tracereplay_tui::trace::Series::Times(t) => t[t.len() - 1],
+                tracereplay_tui::trace::Series::Counts(c) => f64::from(c[c.len() - 1]),
+            };
+            assert_eq!(v["last"][i].as_f64().unwrap().to_bits(), last.to_bits());
+        }
+    }
+}

@@ -55,7 +55,7 @@ fn screen(m: &Model) -> String {
 fn started() -> Model {
     let mut m = Model::new(ReplayParams::default());
     let (tx, _rx) = channel();
-    let loaded = execute(Cmd::Load(None), &tx);
+    let loaded = execute(Cmd::Load(None, Default::default()), &tx);
     step(&mut m, vec![loaded]);
     m
 }
@@ -265,7 +265,7 @@ fn no_color_draws_without_colours() {
 fn loading_a_file_reports_progress_and_errors() {
     let (tx, rx) = channel();
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/sample_azure_v2.pkl");
-    let Msg::Loaded(Ok(t)) = execute(Cmd::Load(Some(path)), &tx) else {
+    let Msg::Loaded(Ok(t)) = execute(Cmd::Load(Some(path), Default::default()), &tx) else {
         panic!("load failed")
     };
     assert_eq!(t.summary.functions, 200);
@@ -283,10 +283,16 @@ fn loading_a_file_reports_progress_and_errors() {
         progress.iter().any(|p| p.contains("0.5 / 0.5 MB")),
         "{progress:?}"
     );
-    let Msg::Loaded(Err(e)) = execute(Cmd::Load(Some("/nonexistent.pkl".into())), &tx) else {
+    let Msg::Loaded(Err(e)) = execute(
+        Cmd::Load(Some("/nonexistent.pkl".into()), Default::default()),
+        &tx,
+    ) else {
         panic!()
     };
-    assert!(e.contains("cannot read /nonexistent.pkl"), "{e}");
+    assert!(
+        e.contains("cannot load /nonexistent.pkl") && e.contains("No such file"),
+        "{e}"
+    );
 }
 
 /// Runs `keys` (in order) through `step`.
@@ -474,4 +480,39 @@ fn the_detail_shows_the_real_trace_beside_the_replay() {
         m.detail_trace.iter().sum::<u64>() as f64,
     );
     assert!((replayed / real - 4.0).abs() < 0.2, "{replayed} vs {real}");
+}
+
+#[test]
+fn raw_csv_traces_open_like_pickles() {
+    let mut m = started();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/realdata");
+    for (path, kind) in [
+        (
+            "azure-functions-2019-invitro-100",
+            "v1, 1 days, 100 functions",
+        ),
+        (
+            "azure-llm-2023/AzureLLMInferenceTrace_conv.csv",
+            "v2, 1 days, 1 functions",
+        ),
+    ] {
+        let mut keys = vec![key(KeyCode::Char('o'))];
+        keys.extend(typed(&dir.join(path).display().to_string()));
+        keys.push(key(KeyCode::Enter));
+        press(&mut m, keys);
+        assert!(screen(&m).contains(kind), "{}", screen(&m));
+    }
+    // The trigger field filters the 2019 trace.
+    press(&mut m, vec![key(KeyCode::Char('t'))]);
+    assert_eq!(m.trace, 0);
+    press(&mut m, vec![key(KeyCode::Char('t'))]);
+    assert_eq!(m.current().unwrap().summary.kind.to_string(), "v1");
+    let mut keys = down(field("triggers"));
+    keys.push(key(KeyCode::Enter));
+    keys.extend(typed("timer"));
+    keys.push(key(KeyCode::Enter));
+    press(&mut m, keys);
+    let r = m.result.as_ref().unwrap();
+    assert_eq!(r.replay.params.triggers, vec!["timer".to_string()]);
+    assert_eq!(r.rows.iter().map(|x| x.functions).sum::<usize>(), 44);
 }

@@ -78,6 +78,9 @@ pub struct ReplayParams {
     pub seed: u64,
     /// Refuse replays expected to produce more arrivals than this.
     pub max_arrivals: u64,
+    /// Only functions with one of these triggers (`http`, `timer`, …); empty: all functions.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub triggers: Vec<String>,
 }
 
 /// Default cap on the arrivals one replay may produce (about 8 GB of timestamps).
@@ -98,6 +101,7 @@ impl Default for ReplayParams {
             replication: 1,
             seed: 0,
             max_arrivals: DEFAULT_MAX_ARRIVALS,
+            triggers: Vec::new(),
         }
     }
 }
@@ -117,7 +121,36 @@ impl ReplayParams {
     /// Checks every rule that does not need the data, then the window against `trace`.
     /// Returns the window.
     pub fn validate(&self, trace: &Trace) -> Result<Window> {
+        if !self.triggers.is_empty() {
+            let known: std::collections::BTreeSet<&str> = trace
+                .functions
+                .iter()
+                .filter_map(|f| f.trigger.as_deref())
+                .collect();
+            if known.is_empty() {
+                return Err(Error::param(
+                    "trigger",
+                    "this trace has no triggers (only Azure Functions 2019 files have them); \
+                     drop --trigger",
+                ));
+            }
+            if let Some(t) = self.triggers.iter().find(|t| !known.contains(t.as_str())) {
+                let list: Vec<&str> = known.into_iter().collect();
+                return Err(Error::param(
+                    "trigger",
+                    format!(
+                        "no function has trigger {t:?}; this trace has {}",
+                        list.join(", ")
+                    ),
+                ));
+            }
+        }
         self.validate_for(trace.kind, trace.days)
+    }
+
+    /// `true` when `trigger` passes the trigger filter.
+    pub fn keeps(&self, trigger: Option<&str>) -> bool {
+        self.triggers.is_empty() || trigger.is_some_and(|t| self.triggers.iter().any(|x| x == t))
     }
 
     /// Like [`ReplayParams::validate`] for a trace of `kind` spanning `days` days.

@@ -61,10 +61,12 @@ pub enum FieldKind {
     Replication,
     /// Seed.
     Seed,
+    /// Comma-separated triggers to keep (Azure 2019); empty for all.
+    Triggers,
 }
 
 /// All fields in form order.
-pub const FIELDS: [FieldKind; 11] = [
+pub const FIELDS: [FieldKind; 12] = [
     FieldKind::Models,
     FieldKind::Mapping,
     FieldKind::Start,
@@ -76,6 +78,7 @@ pub const FIELDS: [FieldKind; 11] = [
     FieldKind::TimeScale,
     FieldKind::Replication,
     FieldKind::Seed,
+    FieldKind::Triggers,
 ];
 
 impl FieldKind {
@@ -93,6 +96,7 @@ impl FieldKind {
             FieldKind::TimeScale => "time scale",
             FieldKind::Replication => "replication",
             FieldKind::Seed => "seed",
+            FieldKind::Triggers => "triggers",
         }
     }
 
@@ -114,6 +118,8 @@ impl FieldKind {
             FieldKind::TimeScale | FieldKind::Replication => {
                 !vanilla || kind == Some(TraceKind::V1)
             }
+            // Only the 2019 per-minute files carry triggers.
+            FieldKind::Triggers => kind == Some(TraceKind::V2),
             _ => false,
         }
     }
@@ -141,6 +147,7 @@ pub fn field_texts(p: &ReplayParams) -> Vec<String> {
             FieldKind::TimeScale => stats::py_float(p.time_scale),
             FieldKind::Replication => p.replication.to_string(),
             FieldKind::Seed => p.seed.to_string(),
+            FieldKind::Triggers => p.triggers.join(","),
         })
         .collect()
 }
@@ -186,6 +193,13 @@ pub fn parse_fields(
                     .parse()
                     .map_err(|_| (i, format!("{t:?} is not a whole number")))?
             }
+            FieldKind::Triggers => {
+                p.triggers = t
+                    .split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            }
         }
     }
     Ok(p)
@@ -203,6 +217,7 @@ pub fn field_of_error(err: &crate::Error) -> Option<usize> {
             "cv-scale" => FieldKind::CvScale,
             "time-scale" => FieldKind::TimeScale,
             "replication" => FieldKind::Replication,
+            "trigger" => FieldKind::Triggers,
             _ => return None,
         },
         crate::Error::Time(msg) if msg.starts_with("start") => FieldKind::Start,
@@ -523,6 +538,8 @@ pub struct Model {
     pub cancel: Option<Arc<AtomicBool>>,
     /// The "open a trace" prompt, when shown.
     pub open: Option<OpenPrompt>,
+    /// How traces are read (the command line's input options).
+    pub load_options: crate::ingest::LoadOptions,
     /// Columns of the detail chart (the runtime sets it from the terminal size).
     pub detail_width: usize,
     /// What `detail` was computed for: (result generation, model, zoom bits, width).
@@ -605,10 +622,7 @@ mod tests {
         let functions = series
             .into_iter()
             .enumerate()
-            .map(|(i, series)| Function {
-                name: format!("f{i}"),
-                series,
-            })
+            .map(|(i, series)| Function::new(format!("f{i}"), series))
             .collect();
         Trace::new("t", kind, functions, vec![]).unwrap()
     }

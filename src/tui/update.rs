@@ -52,8 +52,8 @@ pub enum Msg {
 /// What the runtime should do.
 #[derive(Debug)]
 pub enum Cmd {
-    /// Load a trace file (`None`: the embedded sample).
-    Load(Option<PathBuf>),
+    /// Load a trace file or directory (`None`: the embedded sample), read as the options say.
+    Load(Option<PathBuf>, crate::ingest::LoadOptions),
     /// Run a replay in the background.
     Replay {
         /// Generation id (stale results are dropped).
@@ -322,7 +322,8 @@ fn act(m: &mut Model, a: Action) -> Vec<Cmd> {
                 }
                 m.open = None;
                 m.loading = Some(format!("opening {text}…"));
-                return vec![Cmd::Load(Some(super::complete::expand_home(&text)))];
+                let opts = m.load_options.clone();
+                return vec![Cmd::Load(Some(super::complete::expand_home(&text)), opts)];
             }
             _ => {}
         }

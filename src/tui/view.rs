@@ -6,7 +6,7 @@ use ratatui::style::{Modifier, Style, Stylize};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Sparkline, Table, Wrap};
 
-use super::model::{EXPORT_FORMATS, ExportDialog, FIELDS, Focus, Model};
+use super::model::{EXPORT_FORMATS, ExportDialog, FIELDS, FieldKind, Focus, Model};
 use crate::time::fmt_point;
 
 /// Smallest usable terminal.
@@ -163,6 +163,7 @@ fn params_pane(m: &Model, f: &mut Frame, area: Rect) {
         let selected = focused && i == m.field;
         let value = match (&m.editing, selected) {
             (Some(buf), true) => format!("{buf}▏"),
+            _ if *kind_f == FieldKind::Triggers && m.fields[i].is_empty() => "all".into(),
             _ => m.fields[i].clone(),
         };
         let value = if kind_f.inapplicable(dist, kind) {
@@ -407,9 +408,10 @@ fn open_prompt(m: &Model, f: &mut Frame, area: Rect) {
         Line::from("Tab complete · Enter open · Esc cancel"),
     ];
     f.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: true })
-            .block(block(" Open a trace (AlpaServe .pkl) ".into(), true)),
+        Paragraph::new(lines).wrap(Wrap { trim: true }).block(block(
+            " Open a trace (pickle, Azure CSV, 2019 day directory, cache) ".into(),
+            true,
+        )),
         r,
     );
 }

@@ -1,0 +1,328 @@
+//! Inputs with one row per invocation: Azure Functions 2021, Azure LLM inference traces, and any
+//! CSV with a column of timestamps.
+
+use std::io::Read;
+
+use super::csv::{self, for_each_row};
+use super::{BadRows, LoadOptions, Progress, TimeUnit, TimesBuilder, column};
+use crate::error::{Error, Result};
+use crate::trace::Trace;
+
+/// Azure Functions 2021: `app,func,end_timestamp,duration`; arrival = end − duration; a function
+/// is the pair (app, func).
+pub fn azure2021(
+    file: &str,
+    input: impl Read,
+    total: u64,
+    opts: &LoadOptions,
+    progress: Progress<'_>,
+) -> Result<Trace> {
+    let mut b = TimesBuilder::default();
+    let mut bad = BadRows::new(opts);
+    let mut cols: Option<[usize; 4]> = None;
+    let mut key: Vec<u8> = Vec::with_capacity(160);
+    for_each_row(
+        file,
+        input,
+        |done| progress(done, total),
+        |line, f| {
+            let Some([app, func, end, dur]) = cols else {
+                let c = |n| column(f, n, "Azure 2021", file);
+                cols = Some([c("app")?, c("func")?, c("end_timestamp")?, c("duration")?]);
+                return Ok(());
+            };
+            let get = |i: usize| f.get(i).copied();
+            let (Some(a), Some(fu), Some(e), Some(d)) = (get(app), get(func), get(end), get(dur))
+            else {
+                return bad.bad(
+                    file,
+                    line,
+                    "-",
+                    format!("{} fields where 4 were expected", f.len()),
+                );
+            };
+            let e = match csv::number(e) {
+                Ok(v) => v,
+                Err(r) => return bad.bad(file, line, "end_timestamp", r),
+            };
+            let d = match csv::number(d) {
+                Ok(v) => v,
+                Err(r) => return bad.bad(file, line, "duration", r),
+            };
+            // The key is "app,func" as bytes, in a buffer reused for every row.
+            key.clear();
+            key.extend_from_slice(a);
+            key.push(b',');
+            key.extend_from_slice(fu);
+            let i = b.function(&key, || format!("{}/{}", csv::text(a), csv::text(fu)));
+            b.push(i, e - d, None);
+            Ok(())
+        },
+    )?;
+    if cols.is_none() {
+        return Err(Error::Format(format!("{file}: the file is empty")));
+    }
+    b.finish(file, bad.warning().into_iter().collect())
+}
+
+/// Azure LLM inference traces: `TIMESTAMP,ContextTokens,GeneratedTokens`, wall-clock times; one
+/// function named after the file (or `opts.name`), times relative to the first request.
+pub fn azure_llm(
+    file: &str,
+    input: impl Read,
+    total: u64,
+    opts: &LoadOptions,
+    progress: Progress<'_>,
+) -> Result<Trace> {
+    let name = opts.name.clone().unwrap_or_else(|| stem(file));
+    let mut b = TimesBuilder::with_tokens();
+    let f0 = b.function(b"", || name);
+    let mut bad = BadRows::new(opts);
+    let mut cols: Option<[usize; 3]> = None;
+    // Exact 100 ns ticks, so that subtracting the first request loses nothing.
+    let mut ticks: Vec<i128> = Vec::new();
+    let mut tokens: Vec<(u32, u32)> = Vec::new();
+    for_each_row(
+        file,
+        input,
+        |done| progress(done, total),
+        |line, f| {
+            let Some([ts, ctx, gen_]) = cols else {
+                let c = |n| column(f, n, "LLM trace", file);
+                cols = Some([c("TIMESTAMP")?, c("ContextTokens")?, c("GeneratedTokens")?]);
+                return Ok(());
+            };
+            let field = |i: usize| f.get(i).copied().unwrap_or(b"");
+            let t = match parse_iso_ns(csv::text(field(ts))) {
+                Ok(v) => v,
+                Err(r) => return bad.bad(file, line, "TIMESTAMP", r),
+            };
+            let i = match csv::count(field(ctx)) {
+                Ok(v) => v,
+                Err(r) => return bad.bad(file, line, "ContextTokens", r),
+            };
+            let o = match csv::count(field(gen_)) {
+                Ok(v) => v,
+                Err(r) => return bad.bad(file, line, "GeneratedTokens", r),
+            };
+            ticks.push(t);
+            tokens.push((i, o));
+            Ok(())
+        },
+    )?;
+    let Some(&first) = ticks.iter().min() else {
+        return Err(Error::Format(format!("{file}: no requests (header only?)")));
+    };
+    for (&t, &tok) in ticks.iter().zip(&tokens) {
+        b.push(f0, (t - first) as f64 / 1e9, Some(tok));
+    }
+    b.finish(file, bad.warning().into_iter().collect())
+}
+
+/// Any CSV: times in `--time-column`, functions by `--key-column` (else one function).
+pub fn generic(
+    file: &str,
+    input: impl Read,
+    total: u64,
+    opts: &LoadOptions,
+    progress: Progress<'_>,
+) -> Result<Trace> {
+    let Some(time_col) = opts.time_column.as_deref() else {
+        return Err(Error::Format(format!(
+            "{file}: a CSV of timestamps needs --time-column (its name or number)"
+        )));
+    };
+    let single = opts.name.clone().unwrap_or_else(|| stem(file));
+    let mut b = TimesBuilder::default();
+    let mut bad = BadRows::new(opts);
+    let mut cols: Option<(usize, Option<usize>, String)> = None;
+    let mut iso: Vec<(usize, i128)> = Vec::new();
+    for_each_row(
+        file,
+        input,
+        |done| progress(done, total),
+        |line, f| {
+            let Some((tc, kc, tname)) = &cols else {
+                let t = column(f, time_col, "time", file)?;
+                let k = opts
+                    .key_column
+                    .as_deref()
+                    .map(|k| column(f, k, "key", file))
+                    .transpose()?;
+                cols = Some((t, k, csv::text(f[t]).to_string()));
+                return Ok(());
+            };
+            let key: &[u8] = match kc {
+                Some(k) => match f.get(*k) {
+                    Some(v) => v,
+                    None => {
+                        return bad.bad(
+                            file,
+                            line,
+                            "key",
+                            format!("{} fields, no key column", f.len()),
+                        );
+                    }
+                },
+                None => b"",
+            };
+            let field = f.get(*tc).copied().unwrap_or(b"");
+            let i = b.function(key, || {
+                if kc.is_some() {
+                    csv::text(key).to_string()
+                } else {
+                    single.clone()
+                }
+            });
+            if opts.time_unit == TimeUnit::Iso {
+                match parse_iso_ns(csv::text(field)) {
+                    Ok(t) => iso.push((i, t)),
+                    Err(r) => return bad.bad(file, line, tname, r),
+                }
+                return Ok(());
+            }
+            let scale = match opts.time_unit {
+                TimeUnit::S | TimeUnit::Iso => 1.0,
+                TimeUnit::Ms => 1e-3,
+                TimeUnit::Us => 1e-6,
+                TimeUnit::Ns => 1e-9,
+            };
+            match csv::number(field) {
+                Ok(v) => b.push(i, v * scale, None),
+                Err(r) => {
+                    return bad.bad(
+                        file,
+                        line,
+                        tname,
+                        format!("{r} (times are in {:?})", opts.time_unit),
+                    );
+                }
+            }
+            Ok(())
+        },
+    )?;
+    let mut warnings: Vec<String> = bad.warning().into_iter().collect();
+    if let Some(&first) = iso.iter().map(|(_, t)| t).min() {
+        for &(i, t) in &iso {
+            b.push(i, (t - first) as f64 / 1e9, None);
+        }
+    } else if let Some(min) = b.min_time()
+        && min > EPOCH_LIKE
+    {
+        // Unix times: a window like 0.0.0 → 1.0.0 must mean the first day of the data.
+        b.shift(min);
+        warnings.push(format!(
+            "times look like Unix times (earliest {min} s); made relative to the earliest"
+        ));
+    }
+    b.finish(file, warnings)
+}
+
+/// Numeric times beyond this (≈ 3.2 years in seconds) are taken for Unix times.
+const EPOCH_LIKE: f64 = 1e8;
+
+fn stem(file: &str) -> String {
+    std::path::Path::new(file)
+        .file_stem()
+        .map_or_else(|| file.to_string(), |s| s.to_string_lossy().into_owned())
+}
+
+/// Parses `YYYY-MM-DD[ T]HH:MM:SS[.fraction][Z|±HH:MM]` into nanoseconds since 1970 (UTC when a
+/// zone is given; the wall clock as is otherwise).
+pub fn parse_iso_ns(s: &str) -> std::result::Result<i128, String> {
+    let err = || format!("{s:?} is not a date-time like 2023-11-16 18:17:03.9799600");
+    let b = s.as_bytes();
+    if b.len() < 19
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !matches!(b[10], b' ' | b'T')
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return Err(err());
+    }
+    let num = |r: std::ops::Range<usize>| -> std::result::Result<i64, String> {
+        let t = &s[r];
+        if t.bytes().all(|c| c.is_ascii_digit()) {
+            t.parse::<i64>().map_err(|_| err())
+        } else {
+            Err(err())
+        }
+    };
+    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (h, mi, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || sec > 60 {
+        return Err(err());
+    }
+    let mut rest = &s[19..];
+    let mut nanos: i128 = 0;
+    if let Some(frac) = rest.strip_prefix('.') {
+        let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 {
+            return Err(err());
+        }
+        // Up to nanoseconds; further digits are below our resolution.
+        for (k, c) in frac[..digits].bytes().take(9).enumerate() {
+            nanos += i128::from(c - b'0') * 10i128.pow(8 - k as u32);
+        }
+        rest = &frac[digits..];
+    }
+    let offset_s: i64 = match rest {
+        "" | "Z" | "z" => 0,
+        z if (z.len() == 6 && (z.starts_with('+') || z.starts_with('-')) && &z[3..4] == ":") => {
+            let sign = if z.starts_with('-') { -1 } else { 1 };
+            sign * (num(20..22)? * 3600 + num(23..25)? * 60)
+        }
+        _ => return Err(err()),
+    };
+    let days = days_from_civil(y, mo, d);
+    let secs = days * 86_400 + h * 3600 + mi * 60 + sec - offset_s;
+    Ok(i128::from(secs) * 1_000_000_000 + nanos)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_times() {
+        assert_eq!(parse_iso_ns("1970-01-01 00:00:00"), Ok(0));
+        assert_eq!(parse_iso_ns("1970-01-02T00:00:01Z"), Ok(86_401_000_000_000));
+        assert_eq!(
+            parse_iso_ns("2023-11-16 18:17:03.9799600").unwrap()
+                - parse_iso_ns("2023-11-16 18:17:03").unwrap(),
+            979_960_000
+        );
+        assert_eq!(
+            parse_iso_ns("2023-11-16T18:00:00+01:00").unwrap(),
+            parse_iso_ns("2023-11-16T17:00:00Z").unwrap()
+        );
+        // 2024-03-01 is 60 days after 2024-01-01 (a leap year).
+        assert_eq!(
+            parse_iso_ns("2024-03-01 00:00:00").unwrap()
+                - parse_iso_ns("2024-01-01 00:00:00").unwrap(),
+            60 * 86_400 * 1_000_000_000
+        );
+        for bad in [
+            "",
+            "2023-11-16",
+            "2023/11/16 00:00:00",
+            "2023-13-01 00:00:00",
+            "2023-11-16 18:17:03.",
+            "2023-11-16 18:17:03 x",
+        ] {
+            assert!(parse_iso_ns(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,543 @@
+//! Reading the traces as published: the real samples in `tests/fixtures/realdata/` (figures
+//! computed independently with Python's csv module) and generated edge cases.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+
+use tracereplay_tui::error::Error;
+use tracereplay_tui::ingest::{self, InputFormat, LoadOptions, TimeUnit};
+use tracereplay_tui::replay::{Distribution, ReplayParams, replay};
+use tracereplay_tui::trace::{Series, Trace, TraceKind};
+use tracereplay_tui::workload::{Format, Workload};
+
+fn real(p: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/realdata")
+        .join(p)
+}
+
+fn load(path: &Path) -> Trace {
+    load_with(path, &LoadOptions::default()).unwrap()
+}
+
+fn load_with(path: &Path, opts: &LoadOptions) -> Result<Trace, Error> {
+    ingest::load(path, opts, &mut |_, _| {})
+}
+
+fn times(f: &tracereplay_tui::trace::Function) -> &[f64] {
+    match &f.series {
+        Series::Times(t) => t,
+        Series::Counts(_) => panic!("not timestamps"),
+    }
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+#[test]
+fn azure_2021_head() {
+    let t = load(&real("azure-functions-2021-head/Azure2021_200.csv"));
+    assert_eq!(t.kind, TraceKind::V2);
+    assert_eq!(t.invocations(), 199);
+    assert_eq!(t.functions.len(), 31);
+    let all: Vec<f64> = t.functions.iter().flat_map(|f| times(f).to_vec()).collect();
+    let min = all.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = all.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    // end_timestamp - duration, exactly as Python computes it.
+    assert_eq!(min, 0.0014909000396728517);
+    assert_eq!(max, 1200.0147980537415);
+    // Trace order is first appearance; a function is (app, func).
+    let first = &t.functions[0];
+    assert!(
+        first
+            .name
+            .ends_with("/e3cdb48830f66eb8689cc0223514569a69812b77e6611e3d59814fac0747bd2f")
+    );
+    assert_eq!(times(first).len(), 5);
+    assert!(t.functions.iter().all(|f| times(f).is_sorted()));
+}
+
+#[test]
+fn azure_2021_keys_on_app_and_func() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        dir.path(),
+        "t.csv",
+        "app,func,end_timestamp,duration\na1,f,10,1\na2,f,5,1\na1,f,3,1\n",
+    );
+    let t = load(&p);
+    assert_eq!(
+        t.functions.len(),
+        2,
+        "same func in two apps is two functions"
+    );
+    assert_eq!(t.functions[0].name, "a1/f");
+    assert_eq!(
+        times(&t.functions[0]),
+        &[2.0, 9.0],
+        "unsorted rows are sorted"
+    );
+    assert!(t.warnings.iter().any(|w| w.contains("out of time order")));
+}
+
+#[test]
+fn azure_2019_invitro_slice_and_triggers() {
+    let t = load(&real("azure-functions-2019-invitro-100/invocations.csv"));
+    assert_eq!(t.kind, TraceKind::V1);
+    assert_eq!(t.functions.len(), 100);
+    assert_eq!(t.invocations(), 339_657);
+    assert_eq!(t.days, 1);
+    // Labelled columns 480..959 are minutes 480..959 of the day (08:00-16:00).
+    let Series::Counts(c) = &t.functions[0].series else {
+        panic!()
+    };
+    assert_eq!(c.len(), 1440);
+    assert!(c[..480].iter().all(|&x| x == 0) && c[960..].iter().all(|&x| x == 0));
+    assert_eq!(c[481], 1);
+    assert_eq!(c.iter().map(|&x| u64::from(x)).sum::<u64>(), 95);
+    let http = t
+        .functions
+        .iter()
+        .filter(|f| f.trigger.as_deref() == Some("http"))
+        .count();
+    assert_eq!(http, 36);
+    // --trigger http keeps only those functions' invocations.
+    let p = ReplayParams {
+        models: vec!["m".into()],
+        triggers: vec!["http".into()],
+        start: "0.8.0".into(),
+        end: Some("0.16.0".into()),
+        ..ReplayParams::default()
+    };
+    let r = replay(&t, &p).unwrap();
+    assert_eq!(r.models[0].trace_count, 14_653);
+    assert_eq!(r.models[0].functions, 36);
+    // An unknown trigger is refused with the list of the trace's triggers.
+    let bad = ReplayParams {
+        triggers: vec!["htp".into()],
+        ..p
+    };
+    let e = replay(&t, &bad).unwrap_err().to_string();
+    assert!(
+        e.contains("\"htp\"") && e.contains("http, orchestration, queue"),
+        "{e}"
+    );
+}
+
+#[test]
+fn azure_2019_directory_of_days() {
+    let dir = tempfile::tempdir().unwrap();
+    let header: String = "HashOwner,HashApp,HashFunction,Trigger,".to_string()
+        + &(1..=1440)
+            .map(|m| m.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+    let row = |f: &str, trig: &str, minute: usize, n: u32| {
+        let mut v = vec!["0".to_string(); 1440];
+        v[minute - 1] = n.to_string();
+        format!("o,a,{f},{trig},{}", v.join(","))
+    };
+    let name = |d: u32| format!("invocations_per_function_md.anon.d{d:02}.csv");
+    // Days 1 and 3; day 2 is missing.
+    write(
+        dir.path(),
+        &name(1),
+        &format!(
+            "{header}\n{}\n{}\n",
+            row("f1", "http", 1, 5),
+            row("f2", "timer", 1440, 7)
+        ),
+    );
+    write(
+        dir.path(),
+        &name(3),
+        &format!(
+            "{header}\n{}\n{}\n",
+            row("f3", "queue", 2, 1),
+            row("f1", "http", 10, 2)
+        ),
+    );
+    write(dir.path(), "durations.csv", "not,a,day,file\n");
+    let t = load(dir.path());
+    assert_eq!(t.days, 3);
+    assert_eq!(
+        t.functions
+            .iter()
+            .map(|f| f.name.as_str())
+            .collect::<Vec<_>>(),
+        ["f1", "f2", "f3"],
+        "first appearance"
+    );
+    let Series::Counts(f1) = &t.functions[0].series else {
+        panic!()
+    };
+    assert_eq!(f1.len(), 3 * 1440);
+    assert_eq!((f1[0], f1[2 * 1440 + 9]), (5, 2));
+    let Series::Counts(f2) = &t.functions[1].series else {
+        panic!()
+    };
+    assert_eq!(f2[1439], 7);
+    assert!(f2[1440..].iter().all(|&x| x == 0), "absent days are zeros");
+    assert!(
+        t.warnings.iter().any(|w| w.contains("d02")),
+        "{:?}",
+        t.warnings
+    );
+    assert_eq!(t.functions[2].trigger.as_deref(), Some("queue"));
+    // A function twice in one day is an error naming the line.
+    write(
+        dir.path(),
+        &name(2),
+        &format!(
+            "{header}\n{}\n{}\n",
+            row("f1", "http", 1, 1),
+            row("f1", "http", 2, 1)
+        ),
+    );
+    let e = load_with(dir.path(), &LoadOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("line 3") && e.contains("twice"), "{e}");
+}
+
+#[test]
+fn azure_2019_extremes_file() {
+    let t = load(&real(
+        "azure-functions-2019-invitro-extremes/invocations.csv",
+    ));
+    let totals: Vec<(Option<&str>, u64)> = t
+        .functions
+        .iter()
+        .map(|f| (f.trigger.as_deref(), f.series.invocations()))
+        .collect();
+    assert_eq!(
+        totals,
+        [(Some("timer"), 1), (Some("http"), 1), (Some("http"), 46)]
+    );
+}
+
+#[test]
+fn azure_llm_2023_with_tokens() {
+    let t = load(&real("azure-llm-2023/AzureLLMInferenceTrace_conv.csv"));
+    assert_eq!(t.functions.len(), 1);
+    let f = &t.functions[0];
+    assert_eq!(f.name, "AzureLLMInferenceTrace_conv");
+    let ts = times(f);
+    assert_eq!(ts.len(), 19_366);
+    assert_eq!(ts[0], 0.0);
+    // 2023-11-16 19:14:08.4025270 − 18:15:46.6805900, exact to 100 ns.
+    assert!((ts[ts.len() - 1] - 3501.721937).abs() < 1e-9);
+    let k = f.tokens.as_ref().unwrap();
+    assert_eq!(
+        k.input.iter().map(|&x| u64::from(x)).sum::<u64>(),
+        22_361_870
+    );
+    assert_eq!(
+        k.output.iter().map(|&x| u64::from(x)).sum::<u64>(),
+        4_088_665
+    );
+    assert_eq!((k.input[0], k.output[0]), (374, 44));
+    // --name names the function.
+    let named = load_with(
+        &real("azure-llm-2023/AzureLLMInferenceTrace_conv.csv"),
+        &LoadOptions {
+            name: Some("conv".into()),
+            ..LoadOptions::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(named.functions[0].name, "conv");
+}
+
+#[test]
+fn tokens_reach_the_exported_workload() {
+    let t = load(&real("azure-llm-2023/AzureLLMInferenceTrace_conv.csv"));
+    let k = t.functions[0].tokens.clone().unwrap();
+    let vanilla = ReplayParams {
+        models: vec!["llm".into()],
+        distribution: Distribution::Vanilla,
+        ..ReplayParams::default()
+    };
+    let r = replay(&t, &vanilla).unwrap();
+    let w = Workload::from_replay(&r, 5.0, None).unwrap();
+    assert_eq!(
+        w.input_tokens.as_deref(),
+        Some(&k.input[..]),
+        "vanilla keeps each request's tokens"
+    );
+    assert_eq!(w.output_tokens.as_deref(), Some(&k.output[..]));
+    // Fitted: one token pair per arrival, each one of the trace's pairs.
+    let gamma = ReplayParams {
+        distribution: Distribution::Gamma,
+        ..vanilla
+    };
+    let r = replay(&t, &gamma).unwrap();
+    let w = Workload::from_replay(&r, 5.0, None).unwrap();
+    let (i, o) = (
+        w.input_tokens.as_ref().unwrap(),
+        w.output_tokens.as_ref().unwrap(),
+    );
+    assert_eq!(i.len(), w.len());
+    let pairs: std::collections::HashSet<(u32, u32)> = k
+        .input
+        .iter()
+        .copied()
+        .zip(k.output.iter().copied())
+        .collect();
+    assert!(i.iter().zip(o).all(|(a, b)| pairs.contains(&(*a, *b))));
+    // Same seed, same tokens; and the columns survive msgpack, JSON and CSV.
+    let again = Workload::from_replay(&replay(&t, &gamma).unwrap(), 5.0, None).unwrap();
+    assert_eq!(again.input_tokens, w.input_tokens);
+    let dir = tempfile::tempdir().unwrap();
+    for (name, f) in [("w.msgpack", Format::Msgpack), ("w.json", Format::Json)] {
+        let p = dir.path().join(name);
+        w.write(&p, f, false).unwrap();
+        assert_eq!(Workload::read(&p).unwrap(), w);
+    }
+    let p = dir.path().join("w.csv");
+    w.write(&p, Format::Csv, false).unwrap();
+    let text = std::fs::read_to_string(&p).unwrap();
+    assert!(text.contains("index,arrival,model,slo,input_tokens,output_tokens\n0,"));
+}
+
+#[test]
+fn generic_timestamps() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        dir.path(),
+        "log.csv",
+        "ts_ms,svc,x\n1500,b,1\n500,a,2\n2500,a,3\n",
+    );
+    let opts = LoadOptions {
+        time_column: Some("ts_ms".into()),
+        key_column: Some("svc".into()),
+        time_unit: TimeUnit::Ms,
+        ..LoadOptions::default()
+    };
+    let t = load_with(&p, &opts).unwrap();
+    assert_eq!(t.functions.len(), 2);
+    assert_eq!(
+        (t.functions[0].name.as_str(), times(&t.functions[0])),
+        ("b", &[1.5][..])
+    );
+    assert_eq!(times(&t.functions[1]), &[0.5, 2.5]);
+    // Column by number, no key: one function named after the file.
+    let t = load_with(
+        &p,
+        &LoadOptions {
+            time_column: Some("0".into()),
+            time_unit: TimeUnit::Ms,
+            ..LoadOptions::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(t.functions[0].name, "log");
+    assert_eq!(times(&t.functions[0]), &[0.5, 1.5, 2.5]);
+    // ISO wall-clock times become seconds after the first.
+    let p = write(
+        dir.path(),
+        "iso.csv",
+        "when\n2024-01-01T00:00:10Z\n2024-01-01T00:00:00Z\n2024-01-01T01:00:00+01:00\n",
+    );
+    let t = load_with(
+        &p,
+        &LoadOptions {
+            time_column: Some("when".into()),
+            time_unit: TimeUnit::Iso,
+            ..LoadOptions::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(times(&t.functions[0]), &[0.0, 0.0, 10.0]);
+    // Unix seconds are made relative to the earliest, with a warning.
+    let p = write(dir.path(), "unix.csv", "t\n1700000100\n1700000000\n");
+    let t = load_with(
+        &p,
+        &LoadOptions {
+            time_column: Some("t".into()),
+            ..LoadOptions::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(times(&t.functions[0]), &[0.0, 100.0]);
+    assert!(t.warnings.iter().any(|w| w.contains("Unix times")));
+}
+
+#[test]
+fn bad_rows_name_line_and_column_or_are_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        dir.path(),
+        "t.csv",
+        "app,func,end_timestamp,duration\na,f,10,1\na,f,ten,1\na,f,12,1\na,f\n",
+    );
+    let e = load_with(&p, &LoadOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("t.csv, line 3, column end_timestamp")
+            && e.contains("\"ten\" is not a number")
+            && e.contains("--skip-bad-rows"),
+        "{e}"
+    );
+    let t = load_with(
+        &p,
+        &LoadOptions {
+            skip_bad_rows: true,
+            ..LoadOptions::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(t.invocations(), 2);
+    assert!(
+        t.warnings
+            .iter()
+            .any(|w| w.contains("skipped 2 bad row(s)") && w.contains("line 3")),
+        "{:?}",
+        t.warnings
+    );
+    let p = write(
+        dir.path(),
+        "llm.csv",
+        "TIMESTAMP,ContextTokens,GeneratedTokens\r\n2023-11-16 18:15:46.68,1,2\r\n2023-11-16 18:15,1,2",
+    );
+    let e = load_with(&p, &LoadOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("line 3, column TIMESTAMP"), "{e}");
+}
+
+#[test]
+fn empty_header_only_and_unknown_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        ("empty.csv", "", "cannot tell what this file is"),
+        (
+            "header.csv",
+            "app,func,end_timestamp,duration\n",
+            "no invocations",
+        ),
+        (
+            "header19.csv",
+            "HashOwner,HashApp,HashFunction,Trigger,1,2\n",
+            "no functions",
+        ),
+        (
+            "llm.csv",
+            "TIMESTAMP,ContextTokens,GeneratedTokens",
+            "no requests",
+        ),
+        ("other.csv", "a,b\n1,2\n", "--time-column"),
+        (
+            "minute.csv",
+            "HashOwner,HashApp,HashFunction,Trigger,1,x\n",
+            "neither a key column nor a minute",
+        ),
+        (
+            "late.csv",
+            "HashOwner,HashApp,HashFunction,Trigger,1440,1441\n",
+            "outside the day",
+        ),
+    ];
+    for (name, text, want) in cases {
+        let p = write(dir.path(), name, text);
+        let e = load_with(&p, &LoadOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(want), "{name}: {e}");
+    }
+    let e = load_with(&dir.path().join("missing.csv"), &LoadOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("missing.csv"), "{e}");
+    let e = load_with(dir.path(), &LoadOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("no Azure Functions 2019 day files"), "{e}");
+}
+
+#[test]
+fn detection_and_override() {
+    let o = LoadOptions::default();
+    assert_eq!(
+        ingest::detect(b"\x80\x04\x95", &o).unwrap(),
+        InputFormat::Pickle
+    );
+    assert_eq!(
+        ingest::detect(b"app,func,end_timestamp,duration\n", &o).unwrap(),
+        InputFormat::Azure2021
+    );
+    assert_eq!(
+        ingest::detect(
+            b"\xef\xbb\xbfTIMESTAMP,ContextTokens,GeneratedTokens\r\n",
+            &o
+        )
+        .unwrap(),
+        InputFormat::AzureLlm
+    );
+    assert_eq!(
+        ingest::detect(b"HashOwner,HashApp,HashFunction,Trigger,1", &o).unwrap(),
+        InputFormat::Azure2019
+    );
+    // An explicit format wins over detection: a 2021 file read as timestamps.
+    let p = real("azure-functions-2021-head/Azure2021_200.csv");
+    let t = load_with(
+        &p,
+        &LoadOptions {
+            format: Some(InputFormat::Timestamps),
+            time_column: Some("end_timestamp".into()),
+            ..LoadOptions::default()
+        },
+    )
+    .unwrap();
+    assert_eq!((t.functions.len(), t.invocations()), (1, 199));
+    assert!("xml".parse::<InputFormat>().is_err());
+}
+
+#[test]
+fn native_cache_round_trips_everything() {
+    let dir = tempfile::tempdir().unwrap();
+    for input in [
+        real("azure-llm-2023/AzureLLMInferenceTrace_conv.csv"),
+        real("azure-functions-2019-invitro-100/invocations.csv"),
+        real("azure-functions-2021-head/Azure2021_200.csv"),
+    ] {
+        let t = load(&input);
+        let p = dir.path().join("cache.trace");
+        tracereplay_tui::workload::write_atomic(&p, true, |w| ingest::native::encode(&t, w))
+            .unwrap();
+        let back = load(&p);
+        assert_eq!(back, t, "{}", input.display());
+        // Truncated or corrupted caches fail cleanly.
+        let bytes = std::fs::read(&p).unwrap();
+        for cut in [10, bytes.len() / 2, bytes.len() - 1] {
+            assert!(ingest::native::decode(&bytes[..cut], "x").is_err());
+        }
+    }
+}
+
+#[test]
+fn alpaserve_pickle_round_trips_through_our_reader() {
+    let dir = tempfile::tempdir().unwrap();
+    for input in [
+        real("azure-functions-2019-invitro-100/invocations.csv"),
+        real("azure-functions-2021-head/Azure2021_200.csv"),
+    ] {
+        let t = load(&input);
+        let p = dir.path().join("out.pkl");
+        tracereplay_tui::workload::write_atomic(&p, true, |w| ingest::pickle_out::write(&t, w))
+            .unwrap();
+        let back = load(&p);
+        assert_eq!(back.kind, t.kind);
+        let names = |t: &Trace| {
+            t.functions
+                .iter()
+                .map(|f| (f.name.clone(), f.series.clone()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names(&back), names(&t));
+    }
+}
