@@ -33,6 +33,7 @@ pub mod mapping;
 pub mod replay;
 pub mod report;
 pub mod stats;
+pub mod synth;
 pub mod time;
 pub mod trace;
 pub mod tui;

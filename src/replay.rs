@@ -220,7 +220,7 @@ fn slice(trace: &Trace, window: Window, params: &ReplayParams) -> Vec<Slice> {
                     let lo = (window.start / 60) as usize;
                     let hi = ((window.end / 60) as usize).min(c.len());
                     let range = lo.min(hi)..hi;
-                    let n = c[range.clone()].iter().map(|&x| u64::from(x)).sum();
+                    let n = c.sum_range(range.clone());
                     (range, n)
                 }
             };
@@ -302,7 +302,7 @@ fn plan_model(trace: &Trace, sources: &[&Slice], window: Window, params: &Replay
             let mut counts = vec![0u64; (window.seconds() / 60) as usize];
             for s in sources {
                 if let Series::Counts(c) = &trace.functions[s.function].series {
-                    for (i, &x) in c[s.range.clone()].iter().enumerate() {
+                    for (i, x) in c.range(s.range.clone()).enumerate() {
                         counts[s.range.start - first_minute + i] += u64::from(x);
                     }
                 }

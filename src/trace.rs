@@ -1,6 +1,8 @@
 //! The trace model: named functions, each either per-minute invocation counts (azure_v1) or
 //! sorted invocation timestamps in seconds (azure_v2), in the file's order.
 
+pub mod counts;
+mod mapped;
 pub mod pickle;
 
 use std::fmt;
@@ -8,6 +10,7 @@ use std::path::Path;
 use std::str::FromStr;
 
 use crate::error::{Error, Result};
+pub use counts::{Backing, Counts};
 use pickle::{ArrayData, Value};
 
 /// Seconds in a day.
@@ -54,7 +57,7 @@ impl FromStr for TraceKind {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Series {
     /// Invocations in each minute from the trace start.
-    Counts(Vec<u32>),
+    Counts(Counts),
     /// Sorted invocation times in seconds since the trace start.
     Times(Vec<f64>),
 }
@@ -63,7 +66,7 @@ impl Series {
     /// Total invocations.
     pub fn invocations(&self) -> u64 {
         match self {
-            Series::Counts(c) => c.iter().map(|&x| u64::from(x)).sum(),
+            Series::Counts(c) => c.sum_range(0..c.len()),
             Series::Times(t) => t.len() as u64,
         }
     }
@@ -116,6 +119,18 @@ pub struct Trace {
     pub days: u32,
     /// Things the user should know about the data (sorted for them, ignored bytes, …).
     pub warnings: Vec<String>,
+    /// Total invocations, counted on first use (a full pass over a 0.8 GB v1 trace).
+    invocations: Memo,
+}
+
+/// A value computed once; ignored by equality, as it follows from the rest.
+#[derive(Debug, Clone, Default)]
+struct Memo(std::sync::OnceLock<u64>);
+
+impl PartialEq for Memo {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 /// Summary figures of a trace, as `inspect` shows them.
@@ -140,23 +155,58 @@ pub struct Summary {
 }
 
 impl Trace {
-    /// Reads a trace pickle from disk.
+    /// Reads a trace pickle from disk. Large files are memory-mapped, and azure_v1's int32
+    /// arrays are read in place rather than copied.
     pub fn open(path: &Path, kind: Option<TraceKind>) -> Result<Trace> {
-        let bytes = std::fs::read(path).map_err(|err| Error::Io {
+        let io = |err| Error::Io {
             action: "cannot read trace",
             path: path.to_owned(),
             err,
-        })?;
+        };
         let source = path.file_name().map_or_else(
             || path.display().to_string(),
             |n| n.to_string_lossy().into_owned(),
         );
-        Trace::from_pickle(&bytes, &source, kind)
+        let file = std::fs::File::open(path).map_err(io)?;
+        let len = file.metadata().map_err(io)?.len();
+        if len < (1 << 20) || !mapped::allowed() {
+            let bytes = std::fs::read(path).map_err(io)?;
+            return Trace::from_pickle(&bytes, &source, kind);
+        }
+        let map = mapped::map(&file).map_err(io)?;
+        Trace::from_backing(std::sync::Arc::new(map), &source, kind)
     }
 
     /// Decodes a trace pickle held in memory. `kind` overrides detection from the content.
     pub fn from_pickle(bytes: &[u8], source: &str, kind: Option<TraceKind>) -> Result<Trace> {
         let loaded = pickle::load(bytes)?;
+        Trace::from_loaded(loaded, None, source, kind)
+    }
+
+    /// Decodes a trace pickle in `backing`, leaving int32 count arrays in place.
+    pub fn from_backing(backing: Backing, source: &str, kind: Option<TraceKind>) -> Result<Trace> {
+        let loaded = pickle::load_in_place((*backing).as_ref())?;
+        let in_place = check_in_place(&loaded.entries, (*backing).as_ref())?;
+        let trace = Trace::from_loaded(loaded, Some(&backing), source, kind)?;
+        if trace.kind == TraceKind::V1 {
+            // The check has just summed every mapped array: keep that, so nothing scans again.
+            let owned: u64 = trace
+                .functions
+                .iter()
+                .filter(|f| !matches!(&f.series, Series::Counts(c) if c.is_mapped()))
+                .map(|f| f.series.invocations())
+                .sum();
+            let _ = trace.invocations.0.set(in_place + owned);
+        }
+        Ok(trace)
+    }
+
+    fn from_loaded(
+        loaded: pickle::Loaded,
+        backing: Option<&Backing>,
+        source: &str,
+        kind: Option<TraceKind>,
+    ) -> Result<Trace> {
         let mut warnings = loaded.warnings;
         let kind = match kind {
             Some(k) => k,
@@ -164,8 +214,35 @@ impl Trace {
         };
         let mut functions = Vec::with_capacity(loaded.entries.len());
         for (name, value) in loaded.entries {
+            let value = match (value, backing) {
+                (Value::Array(a), Some(b)) if kind == TraceKind::V1 => {
+                    if let ArrayData::I32InPlace(r) = &a.data {
+                        one_dimensional(&name, &Value::Array(a.clone()))?;
+                        let counts = Counts::mapped_checked(b.clone(), r.start, r.len() / 4)
+                            .ok_or_else(|| {
+                                Error::Trace(format!("function {name:?}: array outside the file"))
+                            })?;
+                        functions.push(Function::new(name, Series::Counts(counts)));
+                        continue;
+                    }
+                    Value::Array(a)
+                }
+                (Value::Array(mut a), Some(b)) => {
+                    if let ArrayData::I32InPlace(r) = &a.data {
+                        // Read as timestamps (--kind v2): decode the words after all.
+                        a.data = ArrayData::I32(
+                            (**b).as_ref()[r.clone()]
+                                .chunks_exact(4)
+                                .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                                .collect(),
+                        );
+                    }
+                    Value::Array(a)
+                }
+                (v, _) => v,
+            };
             let series = match kind {
-                TraceKind::V1 => Series::Counts(to_counts(&name, value)?),
+                TraceKind::V1 => Series::Counts(Counts::from(to_counts(&name, value)?)),
                 TraceKind::V2 => Series::Times(to_times(&name, value, &mut warnings)?),
             };
             functions.push(Function::new(name, series));
@@ -224,6 +301,7 @@ impl Trace {
             functions,
             days,
             warnings,
+            invocations: Memo::default(),
         })
     }
 
@@ -232,9 +310,13 @@ impl Trace {
         u64::from(self.days) * DAY_SECONDS
     }
 
-    /// Total invocations over all functions.
+    /// Total invocations over all functions (counted once: `functions` is not meant to change
+    /// after loading; build a new trace with [`Trace::new`] instead).
     pub fn invocations(&self) -> u64 {
-        self.functions.iter().map(|f| f.series.invocations()).sum()
+        *self
+            .invocations
+            .0
+            .get_or_init(|| self.functions.iter().map(|f| f.series.invocations()).sum())
     }
 
     /// Summary figures with the `top` busiest functions.
@@ -282,6 +364,65 @@ fn detect_kind(entries: &[(String, Value)]) -> Result<TraceKind> {
         ))),
         (None, None) => Err(Error::Trace("the trace has no functions".into())),
     }
+}
+
+/// Counts read in place must be valid int32 counts (≥ 0): checked up front, on all cores, so
+/// that later reads need no checks. Returns their sum.
+fn check_in_place(entries: &[(String, Value)], input: &[u8]) -> Result<u64> {
+    let arrays: Vec<(&str, std::ops::Range<usize>)> = entries
+        .iter()
+        .filter_map(|(name, v)| match v {
+            Value::Array(a) => match &a.data {
+                ArrayData::I32InPlace(r) => Some((name.as_str(), r.clone())),
+                _ => None,
+            },
+            Value::List { .. } => None,
+        })
+        .collect();
+    let total: usize = arrays.iter().map(|a| a.1.len()).sum();
+    // Split the arrays into two halves of about equal bytes; the halves scan in parallel.
+    let mut acc = 0;
+    let split = arrays
+        .iter()
+        .position(|a| {
+            acc += a.1.len();
+            acc * 2 >= total
+        })
+        .map_or(arrays.len(), |i| i + 1);
+    let scan = |part: &[(&str, std::ops::Range<usize>)]| -> std::result::Result<u64, (String, usize, i32)> {
+        let mut total = 0;
+        for (name, r) in part {
+            match counts::sum_non_negative_i32(&input[r.clone()]) {
+                Ok(s) => total += s,
+                Err(i) => {
+                    let at = r.start + 4 * i;
+                    let v = i32::from_le_bytes([input[at], input[at + 1], input[at + 2], input[at + 3]]);
+                    return Err((name.to_string(), i, v));
+                }
+            }
+        }
+        Ok(total)
+    };
+    let (a, b) = arrays.split_at(split);
+    let (mine, other) = std::thread::scope(|s| {
+        let other = s.spawn(|| scan(b));
+        (scan(a), other.join())
+    });
+    let other = other.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+    match (mine, other) {
+        (Ok(x), Ok(y)) => Ok(x + y),
+        (Err((name, i, v)), _) | (_, Err((name, i, v))) => Err(Error::Trace(format!(
+            "function {name:?}, minute {i}: count {v} is not a whole number in 0..=4294967295 \
+             (is this really a v1 per-minute trace? try --kind v2)"
+        ))),
+    }
+}
+
+/// An in-place array reached a decoder without its file (a bug, reported rather than panicking).
+fn in_place_error(name: &str) -> Error {
+    Error::Trace(format!(
+        "function {name:?}: internal error: array data left in the file was lost"
+    ))
 }
 
 fn one_dimensional(name: &str, value: &Value) -> Result<()> {
@@ -335,6 +476,7 @@ fn to_counts(name: &str, value: Value) -> Result<Vec<u32>> {
                 .enumerate()
                 .map(|(i, x)| from_float(i, f64::from(x)))
                 .collect(),
+            ArrayData::I32InPlace(_) => Err(in_place_error(name)),
         },
         Value::List { values, .. } => values
             .into_iter()
@@ -352,6 +494,7 @@ fn to_times(name: &str, value: Value, warnings: &mut Vec<String>) -> Result<Vec<
             ArrayData::F32(v) => v.into_iter().map(f64::from).collect(),
             ArrayData::I32(v) => v.into_iter().map(f64::from).collect(),
             ArrayData::I64(v) => v.into_iter().map(|x| x as f64).collect(),
+            ArrayData::I32InPlace(_) => return Err(in_place_error(name)),
         },
         Value::List { values, .. } => values,
     };

@@ -6,6 +6,9 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
+pub mod merge;
+mod msgpack;
+
 use crate::error::{Error, Result};
 use crate::replay::{Replay, ReplayParams};
 use crate::time::Window;
@@ -126,30 +129,26 @@ impl Workload {
             .iter()
             .map(|&m| replay.models[m].arrivals.len())
             .sum();
-        // (arrival, model, index within the model), for carrying tokens through the sort.
-        let mut pairs: Vec<(f64, u32, u32)> = Vec::with_capacity(total);
-        for (k, &m) in chosen.iter().enumerate() {
-            pairs.extend(
-                replay.models[m]
-                    .arrivals
-                    .iter()
-                    .enumerate()
-                    .map(|(i, &t)| (t, k as u32, i as u32)),
-            );
-        }
-        // Stable by model order on ties, so the file is the same on every run.
-        pairs.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        let runs: Vec<&[f64]> = chosen
+            .iter()
+            .map(|&m| replay.models[m].arrivals.as_slice())
+            .collect();
         let tokens: Option<Vec<&crate::trace::Tokens>> = chosen
             .iter()
             .map(|&m| replay.models[m].tokens.as_ref())
             .collect();
+        // Ties keep model order, so the file is the same on every run.
+        let merged = merge::merge(&runs, tokens.is_some());
         let pick = |f: fn(&crate::trace::Tokens) -> &Vec<u32>| {
-            tokens.as_ref().map(|t| {
-                pairs
+            let (t, index) = (tokens.as_ref()?, merged.index.as_ref()?);
+            Some(
+                merged
+                    .model
                     .iter()
-                    .map(|p| f(t[p.1 as usize])[p.2 as usize])
-                    .collect::<Vec<u32>>()
-            })
+                    .zip(index)
+                    .map(|(&m, &i)| f(t[m as usize])[i as usize])
+                    .collect::<Vec<u32>>(),
+            )
         };
         let input_tokens = pick(|t| &t.input);
         let output_tokens = pick(|t| &t.output);
@@ -160,8 +159,8 @@ impl Workload {
                 .iter()
                 .map(|&m| replay.models[m].model.clone())
                 .collect(),
-            arrival: pairs.iter().map(|p| p.0).collect(),
-            model: pairs.iter().map(|p| p.1).collect(),
+            arrival: merged.arrival,
+            model: merged.model,
             slo: vec![slo; total],
             input_tokens,
             output_tokens,
@@ -186,10 +185,10 @@ impl Workload {
     }
 
     /// Encodes the workload into `out`.
-    pub fn encode(&self, format: Format, out: &mut impl Write) -> Result<()> {
+    pub fn encode(&self, format: Format, out: &mut (impl Write + Send)) -> Result<()> {
         let enc = |e: &dyn std::fmt::Display| Error::Encode(e.to_string());
         match format {
-            Format::Msgpack => rmp_serde::encode::write_named(out, self).map_err(|e| enc(&e)),
+            Format::Msgpack => msgpack::encode(self, out),
             Format::Json => serde_json::to_writer(out, self).map_err(|e| enc(&e)),
             Format::Csv => self.encode_csv(out).map_err(|e| enc(&e)),
         }

@@ -25,7 +25,7 @@ fn same_bits(a: f64, b: f64) -> bool {
     a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan())
 }
 
-fn check_values(file: &str, name: &str, got: &Value, want: &[Json]) {
+fn check_values(file: &str, name: &str, got: &Value, want: &[Json], input: &[u8]) {
     let mismatch = |i: usize| panic!("{file}: {name}: value #{i} differs");
     match got {
         Value::Array(a) => {
@@ -51,6 +51,17 @@ fn check_values(file: &str, name: &str, got: &Value, want: &[Json]) {
                         mismatch(i)
                     }
                 }),
+                ArrayData::I32InPlace(r) => {
+                    input[r.clone()]
+                        .chunks_exact(4)
+                        .enumerate()
+                        .for_each(|(i, c)| {
+                            let x = i32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+                            if i64::from(x) != want[i].as_i64().unwrap() {
+                                mismatch(i)
+                            }
+                        })
+                }
             }
         }
         Value::List { values, .. } => {
@@ -75,8 +86,18 @@ fn every_fixture_loads_bit_exactly() {
         let file = path.file_name().unwrap().to_string_lossy().into_owned();
         let want: Json =
             serde_json::from_slice(&std::fs::read(path.with_extension("json")).unwrap()).unwrap();
-        let loaded =
-            pickle::load(&std::fs::read(&path).unwrap()).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let input = std::fs::read(&path).unwrap();
+        let loaded = pickle::load(&input).unwrap_or_else(|e| panic!("{file}: {e}"));
+        // Read in place (as a mapped azure_v1 file is), the values are the same.
+        let in_place = pickle::load_in_place(&input).unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert_eq!(in_place.entries.len(), loaded.entries.len());
+        for ((name, v), f) in in_place
+            .entries
+            .iter()
+            .zip(want["functions"].as_array().unwrap())
+        {
+            check_values(&file, name, v, f["values"].as_array().unwrap(), &input);
+        }
         assert_eq!(
             loaded.ordered,
             want["container"] == "OrderedDict",
@@ -105,7 +126,7 @@ fn every_fixture_loads_bit_exactly() {
                     "{file}"
                 );
             }
-            check_values(&file, name, value, f["values"].as_array().unwrap());
+            check_values(&file, name, value, f["values"].as_array().unwrap(), &input);
         }
         assert!(loaded.warnings.is_empty(), "{file}: {:?}", loaded.warnings);
         checked += 1;
@@ -275,4 +296,50 @@ fn every_bad_file_has_a_test_above() {
             "{f} is not covered by a test"
         );
     }
+}
+
+/// A v1 pickle above the mapping threshold opens mapped, counts read in place, and equals the
+/// same file decoded from memory; a negative count is refused with its function and minute.
+#[test]
+fn large_v1_pickles_are_mapped_and_checked() {
+    use tracereplay_tui::trace::{Counts, Function, Series, Trace, TraceKind};
+    let dir = tempfile::tempdir().unwrap();
+    // Function i counts i + 1 every minute, plus a ripple, so each array is easy to find.
+    let functions: Vec<Function> = (0..40u32)
+        .map(|i| {
+            let c: Vec<u32> = (0..20_160u32).map(|m| 1000 * (i + 1) + m % 3).collect();
+            Function::new(format!("f{i}"), Series::Counts(Counts::from(c)))
+        })
+        .collect();
+    let t = Trace::new("big", TraceKind::V1, functions, vec![]).unwrap();
+    let path = dir.path().join("big.pkl");
+    tracereplay_tui::workload::write_atomic(&path, false, |w| {
+        tracereplay_tui::ingest::pickle_out::write(&t, w)
+    })
+    .unwrap();
+    assert!(std::fs::metadata(&path).unwrap().len() > 2 << 20);
+    let mapped = Trace::open(&path, None).unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    let copied = Trace::from_pickle(&bytes, "big.pkl", None).unwrap();
+    assert_eq!(mapped.functions, copied.functions);
+    assert_eq!(mapped.functions, t.functions);
+    assert_eq!(mapped.invocations(), t.invocations());
+    // Read as timestamps instead (--kind v2), the in-place words are decoded after all.
+    let as_v2 = Trace::open(&path, Some(TraceKind::V2)).unwrap();
+    assert_eq!(as_v2.invocations(), 40 * 20_160);
+    // Poison minute 5 of f3 (counts 4000, 4001, 4002, …) with -2.
+    let needle: Vec<u8> = [4000u32, 4001, 4002, 4000]
+        .iter()
+        .flat_map(|x| x.to_le_bytes())
+        .collect();
+    let at = bytes
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .unwrap();
+    let mut poisoned = bytes.clone();
+    poisoned[at + 20..at + 24].copy_from_slice(&(-2i32).to_le_bytes());
+    let bad = dir.path().join("bad.pkl");
+    std::fs::write(&bad, &poisoned).unwrap();
+    let e = Trace::open(&bad, None).unwrap_err().to_string();
+    assert!(e.contains("\"f3\", minute 5: count -2"), "{e}");
 }

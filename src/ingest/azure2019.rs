@@ -49,7 +49,7 @@ impl Days {
                 for (day, v) in days {
                     c[day * DAY_MINUTES..(day + 1) * DAY_MINUTES].copy_from_slice(&v);
                 }
-                let mut f = Function::new(name, Series::Counts(c));
+                let mut f = Function::new(name, Series::Counts(c.into()));
                 f.trigger = Some(trigger);
                 f
             })

@@ -52,7 +52,7 @@ pub fn encode(trace: &Trace, out: &mut impl std::io::Write) -> Result<()> {
             name: f.name.clone(),
             trigger: f.trigger.clone(),
             data: match &f.series {
-                Series::Counts(c) => u32s(c),
+                Series::Counts(c) => u32s(&c.to_vec()),
                 Series::Times(t) => {
                     ByteBuf::from(t.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>())
                 }
@@ -101,7 +101,7 @@ pub fn decode(bytes: &[u8], source: &str) -> Result<Trace> {
     let mut functions = Vec::with_capacity(file.functions.len());
     for f in file.functions {
         let series = match file.kind {
-            TraceKind::V1 => Series::Counts(words(&f.data, "counts", &f.name)?),
+            TraceKind::V1 => Series::Counts(words(&f.data, "counts", &f.name)?.into()),
             TraceKind::V2 => {
                 if !f.data.len().is_multiple_of(8) {
                     return Err(bad(format!(

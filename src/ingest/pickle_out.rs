@@ -123,7 +123,7 @@ pub fn write(trace: &Trace, w: &mut impl Write) -> Result<()> {
                 Series::Counts(c) => {
                     let data: Vec<u8> = c
                         .iter()
-                        .map(|&x| {
+                        .map(|x| {
                             i32::try_from(x).map_err(|_| {
                                 Error::Encode(format!(
                                     "function {:?}: count {x} does not fit int32",

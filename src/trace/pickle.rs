@@ -243,10 +243,21 @@ pub struct Loaded {
 /// assert!(loaded.entries.is_empty());
 /// ```
 pub fn load(input: &[u8]) -> Result<Loaded, PickleError> {
+    load_with(input, false)
+}
+
+/// Like [`load`], but 1-D little-endian int32 arrays stay in `input`: their values come back
+/// as [`ArrayData::I32InPlace`] byte ranges, so a memory-mapped azure_v1 trace is not copied.
+pub fn load_in_place(input: &[u8]) -> Result<Loaded, PickleError> {
+    load_with(input, true)
+}
+
+fn load_with(input: &[u8], in_place: bool) -> Result<Loaded, PickleError> {
     if input.is_empty() {
         return Err(PickleError::Empty);
     }
     let mut m = Machine::new(input);
+    m.in_place = in_place;
     let top = m.run()?;
     let mut warnings = Vec::new();
     if m.pos < input.len() {
@@ -273,6 +284,8 @@ struct Machine<'a> {
     budget: usize,
     /// Set by `REDUCE` on the `OrderedDict` global, to tell the two containers apart.
     ordered_dicts: Vec<Id>,
+    /// Leave 1-D little-endian int32 arrays in the input.
+    in_place: bool,
 }
 
 impl<'a> Machine<'a> {
@@ -287,6 +300,7 @@ impl<'a> Machine<'a> {
             memo: HashMap::new(),
             budget: input.len().saturating_mul(8).saturating_add(1 << 20),
             ordered_dicts: Vec::new(),
+            in_place: false,
         }
     }
 
@@ -927,6 +941,19 @@ impl<'a> Machine<'a> {
         match &self.objs[id] {
             Obj::Array(Some(state)) => {
                 let state = state.clone();
+                if let Obj::Bytes(Bytes::Input(r)) = &self.objs[state.data]
+                    && self.in_place
+                    && state.dtype.is_i32_le()
+                    && state.shape.len() == 1
+                    && state.shape[0].checked_mul(4) == Some(r.len())
+                {
+                    return Ok(Value::Array(NdArray {
+                        dtype: state.dtype,
+                        shape: state.shape,
+                        fortran: state.fortran,
+                        data: ArrayData::I32InPlace(r.clone()),
+                    }));
+                }
                 let data = match &self.objs[state.data] {
                     Obj::Bytes(_) => self.bytes_of(state.data).unwrap_or_default(),
                     Obj::List(_) => {

@@ -255,7 +255,7 @@ impl LoadedTrace {
                     }
                 }
                 crate::trace::Series::Counts(c) => {
-                    for (m, &x) in c.iter().enumerate() {
+                    for (m, x) in c.iter().enumerate() {
                         if m / 60 < hours {
                             hourly[m / 60] += u64::from(x);
                         }
@@ -394,7 +394,11 @@ pub fn trace_histogram(
             Series::Counts(c) => {
                 let first = (lo / 60.0).floor().max(0.0) as usize;
                 let last = ((hi / 60.0).ceil() as usize).min(c.len());
-                for (minute, &n) in c.iter().enumerate().take(last).skip(first) {
+                for (minute, n) in c
+                    .range(first..last)
+                    .enumerate()
+                    .map(|(i, n)| (first + i, n))
+                {
                     if n == 0 {
                         continue;
                     }
@@ -646,7 +650,7 @@ mod tests {
 
     #[test]
     fn trace_histogram_spreads_minute_counts_over_their_minute() {
-        let t = trace(TraceKind::V1, vec![Series::Counts(vec![60, 0, 120])]);
+        let t = trace(TraceKind::V1, vec![Series::Counts(vec![60, 0, 120].into())]);
         // Whole minutes per bin: exact.
         assert_eq!(trace_histogram(&t, &[0], 0.0, 180.0, 3), vec![60, 0, 120]);
         // Six 30 s bins: each minute splits in two.

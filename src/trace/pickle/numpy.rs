@@ -69,6 +69,11 @@ impl DType {
         Ok(())
     }
 
+    /// `true` for a little-endian (or byte-order-free on this little-endian format) int32.
+    pub fn is_i32_le(&self) -> bool {
+        self.kind == 'i' && self.size == 4 && self.order != '>'
+    }
+
     fn big_endian(&self) -> bool {
         self.order == '>'
     }
@@ -117,6 +122,8 @@ pub enum ArrayData {
     I32(Vec<i32>),
     /// int64
     I64(Vec<i64>),
+    /// int32, little-endian, left in the input at this byte range (see [`super::load_in_place`]).
+    I32InPlace(std::ops::Range<usize>),
 }
 
 impl ArrayData {
@@ -127,6 +134,7 @@ impl ArrayData {
             ArrayData::F32(v) => v.len(),
             ArrayData::I32(v) => v.len(),
             ArrayData::I64(v) => v.len(),
+            ArrayData::I32InPlace(r) => r.len() / 4,
         }
     }
 
@@ -142,12 +150,16 @@ impl ArrayData {
             ArrayData::F32(v) => v.len() * 4,
             ArrayData::I32(v) => v.len() * 4,
             ArrayData::I64(v) => v.len() * 8,
+            ArrayData::I32InPlace(_) => 0,
         }
     }
 
     /// `true` for integer dtypes.
     pub fn is_integer(&self) -> bool {
-        matches!(self, ArrayData::I32(_) | ArrayData::I64(_))
+        matches!(
+            self,
+            ArrayData::I32(_) | ArrayData::I64(_) | ArrayData::I32InPlace(_)
+        )
     }
 }
 
@@ -220,6 +232,7 @@ impl NdArray {
                 ArrayData::F32(v) => ArrayData::F32(fortran_to_c(&v, &shape)),
                 ArrayData::I32(v) => ArrayData::I32(fortran_to_c(&v, &shape)),
                 ArrayData::I64(v) => ArrayData::I64(fortran_to_c(&v, &shape)),
+                in_place @ ArrayData::I32InPlace(_) => in_place,
             }
         } else {
             data

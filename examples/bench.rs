@@ -1,0 +1,394 @@
+//! The performance cases of the README (issue "Full-scale speed and memory") as one command:
+//!
+//! ```sh
+//! cargo run --release --example bench                  # synthetic full-scale traces, made once
+//! cargo run --release --example bench -- --v2 ~/azure_v2.pkl --v1 ~/azure_v1.pkl --runs 5
+//! ```
+//!
+//! Each case is run `--runs` times in this process (medians of load, replay, workload = build +
+//! write the msgpack file) and once more in a child process for its peak RSS and whole-process
+//! time. Then the scaling table and the sampler's floor.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use tracereplay_tui::ingest::pickle_out;
+use tracereplay_tui::replay::{Distribution, ReplayParams, replay};
+use tracereplay_tui::trace::Trace;
+use tracereplay_tui::workload::{Format, Workload, write_atomic};
+
+/// A case: name, which trace, parameters, and the original's figures (load, replay, workload
+/// seconds; peak RSS MB).
+struct Case {
+    name: &'static str,
+    v1: bool,
+    args: &'static str,
+    original: (f64, f64, f64, f64),
+}
+
+const V2_LOAD: f64 = 0.011;
+const V1_LOAD: f64 = 0.733;
+
+fn cases() -> Vec<Case> {
+    let c = |name, v1, args, original| Case {
+        name,
+        v1,
+        args,
+        original,
+    };
+    vec![
+        c("a", false, "load", (V2_LOAD, 0.0, 0.0, 143.0)),
+        c(
+            "b",
+            false,
+            "models=5 vanilla 0.0.0-1.0.0",
+            (V2_LOAD, 0.013, 0.093, 166.0),
+        ),
+        c(
+            "c",
+            false,
+            "models=5 gamma 0.0.0-5.0.0 interval=3600",
+            (V2_LOAD, 0.338, 1.145, 339.0),
+        ),
+        c(
+            "d",
+            false,
+            "models=5 vanilla 0.0.0-13.23.60 time=2",
+            (V2_LOAD, 0.314, 2.663, 657.0),
+        ),
+        c(
+            "e",
+            false,
+            "models=5 gamma 0.0.0-1.0.0 rate=8 cv=8",
+            (V2_LOAD, 0.216, 1.108, 337.0),
+        ),
+        c(
+            "f",
+            false,
+            "models=48 exponential 0.0.0-5.0.0 interval=3600",
+            (V2_LOAD, 0.358, 1.104, 345.0),
+        ),
+        c("g0", true, "load", (V1_LOAD, 0.0, 0.0, 904.0)),
+        c(
+            "g1",
+            true,
+            "models=48 exponential 0.0.0-1.0.0 interval=60 rate=0.001",
+            (V1_LOAD, 0.767, 0.423, 970.0),
+        ),
+        c(
+            "g2",
+            true,
+            "models=48 gamma 0.0.0-2.0.0 interval=3600 rate=0.001",
+            (V1_LOAD, 0.254, 0.689, 1020.0),
+        ),
+        c(
+            "x1",
+            false,
+            "models=48 gamma 13.0.0-13.23.60 interval=5400 rate=96",
+            (V2_LOAD, 2.042, 12.21, 2276.0),
+        ),
+        c(
+            "x2",
+            true,
+            "models=48 gamma 0.0.0-0.1.0 interval=60 rate=0.002 cv=4",
+            (V1_LOAD, 0.107, 0.013, 908.0),
+        ),
+    ]
+}
+
+/// Parses a case's compact argument string.
+fn params(args: &str) -> Option<ReplayParams> {
+    if args == "load" {
+        return None;
+    }
+    let mut p = ReplayParams::default();
+    for word in args.split(' ') {
+        match word.split_once('=') {
+            Some(("models", n)) => {
+                p.models = tracereplay_tui::mapping::default_model_names(n.parse().unwrap())
+            }
+            Some(("interval", v)) => p.interval_seconds = v.parse().unwrap(),
+            Some(("rate", v)) => p.rate_scale = v.parse().unwrap(),
+            Some(("cv", v)) => p.cv_scale = v.parse().unwrap(),
+            Some(("time", v)) => p.time_scale = v.parse().unwrap(),
+            Some(_) => panic!("bad case word {word}"),
+            None if word.contains('-') => {
+                let (s, e) = word.split_once('-').unwrap();
+                p.start = s.into();
+                p.end = Some(e.into());
+            }
+            None => p.distribution = word.parse().unwrap(),
+        }
+    }
+    Some(p)
+}
+
+/// One run: (load, replay, workload) durations.
+fn run_once(case: &Case, trace_path: &Path, out: &Path) -> (Duration, Duration, Duration) {
+    let t0 = Instant::now();
+    let trace = Trace::open(trace_path, None).unwrap();
+    let t1 = Instant::now();
+    let Some(p) = params(case.args) else {
+        std::hint::black_box(&trace);
+        return (t1 - t0, Duration::ZERO, Duration::ZERO);
+    };
+    let r = replay(&trace, &p).unwrap();
+    let t2 = Instant::now();
+    let w = Workload::from_replay(&r, 1.0, None).unwrap();
+    w.write(out, Format::Msgpack, true).unwrap();
+    let t3 = Instant::now();
+    (t1 - t0, t2 - t1, t3 - t2)
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn peak_rss_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+fn ms(s: f64) -> String {
+    if s == 0.0 {
+        "-".into()
+    } else if s < 0.1 {
+        format!("{:.1} ms", s * 1e3)
+    } else {
+        format!("{s:.3} s")
+    }
+}
+
+struct Opts {
+    v1: PathBuf,
+    v2: PathBuf,
+    runs: usize,
+    only: Option<Vec<String>>,
+}
+
+fn data_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data")
+}
+
+/// The synthetic full-scale traces, generated once into `target/bench-data/`.
+fn ensure(path: &Path, v1: bool) {
+    if path.exists() {
+        return;
+    }
+    eprintln!("generating {} (once)…", path.display());
+    let t = if v1 {
+        tracereplay_tui::synth::v1(&tracereplay_tui::synth::V1Options::default())
+    } else {
+        tracereplay_tui::synth::v2(&tracereplay_tui::synth::V2Options::default())
+    };
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    write_atomic(path, true, |w| pickle_out::write(&t, w)).unwrap();
+}
+
+fn parse_args() -> (Opts, Option<String>) {
+    let mut o = Opts {
+        v1: data_dir().join("synthetic_v1.pkl"),
+        v2: data_dir().join("synthetic_v2.pkl"),
+        runs: 5,
+        only: None,
+    };
+    let mut child = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--v1" => o.v1 = args.next().unwrap().into(),
+            "--v2" => o.v2 = args.next().unwrap().into(),
+            "--runs" => o.runs = args.next().unwrap().parse().unwrap(),
+            "--only" => o.only = Some(args.next().unwrap().split(',').map(String::from).collect()),
+            "--child" => child = args.next(),
+            "--bench" => {} // cargo bench passes it
+            other => panic!("unknown argument {other}; see the file's header"),
+        }
+    }
+    (o, child)
+}
+
+fn main() {
+    let (o, child) = parse_args();
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out.msgpack");
+    if let Some(name) = child {
+        // Child: one end-to-end run, then the peak RSS.
+        let case = cases().into_iter().find(|c| c.name == name).unwrap();
+        let path = if case.v1 { &o.v1 } else { &o.v2 };
+        run_once(&case, path, &out);
+        println!("{}", peak_rss_mb());
+        return;
+    }
+    ensure(&o.v2, false);
+    ensure(&o.v1, true);
+    println!(
+        "v2 trace: {}\nv1 trace: {}\nruns per case: {} (medians)\n",
+        o.v2.display(),
+        o.v1.display(),
+        o.runs
+    );
+    println!(
+        "| case | load | replay | workload | end to end | process | peak RSS | original e2e / RSS | speedup |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
+    for case in cases() {
+        if o.only
+            .as_ref()
+            .is_some_and(|only| !only.iter().any(|x| x == case.name))
+        {
+            continue;
+        }
+        let path = if case.v1 { &o.v1 } else { &o.v2 };
+        let runs: Vec<_> = (0..o.runs).map(|_| run_once(&case, path, &out)).collect();
+        let m = |f: fn(&(Duration, Duration, Duration)) -> Duration| {
+            median(runs.iter().map(|r| f(r).as_secs_f64()).collect())
+        };
+        let (load, rep, work) = (m(|r| r.0), m(|r| r.1), m(|r| r.2));
+        let e2e = median(
+            runs.iter()
+                .map(|r| (r.0 + r.1 + r.2).as_secs_f64())
+                .collect(),
+        );
+        let mut args = vec!["--child".to_string(), case.name.to_string()];
+        args.extend([
+            "--v1".into(),
+            o.v1.display().to_string(),
+            "--v2".into(),
+            o.v2.display().to_string(),
+        ]);
+        let started = Instant::now();
+        let child = Command::new(std::env::current_exe().unwrap())
+            .args(&args)
+            .output()
+            .unwrap();
+        let process = started.elapsed().as_secs_f64();
+        let rss: f64 = String::from_utf8_lossy(&child.stdout)
+            .trim()
+            .parse()
+            .unwrap_or(f64::NAN);
+        let (ol, or, ow, orss) = case.original;
+        let original = ol + or + ow;
+        println!(
+            "| {} {} | {} | {} | {} | {} | {} | {:.0} MB | {} / {:.0} MB | {:.0}× |",
+            case.name,
+            case.args,
+            ms(load),
+            ms(rep),
+            ms(work),
+            ms(e2e),
+            ms(process),
+            rss,
+            ms(original),
+            orss,
+            original / process
+        );
+    }
+    scaling(&o);
+    floor();
+}
+
+/// Time of one replay (median of 3) and the arrivals it makes.
+fn replay_time(trace: &Trace, p: &ReplayParams) -> (f64, usize) {
+    let mut n = 0;
+    let t = median(
+        (0..3)
+            .map(|_| {
+                let t = Instant::now();
+                let r = replay(trace, p).unwrap();
+                let e = t.elapsed().as_secs_f64();
+                n = r.models.iter().map(|m| m.arrivals.len()).sum();
+                e
+            })
+            .collect(),
+    );
+    (t, n)
+}
+
+fn scaling_row(label: &str, (t, n): (f64, usize), prev: Option<(f64, usize)>) {
+    let ratio = prev.map_or(String::new(), |(pt, pn)| {
+        format!(
+            "{:.2} (arrivals ×{:.2})",
+            t / pt,
+            n as f64 / pn.max(1) as f64
+        )
+    });
+    println!(
+        "| {label} | {n} | {} | {:.1} | {ratio} |",
+        ms(t),
+        t * 1e9 / n.max(1) as f64
+    );
+}
+
+fn scaling(o: &Opts) {
+    let trace = Trace::open(&o.v2, None).unwrap();
+    let base = params("models=48 gamma 13.0.0-13.23.60 interval=5400 rate=96").unwrap();
+    println!("\nScaling (x1's replay step; linear: time grows like the arrivals made)\n");
+    println!("| change | arrivals | replay | ns per arrival | × previous |");
+    println!("|---|---|---|---|---|");
+    let mut prev = None;
+    for (label, start) in [
+        ("window 6 h", "13.18.0"),
+        ("window 12 h", "13.12.0"),
+        ("window 24 h", "13.0.0"),
+    ] {
+        let p = ReplayParams {
+            start: start.into(),
+            ..base.clone()
+        };
+        let r = replay_time(&trace, &p);
+        scaling_row(label, r, prev);
+        prev = Some(r);
+    }
+    prev = None;
+    for rate in [24.0, 48.0, 96.0] {
+        let p = ReplayParams {
+            rate_scale: rate,
+            ..base.clone()
+        };
+        let r = replay_time(&trace, &p);
+        scaling_row(&format!("rate ×{rate}"), r, prev);
+        prev = Some(r);
+    }
+    let whole = |interval: f64| ReplayParams {
+        distribution: Distribution::Exponential,
+        end: Some("13.23.60".into()),
+        interval_seconds: interval,
+        ..ReplayParams::default()
+    };
+    let coarse = replay_time(&trace, &whole(3600.0));
+    scaling_row("14 days, 5 models, interval 3600", coarse, None);
+    scaling_row(
+        "14 days, 5 models, interval 60",
+        replay_time(&trace, &whole(60.0)),
+        Some(coarse),
+    );
+}
+
+/// The sampler's floor: nanoseconds per gamma gap drawn and accumulated, on one core.
+fn floor() {
+    use tracereplay_tui::replay::{Process, sample};
+    let n = 8_400_000usize;
+    let process = Process::Gamma {
+        rate: 100.0,
+        cv: 1.5,
+    };
+    let mut out = Vec::with_capacity(n + 1000);
+    let mut rng = sample::interval_rng(0, 0, 0);
+    let t = Instant::now();
+    sample::sample_interval(&process, 0.0, n as f64 / 100.0, &mut rng, &mut out);
+    let e = t.elapsed().as_secs_f64();
+    println!(
+        "\nSampler floor: {} gamma gaps in {} = {:.1} ns per variate (one core)",
+        out.len(),
+        ms(e),
+        e * 1e9 / out.len() as f64
+    );
+}

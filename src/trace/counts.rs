@@ -1,0 +1,203 @@
+//! Per-minute invocation counts, held in memory or read in place from a memory-mapped trace
+//! file, so a 0.8 GB azure_v1 pickle opens without copying its arrays.
+
+use std::ops::Range;
+use std::sync::Arc;
+
+/// Bytes a mapped trace reads from: the mapped file (or any shared buffer).
+pub type Backing = Arc<dyn AsRef<[u8]> + Send + Sync>;
+
+/// One function's invocations per minute.
+#[derive(Clone)]
+pub struct Counts(Repr);
+
+#[derive(Clone)]
+enum Repr {
+    Owned(Vec<u32>),
+    /// `len` little-endian words at `backing[start..]`, checked non-negative int32 at load.
+    Mapped {
+        backing: Backing,
+        start: usize,
+        len: usize,
+    },
+}
+
+impl From<Vec<u32>> for Counts {
+    fn from(v: Vec<u32>) -> Self {
+        Counts(Repr::Owned(v))
+    }
+}
+
+impl Counts {
+    /// Counts read in place: `len` little-endian u32 at byte `start` of `backing`. The caller
+    /// has checked that the range is inside the backing; [`Counts::mapped_checked`] does.
+    pub fn mapped_checked(backing: Backing, start: usize, len: usize) -> Option<Counts> {
+        let end = len.checked_mul(4)?.checked_add(start)?;
+        if end > (*backing).as_ref().len() {
+            return None;
+        }
+        Some(Counts(Repr::Mapped {
+            backing,
+            start,
+            len,
+        }))
+    }
+
+    /// Number of minutes.
+    pub fn len(&self) -> usize {
+        match &self.0 {
+            Repr::Owned(v) => v.len(),
+            Repr::Mapped { len, .. } => *len,
+        }
+    }
+
+    /// `true` without minutes.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The count of minute `i` (panics out of range, like indexing).
+    pub fn get(&self, i: usize) -> u32 {
+        self.range(i..i + 1)
+            .next()
+            .unwrap_or_else(|| panic!("minute {i} out of range"))
+    }
+
+    /// The counts of minutes `r`, clamped to the series.
+    pub fn range(&self, r: Range<usize>) -> CountsIter<'_> {
+        let hi = r.end.min(self.len());
+        let lo = r.start.min(hi);
+        match &self.0 {
+            Repr::Owned(v) => CountsIter::Owned(v[lo..hi].iter()),
+            Repr::Mapped { backing, start, .. } => {
+                let bytes = &(**backing).as_ref()[start + 4 * lo..start + 4 * hi];
+                CountsIter::Mapped(bytes.chunks_exact(4))
+            }
+        }
+    }
+
+    /// All counts.
+    pub fn iter(&self) -> CountsIter<'_> {
+        self.range(0..self.len())
+    }
+
+    /// Sum of minutes `r`.
+    pub fn sum_range(&self, r: Range<usize>) -> u64 {
+        self.range(r).map(u64::from).sum()
+    }
+
+    /// `true` when read in place from a mapped file.
+    pub fn is_mapped(&self) -> bool {
+        matches!(self.0, Repr::Mapped { .. })
+    }
+
+    /// A copy in memory.
+    pub fn to_vec(&self) -> Vec<u32> {
+        self.iter().collect()
+    }
+}
+
+/// Iterator over counts.
+pub enum CountsIter<'a> {
+    /// In memory.
+    Owned(std::slice::Iter<'a, u32>),
+    /// In place.
+    Mapped(std::slice::ChunksExact<'a, u8>),
+}
+
+impl Iterator for CountsIter<'_> {
+    type Item = u32;
+    #[inline]
+    fn next(&mut self) -> Option<u32> {
+        match self {
+            CountsIter::Owned(it) => it.next().copied(),
+            CountsIter::Mapped(it) => it
+                .next()
+                .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])),
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        match self {
+            CountsIter::Owned(it) => it.size_hint(),
+            CountsIter::Mapped(it) => it.size_hint(),
+        }
+    }
+
+    fn fold<B, F: FnMut(B, u32) -> B>(self, init: B, mut f: F) -> B {
+        // One match, then a tight loop the compiler can vectorise.
+        match self {
+            CountsIter::Owned(it) => it.fold(init, |acc, &x| f(acc, x)),
+            CountsIter::Mapped(it) => it.fold(init, |acc, c| {
+                f(acc, u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            }),
+        }
+    }
+}
+
+impl ExactSizeIterator for CountsIter<'_> {}
+
+impl PartialEq for Counts {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl std::fmt::Debug for Counts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let head: Vec<u32> = self.range(0..8).collect();
+        write!(f, "Counts(len {}, starts {head:?})", self.len())
+    }
+}
+
+/// The sum of `bytes` as little-endian int32 words, or the index of the first negative one.
+pub fn sum_non_negative_i32(bytes: &[u8]) -> Result<u64, usize> {
+    // One pass for the sum and an OR of the sign bits; the position only when one is set.
+    let (sum, signs) = bytes.chunks_exact(4).fold((0u64, 0u8), |(s, o), c| {
+        (
+            s + u64::from(u32::from_le_bytes([c[0], c[1], c[2], c[3]])),
+            o | c[3],
+        )
+    });
+    if signs & 0x80 == 0 {
+        return Ok(sum);
+    }
+    Err(bytes
+        .chunks_exact(4)
+        .position(|c| c[3] & 0x80 != 0)
+        .unwrap_or(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mapped_and_owned_agree() {
+        let words: Vec<u32> = vec![0, 1, 70_000, 5];
+        let mut bytes = vec![9u8; 3]; // unaligned on purpose
+        bytes.extend(words.iter().flat_map(|w| w.to_le_bytes()));
+        let backing: Backing = Arc::new(bytes);
+        let m = Counts::mapped_checked(backing.clone(), 3, 4).unwrap();
+        let o = Counts::from(words.clone());
+        assert_eq!(m, o);
+        assert_eq!(m.to_vec(), words);
+        assert_eq!(m.sum_range(1..3), 70_001);
+        assert_eq!(m.range(2..99).collect::<Vec<_>>(), vec![70_000, 5]);
+        assert_eq!(m.get(3), 5);
+        assert!(
+            Counts::mapped_checked(backing, 3, 5).is_none(),
+            "past the end"
+        );
+    }
+
+    #[test]
+    fn negatives_are_found() {
+        let b: Vec<u8> = [1i32, 2, -3, 4]
+            .iter()
+            .flat_map(|w| w.to_le_bytes())
+            .collect();
+        assert_eq!(sum_non_negative_i32(&b), Err(2));
+        assert_eq!(sum_non_negative_i32(&b[..8]), Ok(3));
+    }
+}
