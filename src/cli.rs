@@ -384,6 +384,9 @@ fn inspect(
     out: &mut impl Write,
 ) -> Result<()> {
     let trace = load_trace(path, input)?;
+    trace
+        .check()
+        .with_context(|| format!("cannot load trace {}", path.display()))?;
     let summary = trace.summary(top);
     if json {
         serde_json::to_writer_pretty(&mut *out, &report::summary_json(&trace.source, &summary))?;
@@ -402,11 +405,15 @@ fn run_replay(trace: &Trace, opts: &ReplayOpts) -> Result<replay::Replay> {
 fn stats(a: &StatsArgs, out: &mut impl Write) -> Result<()> {
     let trace = load_trace(&a.trace, &a.read)?;
     let r = run_replay(&trace, &a.replay)?;
+    // The header shows the whole trace's total: a full read, checked.
+    let total = trace
+        .check()
+        .with_context(|| format!("cannot load trace {}", a.trace.display()))?;
     if a.json {
-        serde_json::to_writer_pretty(&mut *out, &report::stats_json(&r))?;
+        serde_json::to_writer_pretty(&mut *out, &report::stats_json(&r, total))?;
         writeln!(out)?;
     } else {
-        write!(out, "{}", report::stats_text(&r))?;
+        write!(out, "{}", report::stats_text(&r, total))?;
     }
     Ok(())
 }
@@ -442,6 +449,9 @@ fn export(a: &ExportArgs, out: &mut impl Write) -> Result<()> {
 fn convert(a: &ConvertArgs, out: &mut impl Write) -> Result<()> {
     refuse_existing(&a.output, a.force)?;
     let trace = load_trace(&a.input, &a.read)?;
+    trace
+        .check()
+        .with_context(|| format!("cannot load trace {}", a.input.display()))?;
     let to = a.to.unwrap_or_else(|| {
         if a.output
             .extension()

@@ -64,8 +64,6 @@ pub struct Replay {
     pub days: u32,
     /// Functions in the whole trace.
     pub trace_functions: usize,
-    /// Invocations in the whole trace.
-    pub trace_invocations: u64,
     /// The parameters used.
     pub params: ReplayParams,
     /// The window replayed.
@@ -135,7 +133,7 @@ pub fn replay_with_cancel(
     cancel: &AtomicBool,
 ) -> Result<Replay> {
     let window = params.validate(trace)?;
-    let kept = slice(trace, window, params);
+    let kept = slice(trace, window, params)?;
     let n_models = params.models.len();
     if kept.len() < n_models {
         return Err(Error::param(
@@ -182,7 +180,6 @@ pub fn replay_with_cancel(
         kind: trace.kind,
         days: trace.days,
         trace_functions: trace.functions.len(),
-        trace_invocations: trace.invocations(),
         params: params.clone(),
         window,
         mapping: kept
@@ -201,36 +198,50 @@ struct Slice {
     count: u64,
 }
 
-/// Functions with invocations in the window, in trace order.
-fn slice(trace: &Trace, window: Window, params: &ReplayParams) -> Vec<Slice> {
+/// Functions with invocations in the window, in trace order. Counts read in place are
+/// checked here, for exactly the minutes the replay reads; blocks of functions go to all cores.
+fn slice(trace: &Trace, window: Window, params: &ReplayParams) -> Result<Vec<Slice>> {
+    const BLOCK: usize = 256;
+    let n = trace.functions.len();
+    let blocks = par_map(n.div_ceil(BLOCK), |b| {
+        let mut out = Vec::new();
+        for function in b * BLOCK..((b + 1) * BLOCK).min(n) {
+            let f = &trace.functions[function];
+            if !params.keeps(f.trigger.as_deref()) {
+                continue;
+            }
+            if let Some(s) = slice_one(function, f, window)? {
+                out.push(s);
+            }
+        }
+        Ok(out)
+    })?;
+    Ok(blocks.into_iter().flatten().collect())
+}
+
+fn slice_one(function: usize, f: &crate::trace::Function, window: Window) -> Result<Option<Slice>> {
     let (start, end) = (window.start as f64, window.end as f64);
-    trace
-        .functions
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| params.keeps(f.trigger.as_deref()))
-        .filter_map(|(function, f)| {
-            let (range, count) = match &f.series {
-                Series::Times(t) => {
-                    let range = t.partition_point(|&x| x < start)..t.partition_point(|&x| x < end);
-                    let n = range.len() as u64;
-                    (range, n)
-                }
-                Series::Counts(c) => {
-                    let lo = (window.start / 60) as usize;
-                    let hi = ((window.end / 60) as usize).min(c.len());
-                    let range = lo.min(hi)..hi;
-                    let n = c.sum_range(range.clone());
-                    (range, n)
-                }
-            };
-            (count > 0).then_some(Slice {
-                function,
-                range,
-                count,
-            })
-        })
-        .collect()
+    let (range, count) = match &f.series {
+        Series::Times(t) => {
+            let range = t.partition_point(|&x| x < start)..t.partition_point(|&x| x < end);
+            let n = range.len() as u64;
+            (range, n)
+        }
+        Series::Counts(c) => {
+            let lo = (window.start / 60) as usize;
+            let hi = ((window.end / 60) as usize).min(c.len());
+            let range = lo.min(hi)..hi;
+            let n = c
+                .checked_sum(range.clone())
+                .map_err(|(minute, v)| crate::trace::bad_count(&f.name, minute, v))?;
+            (range, n)
+        }
+    };
+    Ok((count > 0).then_some(Slice {
+        function,
+        range,
+        count,
+    }))
 }
 
 /// Interval boundaries `[start, start + i·interval, …, end]`.

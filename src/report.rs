@@ -108,13 +108,14 @@ fn silent(m: &ModelReplay) -> usize {
 }
 
 /// A replay's statistics as text: context, a per-model table, the original's report lines.
-pub fn stats_text(r: &Replay) -> String {
+/// `trace_invocations` is the whole trace's total ([`crate::trace::Trace::check`]).
+pub fn stats_text(r: &Replay, trace_invocations: u64) -> String {
     let p = &r.params;
     let mut out = String::new();
     let _ = writeln!(
         out,
         "trace    {}: {}, {} days, {} functions, {} invocations",
-        r.source, r.kind, r.days, r.trace_functions, r.trace_invocations
+        r.source, r.kind, r.days, r.trace_functions, trace_invocations
     );
     let _ = writeln!(out, "window   {}", r.window);
     let mode = match p.distribution {
@@ -213,7 +214,7 @@ fn interval_json(i: &IntervalFit) -> Value {
 }
 
 /// A replay's statistics as JSON (the shape `stats --json` documents).
-pub fn stats_json(r: &Replay) -> Value {
+pub fn stats_json(r: &Replay, trace_invocations: u64) -> Value {
     let fitted = r.params.distribution != Distribution::Vanilla;
     let g = r.group();
     json!({
@@ -222,7 +223,7 @@ pub fn stats_json(r: &Replay) -> Value {
             "kind": r.kind,
             "days": r.days,
             "functions": r.trace_functions,
-            "invocations": r.trace_invocations,
+            "invocations": trace_invocations,
         },
         "window": {"start": r.window.start, "end": r.window.end, "text": r.window.to_string()},
         "params": r.params,

@@ -186,19 +186,48 @@ impl Trace {
     /// Decodes a trace pickle in `backing`, leaving int32 count arrays in place.
     pub fn from_backing(backing: Backing, source: &str, kind: Option<TraceKind>) -> Result<Trace> {
         let loaded = pickle::load_in_place((*backing).as_ref())?;
-        let in_place = check_in_place(&loaded.entries, (*backing).as_ref())?;
-        let trace = Trace::from_loaded(loaded, Some(&backing), source, kind)?;
-        if trace.kind == TraceKind::V1 {
-            // The check has just summed every mapped array: keep that, so nothing scans again.
-            let owned: u64 = trace
-                .functions
-                .iter()
-                .filter(|f| !matches!(&f.series, Series::Counts(c) if c.is_mapped()))
-                .map(|f| f.series.invocations())
-                .sum();
-            let _ = trace.invocations.0.set(in_place + owned);
+        Trace::from_loaded(loaded, Some(&backing), source, kind)
+    }
+
+    /// Checks every count read in place (int32 in the file, so it could be negative) and
+    /// counts all invocations, on all cores. Loading does not read the arrays, so that a replay
+    /// of one day touches only that day; a replay checks what it reads, and everything that
+    /// reads the whole trace (summaries, conversion) calls this first.
+    pub fn check(&self) -> Result<u64> {
+        if let Some(&n) = self.invocations.0.get() {
+            return Ok(n);
         }
-        Ok(trace)
+        let mapped: Vec<(&str, &Counts)> = self
+            .functions
+            .iter()
+            .filter_map(|f| match &f.series {
+                Series::Counts(c) if c.is_mapped() => Some((f.name.as_str(), c)),
+                _ => None,
+            })
+            .collect();
+        let owned: u64 = self
+            .functions
+            .iter()
+            .filter(|f| !matches!(&f.series, Series::Counts(c) if c.is_mapped()))
+            .map(|f| f.series.invocations())
+            .sum();
+        let half = mapped.len() / 2;
+        let scan = |part: &[(&str, &Counts)]| -> Result<u64> {
+            part.iter().try_fold(0u64, |acc, (name, c)| {
+                c.checked_sum(0..c.len())
+                    .map(|s| acc + s)
+                    .map_err(|(minute, v)| bad_count(name, minute, v))
+            })
+        };
+        let (a, b) = mapped.split_at(half);
+        let (x, y) = std::thread::scope(|s| {
+            let other = s.spawn(|| scan(b));
+            (scan(a), other.join())
+        });
+        let y = y.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        let total = x? + y? + owned;
+        let _ = self.invocations.0.set(total);
+        Ok(total)
     }
 
     fn from_loaded(
@@ -366,56 +395,12 @@ fn detect_kind(entries: &[(String, Value)]) -> Result<TraceKind> {
     }
 }
 
-/// Counts read in place must be valid int32 counts (≥ 0): checked up front, on all cores, so
-/// that later reads need no checks. Returns their sum.
-fn check_in_place(entries: &[(String, Value)], input: &[u8]) -> Result<u64> {
-    let arrays: Vec<(&str, std::ops::Range<usize>)> = entries
-        .iter()
-        .filter_map(|(name, v)| match v {
-            Value::Array(a) => match &a.data {
-                ArrayData::I32InPlace(r) => Some((name.as_str(), r.clone())),
-                _ => None,
-            },
-            Value::List { .. } => None,
-        })
-        .collect();
-    let total: usize = arrays.iter().map(|a| a.1.len()).sum();
-    // Split the arrays into two halves of about equal bytes; the halves scan in parallel.
-    let mut acc = 0;
-    let split = arrays
-        .iter()
-        .position(|a| {
-            acc += a.1.len();
-            acc * 2 >= total
-        })
-        .map_or(arrays.len(), |i| i + 1);
-    let scan = |part: &[(&str, std::ops::Range<usize>)]| -> std::result::Result<u64, (String, usize, i32)> {
-        let mut total = 0;
-        for (name, r) in part {
-            match counts::sum_non_negative_i32(&input[r.clone()]) {
-                Ok(s) => total += s,
-                Err(i) => {
-                    let at = r.start + 4 * i;
-                    let v = i32::from_le_bytes([input[at], input[at + 1], input[at + 2], input[at + 3]]);
-                    return Err((name.to_string(), i, v));
-                }
-            }
-        }
-        Ok(total)
-    };
-    let (a, b) = arrays.split_at(split);
-    let (mine, other) = std::thread::scope(|s| {
-        let other = s.spawn(|| scan(b));
-        (scan(a), other.join())
-    });
-    let other = other.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-    match (mine, other) {
-        (Ok(x), Ok(y)) => Ok(x + y),
-        (Err((name, i, v)), _) | (_, Err((name, i, v))) => Err(Error::Trace(format!(
-            "function {name:?}, minute {i}: count {v} is not a whole number in 0..=4294967295 \
-             (is this really a v1 per-minute trace? try --kind v2)"
-        ))),
-    }
+/// The error for a negative count read in place.
+pub fn bad_count(name: &str, minute: usize, v: i32) -> Error {
+    Error::Trace(format!(
+        "function {name:?}, minute {minute}: count {v} is not a whole number in 0..=4294967295 \
+         (is this really a v1 per-minute trace? try --kind v2)"
+    ))
 }
 
 /// An in-place array reached a decoder without its file (a bug, reported rather than panicking).

@@ -105,6 +105,8 @@ pub fn execute(cmd: Cmd, tx: &Sender<Msg>) -> Msg {
                 || assets::SAMPLE_NAME.to_string(),
                 |p| p.display().to_string(),
             );
+            // The panes summarise the whole trace: check every count first.
+            let loaded = loaded.and_then(|(name, t)| t.check().map(|_| (name, t)));
             Msg::Loaded(
                 loaded
                     .map(|(name, t)| LoadedTrace::new(name, t))

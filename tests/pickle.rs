@@ -340,6 +340,21 @@ fn large_v1_pickles_are_mapped_and_checked() {
     poisoned[at + 20..at + 24].copy_from_slice(&(-2i32).to_le_bytes());
     let bad = dir.path().join("bad.pkl");
     std::fs::write(&bad, &poisoned).unwrap();
-    let e = Trace::open(&bad, None).unwrap_err().to_string();
+    // Opening reads no arrays; whatever reads minute 5 of f3 fails cleanly, naming it.
+    let t = Trace::open(&bad, None).unwrap();
+    let e = t.check().unwrap_err().to_string();
     assert!(e.contains("\"f3\", minute 5: count -2"), "{e}");
+    let p = |start: &str, end: &str| tracereplay_tui::replay::ReplayParams {
+        start: start.into(),
+        end: Some(end.into()),
+        rate_scale: 0.001,
+        ..Default::default()
+    };
+    let e = tracereplay_tui::replay::replay(&t, &p("0.0.0", "0.1.0"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("\"f3\", minute 5: count -2"), "{e}");
+    // A window that does not read it replays.
+    let ok = tracereplay_tui::replay::replay(&t, &p("1.0.0", "2.0.0"));
+    assert!(ok.is_ok(), "{:?}", ok.err());
 }

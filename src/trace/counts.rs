@@ -86,6 +86,23 @@ impl Counts {
         self.range(r).map(u64::from).sum()
     }
 
+    /// Sum of minutes `r`, or the first minute whose count in the file is negative (and its
+    /// value): counts read in place are int32 words nobody has checked yet.
+    pub fn checked_sum(&self, r: Range<usize>) -> Result<u64, (usize, i32)> {
+        let hi = r.end.min(self.len());
+        let lo = r.start.min(hi);
+        match &self.0 {
+            Repr::Owned(v) => Ok(v[lo..hi].iter().map(|&x| u64::from(x)).sum()),
+            Repr::Mapped { backing, start, .. } => {
+                let bytes = &(**backing).as_ref()[start + 4 * lo..start + 4 * hi];
+                sum_non_negative_i32(bytes).map_err(|i| {
+                    let c = &bytes[4 * i..4 * i + 4];
+                    (lo + i, i32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                })
+            }
+        }
+    }
+
     /// `true` when read in place from a mapped file.
     pub fn is_mapped(&self) -> bool {
         matches!(self.0, Repr::Mapped { .. })
