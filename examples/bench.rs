@@ -6,8 +6,10 @@
 //! ```
 //!
 //! Each case is run `--runs` times in this process (medians of load, replay, workload = build +
-//! write the msgpack file) and once more in a child process for its peak RSS and whole-process
-//! time. Then the scaling table and the sampler's floor.
+//! write the msgpack file), once more in a child process for its peak RSS, and `--runs` times
+//! as the real command (`tracereplay-tui replay … -o out.msgpack`, when `cargo build --release`
+//! has built it; otherwise the child's time) for the "process" column and the speedup. Then
+//! the scaling table and the sampler's floor.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::path::{Path, PathBuf};
@@ -269,7 +271,27 @@ fn main() {
             .args(&args)
             .output()
             .unwrap();
-        let process = started.elapsed().as_secs_f64();
+        let mut process = started.elapsed().as_secs_f64();
+        // The real command line, when built (`cargo build --release`): median of the runs.
+        if let (Some(cli), Some(p)) = (cli_binary(), params(case.args)) {
+            let times: Vec<f64> = (0..o.runs)
+                .map(|_| {
+                    let _ = std::fs::remove_file(&out);
+                    let t = Instant::now();
+                    let st = Command::new(&cli)
+                        .args(cli_args(&p, path, &out))
+                        .output()
+                        .unwrap();
+                    assert!(
+                        st.status.success(),
+                        "{}",
+                        String::from_utf8_lossy(&st.stderr)
+                    );
+                    t.elapsed().as_secs_f64()
+                })
+                .collect();
+            process = median(times);
+        }
         let rss: f64 = String::from_utf8_lossy(&child.stdout)
             .trim()
             .parse()
@@ -293,6 +315,36 @@ fn main() {
     }
     scaling(&o);
     floor();
+}
+
+/// `target/release/tracereplay-tui`, next to this example's directory, if built.
+fn cli_binary() -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let bin = exe.parent()?.parent()?.join("tracereplay-tui");
+    bin.exists().then_some(bin)
+}
+
+fn cli_args(p: &ReplayParams, trace: &Path, out: &Path) -> Vec<String> {
+    let mut a: Vec<String> = ["replay", &trace.display().to_string(), "--models"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    a.push(p.models.len().to_string());
+    for (k, v) in [
+        ("--distribution", p.distribution.to_string()),
+        ("--start", p.start.clone()),
+        ("--end", p.end.clone().unwrap_or_default()),
+        ("--interval", p.interval_seconds.to_string()),
+        ("--rate-scale", p.rate_scale.to_string()),
+        ("--cv-scale", p.cv_scale.to_string()),
+        ("--time-scale", p.time_scale.to_string()),
+        ("--slo", "1.0".into()),
+        ("-o", out.display().to_string()),
+    ] {
+        a.push(k.into());
+        a.push(v);
+    }
+    a
 }
 
 /// Time of one replay (median of 3) and the arrivals it makes.
