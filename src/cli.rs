@@ -8,6 +8,7 @@ use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
 
 use crate::assets;
 use crate::mapping::{Mapping, default_model_names};
+use crate::replay::params::MAX_MODELS;
 use crate::replay::{self, DEFAULT_MAX_ARRIVALS, Distribution, ReplayParams};
 use crate::report;
 use crate::trace::{Trace, TraceKind};
@@ -223,6 +224,10 @@ pub struct ReplayOpts {
     /// Only functions with this trigger (http, timer, queue, …; Azure 2019 files); repeatable.
     #[arg(long = "trigger", value_name = "TRIGGER")]
     pub triggers: Vec<String>,
+    /// Lift the size limits: --max-arrivals, the available-memory check, at most 1,000,000
+    /// models and 10,000,000 interval fits.
+    #[arg(long)]
+    pub allow_huge: bool,
 }
 
 /// `--kind`.
@@ -279,8 +284,16 @@ impl From<KindArg> for TraceKind {
 
 impl ReplayOpts {
     /// The library's parameters for these options.
-    pub fn params(&self) -> ReplayParams {
-        ReplayParams {
+    pub fn params(&self) -> Result<ReplayParams> {
+        // Checked before the names are made: `--models 10000000000` must not allocate them.
+        if self.models > MAX_MODELS && !self.allow_huge {
+            bail!(
+                "invalid parameter `models`: {} models is more than the limit of {MAX_MODELS}; \
+                 pass --allow-huge if you mean it",
+                self.models
+            );
+        }
+        Ok(ReplayParams {
             models: self
                 .model_names
                 .clone()
@@ -305,7 +318,8 @@ impl ReplayOpts {
             seed: self.seed,
             max_arrivals: self.max_arrivals,
             triggers: self.triggers.clone(),
-        }
+            allow_huge: self.allow_huge,
+        })
     }
 }
 
@@ -363,7 +377,7 @@ pub fn run(args: Args, out: &mut impl Write) -> Result<()> {
                     .into_iter()
                     .filter(|p| p != Path::new("sample"))
                     .collect();
-                return crate::tui::run(traces, args.replay.params(), args.input.load_options()?);
+                return crate::tui::run(traces, args.replay.params()?, args.input.load_options()?);
             }
             // Not a terminal (a pipe, CI): print what the explorer would open.
             let path = args
@@ -398,7 +412,7 @@ fn inspect(
 }
 
 fn run_replay(trace: &Trace, opts: &ReplayOpts) -> Result<replay::Replay> {
-    let params = opts.params();
+    let params = opts.params()?;
     replay::replay(trace, &params).context("cannot replay the trace")
 }
 

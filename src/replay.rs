@@ -159,16 +159,7 @@ pub fn replay_with_cancel(
         Ok(plan_model(trace, &sources, window, params))
     })?;
     let expected: f64 = plans.iter().map(|p| p.expected_arrivals(params)).sum();
-    if expected > params.max_arrivals as f64 {
-        return Err(Error::param(
-            "rate-scale",
-            format!(
-                "this replay would produce about {expected:.3e} arrivals, more than the limit of {}; \
-                 lower --rate-scale or --replication, shorten the window, or raise --max-arrivals",
-                params.max_arrivals
-            ),
-        ));
-    }
+    check_size(expected, params)?;
     let models = par_map(n_models, |m| {
         if cancel.load(Ordering::Relaxed) {
             return Err(Error::Cancelled);
@@ -189,6 +180,49 @@ pub fn replay_with_cancel(
             .collect(),
         models,
     })
+}
+
+/// Refuses, before sampling, a replay expected to make more arrivals than the limit or than
+/// memory can hold (unless `allow_huge`).
+fn check_size(expected: f64, params: &ReplayParams) -> Result<()> {
+    if params.allow_huge {
+        return Ok(());
+    }
+    if expected > params.max_arrivals as f64 {
+        return Err(Error::param(
+            "rate-scale",
+            format!(
+                "this replay would produce about {expected:.3e} arrivals, more than the limit of {}; \
+                 lower --rate-scale or --replication, shorten the window, or raise --max-arrivals \
+                 (or pass --allow-huge)",
+                params.max_arrivals
+            ),
+        ));
+    }
+    let need = expected * params::BYTES_PER_ARRIVAL as f64;
+    if let Some(avail) = available_memory()
+        && need > avail as f64
+    {
+        return Err(Error::param(
+            "rate-scale",
+            format!(
+                "this replay would produce about {expected:.3e} arrivals, needing about {:.1} GB, but \
+                 only {:.1} GB of memory is available; lower --rate-scale, shorten the window, or \
+                 pass --allow-huge to try anyway",
+                need / 1e9,
+                avail as f64 / 1e9
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// `MemAvailable` from `/proc/meminfo`, in bytes (None where there is no such file).
+fn available_memory() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
 }
 
 /// The part of one function inside the window: a range of its timestamps or minutes.

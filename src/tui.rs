@@ -204,6 +204,19 @@ fn event_loop(
     rx: &Receiver<Msg>,
 ) -> Result<()> {
     let mut last_draw = Instant::now();
+    // Fault injection for the terminal-restore tests (tests/terminal.rs); never set otherwise.
+    match std::env::var("TRACEREPLAY_FAULT").as_deref() {
+        Ok("ui-error") => return Err(anyhow!("injected UI error (TRACEREPLAY_FAULT)")),
+        Ok("ui-panic") => panic!("injected UI panic (TRACEREPLAY_FAULT)"),
+        Ok("worker-panic") => {
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                let _guard = WorkerGuard(tx);
+                panic!("injected worker panic (TRACEREPLAY_FAULT)");
+            });
+        }
+        _ => {}
+    }
     loop {
         // Idle: block. Busy: wake for the spinner.
         let busy = m.pending.is_some() || m.loading.is_some();

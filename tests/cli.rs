@@ -345,3 +345,35 @@ fn raw_traces_work_in_every_command() {
         .success()
         .stdout(predicate::str::contains("functions    2"));
 }
+
+#[test]
+fn size_limits_fail_early_with_an_override_named() {
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["--models", "2000000000"],
+            "more than the limit of 1000000",
+        ),
+        (&["--interval", "0.001"], "fits, more than"),
+        (
+            &["--rate-scale", "10000000"],
+            "more than the limit of 1000000000",
+        ),
+        (
+            &[
+                "--rate-scale",
+                "1000000",
+                "--max-arrivals",
+                "100000000000000",
+            ],
+            "of memory is available",
+        ),
+    ];
+    for (args, want) in cases {
+        bin()
+            .args(["stats", "sample"])
+            .args(args)
+            .assert()
+            .failure()
+            .stderr(predicate::str::contains(want).and(predicate::str::contains("--allow-huge")));
+    }
+}

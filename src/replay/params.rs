@@ -81,7 +81,21 @@ pub struct ReplayParams {
     /// Only functions with one of these triggers (`http`, `timer`, …); empty: all functions.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub triggers: Vec<String>,
+    /// Lift the size limits (`max_arrivals`, the memory check, the number of fits).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allow_huge: bool,
 }
+
+/// Most models without `allow_huge` (checked where model names are made from a count).
+pub const MAX_MODELS: usize = 1_000_000;
+
+/// Most interval fits (models × intervals) one replay may make without `allow_huge`: about
+/// half a gigabyte of fit records.
+pub const MAX_FITS: u64 = 10_000_000;
+
+/// Bytes a replay and its export hold per arrival at peak (replayed time, merged time, model,
+/// SLO), for the memory check.
+pub const BYTES_PER_ARRIVAL: u64 = 32;
 
 /// Default cap on the arrivals one replay may produce (about 8 GB of timestamps).
 pub const DEFAULT_MAX_ARRIVALS: u64 = 1_000_000_000;
@@ -102,6 +116,7 @@ impl Default for ReplayParams {
             seed: 0,
             max_arrivals: DEFAULT_MAX_ARRIVALS,
             triggers: Vec::new(),
+            allow_huge: false,
         }
     }
 }
@@ -241,6 +256,22 @@ impl ReplayParams {
             ));
         }
         let window = Window::parse(&self.start, self.end.as_deref(), days)?;
+        if self.distribution != Vanilla && !self.allow_huge {
+            let fits =
+                (window.seconds() as f64 / self.interval_seconds).ceil() * self.models.len() as f64;
+            if fits > MAX_FITS as f64 {
+                return Err(Error::param(
+                    "interval",
+                    format!(
+                        "{} s intervals over the {} s window for {} models is {fits:.3e} fits, more than \
+                         the limit of {MAX_FITS}; use a longer --interval, a shorter window, or --allow-huge",
+                        self.interval_seconds,
+                        window.seconds(),
+                        self.models.len()
+                    ),
+                ));
+            }
+        }
         if (window.seconds() as f64 / self.time_scale).floor() < 1.0 {
             return Err(Error::param(
                 "time-scale",

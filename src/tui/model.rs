@@ -167,6 +167,15 @@ pub fn parse_fields(
         match kind {
             FieldKind::Models => {
                 p.models = match t.parse::<usize>() {
+                    Ok(n) if n > crate::replay::params::MAX_MODELS && !base.allow_huge => {
+                        return Err((
+                            i,
+                            format!(
+                                "{n} models is more than the limit of {}",
+                                crate::replay::params::MAX_MODELS
+                            ),
+                        ));
+                    }
                     Ok(n) => default_model_names(n),
                     Err(_) => t.split(',').map(|s| s.trim().to_string()).collect(),
                 }

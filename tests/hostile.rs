@@ -1,0 +1,314 @@
+//! Hostile pickles built byte by byte: each has a defined outcome (a clear error, or accepted
+//! with a warning), without allocating beyond a small multiple of the input.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use tracereplay_tui::trace::Trace;
+use tracereplay_tui::trace::pickle::{self, PickleError};
+
+/// A tiny pickle assembler (protocol 4 opcodes).
+#[derive(Default)]
+struct P(Vec<u8>);
+
+impl P {
+    fn new() -> Self {
+        P(vec![0x80, 4])
+    }
+    fn op(mut self, b: &[u8]) -> Self {
+        self.0.extend_from_slice(b);
+        self
+    }
+    fn text(self, s: &str) -> Self {
+        let mut b = vec![0x8c, s.len() as u8];
+        b.extend_from_slice(s.as_bytes());
+        self.op(&b)
+    }
+    fn float(self, v: f64) -> Self {
+        let mut b = vec![b'G'];
+        b.extend_from_slice(&v.to_be_bytes());
+        self.op(&b)
+    }
+    fn global(self, module: &str, name: &str) -> Self {
+        self.text(module).text(name).op(&[0x93])
+    }
+    /// `OrderedDict()` on the stack.
+    fn ordered_dict(self) -> Self {
+        self.global("collections", "OrderedDict").op(b")R")
+    }
+    /// A numpy array of `shape` (as given) with `data` bytes and dtype `code`.
+    fn array(self, code: &str, shape: &[u64], data: &[u8]) -> Self {
+        let mut p = self
+            .global("numpy.core.multiarray", "_reconstruct")
+            .global("numpy", "ndarray")
+            .op(&[b'K', 0, 0x85])
+            .op(&[b'C', 1, b'b'])
+            .op(&[0x87, b'R', b'('])
+            .op(&[b'K', 1]);
+        p = p.op(b"(");
+        for &d in shape {
+            p = p.op(&[0x8a, 8]).op(&d.to_le_bytes());
+        }
+        p = p
+            .op(b"t")
+            .global("numpy", "dtype")
+            .text(code)
+            .op(&[0x89, 0x88, 0x87, b'R', b'(', b'K', 3])
+            .text("<")
+            .op(b"NNN")
+            .op(b"J")
+            .op(&(-1i32).to_le_bytes())
+            .op(b"J")
+            .op(&(-1i32).to_le_bytes())
+            .op(&[b'K', 0, b't', b'b', 0x89]);
+        let mut b = vec![b'B'];
+        b.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        b.extend_from_slice(data);
+        p.op(&b).op(b"tb")
+    }
+    fn stop(self) -> Vec<u8> {
+        self.op(b".").0
+    }
+}
+
+fn f64s(v: &[f64]) -> Vec<u8> {
+    v.iter().flat_map(|x| x.to_le_bytes()).collect()
+}
+
+fn load_err(bytes: &[u8]) -> String {
+    match Trace::from_pickle(bytes, "hostile.pkl", None) {
+        Ok(_) => panic!("accepted"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn the_assembler_makes_a_valid_trace() {
+    let b = P::new()
+        .ordered_dict()
+        .op(b"(")
+        .text("f")
+        .array("f8", &[2], &f64s(&[1.0, 2.0]))
+        .op(b"u")
+        .stop();
+    let t = Trace::from_pickle(&b, "ok.pkl", None).unwrap();
+    assert_eq!(t.invocations(), 2);
+}
+
+#[test]
+fn memo_reuse_cannot_expand_without_bound() {
+    // One 20,000-float list, memoized, then referenced by 5,000 keys: 800 MB if expanded, from
+    // a file of ~200 KB.
+    let mut p = P::new().ordered_dict().op(b"(").text("f0").op(b"](");
+    for i in 0..20_000 {
+        p = p.float(f64::from(i));
+    }
+    p = p.op(b"e").op(&[0x94]); // MEMOIZE as 0
+    for k in 1..5_000 {
+        p = p.text(&format!("f{k}")).op(&[b'h', 0]);
+    }
+    let bytes = p.op(b"u").stop();
+    assert!(bytes.len() < 300_000);
+    let e = pickle::load(&bytes).unwrap_err();
+    assert!(matches!(e, PickleError::Expansion { .. }), "{e}");
+    assert!(e.to_string().contains("expand"), "{e}");
+    // The same with a memoized numpy array.
+    let data = f64s(&(0..20_000).map(f64::from).collect::<Vec<_>>());
+    let mut p = P::new()
+        .ordered_dict()
+        .op(b"(")
+        .text("f0")
+        .array("f8", &[20_000], &data)
+        .op(&[0x94]);
+    for k in 1..5_000 {
+        p = p.text(&format!("f{k}")).op(&[b'h', 0]);
+    }
+    let bytes = p.op(b"u").stop();
+    assert!(matches!(
+        pickle::load(&bytes).unwrap_err(),
+        PickleError::Expansion { .. }
+    ));
+}
+
+#[test]
+fn deep_nesting_through_every_container_is_an_error_not_a_stack_overflow() {
+    let depth = 200_000;
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("EMPTY_LIST+APPEND", {
+            let mut p = P::new();
+            for _ in 0..depth {
+                p = p.op(b"]");
+            }
+            for _ in 0..depth - 1 {
+                p = p.op(b"a");
+            }
+            p.stop()
+        }),
+        (
+            "MARK+LIST",
+            P::new()
+                .op(&b"(".repeat(depth))
+                .op(&b"l".repeat(depth))
+                .stop(),
+        ),
+        (
+            "MARK+TUPLE",
+            P::new()
+                .op(&b"(".repeat(depth))
+                .op(&b"t".repeat(depth))
+                .stop(),
+        ),
+        ("TUPLE1", P::new().op(b"N").op(&[0x85].repeat(depth)).stop()),
+        ("TUPLE3", {
+            let mut p = P::new().op(b"NN");
+            for _ in 0..depth {
+                p = p.op(b"NN").op(&[0x87]);
+            }
+            p.stop()
+        }),
+        ("EMPTY_DICT+SETITEM", {
+            let mut p = P::new();
+            for _ in 0..depth {
+                p = p.op(b"}").text("k");
+            }
+            p = p.op(b"}");
+            for _ in 0..depth {
+                p = p.op(b"s");
+            }
+            p.stop()
+        }),
+        ("MARK+DICT", {
+            let mut p = P::new();
+            for _ in 0..depth {
+                p = p.op(b"(").text("k");
+            }
+            p = p.op(b"}");
+            for _ in 0..depth {
+                p = p.op(b"d");
+            }
+            p.stop()
+        }),
+    ];
+    for (name, bytes) in cases {
+        let e = load_err(&bytes);
+        // Whatever the container, a clean "not a trace" error; printed for the record.
+        assert!(
+            e.contains("not an AlpaServe trace") || e.contains("malformed"),
+            "{name}: {e}"
+        );
+        eprintln!("{name} × {depth}: {e}");
+    }
+}
+
+#[test]
+fn lengths_that_overflow_are_refused_before_allocating() {
+    for (op, name) in [
+        (0x8e, "BINBYTES8"),
+        (0x8d, "BINUNICODE8"),
+        (0x96, "BYTEARRAY8"),
+    ] {
+        let mut b = vec![0x80, 4, op];
+        b.extend_from_slice(&u64::MAX.to_le_bytes());
+        b.extend_from_slice(b"abc.");
+        let e = pickle::load(&b).unwrap_err().to_string();
+        assert!(e.contains("claims") && e.contains("remain"), "{name}: {e}");
+    }
+    // FRAME and LONG4 with absurd lengths.
+    let mut b = vec![0x80, 4, 0x95];
+    b.extend_from_slice(&u64::MAX.to_le_bytes());
+    assert!(pickle::load(&b).is_err());
+    let mut b = vec![0x80, 2, 0x8b];
+    b.extend_from_slice(&u32::MAX.to_le_bytes());
+    assert!(pickle::load(&b).is_err());
+}
+
+#[test]
+fn numpy_shapes_that_overflow_or_disagree_with_the_data() {
+    let over = P::new()
+        .ordered_dict()
+        .op(b"(")
+        .text("f")
+        .array("f8", &[1 << 40, 1 << 40], &f64s(&[1.0]))
+        .op(b"u")
+        .stop();
+    let e = load_err(&over);
+    assert!(e.contains("2^64") || e.contains("needs"), "{e}");
+    let short = P::new()
+        .ordered_dict()
+        .op(b"(")
+        .text("f")
+        .array("f8", &[3], &f64s(&[1.0, 2.0]))
+        .op(b"u")
+        .stop();
+    let e = load_err(&short);
+    assert!(e.contains("needs 24 bytes") && e.contains("16"), "{e}");
+    let odd = P::new()
+        .ordered_dict()
+        .op(b"(")
+        .text("f")
+        .array("f8", &[1], &[0; 7])
+        .op(b"u")
+        .stop();
+    assert!(load_err(&odd).contains("needs 8 bytes"));
+}
+
+#[test]
+fn keys_values_and_timestamps_with_defined_outcomes() {
+    // Duplicate keys: the later value wins, with a warning.
+    let dup = P::new()
+        .ordered_dict()
+        .op(b"(")
+        .text("f")
+        .array("f8", &[1], &f64s(&[1.0]))
+        .text("f")
+        .array("f8", &[2], &f64s(&[1.0, 2.0]))
+        .op(b"u")
+        .stop();
+    let t = Trace::from_pickle(&dup, "dup.pkl", None).unwrap();
+    assert_eq!(t.functions.len(), 1);
+    assert_eq!(t.invocations(), 2);
+    assert!(
+        t.warnings
+            .iter()
+            .any(|w| w.contains("twice") || w.contains("duplicate")),
+        "{:?}",
+        t.warnings
+    );
+    // A non-string key.
+    let key = P::new()
+        .ordered_dict()
+        .op(b"(")
+        .op(&[b'K', 7])
+        .array("f8", &[1], &f64s(&[1.0]))
+        .op(b"u")
+        .stop();
+    assert!(load_err(&key).contains("key"), "{}", load_err(&key));
+    // NaN and infinite timestamps.
+    for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+        let b = P::new()
+            .ordered_dict()
+            .op(b"(")
+            .text("f")
+            .array("f8", &[2], &f64s(&[1.0, bad]))
+            .op(b"u")
+            .stop();
+        assert!(load_err(&b).contains("finite"), "{bad}");
+    }
+    // Unsorted and negative timestamps: accepted, sorted, each with a warning.
+    let b = P::new()
+        .ordered_dict()
+        .op(b"(")
+        .text("f")
+        .array("f8", &[3], &f64s(&[5.0, -2.0, 1.0]))
+        .op(b"u")
+        .stop();
+    let t = Trace::from_pickle(&b, "x.pkl", None).unwrap();
+    assert!(
+        t.warnings.iter().any(|w| w.contains("not sorted")),
+        "{:?}",
+        t.warnings
+    );
+    assert!(
+        t.warnings.iter().any(|w| w.contains("before 0 s")),
+        "{:?}",
+        t.warnings
+    );
+}

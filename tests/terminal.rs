@@ -1,0 +1,131 @@
+//! The terminal is restored — raw mode off, alternate screen left, cursor visible — after a
+//! quit, an error, a panic in the UI thread and a panic in a worker thread. Runs the real
+//! binary in tmux (CI installs it); faults are injected with `TRACEREPLAY_FAULT`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+fn tmux(socket: &str, args: &[&str]) -> String {
+    let out = Command::new("tmux")
+        .args(["-L", socket])
+        .args(args)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn have_tmux() -> bool {
+    Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Polls `f` every 50 ms for up to 20 s; on time-out fails with `what` and the screen.
+fn wait_for(what: &str, socket: &str, mut f: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !f() {
+        if start.elapsed() > Duration::from_secs(20) {
+            let screen = tmux(socket, &["capture-pane", "-p", "-t", "t"]);
+            tmux(socket, &["kill-server"]);
+            panic!("timed out waiting for {what}; the screen:\n{screen}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Runs the explorer in a fresh tmux server with `fault`; `keys` are sent once it has drawn.
+/// Returns (alternate screen on, cursor visible, terminal settings unchanged, exit code, screen).
+fn session(
+    name: &str,
+    fault: &str,
+    keys: &[&str],
+    dir: &Path,
+) -> (String, String, bool, String, String) {
+    let socket = format!("tracereplay-test-{}-{name}", std::process::id());
+    let bin = env!("CARGO_BIN_EXE_tracereplay-tui");
+    let d = dir.display();
+    tmux(
+        &socket,
+        &[
+            "new-session",
+            "-d",
+            "-s",
+            "t",
+            "-x",
+            "120",
+            "-y",
+            "40",
+            "sh",
+        ],
+    );
+    let cmd = format!(
+        "stty -g > {d}/before; TRACEREPLAY_FAULT={fault} {bin}; echo $? > {d}/exit; stty -g > {d}/after"
+    );
+    tmux(&socket, &["send-keys", "-t", "t", &cmd, "Enter"]);
+    if !keys.is_empty() {
+        wait_for("the explorer to draw", &socket, || {
+            tmux(&socket, &["capture-pane", "-p", "-t", "t"]).contains("Parameters")
+        });
+        for k in keys {
+            tmux(&socket, &["send-keys", "-t", "t", k]);
+        }
+    }
+    wait_for("the explorer to exit", &socket, || {
+        dir.join("after").exists()
+            && std::fs::metadata(dir.join("after")).is_ok_and(|m| m.len() > 0)
+    });
+    let state = tmux(
+        &socket,
+        &["display", "-p", "-t", "t", "#{alternate_on} #{cursor_flag}"],
+    );
+    let screen = tmux(&socket, &["capture-pane", "-p", "-t", "t"]);
+    tmux(&socket, &["kill-server"]);
+    let mut it = state.split_whitespace().map(String::from);
+    let (alt, cursor) = (it.next().unwrap_or_default(), it.next().unwrap_or_default());
+    let same =
+        std::fs::read(dir.join("before")).unwrap() == std::fs::read(dir.join("after")).unwrap();
+    let code = std::fs::read_to_string(dir.join("exit"))
+        .unwrap()
+        .trim()
+        .to_string();
+    (alt, cursor, same, code, screen)
+}
+
+#[test]
+fn the_terminal_is_restored_on_every_exit() {
+    if !have_tmux() {
+        assert!(std::env::var_os("CI").is_none(), "CI must install tmux");
+        eprintln!("tmux not found: skipping the terminal tests");
+        return;
+    }
+    let cases: [(&str, &str, &[&str], bool, &str); 4] = [
+        ("quit", "none", &["q"], true, ""),
+        ("error", "ui-error", &[], false, "injected UI error"),
+        ("ui-panic", "ui-panic", &[], false, "injected UI panic"),
+        (
+            "worker-panic",
+            "worker-panic",
+            &[],
+            false,
+            "background worker crashed",
+        ),
+    ];
+    for (name, fault, keys, ok, message) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let (alt, cursor, same, code, screen) = session(name, fault, keys, dir.path());
+        assert_eq!(alt, "0", "{name}: still on the alternate screen\n{screen}");
+        assert_eq!(cursor, "1", "{name}: cursor hidden\n{screen}");
+        assert!(
+            same,
+            "{name}: terminal settings (raw mode) not restored\n{screen}"
+        );
+        assert_eq!(code == "0", ok, "{name}: exit code {code}\n{screen}");
+        assert!(
+            screen.contains(message),
+            "{name}: message missing\n{screen}"
+        );
+    }
+}
