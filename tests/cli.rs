@@ -377,3 +377,89 @@ fn size_limits_fail_early_with_an_override_named() {
             .stderr(predicate::str::contains(want).and(predicate::str::contains("--allow-huge")));
     }
 }
+
+/// Exports never leave a partial target: a process killed mid-write leaves the previous file
+/// intact; a write that fails (file size limit standing in for a full disk), an unwritable or a
+/// missing directory give a clear error and leave no temporary file.
+#[test]
+fn exports_are_all_or_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("w.msgpack");
+    std::fs::write(&target, b"previous complete file").unwrap();
+    let big = [
+        "--rate-scale",
+        "150",
+        "--distribution",
+        "exponential",
+        "--force",
+    ];
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tracereplay-tui"))
+        .args(["replay", "sample", "-o"])
+        .arg(&target)
+        .args(big)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Kill it once its temporary file is being written.
+    let partial = || {
+        std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter_map(Result::ok)
+            .find(|e| e.file_name().to_string_lossy().ends_with(".partial"))
+            .and_then(|e| e.metadata().ok())
+            .is_some_and(|m| m.len() > 1 << 20)
+    };
+    let start = std::time::Instant::now();
+    while !partial() {
+        assert!(start.elapsed().as_secs() < 60, "no partial file appeared");
+        if child.try_wait().unwrap().is_some() {
+            panic!("the export finished before it could be killed; make it bigger");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(std::fs::read(&target).unwrap(), b"previous complete file");
+
+    // A file size limit makes the write fail (EFBIG): clear error, no temporary file.
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("w.msgpack");
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -f 64; trap '' XFSZ; exec {} replay sample --rate-scale 4 -o {}",
+            env!("CARGO_BIN_EXE_tracereplay-tui"),
+            target.display()
+        ))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("cannot export the workload") && err.contains("too large"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "left files behind"
+    );
+
+    // A directory that cannot be written, and one that does not exist.
+    bin()
+        .args(["replay", "sample", "-o", "/proc/tracereplay-test.msgpack"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "cannot create a temporary file in /proc",
+        ));
+    bin()
+        .args(["replay", "sample", "-o", "/nonexistent-dir/w.msgpack"])
+        .assert()
+        .failure()
+        .stderr(
+            predicate::str::contains("/nonexistent-dir")
+                .and(predicate::str::contains("does not exist")),
+        );
+}
