@@ -260,6 +260,8 @@ pub enum DistributionArg {
     Gamma,
     /// Fitted Pareto processes.
     Pareto,
+    /// Per interval, the process (exponential, gamma or pareto) whose fit has the lowest AIC.
+    Auto,
 }
 
 /// `--format`.
@@ -309,6 +311,7 @@ impl ReplayOpts {
                 DistributionArg::Exponential => Distribution::Exponential,
                 DistributionArg::Gamma => Distribution::Gamma,
                 DistributionArg::Pareto => Distribution::Pareto,
+                DistributionArg::Auto => Distribution::Auto,
             },
             interval_seconds: self.interval,
             rate_scale: self.rate_scale,
@@ -319,6 +322,7 @@ impl ReplayOpts {
             max_arrivals: self.max_arrivals,
             triggers: self.triggers.clone(),
             allow_huge: self.allow_huge,
+            fit_quality: false,
         })
     }
 }
@@ -411,14 +415,17 @@ fn inspect(
     Ok(())
 }
 
-fn run_replay(trace: &Trace, opts: &ReplayOpts) -> Result<replay::Replay> {
-    let params = opts.params()?;
+fn run_replay(trace: &Trace, opts: &ReplayOpts, fit_quality: bool) -> Result<replay::Replay> {
+    let params = ReplayParams {
+        fit_quality,
+        ..opts.params()?
+    };
     replay::replay(trace, &params).context("cannot replay the trace")
 }
 
 fn stats(a: &StatsArgs, out: &mut impl Write) -> Result<()> {
     let trace = load_trace(&a.trace, &a.read)?;
-    let r = run_replay(&trace, &a.replay)?;
+    let r = run_replay(&trace, &a.replay, true)?;
     // The header shows the whole trace's total: a full read, checked.
     let total = trace
         .check()
@@ -435,7 +442,7 @@ fn stats(a: &StatsArgs, out: &mut impl Write) -> Result<()> {
 fn export(a: &ExportArgs, out: &mut impl Write) -> Result<()> {
     refuse_existing(&a.output, a.force)?;
     let trace = load_trace(&a.trace, &a.read)?;
-    let r = run_replay(&trace, &a.replay)?;
+    let r = run_replay(&trace, &a.replay, false)?;
     let workload =
         Workload::from_replay(&r, a.slo, a.only.as_deref()).context("cannot build the workload")?;
     let format = match a.format {

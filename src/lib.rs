@@ -30,6 +30,7 @@ pub mod error;
 pub mod estimate;
 pub mod ingest;
 pub mod mapping;
+pub mod quality;
 pub mod replay;
 pub mod report;
 pub mod stats;

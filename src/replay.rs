@@ -28,6 +28,17 @@ pub struct IntervalFit {
     pub process: Option<Process>,
     /// `true` when the bias guard replaced the fitted rate by the empirical one.
     pub reset_to_empirical: bool,
+    /// Arrivals actually sampled in this interval (realized, to compare with the target).
+    pub realized_count: u64,
+    /// The cv of those arrivals' gaps.
+    pub realized_cv: f64,
+}
+
+impl IntervalFit {
+    /// Realized arrivals per second.
+    pub fn realized_rate(&self) -> f64 {
+        self.realized_count as f64 / (self.end - self.start)
+    }
 }
 
 /// A model's replayed traffic (the original's `TraceReplay`).
@@ -51,6 +62,9 @@ pub struct ModelReplay {
     /// each request's own; fitted modes draw them from the trace's requests of the same
     /// interval (of the window when the interval had none).
     pub tokens: Option<Tokens>,
+    /// Per interval, how well each candidate process fits the trace's gaps (when
+    /// `fit_quality` or `auto`; empty otherwise).
+    pub quality: Vec<Option<crate::quality::Quality>>,
 }
 
 /// The result of a replay: every model's traffic and how it was made.
@@ -298,6 +312,7 @@ struct Plan {
     times: Vec<f64>,
     /// Token counts of those requests, when every function has them.
     tokens: Option<Tokens>,
+    quality: Vec<Option<crate::quality::Quality>>,
     intervals: Vec<IntervalFit>,
 }
 
@@ -317,6 +332,7 @@ fn plan_model(trace: &Trace, sources: &[&Slice], window: Window, params: &Replay
     let trace_count = sources.iter().map(|s| s.count).sum();
     let mut times = Vec::new();
     let mut tokens = None;
+    let mut quality = Vec::new();
     let intervals = match trace.kind {
         TraceKind::V2 => {
             let with_tokens = !sources.is_empty()
@@ -339,7 +355,22 @@ fn plan_model(trace: &Trace, sources: &[&Slice], window: Window, params: &Replay
             if params.distribution == Distribution::Vanilla {
                 Vec::new()
             } else {
-                fit_v2(&times, window, params)
+                let fits = fit_v2(&times, window, params);
+                if params.fit_quality || params.distribution == Distribution::Auto {
+                    quality = fits
+                        .iter()
+                        .map(|iv| {
+                            let lo = times.partition_point(|&t| t < iv.start);
+                            let hi = times.partition_point(|&t| t < iv.end);
+                            let gaps: Vec<f64> = times[lo..hi]
+                                .windows(2)
+                                .map(|w| w[1] - w[0] + fit::GAP_EPSILON)
+                                .collect();
+                            crate::quality::assess(&gaps)
+                        })
+                        .collect();
+                }
+                fits
             }
         }
         TraceKind::V1 => {
@@ -360,6 +391,7 @@ fn plan_model(trace: &Trace, sources: &[&Slice], window: Window, params: &Replay
         trace_count,
         times,
         tokens,
+        quality,
         intervals,
     }
 }
@@ -444,6 +476,15 @@ fn sample_model(plan: &Plan, model: usize, window: Window, params: &ReplayParams
         }
         out
     };
+    // Realized rate and cv per interval, beside the fitted targets.
+    let mut intervals = plan.intervals.clone();
+    let mut next = 0;
+    for iv in &mut intervals {
+        let end = next + arrivals[next..].partition_point(|&t| t < iv.end);
+        iv.realized_count = (end - next) as u64;
+        iv.realized_cv = stats::cv(&arrivals[next..end]);
+        next = end;
+    }
     let rate_seconds = (window.seconds() as f64 / params.time_scale).floor();
     let tokens = if params.distribution == Distribution::Vanilla {
         plan.tokens.as_ref().map(|t| {
@@ -465,7 +506,8 @@ fn sample_model(plan: &Plan, model: usize, window: Window, params: &ReplayParams
         rate: stats::rate(arrivals.len(), rate_seconds),
         cv: stats::cv(&arrivals),
         arrivals,
-        intervals: plan.intervals.clone(),
+        intervals,
+        quality: plan.quality.clone(),
     }
 }
 
@@ -521,6 +563,8 @@ fn interval(w: &[f64], trace_count: u64, est: Estimate) -> IntervalFit {
         trace_count,
         process: est.process,
         reset_to_empirical: est.reset_to_empirical,
+        realized_count: 0,
+        realized_cv: 0.0,
     }
 }
 

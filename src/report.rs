@@ -103,6 +103,33 @@ pub fn group_stats_line(r: &Replay) -> String {
     )
 }
 
+/// "gamma 12 (KS 0.041), exponential 3 (KS 0.020)" for a model's assessed intervals.
+fn verdicts(m: &ModelReplay) -> String {
+    let mut by: Vec<(&str, Vec<f64>)> = Vec::new();
+    for q in m.quality.iter().flatten() {
+        let ks = q
+            .candidates
+            .iter()
+            .find(|c| c.name == q.best)
+            .map_or(f64::NAN, |c| c.ks);
+        match by.iter_mut().find(|(n, _)| *n == q.best) {
+            Some((_, v)) => v.push(ks),
+            None => by.push((q.best, vec![ks])),
+        }
+    }
+    by.sort_by_key(|b| std::cmp::Reverse(b.1.len()));
+    if by.is_empty() {
+        return "no interval with enough gaps".into();
+    }
+    by.into_iter()
+        .map(|(name, mut ks)| {
+            ks.sort_by(f64::total_cmp);
+            format!("{name} {} (KS {:.3})", ks.len(), ks[ks.len() / 2])
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn silent(m: &ModelReplay) -> usize {
     m.intervals.iter().filter(|i| i.process.is_none()).count()
 }
@@ -183,6 +210,19 @@ pub fn stats_text(r: &Replay, trace_invocations: u64) -> String {
         g.cv
     );
     let _ = writeln!(out);
+    if r.models
+        .iter()
+        .any(|m| m.quality.iter().any(Option::is_some))
+    {
+        let _ = writeln!(
+            out,
+            "fit quality (intervals whose gaps each process fits best by AIC; median KS distance of that fit)"
+        );
+        for m in &r.models {
+            let _ = writeln!(out, "  {:<name_w$}  {}", m.model, verdicts(m));
+        }
+        let _ = writeln!(out);
+    }
     for m in &r.models {
         let _ = writeln!(out, "{}", report_stats_line(r, m));
     }
@@ -190,7 +230,7 @@ pub fn stats_text(r: &Replay, trace_invocations: u64) -> String {
     out
 }
 
-fn interval_json(i: &IntervalFit) -> Value {
+fn interval_json(i: &IntervalFit, quality: Option<&crate::quality::Quality>) -> Value {
     let mut v = json!({
         "start": i.start,
         "end": i.end,
@@ -198,7 +238,15 @@ fn interval_json(i: &IntervalFit) -> Value {
         "process": i.process.map(|p| p.name()),
         "rate": i.process.and_then(|p| p.rate()),
         "cv": i.process.and_then(|p| p.cv()),
+        "realized": {"count": i.realized_count, "rate": i.realized_rate(), "cv": i.realized_cv},
     });
+    if let Some(q) = quality {
+        let mut fit = json!({"gaps": q.gaps, "best": q.best});
+        for c in &q.candidates {
+            fit[c.name] = json!({"loglik": c.loglik, "aic": c.aic, "bic": c.bic, "ks": c.ks});
+        }
+        v["fit"] = fit;
+    }
     if let Some(crate::replay::Process::Pareto { shape, .. }) = i.process {
         v["shape"] = json!(shape);
         if shape <= 1.0 {
@@ -239,7 +287,12 @@ pub fn stats_json(r: &Replay, trace_invocations: u64) -> Value {
                 "report": report_stats_line(r, m),
             });
             if fitted {
-                v["intervals"] = m.intervals.iter().map(interval_json).collect();
+                v["intervals"] = m
+                    .intervals
+                    .iter()
+                    .enumerate()
+                    .map(|(k, i)| interval_json(i, m.quality.get(k).and_then(Option::as_ref)))
+                    .collect();
             }
             v
         }).collect::<Vec<_>>(),

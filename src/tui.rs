@@ -44,6 +44,13 @@ pub fn refresh_detail(m: &mut Model) {
     }
     m.detail = crate::stats::histogram(&r.replay.models[k].arrivals, lo, hi, bins);
     m.detail_trace = r.trace_histogram(k, lo, hi, bins);
+    // The fit verdict of the interval under the centre: one interval, computed here on demand.
+    let mid = 0.5 * (lo + hi);
+    m.detail_quality = r.replay.models[k]
+        .intervals
+        .iter()
+        .position(|i| i.start <= mid && mid < i.end)
+        .and_then(|i| r.interval_quality(k, i).map(|q| (i, q)));
     m.detail_key = Some(key);
 }
 

@@ -331,3 +331,25 @@ fn fuzz_regression_negative_count_in_place() {
     let e = mapped.check().unwrap_err().to_string();
     assert!(e.contains("count -327680"), "{e}");
 }
+
+/// Found by fuzzing (`fuzz/run.sh csv`): a multi-byte character inside an LLM trace's
+/// timestamp panicked the date parser (slicing inside a character); now a bad row.
+#[test]
+fn fuzz_regression_multibyte_timestamp() {
+    use tracereplay_tui::ingest::{self, InputFormat, LoadOptions};
+    let bytes = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/fuzz/csv_llm_multibyte_timestamp.bin"
+    ))
+    .unwrap();
+    // The fuzz target's first byte picks the format and options: 0x93 is the LLM layout.
+    let e = ingest::from_bytes(
+        &bytes[1..],
+        "x.csv",
+        InputFormat::AzureLlm,
+        &LoadOptions::default(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("TIMESTAMP"), "{e}");
+}

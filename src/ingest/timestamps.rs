@@ -232,7 +232,9 @@ fn stem(file: &str) -> String {
 pub fn parse_iso_ns(s: &str) -> std::result::Result<i128, String> {
     let err = || format!("{s:?} is not a date-time like 2023-11-16 18:17:03.9799600");
     let b = s.as_bytes();
-    if b.len() < 19
+    // Byte offsets below must fall on characters: anything non-ASCII is not a date-time anyway.
+    if !s.is_ascii()
+        || b.len() < 19
         || b[4] != b'-'
         || b[7] != b'-'
         || !matches!(b[10], b' ' | b'T')
@@ -314,6 +316,8 @@ mod tests {
                 - parse_iso_ns("2024-01-01 00:00:00").unwrap(),
             60 * 86_400 * 1_000_000_000
         );
+        // Found by fuzzing: a multi-byte character where a digit belongs.
+        assert!(parse_iso_ns("2023-11-16 18:15:5Ӟ4.4260870").is_err());
         for bad in [
             "",
             "2023-11-16",

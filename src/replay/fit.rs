@@ -162,6 +162,27 @@ pub fn fit_timestamps(
             )
         }
         Distribution::Vanilla => return Estimate::SILENT,
+        Distribution::Auto => {
+            // The AIC-best candidate; a timer's equal gaps fit none, and gamma makes them
+            // deterministic.
+            let chosen = match crate::quality::assess(gaps).map(|q| q.best) {
+                Some("gamma") => Distribution::Gamma,
+                Some("pareto") => Distribution::Pareto,
+                Some(_) => Distribution::Exponential,
+                None if gaps.len() >= 2 => Distribution::Gamma,
+                None => Distribution::Exponential,
+            };
+            let p = ReplayParams {
+                distribution: chosen,
+                cv_scale: if chosen == Distribution::Gamma {
+                    params.cv_scale
+                } else {
+                    1.0
+                },
+                ..params.clone()
+            };
+            return fit_timestamps(times, length, &p, gaps);
+        }
     };
     if process.rate().is_some_and(|r| !r.is_finite()) {
         return Estimate::SILENT;

@@ -22,6 +22,8 @@ pub enum Distribution {
     Gamma,
     /// Fitted Pareto (Lomax-gap) renewal processes.
     Pareto,
+    /// Per interval, whichever of exponential, gamma and pareto fits the gaps best (AIC).
+    Auto,
 }
 
 impl fmt::Display for Distribution {
@@ -31,6 +33,7 @@ impl fmt::Display for Distribution {
             Distribution::Exponential => "exponential",
             Distribution::Gamma => "gamma",
             Distribution::Pareto => "pareto",
+            Distribution::Auto => "auto",
         })
     }
 }
@@ -43,9 +46,12 @@ impl FromStr for Distribution {
             "exponential" | "poisson" => Ok(Distribution::Exponential),
             "gamma" => Ok(Distribution::Gamma),
             "pareto" => Ok(Distribution::Pareto),
+            "auto" => Ok(Distribution::Auto),
             other => Err(Error::param(
                 "distribution",
-                format!("{other:?} is not supported; use vanilla, exponential, gamma or pareto"),
+                format!(
+                    "{other:?} is not supported; use vanilla, exponential, gamma, pareto or auto"
+                ),
             )),
         }
     }
@@ -84,6 +90,10 @@ pub struct ReplayParams {
     /// Lift the size limits (`max_arrivals`, the memory check, the number of fits).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub allow_huge: bool,
+    /// Assess every interval's fit (log-likelihood, AIC, BIC, KS of each candidate process);
+    /// `auto` always does.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub fit_quality: bool,
 }
 
 /// Most models without `allow_huge` (checked where model names are made from a count).
@@ -117,6 +127,7 @@ impl Default for ReplayParams {
             max_arrivals: DEFAULT_MAX_ARRIVALS,
             triggers: Vec::new(),
             allow_huge: false,
+            fit_quality: false,
         }
     }
 }
@@ -197,10 +208,13 @@ impl ReplayParams {
                  use exponential or gamma",
             ));
         }
-        if kind == TraceKind::V1 && self.distribution == Pareto {
+        if kind == TraceKind::V1 && matches!(self.distribution, Pareto | Auto) {
             return Err(Error::param(
                 "distribution",
-                "pareto needs inter-arrival gaps, which a v1 per-minute trace does not have; use exponential or gamma",
+                format!(
+                    "{} needs inter-arrival gaps, which a v1 per-minute trace does not have; use exponential or gamma",
+                    self.distribution
+                ),
             ));
         }
         if self.replication < 1 {
@@ -220,7 +234,7 @@ impl ReplayParams {
                 ),
             ));
         }
-        if self.cv_scale != 1.0 && self.distribution != Gamma {
+        if self.cv_scale != 1.0 && !matches!(self.distribution, Gamma | Auto) {
             return Err(Error::param(
                 "cv-scale",
                 format!(

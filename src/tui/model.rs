@@ -104,7 +104,7 @@ impl FieldKind {
     pub fn choices(self) -> &'static [&'static str] {
         match self {
             FieldKind::Mapping => &["stripe", "round_robin"],
-            FieldKind::Distribution => &["vanilla", "exponential", "gamma", "pareto"],
+            FieldKind::Distribution => &["vanilla", "exponential", "gamma", "pareto", "auto"],
             _ => &[],
         }
     }
@@ -114,7 +114,7 @@ impl FieldKind {
         let vanilla = d == Distribution::Vanilla;
         match self {
             FieldKind::Interval | FieldKind::RateScale | FieldKind::Seed => vanilla,
-            FieldKind::CvScale => d != Distribution::Gamma,
+            FieldKind::CvScale => !matches!(d, Distribution::Gamma | Distribution::Auto),
             FieldKind::TimeScale | FieldKind::Replication => {
                 !vanilla || kind == Some(TraceKind::V1)
             }
@@ -355,6 +355,25 @@ impl ReplayView {
         }
     }
 
+    /// How well each process fits the trace's gaps of model `k` in interval `i` (v2 only).
+    pub fn interval_quality(&self, k: usize, i: usize) -> Option<crate::quality::Quality> {
+        let iv = self.replay.models.get(k)?.intervals.get(i)?;
+        let mut times = Vec::new();
+        for &f in self.members.get(k)? {
+            if let Series::Times(t) = &self.trace.functions[f].series {
+                let a = t.partition_point(|&x| x < iv.start);
+                let b = t.partition_point(|&x| x < iv.end);
+                times.extend_from_slice(&t[a..b]);
+            }
+        }
+        times.sort_unstable_by(f64::total_cmp);
+        let gaps: Vec<f64> = times
+            .windows(2)
+            .map(|w| w[1] - w[0] + crate::replay::fit::GAP_EPSILON)
+            .collect();
+        crate::quality::assess(&gaps)
+    }
+
     /// The real trace's invocations of model `k`'s functions per bin of `[lo, hi)`.
     pub fn trace_histogram(&self, k: usize, lo: f64, hi: f64, bins: usize) -> Vec<u64> {
         let fns = self.members.get(k).map_or(&[][..], Vec::as_slice);
@@ -547,6 +566,8 @@ pub struct Model {
     pub detail: Vec<u64>,
     /// The real trace's invocations per bin of the same range, for comparison.
     pub detail_trace: Vec<u64>,
+    /// Fit quality of the interval under the detail chart's centre: (interval, quality).
+    pub detail_quality: Option<(usize, crate::quality::Quality)>,
     /// Cancels the replay in flight when a newer one is asked for.
     pub cancel: Option<Arc<AtomicBool>>,
     /// The "open a trace" prompt, when shown.

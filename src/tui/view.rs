@@ -277,7 +277,7 @@ fn detail_pane(m: &Model, f: &mut Frame, area: Rect) {
     let [chart, axis, info] = Layout::vertical([
         Constraint::Min(1),
         Constraint::Length(1),
-        Constraint::Length(2),
+        Constraint::Length(3),
     ])
     .areas(inner);
     // Bins are one per column already (refresh_detail); rebin only guards a stale width.
@@ -295,7 +295,7 @@ fn detail_pane(m: &Model, f: &mut Frame, area: Rect) {
     let per_s = |n: u64| n as f64 / bin_s.max(1e-9);
     f.render_widget(
         Paragraph::new(format!(
-            "replayed (top) max {max} ({:.3}/s) · trace (bottom) max {real_max} ({:.3}/s) per {} s bin",
+            "top: replayed max {max} ({:.3}/s) · bottom: trace max {real_max} ({:.3}/s) · {} s bins",
             per_s(max),
             per_s(real_max),
             seconds(bin_s),
@@ -321,10 +321,23 @@ fn detail_pane(m: &Model, f: &mut Frame, area: Rect) {
                     p.cv().map_or("∞".into(), |x| format!("{x:.3}"))
                 ),
             };
+            let verdict = match &m.detail_quality {
+                Some((_, q)) => {
+                    let mut c = q.candidates.clone();
+                    c.sort_by(|a, b| a.aic.total_cmp(&b.aic));
+                    let margin = c.get(1).map_or(String::new(), |n| {
+                        format!(", ΔAIC {:.1} over {}", n.aic - c[0].aic, n.name)
+                    });
+                    format!(" · best fit {} (KS {:.3}{margin})", c[0].name, c[0].ks)
+                }
+                None => String::new(),
+            };
             format!(
-                "interval {} → {}: fitted {fitted} · trace {trace_rate:.4}/s",
+                "interval {} → {}: fitted {fitted} · realized {:.4}/s cv {:.3} · trace {trace_rate:.4}/s{verdict}",
                 fmt_point(iv.start as u64),
-                fmt_point(iv.end as u64)
+                fmt_point(iv.end as u64),
+                iv.realized_rate(),
+                iv.realized_cv,
             )
         }
         None => format!(

@@ -1,0 +1,48 @@
+#!/usr/bin/env python3
+"""Reference values for tests/quality.rs, computed with scipy independently of our code:
+maximum-likelihood fits (location 0; pareto on gaps + 1 with scale 1), log-likelihood as the
+sum of scipy's logpdf, AIC, BIC and scipy's kstest statistic.
+
+  pip install numpy scipy && python3 tools/fit_quality_reference.py > tests/fixtures/quality.json
+"""
+
+import json
+
+import numpy as np
+from scipy import stats
+
+
+def cases():
+    rng = np.random.default_rng(7)
+    return {
+        "bursty_gamma": rng.gamma(0.3, 2.0, 400),
+        "poisson": rng.exponential(0.5, 600),
+        "heavy_tail": stats.lomax.rvs(1.5, size=300, random_state=rng),
+        "few": np.array([0.4, 1.3, 0.2, 2.5, 0.9]),
+    }
+
+
+def main():
+    out = {}
+    for name, g in cases().items():
+        n = len(g)
+        fits = {}
+        m = g.mean()
+        ll = stats.expon.logpdf(g, 0, m).sum()
+        fits["exponential"] = dict(k=1, loglik=ll, ks=stats.kstest(g, "expon", args=(0, m)).statistic)
+        a, _, s = stats.gamma.fit(g, floc=0)
+        ll = stats.gamma.logpdf(g, a, 0, s).sum()
+        fits["gamma"] = dict(k=2, loglik=ll, ks=stats.kstest(g, "gamma", args=(a, 0, s)).statistic, shape=a, scale=s)
+        b, _, _ = stats.pareto.fit(g + 1, floc=0, fscale=1)
+        ll = stats.pareto.logpdf(g + 1, b, 0, 1).sum()
+        fits["pareto"] = dict(k=1, loglik=ll, ks=stats.kstest(g + 1, "pareto", args=(b, 0, 1)).statistic, shape=b)
+        for f in fits.values():
+            f["aic"] = 2 * f["k"] - 2 * f["loglik"]
+            f["bic"] = f["k"] * np.log(n) - 2 * f["loglik"]
+        best = min(fits, key=lambda k: fits[k]["aic"])
+        out[name] = dict(gaps=g.tolist(), fits={k: {kk: float(vv) for kk, vv in v.items()} for k, v in fits.items()}, best=best)
+    print(json.dumps(out, indent=1))
+
+
+if __name__ == "__main__":
+    main()
