@@ -53,6 +53,38 @@ pub enum Command {
     Replay(ExportArgs),
     /// Convert a trace (any input format) to a fast cache file or an AlpaServe pickle.
     Convert(ConvertArgs),
+    /// Draw a replay as an SVG figure: arrivals per bin, rates, gaps or their CDF.
+    Plot(PlotArgs),
+}
+
+/// `plot` options.
+#[derive(Debug, ClapArgs)]
+pub struct PlotArgs {
+    /// Trace file or directory (`sample` for the embedded one).
+    pub trace: PathBuf,
+    #[command(flatten)]
+    pub read: InputOpts,
+    #[command(flatten)]
+    pub replay: ReplayOpts,
+    /// Output file (.svg).
+    #[arg(short, long)]
+    pub output: PathBuf,
+    /// The figure: histogram (the original's), rate, gaps or cdf.
+    #[arg(long, default_value = "histogram")]
+    pub figure: String,
+    /// Bins of the histogram.
+    #[arg(long, default_value_t = 100)]
+    pub bins: usize,
+    /// Draw only these models (comma-separated); default all, one panel each.
+    #[arg(long, value_delimiter = ',')]
+    pub only: Option<Vec<String>>,
+    /// For --figure gaps: the interval containing this time, DAY.HOUR.MINUTE (default: the
+    /// busiest interval).
+    #[arg(long)]
+    pub at: Option<String>,
+    /// Overwrite the output file if it exists.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// `convert` options.
@@ -373,6 +405,7 @@ pub fn run(args: Args, out: &mut impl Write) -> Result<()> {
         Some(Command::Stats(a)) => stats(&a, out),
         Some(Command::Replay(a)) => export(&a, out),
         Some(Command::Convert(a)) => convert(&a, out),
+        Some(Command::Plot(a)) => plot(&a, out),
         None => {
             use std::io::IsTerminal;
             if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
@@ -521,5 +554,42 @@ fn refuse_existing(output: &Path, force: bool) -> Result<()> {
             output.display()
         );
     }
+    Ok(())
+}
+
+fn plot(a: &PlotArgs, out: &mut impl Write) -> Result<()> {
+    let ext = a
+        .output
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    if ext.as_deref() != Some("svg") {
+        bail!(
+            "{}: figures are written as SVG (vector, for papers); name the output .svg, and \
+             convert it if you need a bitmap (e.g. `rsvg-convert -o fig.png fig.svg`)",
+            a.output.display()
+        );
+    }
+    refuse_existing(&a.output, a.force)?;
+    let figure: crate::plot::Figure = a.figure.parse()?;
+    let at = match &a.at {
+        Some(t) => Some(crate::time::Dhm::parse(t, "at")?.seconds() as f64),
+        None => None,
+    };
+    let trace = load_trace(&a.trace, &a.read)?;
+    let r = run_replay(&trace, &a.replay, false)?;
+    let opts = crate::plot::PlotOptions {
+        figure,
+        bins: a.bins,
+        models: a.only.clone(),
+        range: None,
+        at,
+    };
+    let svg = crate::plot::svg(&r, &trace, &opts)?;
+    let bytes = crate::workload::write_atomic(&a.output, a.force, |w| {
+        w.write_all(svg.as_bytes())
+            .map_err(|e| crate::Error::Encode(e.to_string()))
+    })
+    .with_context(|| format!("cannot write {}", a.output.display()))?;
+    writeln!(out, "wrote {} ({bytes} bytes)", a.output.display())?;
     Ok(())
 }

@@ -26,10 +26,12 @@
 
 pub mod assets;
 pub mod cli;
+pub mod compare;
 pub mod error;
 pub mod estimate;
 pub mod ingest;
 pub mod mapping;
+pub mod plot;
 pub mod quality;
 pub mod replay;
 pub mod report;

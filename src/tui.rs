@@ -131,6 +131,13 @@ pub fn execute(cmd: Cmd, tx: &Sender<Msg>) -> Msg {
                 .map_err(|e| (model::field_of_error(&e), e.to_string()));
             Msg::Replayed { generation, result }
         }
+        Cmd::Plot {
+            replay,
+            trace,
+            model,
+            range,
+            dir,
+        } => Msg::Exported(write_figure(&replay, &trace, model, range, &dir)),
         Cmd::Complete(asked) => {
             let (text, candidates) = complete::complete_path(&asked);
             Msg::Completed {
@@ -158,6 +165,45 @@ pub fn execute(cmd: Cmd, tx: &Sender<Msg>) -> Msg {
             Msg::Exported(r.map_err(|e| e.to_string()))
         }
     }
+}
+
+/// Writes the detail view as `tracereplay-MODEL-N.svg` in `dir`, N the first free number.
+fn write_figure(
+    replay: &crate::replay::Replay,
+    trace: &crate::trace::Trace,
+    model: String,
+    range: (f64, f64),
+    dir: &std::path::Path,
+) -> Result<String, String> {
+    let opts = crate::plot::PlotOptions {
+        bins: 100,
+        models: Some(vec![model.clone()]),
+        range: Some(range),
+        ..Default::default()
+    };
+    let svg = crate::plot::svg(replay, trace, &opts).map_err(|e| e.to_string())?;
+    let safe: String = model
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    for n in 1..1000 {
+        let path = dir.join(format!("tracereplay-{safe}-{n}.svg"));
+        match crate::workload::write_atomic(&path, false, |w| {
+            std::io::Write::write_all(w, svg.as_bytes())
+                .map_err(|e| crate::Error::Encode(e.to_string()))
+        }) {
+            Ok(bytes) => return Ok(format!("wrote figure {} ({bytes} bytes)", path.display())),
+            Err(crate::Error::Exists(_)) => continue,
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+    Err("1000 figures of this model already exist here; move some away".into())
 }
 
 /// Restores the terminal when dropped (error returns); the panic hook covers panics.

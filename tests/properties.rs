@@ -131,7 +131,15 @@ fn seed_changes_arrivals_but_not_fits() {
         r.models[0]
             .intervals
             .iter()
-            .map(|i| (i.start, i.end, i.trace_count, i.process, i.reset_to_empirical))
+            .map(|i| {
+                (
+                    i.start,
+                    i.end,
+                    i.trace_count,
+                    i.process,
+                    i.reset_to_empirical,
+                )
+            })
             .collect::<Vec<_>>()
     };
     assert_eq!(fits(&a), fits(&b));

@@ -516,3 +516,26 @@ fn raw_csv_traces_open_like_pickles() {
     assert_eq!(r.replay.params.triggers, vec!["timer".to_string()]);
     assert_eq!(r.rows.iter().map(|x| x.functions).sum::<usize>(), 44);
 }
+
+#[test]
+fn p_writes_the_detail_view_as_a_figure() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut m = started();
+    m.figure_dir = dir.path().to_path_buf();
+    press(
+        &mut m,
+        vec![key(KeyCode::Tab), key(KeyCode::Tab), key(KeyCode::Up)],
+    );
+    press(&mut m, vec![key(KeyCode::Char('p'))]);
+    assert!(m.status.starts_with("wrote figure"), "{}", m.status);
+    let doc = std::fs::read_to_string(dir.path().join("tracereplay-gpt0-1.svg")).unwrap();
+    assert!(doc.contains(r#"data-model="gpt0""#));
+    assert_eq!(doc.matches(r#"class="bar""#).count(), 100);
+    // Again: a new file, not an overwrite.
+    press(&mut m, vec![key(KeyCode::Char('p'))]);
+    assert!(
+        dir.path().join("tracereplay-gpt0-2.svg").exists(),
+        "{}",
+        m.status
+    );
+}

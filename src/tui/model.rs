@@ -6,7 +6,7 @@ use std::sync::atomic::AtomicBool;
 use crate::mapping::default_model_names;
 use crate::replay::{Distribution, Replay, ReplayParams};
 use crate::stats;
-use crate::trace::{Series, Summary, Trace, TraceKind};
+use crate::trace::{Summary, Trace, TraceKind};
 
 /// Which pane has the keyboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -345,7 +345,7 @@ impl ReplayView {
         let merged = replay.merged_arrivals();
         let g = replay.group_of(&merged);
         let group = row("group".into(), replay.mapping.len(), &merged, g.rate, g.cv);
-        let members = members(&replay, &trace);
+        let members = crate::compare::members(&replay, &trace);
         ReplayView {
             replay: Arc::new(replay),
             trace,
@@ -358,15 +358,8 @@ impl ReplayView {
     /// How well each process fits the trace's gaps of model `k` in interval `i` (v2 only).
     pub fn interval_quality(&self, k: usize, i: usize) -> Option<crate::quality::Quality> {
         let iv = self.replay.models.get(k)?.intervals.get(i)?;
-        let mut times = Vec::new();
-        for &f in self.members.get(k)? {
-            if let Series::Times(t) = &self.trace.functions[f].series {
-                let a = t.partition_point(|&x| x < iv.start);
-                let b = t.partition_point(|&x| x < iv.end);
-                times.extend_from_slice(&t[a..b]);
-            }
-        }
-        times.sort_unstable_by(f64::total_cmp);
+        let times =
+            crate::compare::trace_times(&self.trace, self.members.get(k)?, iv.start, iv.end);
         let gaps: Vec<f64> = times
             .windows(2)
             .map(|w| w[1] - w[0] + crate::replay::fit::GAP_EPSILON)
@@ -377,78 +370,8 @@ impl ReplayView {
     /// The real trace's invocations of model `k`'s functions per bin of `[lo, hi)`.
     pub fn trace_histogram(&self, k: usize, lo: f64, hi: f64, bins: usize) -> Vec<u64> {
         let fns = self.members.get(k).map_or(&[][..], Vec::as_slice);
-        trace_histogram(&self.trace, fns, lo, hi, bins)
+        crate::compare::trace_histogram(&self.trace, fns, lo, hi, bins)
     }
-}
-
-/// Trace function indices per model, from the replay's mapping (which is in trace order).
-fn members(replay: &Replay, trace: &Trace) -> Vec<Vec<usize>> {
-    let mut out = vec![Vec::new(); replay.models.len()];
-    let mut next = 0;
-    for (name, model) in &replay.mapping {
-        let Some(at) = trace.functions[next..].iter().position(|f| &f.name == name) else {
-            break; // not this trace's replay: show no trace series rather than a wrong one
-        };
-        next += at;
-        out[*model].push(next);
-        next += 1;
-    }
-    out
-}
-
-/// Invocations of `functions` per bin of `[lo, hi)`. Per-minute counts are spread evenly over
-/// their minute, so bins shorter than a minute show the minute's average, not a spike.
-pub fn trace_histogram(
-    trace: &Trace,
-    functions: &[usize],
-    lo: f64,
-    hi: f64,
-    bins: usize,
-) -> Vec<u64> {
-    if bins == 0 || hi.partial_cmp(&lo) != Some(std::cmp::Ordering::Greater) {
-        return vec![0; bins];
-    }
-    let width = (hi - lo) / bins as f64;
-    let mut acc = vec![0f64; bins];
-    for &i in functions {
-        match &trace.functions[i].series {
-            Series::Times(t) => {
-                let a = t.partition_point(|&x| x < lo);
-                let b = t.partition_point(|&x| x < hi);
-                for &x in &t[a..b] {
-                    acc[(((x - lo) / width) as usize).min(bins - 1)] += 1.0;
-                }
-            }
-            Series::Counts(c) => {
-                let first = (lo / 60.0).floor().max(0.0) as usize;
-                let last = ((hi / 60.0).ceil() as usize).min(c.len());
-                for (minute, n) in c
-                    .range(first..last)
-                    .enumerate()
-                    .map(|(i, n)| (first + i, n))
-                {
-                    if n == 0 {
-                        continue;
-                    }
-                    let (m0, m1) = (minute as f64 * 60.0, minute as f64 * 60.0 + 60.0);
-                    let (a, b) = (m0.max(lo), m1.min(hi));
-                    let first_bin = (((a - lo) / width) as usize).min(bins - 1);
-                    let last_bin = (((b - lo) / width) as usize).min(bins - 1);
-                    for (bin, slot) in acc
-                        .iter_mut()
-                        .enumerate()
-                        .take(last_bin + 1)
-                        .skip(first_bin)
-                    {
-                        let (bl, bh) = (lo + bin as f64 * width, lo + (bin + 1) as f64 * width);
-                        let part = (b.min(bh) - a.max(bl)).max(0.0);
-                        *slot += f64::from(n) * part / 60.0;
-                    }
-                }
-            }
-        }
-    }
-    acc.into_iter().map(|v| v.round() as u64).collect()
 }
 
 /// The export dialog's fields.
@@ -574,6 +497,8 @@ pub struct Model {
     pub open: Option<OpenPrompt>,
     /// How traces are read (the command line's input options).
     pub load_options: crate::ingest::LoadOptions,
+    /// Where `p` writes figures (the working directory).
+    pub figure_dir: std::path::PathBuf,
     /// Columns of the detail chart (the runtime sets it from the terminal size).
     pub detail_width: usize,
     /// What `detail` was computed for: (result generation, model, zoom bits, width).
@@ -592,6 +517,7 @@ impl Model {
             base: params,
             zoom: (0.0, 1.0),
             status: "loading…".into(),
+            figure_dir: ".".into(),
             ..Model::default()
         }
     }
@@ -650,47 +576,6 @@ impl Model {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::trace::Function;
-
-    fn trace(kind: TraceKind, series: Vec<Series>) -> Trace {
-        let functions = series
-            .into_iter()
-            .enumerate()
-            .map(|(i, series)| Function::new(format!("f{i}"), series))
-            .collect();
-        Trace::new("t", kind, functions, vec![]).unwrap()
-    }
-
-    #[test]
-    fn trace_histogram_counts_timestamps_of_the_chosen_functions() {
-        let t = trace(
-            TraceKind::V2,
-            vec![
-                Series::Times(vec![0.5, 1.5, 1.7, 9.9, 10.0]),
-                Series::Times(vec![2.0]),
-            ],
-        );
-        assert_eq!(trace_histogram(&t, &[0], 0.0, 10.0, 5), vec![3, 0, 0, 0, 1]);
-        assert_eq!(
-            trace_histogram(&t, &[0, 1], 0.0, 10.0, 5),
-            vec![3, 1, 0, 0, 1]
-        );
-        assert_eq!(trace_histogram(&t, &[], 0.0, 10.0, 2), vec![0, 0]);
-    }
-
-    #[test]
-    fn trace_histogram_spreads_minute_counts_over_their_minute() {
-        let t = trace(TraceKind::V1, vec![Series::Counts(vec![60, 0, 120].into())]);
-        // Whole minutes per bin: exact.
-        assert_eq!(trace_histogram(&t, &[0], 0.0, 180.0, 3), vec![60, 0, 120]);
-        // Six 30 s bins: each minute splits in two.
-        assert_eq!(
-            trace_histogram(&t, &[0], 0.0, 180.0, 6),
-            vec![30, 30, 0, 0, 60, 60]
-        );
-        // A range inside the last minute gets its share.
-        assert_eq!(trace_histogram(&t, &[0], 150.0, 160.0, 1), vec![20]);
-    }
 
     #[test]
     fn export_models_parse() {

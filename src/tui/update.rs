@@ -67,6 +67,19 @@ pub enum Cmd {
     },
     /// Complete a path typed into the open prompt.
     Complete(String),
+    /// Write the detail view as an SVG figure into `dir`.
+    Plot {
+        /// The replay.
+        replay: Arc<crate::replay::Replay>,
+        /// Its trace.
+        trace: Arc<Trace>,
+        /// The model shown.
+        model: String,
+        /// The time range shown.
+        range: (f64, f64),
+        /// Where to write.
+        dir: PathBuf,
+    },
     /// Write a workload.
     Export {
         /// The replay to export.
@@ -125,6 +138,8 @@ pub enum Action {
     OpenTrace,
     /// Tab in the open prompt.
     Complete,
+    /// Write the detail view as a figure.
+    Plot,
 }
 
 /// Maps a key to an action for the current state.
@@ -175,6 +190,7 @@ pub fn keymap(m: &Model, key: KeyEvent) -> Option<Action> {
         KeyCode::Char('e') => Action::OpenExport,
         KeyCode::Char('t') => Action::NextTrace,
         KeyCode::Char('o') => Action::OpenTrace,
+        KeyCode::Char('p') => Action::Plot,
         KeyCode::Char('+') | KeyCode::Char('=') => Action::ZoomIn,
         KeyCode::Char('-') => Action::ZoomOut,
         KeyCode::Char(c @ '1'..='6') if m.focus == Focus::Models => {
@@ -361,6 +377,21 @@ fn act(m: &mut Model, a: Action) -> Vec<Cmd> {
             return request_replay(m);
         }
         Action::OpenTrace => m.open = Some(OpenPrompt::default()),
+        Action::Plot => {
+            let (Some(r), Some(k), Some(range)) = (&m.result, m.selected_row(), m.detail_range())
+            else {
+                m.status = "nothing to draw yet".into();
+                return Vec::new();
+            };
+            m.status = "writing the figure…".into();
+            return vec![Cmd::Plot {
+                replay: Arc::clone(&r.replay),
+                trace: Arc::clone(&r.trace),
+                model: r.replay.models[k].model.clone(),
+                range,
+                dir: m.figure_dir.clone(),
+            }];
+        }
         Action::OpenExport => {
             if m.result.is_some() {
                 m.export = Some(ExportDialog::new());

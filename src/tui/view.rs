@@ -441,6 +441,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("t", "switch to the next loaded trace"),
     ("o", "open another trace (Tab completes the path)"),
     ("e", "export the workload"),
+    ("p", "write the detail view as an SVG figure"),
     ("?", "this help"),
     ("q / Ctrl-C", "quit"),
 ];

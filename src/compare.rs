@@ -1,0 +1,137 @@
+//! The real trace beside a replay: which trace functions each model replays, and their
+//! invocations over any time range, for side-by-side charts.
+
+use crate::replay::Replay;
+use crate::trace::{Series, Trace};
+
+/// Trace function indices per model, from the replay's mapping (which is in trace order).
+pub fn members(replay: &Replay, trace: &Trace) -> Vec<Vec<usize>> {
+    let mut out = vec![Vec::new(); replay.models.len()];
+    let mut next = 0;
+    for (name, model) in &replay.mapping {
+        let Some(at) = trace.functions[next..].iter().position(|f| &f.name == name) else {
+            break; // not this trace's replay: show no trace series rather than a wrong one
+        };
+        next += at;
+        out[*model].push(next);
+        next += 1;
+    }
+    out
+}
+
+/// Invocations of `functions` per bin of `[lo, hi)`. Per-minute counts are spread evenly over
+/// their minute, so bins shorter than a minute show the minute's average, not a spike.
+pub fn trace_histogram(
+    trace: &Trace,
+    functions: &[usize],
+    lo: f64,
+    hi: f64,
+    bins: usize,
+) -> Vec<u64> {
+    if bins == 0 || hi.partial_cmp(&lo) != Some(std::cmp::Ordering::Greater) {
+        return vec![0; bins];
+    }
+    let width = (hi - lo) / bins as f64;
+    let mut acc = vec![0f64; bins];
+    for &i in functions {
+        match &trace.functions[i].series {
+            Series::Times(t) => {
+                let a = t.partition_point(|&x| x < lo);
+                let b = t.partition_point(|&x| x < hi);
+                for &x in &t[a..b] {
+                    acc[(((x - lo) / width) as usize).min(bins - 1)] += 1.0;
+                }
+            }
+            Series::Counts(c) => {
+                let first = (lo / 60.0).floor().max(0.0) as usize;
+                let last = ((hi / 60.0).ceil() as usize).min(c.len());
+                for (minute, n) in c
+                    .range(first..last)
+                    .enumerate()
+                    .map(|(i, n)| (first + i, n))
+                {
+                    if n == 0 {
+                        continue;
+                    }
+                    let (m0, m1) = (minute as f64 * 60.0, minute as f64 * 60.0 + 60.0);
+                    let (a, b) = (m0.max(lo), m1.min(hi));
+                    let first_bin = (((a - lo) / width) as usize).min(bins - 1);
+                    let last_bin = (((b - lo) / width) as usize).min(bins - 1);
+                    for (bin, slot) in acc
+                        .iter_mut()
+                        .enumerate()
+                        .take(last_bin + 1)
+                        .skip(first_bin)
+                    {
+                        let (bl, bh) = (lo + bin as f64 * width, lo + (bin + 1) as f64 * width);
+                        let part = (b.min(bh) - a.max(bl)).max(0.0);
+                        *slot += f64::from(n) * part / 60.0;
+                    }
+                }
+            }
+        }
+    }
+    acc.into_iter().map(|v| v.round() as u64).collect()
+}
+
+/// The sorted invocation times of `functions` in `[lo, hi)` (v2 traces; empty for v1).
+pub fn trace_times(trace: &Trace, functions: &[usize], lo: f64, hi: f64) -> Vec<f64> {
+    let parts: Vec<&[f64]> = functions
+        .iter()
+        .filter_map(|&f| match &trace.functions[f].series {
+            Series::Times(t) => {
+                let a = t.partition_point(|&x| x < lo);
+                let b = t.partition_point(|&x| x < hi);
+                Some(&t[a..b])
+            }
+            Series::Counts(_) => None,
+        })
+        .collect();
+    crate::stats::merge_sorted(parts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::{Function, TraceKind};
+
+    fn trace(kind: TraceKind, series: Vec<Series>) -> Trace {
+        let functions = series
+            .into_iter()
+            .enumerate()
+            .map(|(i, series)| Function::new(format!("f{i}"), series))
+            .collect();
+        Trace::new("t", kind, functions, vec![]).unwrap()
+    }
+
+    #[test]
+    fn trace_histogram_counts_timestamps_of_the_chosen_functions() {
+        let t = trace(
+            TraceKind::V2,
+            vec![
+                Series::Times(vec![0.5, 1.5, 1.7, 9.9, 10.0]),
+                Series::Times(vec![2.0]),
+            ],
+        );
+        assert_eq!(trace_histogram(&t, &[0], 0.0, 10.0, 5), vec![3, 0, 0, 0, 1]);
+        assert_eq!(
+            trace_histogram(&t, &[0, 1], 0.0, 10.0, 5),
+            vec![3, 1, 0, 0, 1]
+        );
+        assert_eq!(trace_histogram(&t, &[], 0.0, 10.0, 2), vec![0, 0]);
+    }
+
+    #[test]
+    fn trace_histogram_spreads_minute_counts_over_their_minute() {
+        let t = trace(TraceKind::V1, vec![Series::Counts(vec![60, 0, 120].into())]);
+        // Whole minutes per bin: exact.
+        assert_eq!(trace_histogram(&t, &[0], 0.0, 180.0, 3), vec![60, 0, 120]);
+        // Six 30 s bins: each minute splits in two.
+        assert_eq!(
+            trace_histogram(&t, &[0], 0.0, 180.0, 6),
+            vec![30, 30, 0, 0, 60, 60]
+        );
+        // A range inside the last minute gets its share.
+        assert_eq!(trace_histogram(&t, &[0], 150.0, 160.0, 1), vec![20]);
+    }
+}

@@ -1,0 +1,666 @@
+//! Figures as SVG: the original's per-model histogram of arrivals (replayed beside the real
+//! trace), per-interval rates and cvs, inter-arrival gaps with the fitted density, and gap
+//! CDFs. Written by hand: vector output that needs no fonts or image libraries, and that tests
+//! can read back.
+
+use std::fmt::Write as _;
+
+use crate::error::{Error, Result};
+use crate::replay::{Process, Replay};
+use crate::time::fmt_point;
+use crate::trace::Trace;
+
+/// Which figure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Figure {
+    /// Arrivals per bin over the window, replayed (bars) and trace (line).
+    #[default]
+    Histogram,
+    /// Per-interval fitted, realized and trace rates, and fitted and realized cvs.
+    Rate,
+    /// Distribution of the inter-arrival gaps of one interval, with the fitted density.
+    Gaps,
+    /// Cumulative distribution of the gaps over the window, replayed and trace.
+    Cdf,
+}
+
+impl std::str::FromStr for Figure {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        Ok(match s {
+            "histogram" => Figure::Histogram,
+            "rate" => Figure::Rate,
+            "gaps" => Figure::Gaps,
+            "cdf" => Figure::Cdf,
+            other => {
+                return Err(Error::param(
+                    "figure",
+                    format!("{other:?}: use histogram, rate, gaps or cdf"),
+                ));
+            }
+        })
+    }
+}
+
+/// What to draw.
+#[derive(Debug, Clone, Default)]
+pub struct PlotOptions {
+    /// The figure.
+    pub figure: Figure,
+    /// Bins of the histogram (the original's 100 by default).
+    pub bins: usize,
+    /// Models to draw (all when `None`), one panel each.
+    pub models: Option<Vec<String>>,
+    /// Time range in seconds (the whole window when `None`).
+    pub range: Option<(f64, f64)>,
+    /// For `gaps`: the interval containing this time (the busiest interval when `None`).
+    pub at: Option<f64>,
+}
+
+const PANEL_W: f64 = 520.0;
+const PANEL_H: f64 = 300.0;
+const TITLE_H: f64 = 40.0;
+const MARGIN: (f64, f64, f64, f64) = (64.0, 16.0, 34.0, 48.0); // left, right, top, bottom
+const REPLAYED: &str = "#1f77b4";
+const TRACE: &str = "#ff7f0e";
+const REALIZED: &str = "#2ca02c";
+
+/// The figure as an SVG document.
+pub fn svg(replay: &Replay, trace: &Trace, opts: &PlotOptions) -> Result<String> {
+    let chosen: Vec<usize> = match &opts.models {
+        None => (0..replay.models.len()).collect(),
+        Some(names) => names
+            .iter()
+            .map(|n| {
+                replay
+                    .models
+                    .iter()
+                    .position(|m| &m.model == n)
+                    .ok_or_else(|| {
+                        Error::param("models", format!("{n:?} is not a model of this replay"))
+                    })
+            })
+            .collect::<Result<_>>()?,
+    };
+    if opts.figure == Figure::Rate
+        && replay.params.distribution == crate::replay::Distribution::Vanilla
+    {
+        return Err(Error::param(
+            "figure",
+            "a vanilla replay has no fitted intervals; use --figure histogram, gaps or cdf",
+        ));
+    }
+    let members = crate::compare::members(replay, trace);
+    let cols = (chosen.len() as f64).sqrt().ceil().max(1.0) as usize;
+    let rows = chosen.len().div_ceil(cols).max(1);
+    let (w, h) = (PANEL_W * cols as f64, TITLE_H + PANEL_H * rows as f64);
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" font-family="sans-serif" font-size="12">"#
+    );
+    let _ = write!(s, r#"<rect width="{w}" height="{h}" fill="white"/>"#);
+    let title = format!(
+        "{} · {} · {} · {}",
+        replay.source,
+        replay.window,
+        replay.params.distribution,
+        match opts.figure {
+            Figure::Histogram => "arrivals per bin",
+            Figure::Rate => "rate and cv per interval",
+            Figure::Gaps => "inter-arrival gaps",
+            Figure::Cdf => "CDF of inter-arrival gaps",
+        }
+    );
+    let _ = write!(
+        s,
+        r#"<text class="title" x="{}" y="24" text-anchor="middle" font-size="15">{}</text>"#,
+        w / 2.0,
+        esc(&title)
+    );
+    let (lo, hi) = opts
+        .range
+        .unwrap_or((replay.window.start as f64, replay.window.end as f64));
+    for (n, &k) in chosen.iter().enumerate() {
+        let x0 = PANEL_W * (n % cols) as f64;
+        let y0 = TITLE_H + PANEL_H * (n / cols) as f64;
+        let p = Panel::new(x0, y0);
+        let model = &replay.models[k];
+        let _ = write!(s, r#"<g class="panel" data-model="{}">"#, esc(&model.model));
+        let _ = write!(
+            s,
+            r#"<text class="panel-title" x="{}" y="{}" text-anchor="middle" font-weight="bold">{}</text>"#,
+            x0 + PANEL_W / 2.0,
+            y0 + 20.0,
+            esc(&model.model)
+        );
+        match opts.figure {
+            Figure::Histogram => histogram(
+                &mut s,
+                &p,
+                replay,
+                trace,
+                &members[k],
+                k,
+                lo,
+                hi,
+                opts.bins.max(1),
+            ),
+            Figure::Rate => rate(&mut s, &p, replay, k, lo, hi),
+            Figure::Gaps => gaps(&mut s, &p, replay, trace, &members[k], k, opts.at),
+            Figure::Cdf => cdf(&mut s, &p, replay, trace, &members[k], k, lo, hi),
+        }
+        s.push_str("</g>");
+    }
+    s.push_str("</svg>\n");
+    Ok(s)
+}
+
+fn esc(t: &str) -> String {
+    t.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// A panel's plotting area and its scales.
+struct Panel {
+    left: f64,
+    top: f64,
+    width: f64,
+    height: f64,
+}
+
+impl Panel {
+    fn new(x0: f64, y0: f64) -> Self {
+        Panel {
+            left: x0 + MARGIN.0,
+            top: y0 + MARGIN.2,
+            width: PANEL_W - MARGIN.0 - MARGIN.1,
+            height: PANEL_H - MARGIN.2 - MARGIN.3,
+        }
+    }
+
+    fn x(&self, v: f64, (lo, hi): (f64, f64)) -> f64 {
+        self.left + (v - lo) / (hi - lo).max(f64::MIN_POSITIVE) * self.width
+    }
+
+    fn y(&self, v: f64, (lo, hi): (f64, f64)) -> f64 {
+        self.top + self.height - (v - lo) / (hi - lo).max(f64::MIN_POSITIVE) * self.height
+    }
+
+    /// Axes with ticks and labels; x ticks are round in units of `xunit` (3600: hours).
+    #[allow(clippy::too_many_arguments)]
+    fn axes(
+        &self,
+        s: &mut String,
+        xr: (f64, f64),
+        yr: (f64, f64),
+        xlabel: &str,
+        ylabel: &str,
+        xunit: f64,
+        xfmt: &dyn Fn(f64) -> String,
+    ) {
+        let (l, t, w, h) = (self.left, self.top, self.width, self.height);
+        let _ = write!(
+            s,
+            r##"<rect x="{l}" y="{t}" width="{w}" height="{h}" fill="none" stroke="#444"/>"##
+        );
+        for v in ticks((xr.0 / xunit, xr.1 / xunit))
+            .into_iter()
+            .map(|v| v * xunit)
+        {
+            let x = self.x(v, xr);
+            let _ = write!(
+                s,
+                r##"<line x1="{x}" y1="{}" x2="{x}" y2="{}" stroke="#444"/><text x="{x}" y="{}" text-anchor="middle">{}</text>"##,
+                t + h,
+                t + h + 4.0,
+                t + h + 16.0,
+                esc(&xfmt(v))
+            );
+        }
+        for v in ticks(yr) {
+            let y = self.y(v, yr);
+            let _ = write!(
+                s,
+                r##"<line x1="{}" y1="{y}" x2="{l}" y2="{y}" stroke="#444"/><text x="{}" y="{}" text-anchor="end">{}</text>"##,
+                l - 4.0,
+                l - 6.0,
+                y + 4.0,
+                short(v)
+            );
+        }
+        let _ = write!(
+            s,
+            r#"<text class="xlabel" x="{}" y="{}" text-anchor="middle">{}</text>"#,
+            l + w / 2.0,
+            t + h + 34.0,
+            esc(xlabel)
+        );
+        let _ = write!(
+            s,
+            r#"<text class="ylabel" x="{}" y="{}" text-anchor="middle" transform="rotate(-90 {} {})">{}</text>"#,
+            l - 48.0,
+            t + h / 2.0,
+            l - 48.0,
+            t + h / 2.0,
+            esc(ylabel)
+        );
+    }
+
+    fn legend(&self, s: &mut String, items: &[(&str, &str)]) {
+        for (i, (label, colour)) in items.iter().enumerate() {
+            let x = self.left + self.width - 120.0;
+            let y = self.top + 8.0 + 16.0 * i as f64;
+            let _ = write!(
+                s,
+                r#"<rect x="{x}" y="{y}" width="12" height="10" fill="{colour}"/><text class="legend" x="{}" y="{}">{}</text>"#,
+                x + 16.0,
+                y + 9.0,
+                esc(label)
+            );
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn polyline(
+        &self,
+        s: &mut String,
+        pts: &[(f64, f64)],
+        xr: (f64, f64),
+        yr: (f64, f64),
+        colour: &str,
+        class: &str,
+        dash: bool,
+    ) {
+        if pts.is_empty() {
+            return;
+        }
+        let d: Vec<String> = pts
+            .iter()
+            .map(|&(x, y)| format!("{:.2},{:.2}", self.x(x, xr), self.y(y, yr)))
+            .collect();
+        let dash = if dash {
+            r#" stroke-dasharray="5,3""#
+        } else {
+            ""
+        };
+        let _ = write!(
+            s,
+            r#"<polyline class="{class}" points="{}" fill="none" stroke="{colour}" stroke-width="1.5"{dash}/>"#,
+            d.join(" ")
+        );
+    }
+}
+
+/// About five round tick values across `(lo, hi)`.
+fn ticks((lo, hi): (f64, f64)) -> Vec<f64> {
+    if hi.partial_cmp(&lo) != Some(std::cmp::Ordering::Greater)
+        || !lo.is_finite()
+        || !hi.is_finite()
+    {
+        return vec![lo];
+    }
+    let raw = (hi - lo) / 5.0;
+    let mag = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|m| m * mag)
+        .find(|&s| s >= raw)
+        .unwrap_or(10.0 * mag);
+    let first = (lo / step).ceil() * step;
+    (0..)
+        .map(|i| first + i as f64 * step)
+        .take_while(|&v| v <= hi + step * 1e-9)
+        .take(12)
+        .collect()
+}
+
+fn short(v: f64) -> String {
+    if v == 0.0 {
+        "0".into()
+    } else if v.abs() >= 1e4 || v.abs() < 1e-2 {
+        format!("{v:.1e}")
+    } else if v.fract() == 0.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+fn hours(v: f64) -> String {
+    short(v / 3600.0)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn histogram(
+    s: &mut String,
+    p: &Panel,
+    r: &Replay,
+    trace: &Trace,
+    fns: &[usize],
+    k: usize,
+    lo: f64,
+    hi: f64,
+    bins: usize,
+) {
+    let replayed = crate::stats::histogram(&r.models[k].arrivals, lo, hi, bins);
+    let real = crate::compare::trace_histogram(trace, fns, lo, hi, bins);
+    let ymax = replayed
+        .iter()
+        .chain(&real)
+        .copied()
+        .max()
+        .unwrap_or(0)
+        .max(1) as f64
+        * 1.05;
+    let (xr, yr) = ((lo, hi), (0.0, ymax));
+    let bw = (hi - lo) / bins as f64;
+    for (i, &c) in replayed.iter().enumerate() {
+        let (x0, x1) = (
+            p.x(lo + i as f64 * bw, xr),
+            p.x(lo + (i + 1) as f64 * bw, xr),
+        );
+        let (y, y0) = (p.y(c as f64, yr), p.y(0.0, yr));
+        let _ = write!(
+            s,
+            r#"<rect class="bar" x="{x0:.2}" y="{y:.2}" width="{:.2}" height="{:.2}" fill="{REPLAYED}" fill-opacity="0.7"/>"#,
+            (x1 - x0).max(0.5),
+            y0 - y
+        );
+    }
+    let steps: Vec<(f64, f64)> = real
+        .iter()
+        .enumerate()
+        .flat_map(|(i, &c)| {
+            [
+                (lo + i as f64 * bw, c as f64),
+                (lo + (i + 1) as f64 * bw, c as f64),
+            ]
+        })
+        .collect();
+    p.polyline(s, &steps, xr, yr, TRACE, "trace", false);
+    p.axes(
+        s,
+        xr,
+        yr,
+        "time since trace start (hours)",
+        &format!("arrivals per {} bin", duration(bw)),
+        3600.0,
+        &hours,
+    );
+    p.legend(s, &[("replayed", REPLAYED), ("trace", TRACE)]);
+}
+
+fn duration(seconds: f64) -> String {
+    if seconds >= 3600.0 {
+        format!("{} h", short(seconds / 3600.0))
+    } else if seconds >= 60.0 {
+        format!("{} min", short(seconds / 60.0))
+    } else {
+        format!("{} s", short(seconds))
+    }
+}
+
+fn rate(s: &mut String, p: &Panel, r: &Replay, k: usize, lo: f64, hi: f64) {
+    let ivs: Vec<_> = r.models[k]
+        .intervals
+        .iter()
+        .filter(|i| i.end > lo && i.start < hi)
+        .collect();
+    let step = |f: &dyn Fn(&crate::replay::IntervalFit) -> f64| -> Vec<(f64, f64)> {
+        ivs.iter()
+            .flat_map(|i| [(i.start.max(lo), f(i)), (i.end.min(hi), f(i))])
+            .collect()
+    };
+    let fitted = step(&|i| i.process.and_then(|p: Process| p.rate()).unwrap_or(0.0));
+    let real = step(&|i| i.trace_count as f64 / (i.end - i.start));
+    let realized = step(&|i| i.realized_rate());
+    let ymax = fitted
+        .iter()
+        .chain(&real)
+        .chain(&realized)
+        .map(|p| p.1)
+        .fold(0.0, f64::max)
+        .max(1e-9)
+        * 1.05;
+    let (xr, yr) = ((lo, hi), (0.0, ymax));
+    p.polyline(s, &real, xr, yr, TRACE, "trace", true);
+    p.polyline(s, &fitted, xr, yr, REPLAYED, "fitted", false);
+    p.polyline(s, &realized, xr, yr, REALIZED, "realized", false);
+    p.axes(
+        s,
+        xr,
+        yr,
+        "time since trace start (hours)",
+        "arrivals per second",
+        3600.0,
+        &hours,
+    );
+    p.legend(
+        s,
+        &[
+            ("fitted (target)", REPLAYED),
+            ("realized", REALIZED),
+            ("trace", TRACE),
+        ],
+    );
+    // The cvs, as a line of figures under the title: target / realized, interval by interval
+    // would be unreadable; the median of each says whether burstiness was reproduced.
+    let med = |mut v: Vec<f64>| {
+        v.retain(|x| x.is_finite());
+        v.sort_by(f64::total_cmp);
+        v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+    };
+    let target_cv = med(ivs
+        .iter()
+        .filter_map(|i| i.process.and_then(|p| p.cv()))
+        .collect());
+    let realized_cv = med(ivs
+        .iter()
+        .filter(|i| i.realized_count > 1)
+        .map(|i| i.realized_cv)
+        .collect());
+    let _ = write!(
+        s,
+        r#"<text class="cv" x="{}" y="{}">median cv: fitted {target_cv:.2}, realized {realized_cv:.2}</text>"#,
+        p.left + 4.0,
+        p.top + 12.0
+    );
+}
+
+fn log_gaps(times: &[f64]) -> Vec<f64> {
+    times
+        .windows(2)
+        .map(|w| (w[1] - w[0] + crate::replay::fit::GAP_EPSILON).log10())
+        .collect()
+}
+
+fn gaps(
+    s: &mut String,
+    p: &Panel,
+    r: &Replay,
+    trace: &Trace,
+    fns: &[usize],
+    k: usize,
+    at: Option<f64>,
+) {
+    let m = &r.models[k];
+    let chosen = match at {
+        Some(t) => m.intervals.iter().find(|i| i.start <= t && t < i.end),
+        None => m.intervals.iter().max_by_key(|i| i.trace_count),
+    };
+    let (lo, hi) = chosen.map_or((r.window.start as f64, r.window.end as f64), |i| {
+        (i.start, i.end)
+    });
+    let real = log_gaps(&crate::compare::trace_times(trace, fns, lo, hi));
+    let a = m.arrivals.partition_point(|&x| x < lo);
+    let b = m.arrivals.partition_point(|&x| x < hi);
+    let replayed = log_gaps(&m.arrivals[a..b]);
+    let (xmin, xmax) = real
+        .iter()
+        .chain(&replayed)
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &v| {
+            (l.min(v), h.max(v))
+        });
+    if !xmin.is_finite() {
+        let _ = write!(
+            s,
+            r#"<text x="{}" y="{}">no gaps in this interval</text>"#,
+            p.left + 10.0,
+            p.top + 30.0
+        );
+        return;
+    }
+    let (xmin, xmax) = (xmin.floor(), xmax.ceil().max(xmin.floor() + 1.0));
+    let bins = 40;
+    let density = |v: &[f64]| -> Vec<f64> {
+        let mut h = vec![0.0; bins];
+        let bw = (xmax - xmin) / bins as f64;
+        for &x in v {
+            h[(((x - xmin) / bw) as usize).min(bins - 1)] += 1.0;
+        }
+        let n = v.len().max(1) as f64;
+        h.iter().map(|c| c / (n * bw)).collect()
+    };
+    let (dr, dt) = (density(&replayed), density(&real));
+    let bw = (xmax - xmin) / bins as f64;
+    // The fitted density of log10(gap): f(g)·g·ln 10.
+    let fitted: Vec<(f64, f64)> = chosen
+        .and_then(|i| i.process)
+        .map(|pr| {
+            (0..=200)
+                .map(|j| {
+                    let x = xmin + (xmax - xmin) * j as f64 / 200.0;
+                    let g = 10f64.powf(x);
+                    (x, pdf(&pr, g) * g * std::f64::consts::LN_10)
+                })
+                .filter(|(_, y)| y.is_finite())
+                .collect()
+        })
+        .unwrap_or_default();
+    let ymax = dr
+        .iter()
+        .chain(&dt)
+        .copied()
+        .chain(fitted.iter().map(|p| p.1))
+        .fold(0.0, f64::max)
+        .max(1e-9)
+        * 1.05;
+    let (xr, yr) = ((xmin, xmax), (0.0, ymax));
+    let steps = |d: &[f64]| -> Vec<(f64, f64)> {
+        d.iter()
+            .enumerate()
+            .flat_map(|(i, &c)| [(xmin + i as f64 * bw, c), (xmin + (i + 1) as f64 * bw, c)])
+            .collect()
+    };
+    p.polyline(s, &steps(&dt), xr, yr, TRACE, "trace", false);
+    p.polyline(s, &steps(&dr), xr, yr, REPLAYED, "replayed", false);
+    p.polyline(s, &fitted, xr, yr, REALIZED, "fitted", true);
+    p.axes(
+        s,
+        xr,
+        yr,
+        &format!(
+            "gap (s, log scale) · interval {} → {}",
+            fmt_point(lo as u64),
+            fmt_point(hi as u64)
+        ),
+        "density of log10 gap",
+        1.0,
+        &|v| format!("1e{v:.0}"),
+    );
+    p.legend(
+        s,
+        &[
+            ("replayed", REPLAYED),
+            ("trace", TRACE),
+            ("fitted density", REALIZED),
+        ],
+    );
+}
+
+/// Density of one gap under a fitted process.
+fn pdf(p: &Process, g: f64) -> f64 {
+    match *p {
+        Process::Poisson { rate } => rate * (-rate * g).exp(),
+        Process::Gamma { rate, cv } => {
+            let shape = 1.0 / (cv * cv);
+            let scale = cv * cv / rate;
+            ((shape - 1.0) * g.ln()
+                - g / scale
+                - statrs::function::gamma::ln_gamma(shape)
+                - shape * scale.ln())
+            .exp()
+        }
+        Process::Pareto { shape, gap_scale } => {
+            let x = g / gap_scale + 1.0;
+            shape * x.powf(-shape - 1.0) / gap_scale
+        }
+        Process::Deterministic { .. } => f64::NAN,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn cdf(
+    s: &mut String,
+    p: &Panel,
+    r: &Replay,
+    trace: &Trace,
+    fns: &[usize],
+    k: usize,
+    lo: f64,
+    hi: f64,
+) {
+    let m = &r.models[k];
+    let a = m.arrivals.partition_point(|&x| x < lo);
+    let b = m.arrivals.partition_point(|&x| x < hi);
+    let mut replayed = log_gaps(&m.arrivals[a..b]);
+    let mut real = log_gaps(&crate::compare::trace_times(trace, fns, lo, hi));
+    replayed.sort_by(f64::total_cmp);
+    real.sort_by(f64::total_cmp);
+    let (xmin, xmax) = real
+        .iter()
+        .chain(&replayed)
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &v| {
+            (l.min(v), h.max(v))
+        });
+    if !xmin.is_finite() {
+        let _ = write!(
+            s,
+            r#"<text x="{}" y="{}">no gaps in this range</text>"#,
+            p.left + 10.0,
+            p.top + 30.0
+        );
+        return;
+    }
+    let xr = (xmin.floor(), xmax.ceil().max(xmin.floor() + 1.0));
+    let yr = (0.0, 1.0);
+    // At most 400 points per curve: the CDF's shape, not every gap.
+    let curve = |v: &[f64]| -> Vec<(f64, f64)> {
+        let n = v.len();
+        let step = n.div_ceil(400).max(1);
+        (0..n)
+            .step_by(step)
+            .chain([n - 1])
+            .map(|i| (v[i], (i + 1) as f64 / n as f64))
+            .collect()
+    };
+    if !real.is_empty() {
+        p.polyline(s, &curve(&real), xr, yr, TRACE, "trace", false);
+    }
+    if !replayed.is_empty() {
+        p.polyline(s, &curve(&replayed), xr, yr, REPLAYED, "replayed", false);
+    }
+    p.axes(
+        s,
+        xr,
+        yr,
+        "gap (s, log scale)",
+        "fraction of gaps ≤ x",
+        1.0,
+        &|v| format!("1e{v:.0}"),
+    );
+    p.legend(s, &[("replayed", REPLAYED), ("trace", TRACE)]);
+}
