@@ -67,21 +67,7 @@ const REALIZED: &str = "#2ca02c";
 
 /// The figure as an SVG document.
 pub fn svg(replay: &Replay, trace: &Trace, opts: &PlotOptions) -> Result<String> {
-    let chosen: Vec<usize> = match &opts.models {
-        None => (0..replay.models.len()).collect(),
-        Some(names) => names
-            .iter()
-            .map(|n| {
-                replay
-                    .models
-                    .iter()
-                    .position(|m| &m.model == n)
-                    .ok_or_else(|| {
-                        Error::param("models", format!("{n:?} is not a model of this replay"))
-                    })
-            })
-            .collect::<Result<_>>()?,
-    };
+    let chosen = replay.chosen(opts.models.as_deref())?;
     if opts.figure == Figure::Rate
         && replay.params.distribution == crate::replay::Distribution::Vanilla
     {
@@ -470,6 +456,42 @@ fn rate(s: &mut String, p: &Panel, r: &Replay, k: usize, lo: f64, hi: f64) {
     );
 }
 
+/// Replayed and trace log10 gaps, and their range.
+type GapSets = (Vec<f64>, Vec<f64>, (f64, f64));
+
+/// The log10 gaps of the replayed arrivals and of the trace in `[lo, hi)`, and their range;
+/// `None` (with a note drawn in the panel) when there are none.
+fn gap_sets(
+    s: &mut String,
+    p: &Panel,
+    m: &crate::replay::ModelReplay,
+    trace: &Trace,
+    fns: &[usize],
+    lo: f64,
+    hi: f64,
+) -> Option<GapSets> {
+    let a = m.arrivals.partition_point(|&x| x < lo);
+    let b = m.arrivals.partition_point(|&x| x < hi);
+    let replayed = log_gaps(&m.arrivals[a..b]);
+    let real = log_gaps(&crate::compare::trace_times(trace, fns, lo, hi));
+    let (xmin, xmax) = real
+        .iter()
+        .chain(&replayed)
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &v| {
+            (l.min(v), h.max(v))
+        });
+    if !xmin.is_finite() {
+        let _ = write!(
+            s,
+            r#"<text x="{}" y="{}">no gaps here</text>"#,
+            p.left + 10.0,
+            p.top + 30.0
+        );
+        return None;
+    }
+    Some((replayed, real, (xmin, xmax)))
+}
+
 fn log_gaps(times: &[f64]) -> Vec<f64> {
     times
         .windows(2)
@@ -494,25 +516,9 @@ fn gaps(
     let (lo, hi) = chosen.map_or((r.window.start as f64, r.window.end as f64), |i| {
         (i.start, i.end)
     });
-    let real = log_gaps(&crate::compare::trace_times(trace, fns, lo, hi));
-    let a = m.arrivals.partition_point(|&x| x < lo);
-    let b = m.arrivals.partition_point(|&x| x < hi);
-    let replayed = log_gaps(&m.arrivals[a..b]);
-    let (xmin, xmax) = real
-        .iter()
-        .chain(&replayed)
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &v| {
-            (l.min(v), h.max(v))
-        });
-    if !xmin.is_finite() {
-        let _ = write!(
-            s,
-            r#"<text x="{}" y="{}">no gaps in this interval</text>"#,
-            p.left + 10.0,
-            p.top + 30.0
-        );
+    let Some((replayed, real, (xmin, xmax))) = gap_sets(s, p, m, trace, fns, lo, hi) else {
         return;
-    }
+    };
     let (xmin, xmax) = (xmin.floor(), xmax.ceil().max(xmin.floor() + 1.0));
     let bins = 40;
     let density = |v: &[f64]| -> Vec<f64> {
@@ -614,27 +620,11 @@ fn cdf(
     hi: f64,
 ) {
     let m = &r.models[k];
-    let a = m.arrivals.partition_point(|&x| x < lo);
-    let b = m.arrivals.partition_point(|&x| x < hi);
-    let mut replayed = log_gaps(&m.arrivals[a..b]);
-    let mut real = log_gaps(&crate::compare::trace_times(trace, fns, lo, hi));
+    let Some((mut replayed, mut real, (xmin, xmax))) = gap_sets(s, p, m, trace, fns, lo, hi) else {
+        return;
+    };
     replayed.sort_by(f64::total_cmp);
     real.sort_by(f64::total_cmp);
-    let (xmin, xmax) = real
-        .iter()
-        .chain(&replayed)
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &v| {
-            (l.min(v), h.max(v))
-        });
-    if !xmin.is_finite() {
-        let _ = write!(
-            s,
-            r#"<text x="{}" y="{}">no gaps in this range</text>"#,
-            p.left + 10.0,
-            p.top + 30.0
-        );
-        return;
-    }
     let xr = (xmin.floor(), xmax.ceil().max(xmin.floor() + 1.0));
     let yr = (0.0, 1.0);
     // At most 400 points per curve: the CDF's shape, not every gap.

@@ -105,6 +105,25 @@ impl Replay {
         self.group_of(&self.merged_arrivals())
     }
 
+    /// Indices of the models named in `only` (all when `None`), or an error naming one that
+    /// is not a model of this replay.
+    pub fn chosen(&self, only: Option<&[String]>) -> Result<Vec<usize>> {
+        match only {
+            None => Ok((0..self.models.len()).collect()),
+            Some(names) => names
+                .iter()
+                .map(|n| {
+                    self.models
+                        .iter()
+                        .position(|m| &m.model == n)
+                        .ok_or_else(|| {
+                            Error::param("models", format!("{n:?} is not a model of this replay"))
+                        })
+                })
+                .collect(),
+        }
+    }
+
     /// All models' arrivals in one sorted vector.
     pub fn merged_arrivals(&self) -> Vec<f64> {
         stats::merge_sorted(self.models.iter().map(|m| m.arrivals.as_slice()))

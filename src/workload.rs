@@ -110,21 +110,7 @@ impl Workload {
                 format!("{slo} must be a positive number of seconds"),
             ));
         }
-        let chosen: Vec<usize> = match only {
-            None => (0..replay.models.len()).collect(),
-            Some(names) => names
-                .iter()
-                .map(|n| {
-                    replay
-                        .models
-                        .iter()
-                        .position(|m| &m.model == n)
-                        .ok_or_else(|| {
-                            Error::param("models", format!("{n:?} is not a model of this replay"))
-                        })
-                })
-                .collect::<Result<_>>()?,
-        };
+        let chosen = replay.chosen(only)?;
         let total: usize = chosen
             .iter()
             .map(|&m| replay.models[m].arrivals.len())
