@@ -55,8 +55,51 @@ fn params() -> impl Strategy<Value = ReplayParams> {
         )
 }
 
+/// A 2-day v1 trace of per-minute counts (mostly zeros, some bursts).
+fn v1_trace() -> impl Strategy<Value = Trace> {
+    prop::collection::vec(prop::collection::vec((0u32..4, 0usize..2880), 0..60), 2..10).prop_map(
+        |fs| {
+            let functions = fs
+                .into_iter()
+                .enumerate()
+                .map(|(i, hits)| {
+                    let mut c = vec![0u32; 2880];
+                    for (n, minute) in hits {
+                        c[minute] += n;
+                    }
+                    c[i] += 1; // every function has at least one invocation
+                    Function::new(format!("f{i}"), Series::Counts(c.into()))
+                })
+                .collect();
+            Trace::new("prop-v1", TraceKind::V1, functions, vec![]).unwrap()
+        },
+    )
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn v1_replays_are_sorted_inside_the_window_and_deterministic(
+        trace in v1_trace(),
+        p in params(),
+        gamma in any::<bool>(),
+    ) {
+        let p = ReplayParams {
+            distribution: if gamma { Distribution::Gamma } else { Distribution::Exponential },
+            interval_seconds: (p.interval_seconds / 60.0).ceil() * 60.0,
+            ..p
+        };
+        let Ok(r) = replay(&trace, &p) else { return Ok(()) };
+        let (s, e) = (r.window.start as f64, r.window.end as f64);
+        for m in &r.models {
+            prop_assert!(m.arrivals.is_sorted());
+            prop_assert!(m.arrivals.iter().all(|t| t.is_finite() && *t >= s && *t < e));
+            let realized: u64 = m.intervals.iter().map(|i| i.realized_count).sum();
+            prop_assert_eq!(realized as usize, m.arrivals.len());
+        }
+        prop_assert_eq!(&r, &replay(&trace, &p).unwrap());
+    }
 
     #[test]
     fn arrivals_sorted_finite_inside_window_and_deterministic(trace in v2_trace(), p in params()) {
