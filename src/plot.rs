@@ -150,6 +150,7 @@ fn esc(t: &str) -> String {
 }
 
 /// A panel's plotting area and its scales.
+#[derive(Clone, Copy)]
 struct Panel {
     left: f64,
     top: f64,
@@ -400,31 +401,34 @@ fn rate(s: &mut String, p: &Panel, r: &Replay, k: usize, lo: f64, hi: f64) {
             .flat_map(|i| [(i.start.max(lo), f(i)), (i.end.min(hi), f(i))])
             .collect()
     };
+    // Two stacked plots: rates on top (60 %), cvs below, sharing the time axis.
+    let top = Panel {
+        height: p.height * 0.6 - 24.0,
+        ..*p
+    };
+    let bottom = Panel {
+        top: p.top + p.height * 0.6 + 8.0,
+        height: p.height * 0.4 - 8.0,
+        ..*p
+    };
     let fitted = step(&|i| i.process.and_then(|p: Process| p.rate()).unwrap_or(0.0));
     let real = step(&|i| i.trace_count as f64 / (i.end - i.start));
     let realized = step(&|i| i.realized_rate());
-    let ymax = fitted
-        .iter()
-        .chain(&real)
-        .chain(&realized)
-        .map(|p| p.1)
-        .fold(0.0, f64::max)
-        .max(1e-9)
-        * 1.05;
-    let (xr, yr) = ((lo, hi), (0.0, ymax));
-    p.polyline(s, &real, xr, yr, TRACE, "trace", true);
-    p.polyline(s, &fitted, xr, yr, REPLAYED, "fitted", false);
-    p.polyline(s, &realized, xr, yr, REALIZED, "realized", false);
-    p.axes(
-        s,
-        xr,
-        yr,
-        "time since trace start (hours)",
-        "arrivals per second",
-        3600.0,
-        &hours,
-    );
-    p.legend(
+    let max_of = |sets: &[&Vec<(f64, f64)>]| {
+        sets.iter()
+            .flat_map(|v| v.iter().map(|p| p.1))
+            .filter(|v| v.is_finite())
+            .fold(0.0, f64::max)
+            .max(1e-9)
+            * 1.05
+    };
+    let xr = (lo, hi);
+    let yr = (0.0, max_of(&[&fitted, &real, &realized]));
+    top.polyline(s, &real, xr, yr, TRACE, "trace", true);
+    top.polyline(s, &fitted, xr, yr, REPLAYED, "fitted", false);
+    top.polyline(s, &realized, xr, yr, REALIZED, "realized", false);
+    top.axes(s, xr, yr, "", "arrivals / s", 3600.0, &hours);
+    top.legend(
         s,
         &[
             ("fitted (target)", REPLAYED),
@@ -432,27 +436,29 @@ fn rate(s: &mut String, p: &Panel, r: &Replay, k: usize, lo: f64, hi: f64) {
             ("trace", TRACE),
         ],
     );
-    // The cvs, as a line of figures under the title: target / realized, interval by interval
-    // would be unreadable; the median of each says whether burstiness was reproduced.
-    let med = |mut v: Vec<f64>| {
-        v.retain(|x| x.is_finite());
-        v.sort_by(f64::total_cmp);
-        v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+    let fitted_cv = step(&|i| i.process.and_then(|p: Process| p.cv()).unwrap_or(f64::NAN));
+    let realized_cv = step(&|i| {
+        if i.realized_count > 1 {
+            i.realized_cv
+        } else {
+            f64::NAN
+        }
+    });
+    let keep = |v: Vec<(f64, f64)>| -> Vec<(f64, f64)> {
+        v.into_iter().filter(|p| p.1.is_finite()).collect()
     };
-    let target_cv = med(ivs
-        .iter()
-        .filter_map(|i| i.process.and_then(|p| p.cv()))
-        .collect());
-    let realized_cv = med(ivs
-        .iter()
-        .filter(|i| i.realized_count > 1)
-        .map(|i| i.realized_cv)
-        .collect());
-    let _ = write!(
+    let (fitted_cv, realized_cv) = (keep(fitted_cv), keep(realized_cv));
+    let cr = (0.0, max_of(&[&fitted_cv, &realized_cv]));
+    bottom.polyline(s, &fitted_cv, xr, cr, REPLAYED, "fitted-cv", false);
+    bottom.polyline(s, &realized_cv, xr, cr, REALIZED, "realized-cv", false);
+    bottom.axes(
         s,
-        r#"<text class="cv" x="{}" y="{}">median cv: fitted {target_cv:.2}, realized {realized_cv:.2}</text>"#,
-        p.left + 4.0,
-        p.top + 12.0
+        xr,
+        cr,
+        "time since trace start (hours)",
+        "cv of gaps",
+        3600.0,
+        &hours,
     );
 }
 

@@ -104,7 +104,8 @@ fn rate_gaps_and_cdf_figures() {
         r#"class="fitted""#,
         r#"class="realized""#,
         r#"class="trace""#,
-        "median cv: fitted",
+        r#"class="fitted-cv""#,
+        r#"class="realized-cv""#,
     ] {
         assert_eq!(rate.matches(c).count(), 5, "{c}");
     }
