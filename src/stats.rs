@@ -26,108 +26,18 @@ pub fn cv(arrivals: &[f64]) -> f64 {
 
 /// All of `parts` (each sorted) merged into one sorted vector.
 ///
-/// Few runs merge pairwise; many (a model's dozens of functions) go through a bucket sort on
-/// the value, a bucket per element: two passes with predictable branches instead of one pass
-/// per doubling of the run count.
+/// The standard library's stable sort finds the sorted runs of the concatenation and merges
+/// them: measured faster here than pairwise merging or a bucket sort, for 5 runs as for 85.
 pub fn merge_sorted<'a>(parts: impl IntoIterator<Item = &'a [f64]>) -> Vec<f64> {
-    let parts: Vec<&[f64]> = parts.into_iter().filter(|p| !p.is_empty()).collect();
-    let n: usize = parts.iter().map(|p| p.len()).sum();
-    if parts.len() > 4 && u32::try_from(n).is_ok() {
-        return bucket_merge(&parts);
-    }
-    let mut src: Vec<f64> = Vec::new();
-    let mut bounds = vec![0];
+    let parts: Vec<&[f64]> = parts.into_iter().collect();
+    let mut all = Vec::with_capacity(parts.iter().map(|p| p.len()).sum());
     for p in &parts {
-        src.extend_from_slice(p);
-        bounds.push(src.len());
+        all.extend_from_slice(p);
     }
-    if bounds.len() <= 2 {
-        return src;
+    if parts.iter().filter(|p| !p.is_empty()).count() > 1 {
+        all.sort_by(f64::total_cmp);
     }
-    let mut dst = vec![0.0; src.len()];
-    while bounds.len() > 2 {
-        let mut next = vec![0];
-        for pair in bounds.windows(3).step_by(2) {
-            let (a, m, b) = (pair[0], pair[1], pair[2]);
-            merge_two(&src[a..m], &src[m..b], &mut dst[a..b]);
-            next.push(b);
-        }
-        if bounds.len() % 2 == 0 {
-            // An odd run out: carried over as it is.
-            let (a, b) = (bounds[bounds.len() - 2], bounds[bounds.len() - 1]);
-            dst[a..b].copy_from_slice(&src[a..b]);
-            next.push(b);
-        }
-        std::mem::swap(&mut src, &mut dst);
-        bounds = next;
-    }
-    src
-}
-
-/// Sorts the union of sorted, finite `parts` by bucketing on the value.
-fn bucket_merge(parts: &[&[f64]]) -> Vec<f64> {
-    let n: usize = parts.iter().map(|p| p.len()).sum();
-    let lo = parts.iter().map(|p| p[0]).fold(f64::INFINITY, f64::min);
-    let hi = parts
-        .iter()
-        .map(|p| p[p.len() - 1])
-        .fold(f64::NEG_INFINITY, f64::max);
-    // Monotone in the value, so bucket order agrees with value order.
-    let scale = if hi > lo { n as f64 / (hi - lo) } else { 0.0 };
-    let bucket = |t: f64| (((t - lo) * scale) as usize).min(n - 1);
-    let mut start = vec![0u32; n + 1];
-    for p in parts {
-        for &t in *p {
-            start[bucket(t) + 1] += 1;
-        }
-    }
-    for i in 0..n {
-        start[i + 1] += start[i];
-    }
-    let mut out = vec![0.0; n];
-    let mut next = start.clone();
-    for p in parts {
-        for &t in *p {
-            let k = bucket(t);
-            out[next[k] as usize] = t;
-            next[k] += 1;
-        }
-    }
-    for w in start.windows(2) {
-        let s = &mut out[w[0] as usize..w[1] as usize];
-        if s.len() > 32 {
-            s.sort_unstable_by(f64::total_cmp);
-        } else {
-            for i in 1..s.len() {
-                let x = s[i];
-                let mut j = i;
-                while j > 0 && s[j - 1] > x {
-                    s[j] = s[j - 1];
-                    j -= 1;
-                }
-                s[j] = x;
-            }
-        }
-    }
-    out
-}
-
-/// Merges sorted `a` and `b` into `out` (`out.len() == a.len() + b.len()`). Arrivals are finite,
-/// so `<=` orders them; the choice is made without a branch, which the CPU cannot predict here.
-fn merge_two(a: &[f64], b: &[f64], out: &mut [f64]) {
-    let (mut i, mut j, mut k) = (0, 0, 0);
-    while i < a.len() && j < b.len() {
-        let (x, y) = (a[i], b[j]);
-        // Take from `a` on ties, so the merge is stable.
-        let take_a = x <= y;
-        out[k] = if take_a { x } else { y };
-        i += usize::from(take_a);
-        j += usize::from(!take_a);
-        k += 1;
-    }
-    out[k..k + a.len() - i].copy_from_slice(&a[i..]);
-    k += a.len() - i;
-    out[k..].copy_from_slice(&b[j..]);
+    all
 }
 
 /// Counts of `sorted` arrivals in `bins` equal bins over `[start, end)`.
