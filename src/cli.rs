@@ -66,7 +66,7 @@ pub struct PlotArgs {
     pub read: InputOpts,
     #[command(flatten)]
     pub replay: ReplayOpts,
-    /// Output file (.svg).
+    /// Output file: .svg, or .png (rendered at twice the size).
     #[arg(short, long)]
     pub output: PathBuf,
     /// The figure: histogram (the original's), rate, gaps or cdf.
@@ -562,13 +562,14 @@ fn plot(a: &PlotArgs, out: &mut impl Write) -> Result<()> {
         .output
         .extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase());
-    if ext.as_deref() != Some("svg") {
-        bail!(
-            "{}: figures are written as SVG (vector, for papers); name the output .svg, and \
-             convert it if you need a bitmap (e.g. `rsvg-convert -o fig.png fig.svg`)",
+    let as_png = match ext.as_deref() {
+        Some("svg") => false,
+        Some("png") => true,
+        _ => bail!(
+            "{}: name the output .svg (vector, for papers) or .png (a bitmap at twice the size)",
             a.output.display()
-        );
-    }
+        ),
+    };
     refuse_existing(&a.output, a.force)?;
     let figure: crate::plot::Figure = a.figure.parse()?;
     let at = match &a.at {
@@ -585,8 +586,13 @@ fn plot(a: &PlotArgs, out: &mut impl Write) -> Result<()> {
         at,
     };
     let svg = crate::plot::svg(&r, &trace, &opts)?;
+    let data = if as_png {
+        crate::plot::png(&svg, 2.0)?
+    } else {
+        svg.into_bytes()
+    };
     let bytes = crate::workload::write_atomic(&a.output, a.force, |w| {
-        w.write_all(svg.as_bytes())
+        w.write_all(&data)
             .map_err(|e| crate::Error::Encode(e.to_string()))
     })
     .with_context(|| format!("cannot write {}", a.output.display()))?;

@@ -1,7 +1,7 @@
-//! Figures as SVG: the original's per-model histogram of arrivals (replayed beside the real
-//! trace), per-interval rates and cvs, inter-arrival gaps with the fitted density, and gap
-//! CDFs. Written by hand: vector output that needs no fonts or image libraries, and that tests
-//! can read back.
+//! Figures: the original's per-model histogram of arrivals (replayed beside the real trace),
+//! per-interval rates and cvs, inter-arrival gaps with the fitted density, and gap CDFs. The SVG
+//! is written by hand (vector output tests can read back); PNG renders that SVG with resvg and
+//! an embedded font.
 
 use std::fmt::Write as _;
 
@@ -659,4 +659,40 @@ fn cdf(
         &|v| format!("1e{v:.0}"),
     );
     p.legend(s, &[("replayed", REPLAYED), ("trace", TRACE)]);
+}
+
+/// DejaVu Sans (Bitstream Vera licence, `assets/DejaVuSans-LICENSE.txt`), so PNG text renders the
+/// same on every machine, fonts installed or not.
+const FONT: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
+
+/// Renders an SVG from [`svg`] as a PNG at `scale` × its size (2 for print).
+pub fn png(svg: &str, scale: f32) -> Result<Vec<u8>> {
+    use resvg::{tiny_skia, usvg};
+    let bad = |what: String| Error::Encode(format!("cannot render the figure as PNG: {what}"));
+    let mut opt = usvg::Options {
+        font_family: "DejaVu Sans".into(),
+        ..usvg::Options::default()
+    };
+    let db = opt.fontdb_mut();
+    db.load_font_data(FONT.to_vec());
+    db.set_sans_serif_family("DejaVu Sans");
+    let tree = usvg::Tree::from_str(svg, &opt).map_err(|e| bad(e.to_string()))?;
+    let size = tree
+        .size()
+        .to_int_size()
+        .scale_by(scale)
+        .ok_or_else(|| bad("empty figure".into()))?;
+    let mut pixmap = tiny_skia::Pixmap::new(size.width(), size.height()).ok_or_else(|| {
+        bad(format!(
+            "{}×{} pixels is too large",
+            size.width(),
+            size.height()
+        ))
+    })?;
+    resvg::render(
+        &tree,
+        tiny_skia::Transform::from_scale(scale, scale),
+        &mut pixmap.as_mut(),
+    );
+    pixmap.encode_png().map_err(|e| bad(e.to_string()))
 }

@@ -153,32 +153,55 @@ fn rate_gaps_and_cdf_figures() {
     assert!(e.to_string().contains("\"x\" is not a model"));
 }
 
-#[test]
-fn the_plot_command_writes_svg_and_explains_png() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("fig.svg");
+/// Runs `tracereplay-tui plot sample ARGS -o OUT`; `Ok` or the stderr.
+fn plot_cmd(args: &[&str], out: &std::path::Path) -> Result<(), String> {
     let st = std::process::Command::new(env!("CARGO_BIN_EXE_tracereplay-tui"))
-        .args([
-            "plot", "sample", "--end", "0.6.0", "--figure", "gaps", "--at", "0.3.0", "-o",
-        ])
-        .arg(&out)
+        .args(["plot", "sample"])
+        .args(args)
+        .arg("-o")
+        .arg(out)
         .output()
         .unwrap();
-    assert!(
-        st.status.success(),
-        "{}",
-        String::from_utf8_lossy(&st.stderr)
-    );
+    if st.status.success() {
+        Ok(())
+    } else {
+        Err(String::from_utf8_lossy(&st.stderr).into_owned())
+    }
+}
+
+#[test]
+fn the_plot_command_writes_svg_and_png() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("fig.svg");
+    plot_cmd(
+        &["--end", "0.6.0", "--figure", "gaps", "--at", "0.3.0"],
+        &out,
+    )
+    .unwrap();
     let doc = std::fs::read_to_string(&out).unwrap();
     assert!(
         doc.contains("interval day 0 03:00 → day 0 03:10"),
         "the interval at 0.3.0"
     );
-    let st = std::process::Command::new(env!("CARGO_BIN_EXE_tracereplay-tui"))
-        .args(["plot", "sample", "-o"])
-        .arg(dir.path().join("fig.png"))
-        .output()
-        .unwrap();
-    assert!(!st.status.success());
-    assert!(String::from_utf8_lossy(&st.stderr).contains("name the output .svg"));
+    // PNG: the same figure rendered at twice the size, text included (embedded font).
+    let png = dir.path().join("fig.png");
+    plot_cmd(&["--end", "0.6.0", "--only", "gpt0"], &png).unwrap();
+    let bytes = std::fs::read(&png).unwrap();
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+    let be =
+        |at: usize| u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
+    assert_eq!((be(16), be(20)), (1040, 680), "IHDR: 2 × (520 × 340)");
+    let pixmap = resvg::tiny_skia::Pixmap::decode_png(&bytes).unwrap();
+    let inked = pixmap
+        .pixels()
+        .iter()
+        .filter(|p| p.red() < 128 || p.blue() < 128)
+        .count();
+    assert!(
+        inked > 10_000,
+        "a drawn figure with text and series, not a blank image: {inked}"
+    );
+    // Other extensions are refused with the two that work.
+    let e = plot_cmd(&[], &dir.path().join("fig.jpg")).unwrap_err();
+    assert!(e.contains("name the output .svg"), "{e}");
 }
