@@ -147,6 +147,15 @@ pub fn number(field: &[u8]) -> std::result::Result<f64, String> {
 
 /// Parses a whole number ≥ 0 that fits 32 bits (also written as `3.0`).
 pub fn count(field: &[u8]) -> std::result::Result<u32, String> {
+    // The common case, plain digits (a 2019 day file has 1,440 per row): no UTF-8 or trim pass.
+    if !field.is_empty() && field.len() <= 10 && field.iter().all(u8::is_ascii_digit) {
+        let v = field
+            .iter()
+            .fold(0u64, |acc, &d| acc * 10 + u64::from(d - b'0'));
+        if let Ok(v) = u32::try_from(v) {
+            return Ok(v);
+        }
+    }
     let t = text(field);
     if t.is_empty() {
         return Err("empty field where a count was expected".into());
@@ -201,6 +210,9 @@ mod tests {
         assert!(number(b"nan").is_err());
         assert!(number(b"x").is_err());
         assert_eq!(count(b"3"), Ok(3));
+        assert_eq!(count(b"4294967295"), Ok(u32::MAX));
+        assert!(count(b"4294967296").is_err());
+        assert_eq!(count(b" 7 "), Ok(7));
         assert_eq!(count(b"3.0"), Ok(3));
         assert!(count(b"-1").is_err());
         assert!(count(b"").is_err());
