@@ -22,6 +22,13 @@ Examples (the AlpaServe README's, as commands):
   tracereplay-tui stats ~/azure_v2.pkl --distribution gamma --end 1.0.0 --rate-scale 8 --cv-scale 8
   tracereplay-tui replay ~/azure_v2.pkl --end 1.0.0 --slo 1.0 -o workload.msgpack
 
+Raw traces work too (detected from their content):
+  tracereplay-tui stats AzureFunctionsInvocationTraceForTwoWeeksJan2021.txt --end 1.0.0
+  tracereplay-tui stats azurefunctions-dataset2019/ --trigger http --end 1.0.0
+  tracereplay-tui replay AzureLLMInferenceTrace_conv.csv --models 1 --distribution vanilla -o llm.msgpack
+  tracereplay-tui convert AzureFunctionsInvocationTraceForTwoWeeksJan2021.txt -o azure_v2.trace
+  tracereplay-tui plot ~/azure_v2.pkl --end 1.0.0 --distribution auto --figure rate -o rate.svg
+
 Times are DAY.HOUR.MINUTE from the trace start (0.0.0); windows are [start, end).
 Use `-` or `sample` as TRACE for the embedded synthetic sample trace.";
 
@@ -53,7 +60,7 @@ pub enum Command {
     Replay(ExportArgs),
     /// Convert a trace (any input format) to a fast cache file or an AlpaServe pickle.
     Convert(ConvertArgs),
-    /// Draw a replay as an SVG figure: arrivals per bin, rates, gaps or their CDF.
+    /// Draw a replay as an SVG or PNG figure: arrivals per bin, rates, gaps or their CDF.
     Plot(PlotArgs),
 }
 
