@@ -499,10 +499,10 @@ fn gap_sets(
 }
 
 fn log_gaps(times: &[f64]) -> Vec<f64> {
-    times
-        .windows(2)
-        .map(|w| (w[1] - w[0] + crate::replay::fit::GAP_EPSILON).log10())
-        .collect()
+    let mut gaps = Vec::new();
+    crate::replay::fit::gaps_into(times, &mut gaps);
+    gaps.iter_mut().for_each(|g| *g = g.log10());
+    gaps
 }
 
 fn gaps(

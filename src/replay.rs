@@ -374,21 +374,8 @@ fn plan_model(trace: &Trace, sources: &[&Slice], window: Window, params: &Replay
             if params.distribution == Distribution::Vanilla {
                 Vec::new()
             } else {
-                let fits = fit_v2(&times, window, params);
-                if params.fit_quality || params.distribution == Distribution::Auto {
-                    quality = fits
-                        .iter()
-                        .map(|iv| {
-                            let lo = times.partition_point(|&t| t < iv.start);
-                            let hi = times.partition_point(|&t| t < iv.end);
-                            let gaps: Vec<f64> = times[lo..hi]
-                                .windows(2)
-                                .map(|w| w[1] - w[0] + fit::GAP_EPSILON)
-                                .collect();
-                            crate::quality::assess(&gaps)
-                        })
-                        .collect();
-                }
+                let (fits, assessed) = fit_v2(&times, window, params);
+                quality = assessed;
                 fits
             }
         }
@@ -542,19 +529,38 @@ fn vanilla(times: &[f64], window: Window, params: &ReplayParams) -> Vec<f64> {
     out
 }
 
-fn fit_v2(times: &[f64], window: Window, p: &ReplayParams) -> Vec<IntervalFit> {
-    let mut gaps = Vec::new();
+/// The intervals' fits and, when asked for (or for `auto`, which chooses by it), each
+/// interval's fit quality, assessed once and shared with the fit.
+fn fit_v2(
+    times: &[f64],
+    window: Window,
+    p: &ReplayParams,
+) -> (Vec<IntervalFit>, Vec<Option<crate::quality::Quality>>) {
+    let assess = p.fit_quality || p.distribution == Distribution::Auto;
+    let (mut gaps, mut assessed_gaps) = (Vec::new(), Vec::new());
+    let mut quality = Vec::new();
     let mut lo = 0;
-    boundaries(window, p.interval_seconds)
+    let fits = boundaries(window, p.interval_seconds)
         .windows(2)
         .map(|w| {
             let hi = lo + times[lo..].partition_point(|&t| t < w[1]);
-            let est = fit::fit_timestamps(&times[lo..hi], w[1] - w[0], p, &mut gaps);
+            let slice = &times[lo..hi];
+            let q = assess
+                .then(|| {
+                    fit::gaps_into(slice, &mut assessed_gaps);
+                    crate::quality::assess(&assessed_gaps)
+                })
+                .flatten();
+            let est = fit::fit_timestamps(slice, w[1] - w[0], p, &mut gaps, q.as_ref());
+            if assess {
+                quality.push(q);
+            }
             let fit = interval(w, (hi - lo) as u64, est);
             lo = hi;
             fit
         })
-        .collect()
+        .collect();
+    (fits, quality)
 }
 
 fn fit_v1(counts: &[u64], window: Window, p: &ReplayParams) -> Vec<IntervalFit> {

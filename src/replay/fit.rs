@@ -96,17 +96,43 @@ impl Estimate {
     };
 }
 
+/// The gaps the fits use: consecutive differences of sorted `times`, plus [`GAP_EPSILON`]
+/// (so bursts of equal timestamps stay positive), written into `gaps`.
+pub fn gaps_into(times: &[f64], gaps: &mut Vec<f64>) {
+    gaps.clear();
+    gaps.extend(times.windows(2).map(|w| w[1] - w[0] + GAP_EPSILON));
+}
+
 /// Estimates a v2 interval's process from its sorted timestamps; `length` is the interval's
-/// true length in seconds.
+/// true length in seconds. For `auto`, `quality` is the interval's assessment when the caller
+/// already has it (it is computed here otherwise).
 pub fn fit_timestamps(
     times: &[f64],
     length: f64,
     params: &ReplayParams,
     gaps: &mut Vec<f64>,
+    quality: Option<&crate::quality::Quality>,
 ) -> Estimate {
-    gaps.clear();
-    gaps.extend(times.windows(2).map(|w| w[1] - w[0] + GAP_EPSILON));
-    let min_gaps = if params.distribution == Distribution::Gamma {
+    gaps_into(times, gaps);
+    let distribution = match params.distribution {
+        Distribution::Auto => {
+            // The AIC-best candidate; a timer's equal gaps fit none, and gamma makes them
+            // deterministic.
+            let best = match quality {
+                Some(q) => Some(q.best),
+                None => crate::quality::assess(gaps).map(|q| q.best),
+            };
+            match best {
+                Some("gamma") => Distribution::Gamma,
+                Some("pareto") => Distribution::Pareto,
+                Some(_) => Distribution::Exponential,
+                None if gaps.len() >= 2 => Distribution::Gamma,
+                None => Distribution::Exponential,
+            }
+        }
+        d => d,
+    };
+    let min_gaps = if distribution == Distribution::Gamma {
         2
     } else {
         1
@@ -122,7 +148,7 @@ pub fn fit_timestamps(
             (rate, false)
         }
     };
-    let (process, reset) = match params.distribution {
+    let (process, reset) = match distribution {
         Distribution::Exponential => {
             let (rate, reset) = guard(exponential_rate(gaps));
             (
@@ -161,28 +187,8 @@ pub fn fit_timestamps(
                 false,
             )
         }
-        Distribution::Vanilla => return Estimate::SILENT,
-        Distribution::Auto => {
-            // The AIC-best candidate; a timer's equal gaps fit none, and gamma makes them
-            // deterministic.
-            let chosen = match crate::quality::assess(gaps).map(|q| q.best) {
-                Some("gamma") => Distribution::Gamma,
-                Some("pareto") => Distribution::Pareto,
-                Some(_) => Distribution::Exponential,
-                None if gaps.len() >= 2 => Distribution::Gamma,
-                None => Distribution::Exponential,
-            };
-            let p = ReplayParams {
-                distribution: chosen,
-                cv_scale: if chosen == Distribution::Gamma {
-                    params.cv_scale
-                } else {
-                    1.0
-                },
-                ..params.clone()
-            };
-            return fit_timestamps(times, length, &p, gaps);
-        }
+        // Resolved above.
+        Distribution::Vanilla | Distribution::Auto => return Estimate::SILENT,
     };
     if process.rate().is_some_and(|r| !r.is_finite()) {
         return Estimate::SILENT;
@@ -227,21 +233,24 @@ mod tests {
     fn minimum_data() {
         let mut g = vec![];
         let p = params(Distribution::Exponential);
-        assert_eq!(fit_timestamps(&[1.0], 60.0, &p, &mut g).process, None);
+        assert_eq!(fit_timestamps(&[1.0], 60.0, &p, &mut g, None).process, None);
         assert!(
-            fit_timestamps(&[1.0, 2.0], 60.0, &p, &mut g)
+            fit_timestamps(&[1.0, 2.0], 60.0, &p, &mut g, None)
                 .process
                 .is_some()
         );
         let p = params(Distribution::Gamma);
-        assert_eq!(fit_timestamps(&[1.0, 2.0], 60.0, &p, &mut g).process, None);
+        assert_eq!(
+            fit_timestamps(&[1.0, 2.0], 60.0, &p, &mut g, None).process,
+            None
+        );
     }
 
     #[test]
     fn timer_is_deterministic_under_gamma() {
         let mut g = vec![];
         let t: Vec<f64> = (0..12).map(|i| 17.25 + 300.0 * f64::from(i)).collect();
-        let e = fit_timestamps(&t, 3600.0, &params(Distribution::Gamma), &mut g);
+        let e = fit_timestamps(&t, 3600.0, &params(Distribution::Gamma), &mut g, None);
         let Some(Process::Deterministic { rate }) = e.process else {
             panic!("{e:?}")
         };
@@ -253,7 +262,7 @@ mod tests {
         let mut g = vec![];
         // 30 arrivals within 1 s of a 3600 s interval: MLE ~29/s, empirical 30/3600.
         let t: Vec<f64> = (0..30).map(|i| 100.0 + f64::from(i) / 30.0).collect();
-        let e = fit_timestamps(&t, 3600.0, &params(Distribution::Exponential), &mut g);
+        let e = fit_timestamps(&t, 3600.0, &params(Distribution::Exponential), &mut g, None);
         assert!(e.reset_to_empirical);
         assert_eq!(
             e.process,

@@ -360,10 +360,8 @@ impl ReplayView {
         let iv = self.replay.models.get(k)?.intervals.get(i)?;
         let times =
             crate::compare::trace_times(&self.trace, self.members.get(k)?, iv.start, iv.end);
-        let gaps: Vec<f64> = times
-            .windows(2)
-            .map(|w| w[1] - w[0] + crate::replay::fit::GAP_EPSILON)
-            .collect();
+        let mut gaps = Vec::new();
+        crate::replay::fit::gaps_into(&times, &mut gaps);
         crate::quality::assess(&gaps)
     }
 
