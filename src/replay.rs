@@ -422,8 +422,10 @@ fn merge_with_tokens(trace: &Trace, sources: &[&Slice]) -> (Vec<f64>, Tokens) {
 }
 
 /// Token counts for sampled arrivals: each drawn from the trace's requests of its interval.
+/// `intervals` carry their realized counts: the arrivals are theirs in order.
 fn sampled_tokens(
     plan: &Plan,
+    intervals: &[IntervalFit],
     arrivals: &[f64],
     model: usize,
     params: &ReplayParams,
@@ -438,8 +440,8 @@ fn sampled_tokens(
         output: Vec::with_capacity(arrivals.len()),
     };
     let mut next = 0;
-    for (i, iv) in plan.intervals.iter().enumerate() {
-        let end = next + arrivals[next..].partition_point(|&t| t < iv.end);
+    for (i, iv) in intervals.iter().enumerate() {
+        let end = next + iv.realized_count as usize;
         let lo = plan.times.partition_point(|&t| t < iv.start);
         let hi = plan.times.partition_point(|&t| t < iv.end);
         let (lo, hi) = if lo < hi {
@@ -502,7 +504,7 @@ fn sample_model(plan: &Plan, model: usize, window: Window, params: &ReplayParams
             }
         })
     } else {
-        sampled_tokens(plan, &arrivals, model, params)
+        sampled_tokens(plan, &intervals, &arrivals, model, params)
     };
     ModelReplay {
         tokens,
