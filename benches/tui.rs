@@ -24,12 +24,7 @@ fn load() -> LoadedTrace {
         }
         None => {
             eprintln!("TRACEREPLAY_BENCH_TRACE not set: using the embedded sample");
-            let t = Trace::from_pickle(
-                tracereplay_tui::assets::SAMPLE_TRACE,
-                tracereplay_tui::assets::SAMPLE_NAME,
-                None,
-            )
-            .unwrap();
+            let t = tracereplay_tui::ingest::sample(&Default::default()).unwrap();
             LoadedTrace::new(tracereplay_tui::assets::SAMPLE_NAME.into(), t)
         }
     }

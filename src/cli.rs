@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
 
-use crate::assets;
 use crate::mapping::{Mapping, default_model_names};
 use crate::replay::params::MAX_MODELS;
 use crate::replay::{self, DEFAULT_MAX_ARRIVALS, Distribution, ReplayParams};
@@ -371,13 +370,7 @@ impl ReplayOpts {
 pub fn load_trace(path: &Path, input: &InputOpts) -> Result<Trace> {
     let opts = input.load_options()?;
     let trace = if path == Path::new("sample") || path == Path::new("-") {
-        crate::ingest::from_bytes(
-            assets::SAMPLE_TRACE,
-            assets::SAMPLE_NAME,
-            crate::ingest::InputFormat::Pickle,
-            &opts,
-        )
-        .context("cannot load the embedded sample trace")?
+        crate::ingest::sample(&opts).context("cannot load the embedded sample trace")?
     } else {
         use std::io::IsTerminal;
         let show = std::io::stderr().is_terminal();

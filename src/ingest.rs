@@ -141,7 +141,7 @@ pub fn load(path: &Path, opts: &LoadOptions, progress: Progress<'_>) -> Result<T
     let mut file = std::fs::File::open(path).map_err(io)?;
     let total = meta.len();
     let mut head = [0u8; 512];
-    let n = read_head(&mut file, &mut head).map_err(io)?;
+    let n = csv::read_full(&mut file, &mut head).map_err(io)?;
     let format = match opts.format {
         Some(f) => f,
         None => detect(&head[..n], opts)?,
@@ -166,6 +166,16 @@ pub fn load(path: &Path, opts: &LoadOptions, progress: Progress<'_>) -> Result<T
             parse_csv(format, &source, reader, total, opts, progress)
         }
     }
+}
+
+/// The embedded sample trace (`assets/`), read with `opts`.
+pub fn sample(opts: &LoadOptions) -> Result<Trace> {
+    from_bytes(
+        crate::assets::SAMPLE_TRACE,
+        crate::assets::SAMPLE_NAME,
+        InputFormat::Pickle,
+        opts,
+    )
 }
 
 /// Decodes a whole input held in memory (the embedded sample, a file read with progress).
@@ -250,18 +260,6 @@ fn parse_csv(
             "{source}: a {format} file is not a CSV"
         ))),
     }
-}
-
-fn read_head(file: &mut std::fs::File, head: &mut [u8]) -> std::io::Result<usize> {
-    use std::io::Read;
-    let mut n = 0;
-    while n < head.len() {
-        match file.read(&mut head[n..])? {
-            0 => break,
-            k => n += k,
-        }
-    }
-    Ok(n)
 }
 
 /// Reads a whole file with progress.

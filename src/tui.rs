@@ -88,13 +88,7 @@ pub fn execute(cmd: Cmd, tx: &Sender<Msg>) -> Msg {
     match cmd {
         Cmd::Load(path, opts) => {
             let loaded = match &path {
-                None => crate::ingest::from_bytes(
-                    assets::SAMPLE_TRACE,
-                    assets::SAMPLE_NAME,
-                    crate::ingest::InputFormat::Pickle,
-                    &opts,
-                )
-                .map(|t| (assets::SAMPLE_NAME.to_string(), t)),
+                None => crate::ingest::sample(&opts).map(|t| (assets::SAMPLE_NAME.to_string(), t)),
                 Some(p) => {
                     let mut progress = |done: u64, total: u64| {
                         let _ = tx.send(Msg::Progress(format!(

@@ -78,7 +78,8 @@ fn reuse<'a>(mut v: Vec<&[u8]>) -> Vec<&'a [u8]> {
     v.into_iter().map(|_| &[][..]).collect()
 }
 
-fn read_full(input: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+/// Reads until `buf` is full or the input ends; the bytes read.
+pub(crate) fn read_full(input: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
     let mut n = 0;
     while n < buf.len() {
         match input.read(&mut buf[n..]) {
