@@ -485,13 +485,25 @@ fn sample_model(plan: &Plan, model: usize, window: Window, params: &ReplayParams
         out
     };
     // Realized rate and cv per interval, beside the fitted targets.
+    // One pass: each interval's gap moments, combined with the gaps between intervals into
+    // the whole's.
     let mut intervals = plan.intervals.clone();
     let mut next = 0;
+    let mut whole = stats::GapMoments::default();
     for iv in &mut intervals {
         let end = next + arrivals[next..].partition_point(|&t| t < iv.end);
+        let part = stats::GapMoments::of(&arrivals[next..end]);
         iv.realized_count = (end - next) as u64;
-        iv.realized_cv = stats::cv(&arrivals[next..end]);
+        iv.realized_cv = part.cv();
+        if next > 0 && end > next {
+            whole = whole.merge(stats::GapMoments::gap(arrivals[next] - arrivals[next - 1]));
+        }
+        whole = whole.merge(part);
         next = end;
+    }
+    if next < arrivals.len() {
+        // Arrivals after the last interval (none by construction; kept exact regardless).
+        whole = stats::GapMoments::of(&arrivals);
     }
     let rate_seconds = (window.seconds() as f64 / params.time_scale).floor();
     let tokens = if params.distribution == Distribution::Vanilla {
@@ -512,7 +524,7 @@ fn sample_model(plan: &Plan, model: usize, window: Window, params: &ReplayParams
         functions: plan.functions,
         trace_count: plan.trace_count,
         rate: stats::rate(arrivals.len(), rate_seconds),
-        cv: stats::cv(&arrivals),
+        cv: whole.cv(),
         arrivals,
         intervals,
         quality: plan.quality.clone(),

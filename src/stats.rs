@@ -14,14 +14,96 @@ pub fn rate(n: usize, seconds: f64) -> f64 {
 /// assert_eq!(tracereplay_tui::stats::cv(&[0.0, 1.0, 2.0]), 0.0);
 /// ```
 pub fn cv(arrivals: &[f64]) -> f64 {
-    if arrivals.len() < 2 {
-        return 0.0;
+    GapMoments::of(arrivals).cv()
+}
+
+/// Count, mean and sum of squared deviations of the gaps of a sorted sequence, computed in one
+/// pass and combinable (Chan et al.), so a model's per-interval and overall cv come from one
+/// pass over its arrivals instead of four.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct GapMoments {
+    n: u64,
+    mean: f64,
+    m2: f64,
+}
+
+impl GapMoments {
+    /// The gaps of sorted `arrivals`.
+    pub fn of(arrivals: &[f64]) -> GapMoments {
+        let (Some(&first), Some(&last)) = (arrivals.first(), arrivals.last()) else {
+            return GapMoments::default();
+        };
+        if arrivals.len() < 2 {
+            return GapMoments::default();
+        }
+        let n = arrivals.len() - 1;
+        // The gaps telescope: their sum is last − first, to the rounding of each gap.
+        let mean = (last - first) / n as f64;
+        // Blocks of 256 summed on 4 lanes (vectorised), blocks compensated-summed: the error
+        // stays near 64 ulp whatever the length.
+        let squares = |w: &[f64]| {
+            let mut lanes = [0.0f64; 4];
+            let (head, tail) = (&w[..w.len() - 1], &w[1..]);
+            let mut quads = head.chunks_exact(4).zip(tail.chunks_exact(4));
+            for (a, b) in quads.by_ref() {
+                for l in 0..4 {
+                    let d = b[l] - a[l] - mean;
+                    lanes[l] += d * d;
+                }
+            }
+            let done = head.len() / 4 * 4;
+            for (a, b) in head[done..].iter().zip(&tail[done..]) {
+                let d = b - a - mean;
+                lanes[0] += d * d;
+            }
+            (lanes[0] + lanes[1]) + (lanes[2] + lanes[3])
+        };
+        // Overlapping chunks of 257 arrivals hold 256 gaps each.
+        let m2 = sum((0..n.div_ceil(256)).map(|b| {
+            let lo = b * 256;
+            squares(&arrivals[lo..(lo + 257).min(arrivals.len())])
+        }));
+        GapMoments {
+            n: n as u64,
+            mean,
+            m2,
+        }
     }
-    let n = (arrivals.len() - 1) as f64;
-    let gaps = || arrivals.windows(2).map(|w| w[1] - w[0]);
-    let mean = sum(gaps()) / n;
-    let var = sum(gaps().map(|g| (g - mean) * (g - mean))) / n;
-    var.sqrt() / (mean + 1e-5)
+
+    /// One gap.
+    pub fn gap(g: f64) -> GapMoments {
+        GapMoments {
+            n: 1,
+            mean: g,
+            m2: 0.0,
+        }
+    }
+
+    /// The moments of both sets of gaps together.
+    pub fn merge(self, other: GapMoments) -> GapMoments {
+        if self.n == 0 {
+            return other;
+        }
+        if other.n == 0 {
+            return self;
+        }
+        let n = self.n + other.n;
+        let (a, b, nf) = (self.n as f64, other.n as f64, n as f64);
+        let delta = other.mean - self.mean;
+        GapMoments {
+            n,
+            mean: self.mean + delta * b / nf,
+            m2: self.m2 + other.m2 + delta * delta * a * b / nf,
+        }
+    }
+
+    /// `std(gaps) / (mean(gaps) + 1e-5)`, population std; 0 without gaps.
+    pub fn cv(&self) -> f64 {
+        if self.n == 0 {
+            return 0.0;
+        }
+        (self.m2 / self.n as f64).sqrt() / (self.mean + 1e-5)
+    }
 }
 
 /// All of `parts` (each sorted) merged into one sorted vector.
@@ -82,6 +164,43 @@ mod tests {
         assert_eq!(cv(&[5.0]), 0.0);
         assert_eq!(rate(1, 10.0), 0.0);
         assert_eq!(rate(4, 2.0), 2.0);
+    }
+
+    /// The textbook two-pass cv, as the original computes it.
+    fn cv_two_pass(a: &[f64]) -> f64 {
+        let g: Vec<f64> = a.windows(2).map(|w| w[1] - w[0]).collect();
+        let m = g.iter().sum::<f64>() / g.len() as f64;
+        let v = g.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / g.len() as f64;
+        v.sqrt() / (m + 1e-5)
+    }
+
+    #[test]
+    fn gap_moments_agree_with_two_passes_and_merge() {
+        let mut x: u64 = 3;
+        let mut t = 1e5;
+        let arrivals: Vec<f64> = (0..5_000)
+            .map(|_| {
+                x = x.wrapping_mul(6364136223846793005).wrapping_add(1);
+                t += ((x >> 11) as f64 / (1u64 << 53) as f64).powi(3) * 7.0;
+                t
+            })
+            .collect();
+        for len in [2, 3, 5, 9, 257, 258, 1000, 5000] {
+            let a = &arrivals[..len];
+            let (want, got) = (cv_two_pass(a), cv(a));
+            assert!((got - want).abs() <= 1e-12 * want, "{len}: {got} vs {want}");
+        }
+        // Split anywhere, with the gap across the split added: the whole's moments.
+        for cut in [1, 2, 256, 300, 4999] {
+            let (a, b) = arrivals.split_at(cut);
+            let joined = GapMoments::of(a)
+                .merge(GapMoments::gap(b[0] - a[a.len() - 1]))
+                .merge(GapMoments::of(b));
+            let want = cv_two_pass(&arrivals);
+            assert!((joined.cv() - want).abs() <= 1e-12 * want, "cut {cut}");
+        }
+        assert_eq!(GapMoments::of(&[1.0]), GapMoments::default());
+        assert_eq!(GapMoments::default().cv(), 0.0);
     }
 
     #[test]

@@ -4,8 +4,8 @@
 //! the pair's indices, so the arrivals depend only on the inputs and the seed — never on thread
 //! count, scheduling or which other models are replayed alongside.
 
-use rand::SeedableRng;
-use rand_distr::{Distribution, Exp, Gamma, Pareto};
+use rand::{Rng, RngExt, SeedableRng};
+use rand_distr::{Distribution, Exp, Exp1, Pareto, StandardNormal};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use super::fit::Process;
@@ -43,7 +43,7 @@ pub fn sample_interval(
             let cv2 = cv * cv;
             if cv2 == 0.0 {
                 run(start, end, out, || 1.0 / rate);
-            } else if let Ok(d) = Gamma::new(1.0 / cv2, cv2 / rate) {
+            } else if let Some(d) = GammaGaps::new(1.0 / cv2, cv2 / rate) {
                 run(start, end, out, || d.sample(rng));
             }
         }
@@ -51,6 +51,74 @@ pub fn sample_interval(
         Process::Pareto { shape, gap_scale } => {
             if let Ok(d) = Pareto::new(1.0, shape) {
                 run(start, end, out, || gap_scale * (d.sample(rng) - 1.0));
+            }
+        }
+    }
+}
+
+/// Gamma variates by Marsaglia and Tsang's method (as rand_distr's `Gamma`), with one
+/// change that halves the cost of the bursty case: for shape `a < 1` the boost factor
+/// `U^(1/a)` is drawn as `exp(-E/a)` with `E ~ Exp(1)` from the ziggurat (the same
+/// distribution, as `-ln U ~ Exp(1)`) instead of a `powf`, which took half the time of a
+/// variate. Measured by the bench's sampler floor (`cargo run --release --example bench`).
+#[derive(Debug, Clone, Copy)]
+pub struct GammaGaps {
+    d: f64,
+    c: f64,
+    /// `d × scale`: the factor of the accepted `v`.
+    out: f64,
+    /// `1/a` when `a < 1`.
+    inv_shape: Option<f64>,
+}
+
+impl GammaGaps {
+    /// Gamma(shape, scale); `None` unless both are positive and finite.
+    pub fn new(shape: f64, scale: f64) -> Option<GammaGaps> {
+        if !(shape > 0.0 && shape.is_finite() && scale > 0.0 && scale.is_finite()) {
+            return None;
+        }
+        let (big, inv_shape) = if shape < 1.0 {
+            (shape + 1.0, Some(1.0 / shape))
+        } else {
+            (shape, None)
+        };
+        let d = big - 1.0 / 3.0;
+        Some(GammaGaps {
+            d,
+            c: 1.0 / (9.0 * d).sqrt(),
+            out: d * scale,
+            inv_shape,
+        })
+    }
+
+    /// One variate.
+    #[inline]
+    pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        let v = self.unscaled(rng);
+        match self.inv_shape {
+            // exp(-E/a) ≤ 1 and v·d is small: scale last so an overflow is inf, never NaN.
+            Some(inv) => {
+                let e: f64 = rng.sample(Exp1);
+                v * (-e * inv).exp() * self.out
+            }
+            None => v * self.out,
+        }
+    }
+
+    /// Marsaglia–Tsang's `v` for shape `d + 1/3` (accepts about 98 % of the time).
+    #[inline]
+    fn unscaled<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        loop {
+            let x: f64 = rng.sample(StandardNormal);
+            let v_cbrt = 1.0 + self.c * x;
+            if v_cbrt <= 0.0 {
+                continue;
+            }
+            let v = v_cbrt * v_cbrt * v_cbrt;
+            let u: f64 = rng.random();
+            let x2 = x * x;
+            if u < 1.0 - 0.0331 * x2 * x2 || u.ln() < 0.5 * x2 + self.d * (1.0 - v + v.ln()) {
+                return v;
             }
         }
     }
@@ -108,6 +176,42 @@ mod tests {
         assert_eq!(draw(1, 2, 3), draw(1, 2, 3));
         assert_ne!(draw(1, 2, 3), draw(1, 2, 4));
         assert_ne!(draw(1, 2, 3), draw(2, 2, 3));
+    }
+
+    /// Kolmogorov–Smirnov distance of `n` draws from the exact CDF (statrs).
+    fn ks(shape: f64, scale: f64, n: usize) -> f64 {
+        use statrs::distribution::{ContinuousCDF, Gamma as Exact};
+        let g = GammaGaps::new(shape, scale).unwrap();
+        let mut rng = interval_rng(11, 0, 0);
+        let mut x: Vec<f64> = (0..n).map(|_| g.sample(&mut rng)).collect();
+        x.sort_by(f64::total_cmp);
+        let exact = Exact::new(shape, 1.0 / scale).unwrap();
+        x.iter()
+            .enumerate()
+            .map(|(i, &v)| {
+                let f = exact.cdf(v);
+                (f - i as f64 / n as f64).max((i + 1) as f64 / n as f64 - f)
+            })
+            .fold(0.0, f64::max)
+    }
+
+    #[test]
+    fn gamma_gaps_follow_the_gamma_law() {
+        // 1.63/sqrt(n) is the 1 % critical value; a wrong boost or scale is off by far more.
+        let n = 40_000;
+        let crit = 1.63 / (n as f64).sqrt();
+        for (shape, scale) in [
+            (0.05, 3.0),
+            (0.3, 0.5),
+            (0.999, 1.0),
+            (1.0, 2.0),
+            (4.5, 0.1),
+        ] {
+            let d = ks(shape, scale, n);
+            assert!(d < crit, "shape {shape} scale {scale}: KS {d} >= {crit}");
+        }
+        assert!(GammaGaps::new(0.0, 1.0).is_none());
+        assert!(GammaGaps::new(1.0, f64::INFINITY).is_none());
     }
 
     #[test]
