@@ -44,7 +44,7 @@ pub fn assess(gaps: &[f64]) -> Option<Quality> {
     sorted.sort_unstable_by(f64::total_cmp);
     let nf = n as f64;
     let sum_g = sum(gaps.iter().copied());
-    let sum_ln = sum(gaps.iter().map(|g| g.ln()));
+    let sum_ln = crate::estimate::sum_ln(gaps);
     let mut candidates = Vec::with_capacity(3);
     let mut push = |name, k: f64, loglik: f64, cdf: &dyn Fn(f64) -> f64| {
         if loglik.is_finite() {
