@@ -165,6 +165,17 @@ pub fn replay_with_cancel(
     params: &ReplayParams,
     cancel: &AtomicBool,
 ) -> Result<Replay> {
+    replay_in_parts(trace, params, cancel, None)
+}
+
+/// The replay, with each model's window cut into `parts` (chosen from the core count when
+/// `None`): the result must not depend on it.
+fn replay_in_parts(
+    trace: &Trace,
+    params: &ReplayParams,
+    cancel: &AtomicBool,
+    parts: Option<usize>,
+) -> Result<Replay> {
     let window = params.validate(trace)?;
     let kept = slice(trace, window, params)?;
     let n_models = params.models.len();
@@ -184,13 +195,59 @@ pub fn replay_with_cancel(
     for (k, &m) in assignment.iter().enumerate() {
         members[m].push(k);
     }
-    let plans = par_map(n_models, |m| {
+    let sources: Vec<Vec<&Slice>> = members
+        .iter()
+        .map(|m| m.iter().map(|&k| &kept[k]).collect())
+        .collect();
+    let with_tokens: Vec<bool> = sources
+        .iter()
+        .map(|s| {
+            trace.kind == TraceKind::V2
+                && !s.is_empty()
+                && s.iter()
+                    .all(|s| trace.functions[s.function].tokens.is_some())
+        })
+        .collect();
+    let parts = parts.unwrap_or_else(|| {
+        parts_per_model(trace, n_models, window, params, with_tokens.contains(&true))
+    });
+    let cuts = cut(window, params, parts);
+    // Work units are (model, part): a few models still keep every core busy.
+    let units = n_models * cuts.len();
+    let planned = par_map(units, |u| {
         if cancel.load(Ordering::Relaxed) {
             return Err(Error::Cancelled);
         }
-        let sources: Vec<&Slice> = members[m].iter().map(|&k| &kept[k]).collect();
-        Ok(plan_model(trace, &sources, window, params))
+        let (m, k) = (u / cuts.len(), u % cuts.len());
+        Ok(plan_part(
+            trace,
+            &sources[m],
+            &cuts[k],
+            window,
+            params,
+            with_tokens[m],
+        ))
     })?;
+    let mut planned = planned.into_iter();
+    let plans: Vec<Plan> = sources
+        .iter()
+        .map(|s| {
+            let mut tokens = None;
+            let parts = (&mut planned)
+                .take(cuts.len())
+                .map(|(part, t)| {
+                    tokens = tokens.take().or(t);
+                    part
+                })
+                .collect();
+            Plan {
+                functions: s.len(),
+                trace_count: s.iter().map(|s| s.count).sum(),
+                tokens,
+                parts,
+            }
+        })
+        .collect();
     let expected: f64 = plans.iter().map(|p| p.expected_arrivals(params)).sum();
     check_size(expected, params)?;
     let models = par_map(n_models, |m| {
@@ -323,19 +380,34 @@ fn boundaries(window: Window, interval: f64) -> Vec<f64> {
     b
 }
 
-/// A model's data and fits, before sampling.
+/// A model's data and fits, before sampling, in consecutive parts of the window.
 struct Plan {
     functions: usize,
     trace_count: u64,
-    /// v2: merged sorted timestamps in the window (vanilla replays them).
-    times: Vec<f64>,
-    /// Token counts of those requests, when every function has them.
+    /// Token counts of the model's requests, when every function has them (then there is one
+    /// part, and its `times` are all the model's requests).
     tokens: Option<Tokens>,
+    parts: Vec<Part>,
+}
+
+impl Plan {
+    fn expected_arrivals(&self, params: &ReplayParams) -> f64 {
+        self.parts.iter().map(|p| p.expected_arrivals(params)).sum()
+    }
+}
+
+/// The model's data and fits in one part of the window.
+struct Part {
+    /// Index of its first interval among the model's (it seeds the intervals' generators).
+    first_interval: usize,
+    /// v2: the merged sorted timestamps of the part, kept where sampling needs them (vanilla
+    /// replays them; token draws pick from them).
+    times: Vec<f64>,
     quality: Vec<Option<crate::quality::Quality>>,
     intervals: Vec<IntervalFit>,
 }
 
-impl Plan {
+impl Part {
     fn expected_arrivals(&self, params: &ReplayParams) -> f64 {
         if params.distribution == Distribution::Vanilla {
             return self.times.len() as f64 * f64::from(params.replication);
@@ -347,35 +419,101 @@ impl Plan {
     }
 }
 
-fn plan_model(trace: &Trace, sources: &[&Slice], window: Window, params: &ReplayParams) -> Plan {
-    let trace_count = sources.iter().map(|s| s.count).sum();
-    let mut times = Vec::new();
+/// A piece of the window: its fitting-interval boundaries (the first is its start, the last its
+/// end; vanilla has just the two) and the index of its first interval.
+struct Cut {
+    bounds: Vec<f64>,
+    first_interval: usize,
+}
+
+/// How many parts to cut each model's window into: enough for four units of work per core,
+/// one where parts cannot help (v1 counts are summed per model; token draws need the whole
+/// window) or would be a single interval anyway. The result does not depend on it.
+fn parts_per_model(
+    trace: &Trace,
+    n_models: usize,
+    window: Window,
+    params: &ReplayParams,
+    tokens: bool,
+) -> usize {
+    let threads = std::thread::available_parallelism().map_or(1, |t| t.get());
+    if trace.kind == TraceKind::V1 || tokens || threads == 1 {
+        return 1;
+    }
+    let want = (4 * threads).div_ceil(n_models.max(1));
+    if params.distribution == Distribution::Vanilla {
+        want.min(window.seconds().max(1) as usize)
+    } else {
+        want.min(boundaries(window, params.interval_seconds).len() - 1)
+    }
+}
+
+/// The window cut into `parts` pieces of whole intervals (vanilla: of whole seconds).
+fn cut(window: Window, params: &ReplayParams, parts: usize) -> Vec<Cut> {
+    if params.distribution == Distribution::Vanilla {
+        let s = window.seconds();
+        let at = |k: usize| (window.start + s * k as u64 / parts as u64) as f64;
+        return (0..parts)
+            .map(|k| Cut {
+                bounds: vec![at(k), at(k + 1)],
+                first_interval: 0,
+            })
+            .collect();
+    }
+    let all = boundaries(window, params.interval_seconds);
+    let n = all.len() - 1;
+    (0..parts)
+        .map(|k| {
+            let (i0, i1) = (k * n / parts, (k + 1) * n / parts);
+            Cut {
+                bounds: all[i0..=i1].to_vec(),
+                first_interval: i0,
+            }
+        })
+        .collect()
+}
+
+/// Merges and fits one part of a model's window; the model's tokens, when it has them (then
+/// the part is the whole window).
+fn plan_part(
+    trace: &Trace,
+    sources: &[&Slice],
+    cut: &Cut,
+    window: Window,
+    params: &ReplayParams,
+    with_tokens: bool,
+) -> (Part, Option<Tokens>) {
     let mut tokens = None;
+    let mut times = Vec::new();
     let mut quality = Vec::new();
+    let vanilla = params.distribution == Distribution::Vanilla;
     let intervals = match trace.kind {
         TraceKind::V2 => {
-            let with_tokens = !sources.is_empty()
-                && sources
-                    .iter()
-                    .all(|s| trace.functions[s.function].tokens.is_some());
             if with_tokens {
                 let (t, k) = merge_with_tokens(trace, sources);
                 times = t;
                 tokens = Some(k);
             } else {
+                let (lo, hi) = (cut.bounds[0], cut.bounds[cut.bounds.len() - 1]);
                 // Each function's times are sorted (Trace::new sees to it): merge, don't sort.
                 times = stats::merge_sorted(sources.iter().filter_map(|s| {
                     match &trace.functions[s.function].series {
-                        Series::Times(t) => Some(&t[s.range.clone()]),
+                        Series::Times(t) => {
+                            let t = &t[s.range.clone()];
+                            Some(&t[t.partition_point(|&x| x < lo)..t.partition_point(|&x| x < hi)])
+                        }
                         Series::Counts(_) => None,
                     }
                 }));
             }
-            if params.distribution == Distribution::Vanilla {
+            if vanilla {
                 Vec::new()
             } else {
-                let (fits, assessed) = fit_v2(&times, window, params);
+                let (fits, assessed) = fit_v2(&times, &cut.bounds, params);
                 quality = assessed;
+                if tokens.is_none() {
+                    times = Vec::new();
+                }
                 fits
             }
         }
@@ -392,14 +530,13 @@ fn plan_model(trace: &Trace, sources: &[&Slice], window: Window, params: &Replay
             fit_v1(&counts, window, params)
         }
     };
-    Plan {
-        functions: sources.len(),
-        trace_count,
+    let part = Part {
+        first_interval: cut.first_interval,
         times,
-        tokens,
         quality,
         intervals,
-    }
+    };
+    (part, tokens)
 }
 
 /// The sources' requests in time order with their token counts.
@@ -432,7 +569,8 @@ fn sampled_tokens(
 ) -> Option<Tokens> {
     use rand::RngExt;
     let source = plan.tokens.as_ref()?;
-    if plan.times.is_empty() {
+    let times = &plan.parts.first()?.times;
+    if times.is_empty() {
         return None;
     }
     let mut out = Tokens {
@@ -442,13 +580,9 @@ fn sampled_tokens(
     let mut next = 0;
     for (i, iv) in intervals.iter().enumerate() {
         let end = next + iv.realized_count as usize;
-        let lo = plan.times.partition_point(|&t| t < iv.start);
-        let hi = plan.times.partition_point(|&t| t < iv.end);
-        let (lo, hi) = if lo < hi {
-            (lo, hi)
-        } else {
-            (0, plan.times.len())
-        };
+        let lo = times.partition_point(|&t| t < iv.start);
+        let hi = times.partition_point(|&t| t < iv.end);
+        let (lo, hi) = if lo < hi { (lo, hi) } else { (0, times.len()) };
         // Its own stream: drawing tokens must not change the arrivals of the same seed.
         let mut rng = sample::interval_rng(params.seed ^ TOKEN_STREAM, model, i);
         for _ in next..end {
@@ -461,7 +595,7 @@ fn sampled_tokens(
     // Arrivals past the last interval cannot happen; should one, it still gets tokens.
     let mut rng = sample::interval_rng(params.seed ^ TOKEN_STREAM, model, usize::MAX);
     for _ in next..arrivals.len() {
-        let k = rng.random_range(0..plan.times.len());
+        let k = rng.random_range(0..times.len());
         out.input.push(source.input[k]);
         out.output.push(source.output[k]);
     }
@@ -471,38 +605,44 @@ fn sampled_tokens(
 /// Seed salt of the token draws.
 const TOKEN_STREAM: u64 = 0x746f_6b65_6e73_0001;
 
+/// A model's arrivals, part after part into one vector (sampling parts on their own would
+/// then need a copy into it: measured slower than the imbalance of models over cores).
 fn sample_model(plan: &Plan, model: usize, window: Window, params: &ReplayParams) -> ModelReplay {
-    let arrivals = if params.distribution == Distribution::Vanilla {
-        vanilla(&plan.times, window, params)
-    } else {
-        let mut out = Vec::with_capacity(plan.expected_arrivals(params).min(1e9) as usize);
-        for (i, iv) in plan.intervals.iter().enumerate() {
+    let mut arrivals = Vec::with_capacity(plan.expected_arrivals(params).min(1e9) as usize);
+    for part in &plan.parts {
+        if params.distribution == Distribution::Vanilla {
+            vanilla_into(&part.times, window, params, &mut arrivals);
+            continue;
+        }
+        for (i, iv) in part.intervals.iter().enumerate() {
             if let Some(process) = &iv.process {
-                let mut rng = sample::interval_rng(params.seed, model, i);
-                sample::sample_interval(process, iv.start, iv.end, &mut rng, &mut out);
+                let mut rng = sample::interval_rng(params.seed, model, part.first_interval + i);
+                sample::sample_interval(process, iv.start, iv.end, &mut rng, &mut arrivals);
             }
         }
-        out
-    };
-    // Realized rate and cv per interval, beside the fitted targets.
-    // One pass: each interval's gap moments, combined with the gaps between intervals into
-    // the whole's.
-    let mut intervals = plan.intervals.clone();
+    }
+    // Realized rate and cv per interval, beside the fitted targets, in one pass: each
+    // interval's gap moments, combined with the gaps between intervals into the whole's.
+    let mut intervals: Vec<IntervalFit> = plan
+        .parts
+        .iter()
+        .flat_map(|p| p.intervals.iter().copied())
+        .collect();
     let mut next = 0;
     let mut whole = stats::GapMoments::default();
     for iv in &mut intervals {
         let end = next + arrivals[next..].partition_point(|&t| t < iv.end);
-        let part = stats::GapMoments::of(&arrivals[next..end]);
+        let own = stats::GapMoments::of(&arrivals[next..end]);
         iv.realized_count = (end - next) as u64;
-        iv.realized_cv = part.cv();
+        iv.realized_cv = own.cv();
         if next > 0 && end > next {
             whole = whole.merge(stats::GapMoments::gap(arrivals[next] - arrivals[next - 1]));
         }
-        whole = whole.merge(part);
+        whole = whole.merge(own);
         next = end;
     }
     if next < arrivals.len() {
-        // Arrivals after the last interval (none by construction; kept exact regardless).
+        // Vanilla has no intervals (and fitted modes no arrivals past the last one).
         whole = stats::GapMoments::of(&arrivals);
     }
     let rate_seconds = (window.seconds() as f64 / params.time_scale).floor();
@@ -527,34 +667,33 @@ fn sample_model(plan: &Plan, model: usize, window: Window, params: &ReplayParams
         cv: whole.cv(),
         arrivals,
         intervals,
-        quality: plan.quality.clone(),
+        quality: plan.parts.iter().flat_map(|p| p.quality.clone()).collect(),
     }
 }
 
-fn vanilla(times: &[f64], window: Window, params: &ReplayParams) -> Vec<f64> {
+fn vanilla_into(times: &[f64], window: Window, params: &ReplayParams, out: &mut Vec<f64>) {
     let start = window.start as f64;
     let k = params.replication as usize;
-    let mut out = Vec::with_capacity(times.len() * k);
+    out.reserve(times.len() * k);
     for &t in times {
         // The original applies the formula also when the scale is 1; so do we, for bit parity.
         let scaled = (t - start) / params.time_scale + start;
         out.extend(std::iter::repeat_n(scaled, k));
     }
-    out
 }
 
 /// The intervals' fits and, when asked for (or for `auto`, which chooses by it), each
 /// interval's fit quality, assessed once and shared with the fit.
 fn fit_v2(
     times: &[f64],
-    window: Window,
+    bounds: &[f64],
     p: &ReplayParams,
 ) -> (Vec<IntervalFit>, Vec<Option<crate::quality::Quality>>) {
     let assess = p.fit_quality || p.distribution == Distribution::Auto;
     let (mut gaps, mut assessed_gaps) = (Vec::new(), Vec::new());
     let mut quality = Vec::new();
     let mut lo = 0;
-    let fits = boundaries(window, p.interval_seconds)
+    let fits = bounds
         .windows(2)
         .map(|w| {
             let hi = lo + times[lo..].partition_point(|&t| t < w[1]);
@@ -641,4 +780,60 @@ fn par_map<T: Send>(n: usize, f: impl Fn(usize) -> Result<T> + Sync) -> Result<V
     });
     results.sort_by_key(|(i, _)| *i);
     results.into_iter().map(|(_, r)| r).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parts_do_not_change_the_result() {
+        let trace = crate::synth::v2(&crate::synth::V2Options {
+            functions: 30,
+            total: 60_000,
+            days: 2,
+            seed: 4,
+        });
+        for distribution in [
+            Distribution::Vanilla,
+            Distribution::Gamma,
+            Distribution::Exponential,
+            Distribution::Auto,
+        ] {
+            let params = ReplayParams {
+                models: crate::mapping::default_model_names(3),
+                distribution,
+                start: "0.3.0".into(),
+                end: Some("1.20.30".into()),
+                interval_seconds: 1800.0,
+                time_scale: if distribution == Distribution::Vanilla {
+                    1.5
+                } else {
+                    1.0
+                },
+                replication: if distribution == Distribution::Vanilla {
+                    2
+                } else {
+                    1
+                },
+                fit_quality: true,
+                ..ReplayParams::default()
+            };
+            let run = |parts| {
+                replay_in_parts(&trace, &params, &AtomicBool::new(false), Some(parts)).unwrap()
+            };
+            let one = run(1);
+            assert!(one.models.iter().all(|m| m.arrivals.len() > 100));
+            for parts in [2, 3, 7] {
+                let many = run(parts);
+                for (a, b) in one.models.iter().zip(&many.models) {
+                    assert_eq!(a.arrivals, b.arrivals, "{distribution} in {parts} parts");
+                    assert_eq!(a.intervals, b.intervals, "{distribution} in {parts} parts");
+                    assert_eq!(a.quality, b.quality);
+                    assert!((a.cv - b.cv).abs() <= 1e-12 * a.cv, "{} vs {}", a.cv, b.cv);
+                    assert_eq!(a.rate, b.rate);
+                }
+            }
+        }
+    }
 }
