@@ -13,6 +13,9 @@ use crate::error::{Error, Result};
 pub use counts::{Backing, Counts};
 use pickle::{ArrayData, Value};
 
+/// Below this many values, checking them on one core is quicker than starting a thread.
+const PARALLEL_CHECK_VALUES: usize = 1 << 17;
+
 /// Seconds in a day.
 pub const DAY_SECONDS: u64 = 86_400;
 /// Minutes in a day.
@@ -241,20 +244,39 @@ impl Trace {
             Some(k) => k,
             None => detect_kind(&loaded.entries)?,
         };
-        let mut functions = Vec::with_capacity(loaded.entries.len());
-        for (name, value) in loaded.entries {
+        let convert = |name: String,
+                       value: Value,
+                       warnings: &mut Vec<String>|
+         -> Result<Function> {
             let value = match (value, backing) {
-                (Value::Array(a), Some(b)) if kind == TraceKind::V1 => {
+                (Value::Array(mut a), Some(b)) if kind == TraceKind::V1 => {
+                    if let ArrayData::F64InPlace(r) = &a.data {
+                        // Floats read as counts (--kind v1): decode them after all.
+                        a.data = ArrayData::F64(decode_times(&(**b).as_ref()[r.clone()]).0);
+                    }
                     if let ArrayData::I32InPlace(r) = &a.data {
                         one_dimensional(&name, &Value::Array(a.clone()))?;
                         let counts = Counts::mapped_checked(b.clone(), r.start, r.len() / 4)
                             .ok_or_else(|| {
                                 Error::Trace(format!("function {name:?}: array outside the file"))
                             })?;
-                        functions.push(Function::new(name, Series::Counts(counts)));
-                        continue;
+                        return Ok(Function::new(name, Series::Counts(counts)));
                     }
                     Value::Array(a)
+                }
+                (Value::Array(a), Some(b))
+                    if kind == TraceKind::V2 && matches!(a.data, ArrayData::F64InPlace(_)) =>
+                {
+                    one_dimensional(&name, &Value::Array(a.clone()))?;
+                    let ArrayData::F64InPlace(r) = &a.data else {
+                        return Err(in_place_error(&name));
+                    };
+                    let bytes = (**b).as_ref().get(r.clone()).ok_or_else(|| {
+                        Error::Trace(format!("function {name:?}: array outside the file"))
+                    })?;
+                    let (times, finite, sorted) = decode_times(bytes);
+                    let times = checked_times(&name, times, finite, sorted, warnings)?;
+                    return Ok(Function::new(name, Series::Times(times)));
                 }
                 (Value::Array(mut a), Some(b)) => {
                     if let ArrayData::I32InPlace(r) = &a.data {
@@ -272,10 +294,55 @@ impl Trace {
             };
             let series = match kind {
                 TraceKind::V1 => Series::Counts(Counts::from(to_counts(&name, value)?)),
-                TraceKind::V2 => Series::Times(to_times(&name, value, &mut warnings)?),
+                TraceKind::V2 => Series::Times(to_times(&name, value, warnings)?),
             };
-            functions.push(Function::new(name, series));
-        }
+            Ok(Function::new(name, series))
+        };
+        let run = |entries: Vec<(String, Value)>| -> Result<(Vec<Function>, Vec<String>)> {
+            let mut warnings = Vec::new();
+            let functions = entries
+                .into_iter()
+                .map(|(name, value)| convert(name, value, &mut warnings))
+                .collect::<Result<_>>()?;
+            Ok((functions, warnings))
+        };
+        // Checking (and, for v2, sorting) the arrays is a pass over all of them: the second
+        // half, by bytes, goes to another core when there is enough to share.
+        let mut head = loaded.entries;
+        let sizes: Vec<usize> = head
+            .iter()
+            .map(|(_, v)| match v {
+                Value::Array(a) => a.data.len(),
+                Value::List { values, .. } => values.len(),
+            })
+            .collect();
+        let total: usize = sizes.iter().sum();
+        let mut acc = 0;
+        let mid = sizes
+            .iter()
+            .position(|&b| {
+                acc += b;
+                acc * 2 >= total
+            })
+            .map_or(head.len(), |i| i + 1);
+        let (first, second) = if total >= PARALLEL_CHECK_VALUES && mid < head.len() {
+            let tail = head.split_off(mid);
+            std::thread::scope(|scope| {
+                let other = scope.spawn(|| run(tail));
+                let first = run(head);
+                let second = other
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                (first, second)
+            })
+        } else {
+            (run(head), Ok((Vec::new(), Vec::new())))
+        };
+        let (mut functions, w1) = first?;
+        let (more, w2) = second?;
+        functions.extend(more);
+        warnings.extend(w1);
+        warnings.extend(w2);
         Trace::new(source, kind, functions, warnings)
     }
 
@@ -461,7 +528,7 @@ fn to_counts(name: &str, value: Value) -> Result<Vec<u32>> {
                 .enumerate()
                 .map(|(i, x)| from_float(i, f64::from(x)))
                 .collect(),
-            ArrayData::I32InPlace(_) => Err(in_place_error(name)),
+            ArrayData::I32InPlace(_) | ArrayData::F64InPlace(_) => Err(in_place_error(name)),
         },
         Value::List { values, .. } => values
             .into_iter()
@@ -473,22 +540,56 @@ fn to_counts(name: &str, value: Value) -> Result<Vec<u32>> {
 
 fn to_times(name: &str, value: Value, warnings: &mut Vec<String>) -> Result<Vec<f64>> {
     one_dimensional(name, &value)?;
-    let mut times: Vec<f64> = match value {
+    let times: Vec<f64> = match value {
         Value::Array(a) => match a.data {
             ArrayData::F64(v) => v,
             ArrayData::F32(v) => v.into_iter().map(f64::from).collect(),
             ArrayData::I32(v) => v.into_iter().map(f64::from).collect(),
             ArrayData::I64(v) => v.into_iter().map(|x| x as f64).collect(),
-            ArrayData::I32InPlace(_) => return Err(in_place_error(name)),
+            ArrayData::I32InPlace(_) | ArrayData::F64InPlace(_) => {
+                return Err(in_place_error(name));
+            }
         },
         Value::List { values, .. } => values,
     };
-    if let Some((i, t)) = times.iter().enumerate().find(|(_, t)| !t.is_finite()) {
+    let (finite, sorted) = finite_and_sorted(&times);
+    checked_times(name, times, finite, sorted, warnings)
+}
+
+/// Little-endian float64 timestamps decoded, with whether all are finite and whether they are
+/// sorted, checked block by block while the block is still in cache.
+fn decode_times(bytes: &[u8]) -> (Vec<f64>, bool, bool) {
+    let mut out = Vec::with_capacity(bytes.len() / 8);
+    let (mut finite, mut sorted) = (true, true);
+    for block in bytes.chunks(256 * 8) {
+        let at = out.len();
+        out.extend(
+            block
+                .chunks_exact(8)
+                .map(|c| f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]])),
+        );
+        // From the previous block's last value, so no pair is missed.
+        let (f, s) = finite_and_sorted(&out[at.saturating_sub(1)..]);
+        finite &= f;
+        sorted &= s;
+    }
+    (out, finite, sorted)
+}
+
+/// Refuses non-finite timestamps, sorts unsorted ones; warns of both sorting and negatives.
+fn checked_times(
+    name: &str,
+    mut times: Vec<f64>,
+    finite: bool,
+    sorted: bool,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<f64>> {
+    if !finite && let Some((i, t)) = times.iter().enumerate().find(|(_, t)| !t.is_finite()) {
         return Err(Error::Trace(format!(
             "function {name:?}: timestamp #{i} is {t}; timestamps must be finite seconds"
         )));
     }
-    if !times.is_sorted() {
+    if !sorted {
         times.sort_by(f64::total_cmp);
         warnings.push(format!(
             "function {name:?}: timestamps were not sorted; sorted them"
@@ -503,9 +604,48 @@ fn to_times(name: &str, value: Value, warnings: &mut Vec<String>) -> Result<Vec<
     Ok(times)
 }
 
+/// Whether every value is finite, and whether they are in non-decreasing order: one pass
+/// without early exits, in blocks the compiler vectorises (the load of a 2 M-timestamp trace
+/// spent a third of its time in `find` + `is_sorted`).
+fn finite_and_sorted(t: &[f64]) -> (bool, bool) {
+    let (mut finite, mut sorted) = (true, true);
+    for block in t.chunks(256) {
+        let (mut f, mut s) = (true, true);
+        for &x in block {
+            f &= x.abs() < f64::INFINITY;
+        }
+        for w in block.windows(2) {
+            s &= w[0] <= w[1];
+        }
+        finite &= f;
+        sorted &= s;
+    }
+    // The pairs that straddle two blocks.
+    for i in (256..t.len()).step_by(256) {
+        sorted &= t[i - 1] <= t[i];
+    }
+    (finite, sorted)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn finite_and_sorted_finds_any_offender() {
+        let t: Vec<f64> = (0..1000).map(f64::from).collect();
+        assert_eq!(finite_and_sorted(&t), (true, true));
+        assert_eq!(finite_and_sorted(&[]), (true, true));
+        for i in [0, 1, 255, 256, 257, 511, 512, 999] {
+            let mut u = t.clone();
+            u[i] = -1.0 - f64::from(i as u32);
+            assert_eq!(finite_and_sorted(&u), (true, i == 0), "{i}");
+            u[i] = f64::NAN;
+            assert!(!finite_and_sorted(&u).0, "{i}");
+            u[i] = f64::NEG_INFINITY;
+            assert!(!finite_and_sorted(&u).0, "{i}");
+        }
+    }
 
     fn times(name: &str, t: &[f64]) -> Function {
         Function::new(name, Series::Times(t.to_vec()))

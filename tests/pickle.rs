@@ -51,6 +51,17 @@ fn check_values(file: &str, name: &str, got: &Value, want: &[Json], input: &[u8]
                         mismatch(i)
                     }
                 }),
+                ArrayData::F64InPlace(r) => {
+                    input[r.clone()]
+                        .chunks_exact(8)
+                        .enumerate()
+                        .for_each(|(i, c)| {
+                            let x = f64::from_le_bytes(c.try_into().unwrap());
+                            if !same_bits(x, json_f64(&want[i])) {
+                                mismatch(i)
+                            }
+                        })
+                }
                 ArrayData::I32InPlace(r) => {
                     input[r.clone()]
                         .chunks_exact(4)
@@ -357,4 +368,38 @@ fn large_v1_pickles_are_mapped_and_checked() {
     // A window that does not read it replays.
     let ok = tracereplay_tui::replay::replay(&t, &p("1.0.0", "2.0.0"));
     assert!(ok.is_ok(), "{:?}", ok.err());
+}
+
+/// Large files are read in place (memory-mapped): every fixture, good or bad, must give the
+/// same trace, or the same error, either way.
+#[test]
+fn in_place_and_copied_traces_agree() {
+    let mut files = Vec::new();
+    for d in [dir(), dir().join("bad")] {
+        for entry in std::fs::read_dir(d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "pkl") {
+                files.push(path);
+            }
+        }
+    }
+    assert!(files.len() > 100, "{}", files.len());
+    let mut traces = 0;
+    for path in files {
+        let bytes = std::fs::read(&path).unwrap();
+        for kind in [None, Some(TraceKind::V1), Some(TraceKind::V2)] {
+            let copied = Trace::from_pickle(&bytes, "f", kind);
+            let mapped = Trace::from_backing(std::sync::Arc::new(bytes.clone()), "f", kind);
+            match (copied, mapped) {
+                (Ok(a), Ok(b)) => {
+                    traces += 1;
+                    assert_eq!(a, b, "{}", path.display());
+                    assert_eq!(a.warnings, b.warnings, "{}", path.display());
+                }
+                (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{}", path.display()),
+                (a, b) => panic!("{}: {:?} vs {:?}", path.display(), a.err(), b.err()),
+            }
+        }
+    }
+    assert!(traces > 100, "{traces}");
 }

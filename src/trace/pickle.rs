@@ -222,6 +222,14 @@ impl Value {
             } => "pylist[numpy.float64 scalar]".into(),
         }
     }
+
+    /// Bytes of values held in memory (0 for arrays left in the input).
+    pub fn byte_len(&self) -> usize {
+        match self {
+            Value::Array(a) => a.data.byte_len(),
+            Value::List { values, .. } => values.len() * 8,
+        }
+    }
 }
 
 /// The decoded mapping, in pickle (insertion) order.
@@ -246,8 +254,10 @@ pub fn load(input: &[u8]) -> Result<Loaded, PickleError> {
     load_with(input, false)
 }
 
-/// Like [`load`], but 1-D little-endian int32 arrays stay in `input`: their values come back
-/// as [`ArrayData::I32InPlace`] byte ranges, so a memory-mapped azure_v1 trace is not copied.
+/// Like [`load`], but 1-D little-endian int32 and float64 arrays stay in `input`: their values
+/// come back as [`ArrayData::I32InPlace`] / [`ArrayData::F64InPlace`] byte ranges, so a
+/// memory-mapped azure_v1 trace is not copied, and azure_v2's timestamps are checked as they
+/// are copied rather than in a second pass.
 pub fn load_in_place(input: &[u8]) -> Result<Loaded, PickleError> {
     load_with(input, true)
 }
@@ -952,6 +962,19 @@ impl<'a> Machine<'a> {
                         shape: state.shape,
                         fortran: state.fortran,
                         data: ArrayData::I32InPlace(r.clone()),
+                    }));
+                }
+                if let Obj::Bytes(Bytes::Input(r)) = &self.objs[state.data]
+                    && self.in_place
+                    && state.dtype.is_f64_le()
+                    && state.shape.len() == 1
+                    && state.shape[0].checked_mul(8) == Some(r.len())
+                {
+                    return Ok(Value::Array(NdArray {
+                        dtype: state.dtype,
+                        shape: state.shape,
+                        fortran: state.fortran,
+                        data: ArrayData::F64InPlace(r.clone()),
                     }));
                 }
                 let data = match &self.objs[state.data] {

@@ -74,6 +74,11 @@ impl DType {
         self.kind == 'i' && self.size == 4 && self.order != '>'
     }
 
+    /// `true` for a little-endian float64.
+    pub fn is_f64_le(&self) -> bool {
+        self.kind == 'f' && self.size == 8 && self.order != '>'
+    }
+
     fn big_endian(&self) -> bool {
         self.order == '>'
     }
@@ -124,6 +129,8 @@ pub enum ArrayData {
     I64(Vec<i64>),
     /// int32, little-endian, left in the input at this byte range (see [`super::load_in_place`]).
     I32InPlace(std::ops::Range<usize>),
+    /// float64, little-endian, left in the input at this byte range (see [`super::load_in_place`]).
+    F64InPlace(std::ops::Range<usize>),
 }
 
 impl ArrayData {
@@ -135,6 +142,7 @@ impl ArrayData {
             ArrayData::I32(v) => v.len(),
             ArrayData::I64(v) => v.len(),
             ArrayData::I32InPlace(r) => r.len() / 4,
+            ArrayData::F64InPlace(r) => r.len() / 8,
         }
     }
 
@@ -150,7 +158,7 @@ impl ArrayData {
             ArrayData::F32(v) => v.len() * 4,
             ArrayData::I32(v) => v.len() * 4,
             ArrayData::I64(v) => v.len() * 8,
-            ArrayData::I32InPlace(_) => 0,
+            ArrayData::I32InPlace(_) | ArrayData::F64InPlace(_) => 0,
         }
     }
 
@@ -201,6 +209,13 @@ impl NdArray {
         }
         let big = dtype.big_endian();
         let data = match (dtype.kind, dtype.size) {
+            // Little-endian on its own: a plain copy, without the per-element byte-order choice.
+            ('f', 8) if !big => ArrayData::F64(
+                bytes
+                    .chunks_exact(8)
+                    .map(|c| f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
+                    .collect(),
+            ),
             ('f', 8) => ArrayData::F64(
                 bytes
                     .chunks_exact(8)
@@ -232,7 +247,7 @@ impl NdArray {
                 ArrayData::F32(v) => ArrayData::F32(fortran_to_c(&v, &shape)),
                 ArrayData::I32(v) => ArrayData::I32(fortran_to_c(&v, &shape)),
                 ArrayData::I64(v) => ArrayData::I64(fortran_to_c(&v, &shape)),
-                in_place @ ArrayData::I32InPlace(_) => in_place,
+                in_place @ (ArrayData::I32InPlace(_) | ArrayData::F64InPlace(_)) => in_place,
             }
         } else {
             data
