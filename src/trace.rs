@@ -177,7 +177,17 @@ impl Trace {
             return Trace::from_pickle(&bytes, &source, kind);
         }
         let map = mapped::map(&file).map_err(io)?;
-        Trace::from_backing(std::sync::Arc::new(map), &source, kind)
+        let map: Backing = std::sync::Arc::new(map);
+        let done = std::sync::atomic::AtomicBool::new(false);
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                let bytes = (*map).as_ref();
+                prefault(&bytes[bytes.len() / 3..], &done);
+            });
+            let t = Trace::from_backing(map.clone(), &source, kind);
+            done.store(true, std::sync::atomic::Ordering::Relaxed);
+            t
+        })
     }
 
     /// Decodes a trace pickle held in memory. `kind` overrides detection from the content.
@@ -602,6 +612,22 @@ fn checked_times(
         ));
     }
     Ok(times)
+}
+
+/// Touches one byte in every 64 KiB of `bytes` until `done`: on another core, so that the page
+/// faults of a mapped file's last two thirds (the part given) happen while the parser works
+/// through its first third; the parser, which also parses, then finds them mapped. Measured on
+/// the 808 MB v1 file: 48 ms → 28.5 ms (from a half: 33 ms; a quarter: 32 ms; backwards from the
+/// end: 31 ms).
+fn prefault(bytes: &[u8], done: &std::sync::atomic::AtomicBool) {
+    let mut sum = 0u8;
+    for chunk in bytes.chunks(1 << 16) {
+        if done.load(std::sync::atomic::Ordering::Relaxed) {
+            break;
+        }
+        sum = sum.wrapping_add(chunk[0]);
+    }
+    std::hint::black_box(sum);
 }
 
 /// Whether every value is finite, and whether they are in non-decreasing order: one pass
