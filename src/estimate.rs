@@ -55,9 +55,22 @@ pub fn sum_ln(x: &[f64]) -> f64 {
     total
 }
 
-/// Mean of `values` (NaN when empty).
+/// Mean of `values` (NaN when empty): blocks of 256 summed on four lanes (vectorised, no
+/// dependency chain), the block sums compensated — within ~64 ulp whatever the length, at a
+/// fraction of a fully compensated sum's time.
 pub fn mean(values: &[f64]) -> f64 {
-    sum(values.iter().copied()) / values.len() as f64
+    let block = |b: &[f64]| {
+        let mut lanes = [0.0f64; 4];
+        let mut quads = b.chunks_exact(4);
+        for q in quads.by_ref() {
+            for l in 0..4 {
+                lanes[l] += q[l];
+            }
+        }
+        let rest: f64 = quads.remainder().iter().sum();
+        (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]) + rest
+    };
+    sum(values.chunks(256).map(block)) / values.len() as f64
 }
 
 /// Exponential MLE with location 0: the rate `1 / mean(gaps)`.
@@ -133,7 +146,15 @@ pub fn gamma_mle(gaps: &[f64]) -> GammaFit {
 
 /// The root of `f(k) = ln k − ψ(k) − s`, which falls strictly from +∞ to 0 as k grows.
 fn solve_shape(s: f64) -> f64 {
-    let f = |k: f64| k.ln() - digamma(k) - s;
+    solve_shape_counted(s, &std::cell::Cell::new(0))
+}
+
+/// [`solve_shape`], counting the evaluations of `f` in `calls` (for the tests).
+fn solve_shape_counted(s: f64, calls: &std::cell::Cell<u32>) -> f64 {
+    let f = |k: f64| {
+        calls.set(calls.get() + 1);
+        k.ln() - digamma(k) - s
+    };
     // scipy's starting guess (Minka); the root is within a few percent of it.
     let guess = (3.0 - s + ((s - 3.0).powi(2) + 24.0 * s).sqrt()) / (12.0 * s);
     let (mut lo, mut hi) = (guess * 0.6, guess * 1.4);
@@ -143,19 +164,48 @@ fn solve_shape(s: f64) -> f64 {
     while f(hi) > 0.0 && hi < f64::MAX / 4.0 {
         hi *= 2.0;
     }
-    // Bisection to the last bit: ~60 steps, cheap next to the data pass, and never fails.
+    // Regula falsi with the Illinois modification (the end kept twice has its value halved):
+    // superlinear, ~10 evaluations of ψ instead of bisection's ~60, and the root stays
+    // bracketed; bisection steps take over should an estimate fall outside the bracket.
+    let (mut f_lo, mut f_hi) = (f(lo), f(hi));
+    let mut kept = 0i8;
     for _ in 0..200 {
-        let mid = 0.5 * (lo + hi);
-        if mid <= lo || mid >= hi {
+        if !(f_lo > 0.0 && f_hi < 0.0) {
             break;
         }
-        if f(mid) > 0.0 {
-            lo = mid;
+        let secant = (lo * f_hi - hi * f_lo) / (f_hi - f_lo);
+        let x = if secant > lo && secant < hi {
+            secant
         } else {
-            hi = mid;
+            0.5 * (lo + hi)
+        };
+        if x <= lo || x >= hi {
+            break;
+        }
+        let fx = f(x);
+        if fx == 0.0 {
+            return x;
+        }
+        if fx > 0.0 {
+            lo = x;
+            f_lo = fx;
+            if kept == 1 {
+                f_hi *= 0.5;
+            }
+            kept = 1;
+        } else {
+            hi = x;
+            f_hi = fx;
+            if kept == -1 {
+                f_lo *= 0.5;
+            }
+            kept = -1;
+        }
+        if hi - lo <= 2.0 * f64::EPSILON * hi {
+            break;
         }
     }
-    0.5 * (lo + hi)
+    if f_lo.abs() <= f_hi.abs() { lo } else { hi }
 }
 
 /// Pareto MLE with location 0 and scale 1, on values `x ≥ 1`: shape `n / Σ ln x`.
@@ -178,6 +228,25 @@ mod tests {
     fn compensated_sum_is_exact_where_naive_is_not() {
         let v = [1e16, 1.0, -1e16, 1.0];
         assert_eq!(sum(v), 2.0);
+    }
+
+    #[test]
+    fn blocked_mean_agrees_with_the_compensated_one() {
+        let mut z: u64 = 3;
+        let x: Vec<f64> = (0..100_003)
+            .map(|_| {
+                z = z
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                10f64.powf(((z >> 11) as f64 / (1u64 << 53) as f64) * 12.0 - 6.0)
+            })
+            .collect();
+        for n in [1, 3, 4, 255, 256, 257, 100_003] {
+            let want = sum(x[..n].iter().copied()) / n as f64;
+            let got = mean(&x[..n]);
+            assert!((got - want).abs() <= 1e-14 * want, "{n}: {got} vs {want}");
+        }
+        assert!(mean(&[]).is_nan());
     }
 
     #[test]
@@ -206,6 +275,22 @@ mod tests {
         x[77] = f64::MIN_POSITIVE / 4.0;
         let naive = sum(x.iter().map(|v| v.ln()));
         assert!((sum_ln(&x) - naive).abs() <= 1e-13 * naive.abs());
+    }
+
+    #[test]
+    fn shape_solve_takes_few_steps() {
+        use std::cell::Cell;
+        for s in [1e-10, 1e-6, 1e-4, 0.05, 0.5, 3.0, 12.0, 40.0] {
+            let calls = Cell::new(0);
+            let k = solve_shape_counted(s, &calls);
+            // Bisection took ~60; where ln k − ψ(k) is tiny (huge k) rounding slows the secant.
+            let most = if s >= 0.01 { 20 } else { 60 };
+            assert!(
+                calls.get() <= most,
+                "s={s}: {} evaluations (k={k})",
+                calls.get()
+            );
+        }
     }
 
     #[test]
