@@ -20,12 +20,12 @@ fn load() -> LoadedTrace {
     match std::env::var_os("TRACEREPLAY_BENCH_TRACE") {
         Some(p) => {
             let t = Trace::open(std::path::Path::new(&p), None).expect("bench trace");
-            LoadedTrace::new(p.to_string_lossy().into_owned(), t)
+            LoadedTrace::new(p.to_string_lossy().into_owned(), t).unwrap()
         }
         None => {
             eprintln!("TRACEREPLAY_BENCH_TRACE not set: using the embedded sample");
             let t = tracereplay_tui::ingest::sample(&Default::default()).unwrap();
-            LoadedTrace::new(tracereplay_tui::assets::SAMPLE_NAME.into(), t)
+            LoadedTrace::new(tracereplay_tui::assets::SAMPLE_NAME.into(), t).unwrap()
         }
     }
 }

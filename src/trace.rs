@@ -136,6 +136,15 @@ impl PartialEq for Memo {
     }
 }
 
+/// Whole-trace figures from one pass, for overviews.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Profile {
+    /// Invocations of each function, in trace order.
+    pub per_function: Vec<u64>,
+    /// All invocations in each hour of the trace (`days × 24` entries).
+    pub hourly: Vec<u64>,
+}
+
 /// Summary figures of a trace, as `inspect` shows them.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Summary {
@@ -425,6 +434,49 @@ impl Trace {
             .get_or_init(|| self.functions.iter().map(|f| f.series.invocations()).sum())
     }
 
+    /// Each function's invocations and all invocations per hour, in one pass on all cores,
+    /// checking counts read in place on the way (as [`Trace::check`], whose total it sets).
+    pub fn profile(&self) -> Result<Profile> {
+        let hours = self.days as usize * 24;
+        let scan = |part: &[Function]| -> Result<(Vec<u64>, Vec<u64>)> {
+            let mut hourly = vec![0u64; hours];
+            let mut totals = Vec::with_capacity(part.len());
+            for f in part {
+                totals.push(match &f.series {
+                    Series::Times(t) => {
+                        for &x in t {
+                            let h = x / 3600.0;
+                            if x >= 0.0 && h < hours as f64 {
+                                hourly[h as usize] += 1;
+                            }
+                        }
+                        t.len() as u64
+                    }
+                    Series::Counts(c) => c
+                        .add_hourly(&mut hourly)
+                        .map_err(|(minute, v)| bad_count(&f.name, minute, v))?,
+                });
+            }
+            Ok((totals, hourly))
+        };
+        let (a, b) = self.functions.split_at(self.functions.len() / 2);
+        let (x, y) = std::thread::scope(|s| {
+            let other = s.spawn(|| scan(b));
+            (scan(a), other.join())
+        });
+        let y = y.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        let ((mut per_function, mut hourly), (more, hourly_b)) = (x?, y?);
+        per_function.extend(more);
+        for (h, v) in hourly.iter_mut().zip(hourly_b) {
+            *h += v;
+        }
+        let _ = self.invocations.0.set(per_function.iter().sum());
+        Ok(Profile {
+            per_function,
+            hourly,
+        })
+    }
+
     /// Summary figures with the `top` busiest functions.
     pub fn summary(&self, top: usize) -> Summary {
         let counts: Vec<u64> = self
@@ -432,6 +484,12 @@ impl Trace {
             .iter()
             .map(|f| f.series.invocations())
             .collect();
+        self.summary_of(&counts, top)
+    }
+
+    /// [`Trace::summary`] from each function's invocations already counted (by
+    /// [`Trace::profile`]).
+    pub fn summary_of(&self, counts: &[u64], top: usize) -> Summary {
         let total: u64 = counts.iter().sum();
         let mut order: Vec<usize> = (0..counts.len()).collect();
         order.sort_by(|&a, &b| counts[b].cmp(&counts[a]).then(a.cmp(&b)));

@@ -106,11 +106,9 @@ pub fn execute(cmd: Cmd, tx: &Sender<Msg>) -> Msg {
                 || assets::SAMPLE_NAME.to_string(),
                 |p| p.display().to_string(),
             );
-            // The panes summarise the whole trace: check every count first.
-            let loaded = loaded.and_then(|(name, t)| t.check().map(|_| (name, t)));
             Msg::Loaded(
                 loaded
-                    .map(|(name, t)| LoadedTrace::new(name, t))
+                    .and_then(|(name, t)| LoadedTrace::new(name, t))
                     .map_err(|e| format!("cannot load {shown}: {e}")),
             )
         }

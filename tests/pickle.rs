@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value as Json;
 use tracereplay_tui::trace::pickle::{self, ArrayData, PickleError, Value};
-use tracereplay_tui::trace::{Trace, TraceKind};
+use tracereplay_tui::trace::{Series, Trace, TraceKind};
 
 fn dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pickle")
@@ -395,6 +395,42 @@ fn in_place_and_copied_traces_agree() {
                     traces += 1;
                     assert_eq!(a, b, "{}", path.display());
                     assert_eq!(a.warnings, b.warnings, "{}", path.display());
+                    // The one-pass overview agrees either way, and with a plain count.
+                    let (pa, pb) = (a.profile(), b.profile());
+                    assert_eq!(
+                        pa.as_ref().map_err(ToString::to_string),
+                        pb.as_ref().map_err(ToString::to_string),
+                        "{}",
+                        path.display()
+                    );
+                    assert_eq!(pa.is_ok(), b.check().is_ok(), "{}", path.display());
+                    if let Ok(p) = pa {
+                        let hours = a.days as usize * 24;
+                        let mut hourly = vec![0u64; hours];
+                        for f in &a.functions {
+                            match &f.series {
+                                Series::Counts(c) => {
+                                    for (m, x) in c.iter().enumerate() {
+                                        if m / 60 < hours {
+                                            hourly[m / 60] += u64::from(x);
+                                        }
+                                    }
+                                }
+                                Series::Times(t) => {
+                                    for &x in t.iter().filter(|&&x| x >= 0.0) {
+                                        if ((x / 3600.0) as usize) < hours {
+                                            hourly[(x / 3600.0) as usize] += 1;
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                        assert_eq!(p.hourly, hourly, "{}", path.display());
+                        let totals: Vec<u64> =
+                            a.functions.iter().map(|f| f.series.invocations()).collect();
+                        assert_eq!(p.per_function, totals, "{}", path.display());
+                        assert_eq!(a.summary(3), a.summary_of(&p.per_function, 3));
+                    }
                 }
                 (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{}", path.display()),
                 (a, b) => panic!("{}: {:?} vs {:?}", path.display(), a.err(), b.err()),

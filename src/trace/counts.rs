@@ -103,6 +103,41 @@ impl Counts {
         }
     }
 
+    /// Adds each hour's (60 minutes') sum to `hours[h]` (hours past its end are counted in the
+    /// total only) and returns the total; or, read in place, the first negative minute and its
+    /// value. One pass, vectorised per hour.
+    pub fn add_hourly(&self, hours: &mut [u64]) -> Result<u64, (usize, i32)> {
+        let mut total = 0u64;
+        let mut add = |h: usize, s: u64| {
+            if let Some(o) = hours.get_mut(h) {
+                *o += s;
+            }
+            total += s;
+        };
+        match &self.0 {
+            Repr::Owned(v) => {
+                for (h, c) in v.chunks(60).enumerate() {
+                    add(h, c.iter().map(|&x| u64::from(x)).sum());
+                }
+            }
+            Repr::Mapped {
+                backing,
+                start,
+                len,
+            } => {
+                let bytes = &(**backing).as_ref()[*start..start + 4 * len];
+                for (h, c) in bytes.chunks(240).enumerate() {
+                    let s = sum_non_negative_i32(c).map_err(|i| {
+                        let w = &c[4 * i..4 * i + 4];
+                        (h * 60 + i, i32::from_le_bytes([w[0], w[1], w[2], w[3]]))
+                    })?;
+                    add(h, s);
+                }
+            }
+        }
+        Ok(total)
+    }
+
     /// `true` when read in place from a mapped file.
     pub fn is_mapped(&self) -> bool {
         matches!(self.0, Repr::Mapped { .. })
@@ -206,6 +241,23 @@ mod tests {
             Counts::mapped_checked(backing, 3, 5).is_none(),
             "past the end"
         );
+    }
+
+    #[test]
+    fn hourly_sums_in_place_and_owned() {
+        let words: Vec<u32> = (0..150).collect();
+        let mut bytes = vec![0u8; 1];
+        bytes.extend(words.iter().flat_map(|w| w.to_le_bytes()));
+        let m = Counts::mapped_checked(Arc::new(bytes.clone()), 1, 150).unwrap();
+        let want = [(0..60).sum::<u64>(), (60..120).sum(), (120..150).sum()];
+        for c in [m, Counts::from(words)] {
+            let mut h = vec![0u64; 2];
+            assert_eq!(c.add_hourly(&mut h), Ok(want.iter().sum()));
+            assert_eq!(h, want[..2]);
+        }
+        bytes[1 + 4 * 77 + 3] = 0x80;
+        let m = Counts::mapped_checked(Arc::new(bytes), 1, 150).unwrap();
+        assert_eq!(m.add_hourly(&mut [0; 3]).map_err(|e| e.0), Err(77));
     }
 
     #[test]

@@ -250,34 +250,16 @@ pub struct LoadedTrace {
 }
 
 impl LoadedTrace {
-    /// Computes the pane's figures (done by the loading worker, never per frame).
-    pub fn new(name: String, trace: Trace) -> Self {
-        let hours = trace.days as usize * 24;
-        let mut hourly = vec![0u64; hours];
-        for f in &trace.functions {
-            match &f.series {
-                crate::trace::Series::Times(t) => {
-                    for &x in t {
-                        if x >= 0.0 && (x / 3600.0) < hours as f64 {
-                            hourly[(x / 3600.0) as usize] += 1;
-                        }
-                    }
-                }
-                crate::trace::Series::Counts(c) => {
-                    for (m, x) in c.iter().enumerate() {
-                        if m / 60 < hours {
-                            hourly[m / 60] += u64::from(x);
-                        }
-                    }
-                }
-            }
-        }
-        LoadedTrace {
+    /// Computes the pane's figures (done by the loading worker, never per frame) in one pass
+    /// over the trace that also checks every count (the panes summarise the whole trace).
+    pub fn new(name: String, trace: Trace) -> crate::Result<Self> {
+        let profile = trace.profile()?;
+        Ok(LoadedTrace {
             name,
-            summary: trace.summary(5),
+            summary: trace.summary_of(&profile.per_function, 5),
             trace: Arc::new(trace),
-            hourly,
-        }
+            hourly: profile.hourly,
+        })
     }
 }
 
