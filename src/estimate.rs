@@ -230,17 +230,22 @@ mod tests {
         assert_eq!(sum(v), 2.0);
     }
 
-    #[test]
-    fn blocked_mean_agrees_with_the_compensated_one() {
-        let mut z: u64 = 3;
-        let x: Vec<f64> = (0..100_003)
+    /// `n` values from 1e-6 spread log-uniformly over `decades` decades.
+    fn spread(seed: u64, n: usize, decades: f64) -> Vec<f64> {
+        let mut z = seed;
+        (0..n)
             .map(|_| {
                 z = z
                     .wrapping_mul(6364136223846793005)
                     .wrapping_add(1442695040888963407);
-                10f64.powf(((z >> 11) as f64 / (1u64 << 53) as f64) * 12.0 - 6.0)
+                10f64.powf(((z >> 11) as f64 / (1u64 << 53) as f64) * decades - 6.0)
             })
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn blocked_mean_agrees_with_the_compensated_one() {
+        let x = spread(3, 100_003, 12.0);
         for n in [1, 3, 4, 255, 256, 257, 100_003] {
             let want = sum(x[..n].iter().copied()) / n as f64;
             let got = mean(&x[..n]);
@@ -251,16 +256,8 @@ mod tests {
 
     #[test]
     fn sum_ln_agrees_with_the_logs() {
-        let mut z: u64 = 5;
-        let mut x: Vec<f64> = (0..10_001)
-            .map(|_| {
-                z = z
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                // 1e-6 .. 1e6 and beyond: gaps of bursts and of idle hours.
-                10f64.powf(((z >> 11) as f64 / (1u64 << 53) as f64) * 14.0 - 6.0)
-            })
-            .collect();
+        // 1e-6 .. 1e8: gaps of bursts and of idle hours.
+        let mut x = spread(5, 10_001, 14.0);
         for n in [0, 1, 7, 8, 9, 10_001] {
             let naive = sum(x[..n].iter().map(|v| v.ln()));
             let fast = sum_ln(&x[..n]);

@@ -281,6 +281,9 @@ fn load_with(input: &[u8], in_place: bool) -> Result<Loaded, PickleError> {
     Ok(out)
 }
 
+/// Makes the in-place data of an array from its byte range.
+type InPlace = fn(Range<usize>) -> ArrayData;
+
 struct Machine<'a> {
     input: &'a [u8],
     pos: usize,
@@ -951,30 +954,25 @@ impl<'a> Machine<'a> {
         match &self.objs[id] {
             Obj::Array(Some(state)) => {
                 let state = state.clone();
+                // 1-D little-endian int32 / float64 stay in the input (load_in_place).
+                let in_place: Option<(usize, InPlace)> = if state.dtype.is_i32_le() {
+                    Some((4, ArrayData::I32InPlace))
+                } else if state.dtype.is_f64_le() {
+                    Some((8, ArrayData::F64InPlace))
+                } else {
+                    None
+                };
                 if let Obj::Bytes(Bytes::Input(r)) = &self.objs[state.data]
                     && self.in_place
-                    && state.dtype.is_i32_le()
+                    && let Some((width, make)) = in_place
                     && state.shape.len() == 1
-                    && state.shape[0].checked_mul(4) == Some(r.len())
+                    && state.shape[0].checked_mul(width) == Some(r.len())
                 {
                     return Ok(Value::Array(NdArray {
                         dtype: state.dtype,
                         shape: state.shape,
                         fortran: state.fortran,
-                        data: ArrayData::I32InPlace(r.clone()),
-                    }));
-                }
-                if let Obj::Bytes(Bytes::Input(r)) = &self.objs[state.data]
-                    && self.in_place
-                    && state.dtype.is_f64_le()
-                    && state.shape.len() == 1
-                    && state.shape[0].checked_mul(8) == Some(r.len())
-                {
-                    return Ok(Value::Array(NdArray {
-                        dtype: state.dtype,
-                        shape: state.shape,
-                        fortran: state.fortran,
-                        data: ArrayData::F64InPlace(r.clone()),
+                        data: make(r.clone()),
                     }));
                 }
                 let data = match &self.objs[state.data] {
