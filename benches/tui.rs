@@ -1,6 +1,7 @@
 //! TUI responsiveness: the time from a parameter change to a new result ready to draw (replay +
 //! display rows + detail bins, i.e. everything but the 20 ms debounce), and the time to render a
-//! full 200×60 frame.
+//! full 200×60 frame; and the time to open the trace (load, check, overview figures), also for
+//! a second trace in `TRACEREPLAY_BENCH_TRACE2` (e.g. the 808 MB azure_v1 one).
 //!
 //! Uses the trace in `TRACEREPLAY_BENCH_TRACE` (an AlpaServe pickle, e.g. one made by
 //! `python3 tools/gen_trace.py --kind v2 --out /tmp/azure_v2.pkl`), else the embedded sample.
@@ -105,6 +106,23 @@ fn bench(c: &mut Criterion) {
                 terminal.draw(|f| view::view(&m, f)).unwrap();
             })
         });
+    }
+    g.finish();
+    let mut g = c.benchmark_group("open");
+    g.sample_size(10);
+    for var in ["TRACEREPLAY_BENCH_TRACE", "TRACEREPLAY_BENCH_TRACE2"] {
+        if let Some(p) = std::env::var_os(var) {
+            let path = std::path::PathBuf::from(&p);
+            let name = path
+                .file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+            g.bench_function(name, |b| {
+                b.iter(|| {
+                    let t = Trace::open(&path, None).unwrap();
+                    LoadedTrace::new(String::new(), t).unwrap()
+                })
+            });
+        }
     }
     g.finish();
 }
