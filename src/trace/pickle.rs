@@ -222,14 +222,6 @@ impl Value {
             } => "pylist[numpy.float64 scalar]".into(),
         }
     }
-
-    /// Bytes of values held in memory (0 for arrays left in the input).
-    pub fn byte_len(&self) -> usize {
-        match self {
-            Value::Array(a) => a.data.byte_len(),
-            Value::List { values, .. } => values.len() * 8,
-        }
-    }
 }
 
 /// The decoded mapping, in pickle (insertion) order.
