@@ -233,20 +233,13 @@ impl Trace {
             .filter(|f| !matches!(&f.series, Series::Counts(c) if c.is_mapped()))
             .map(|f| f.series.invocations())
             .sum();
-        let half = mapped.len() / 2;
-        let scan = |part: &[(&str, &Counts)]| -> Result<u64> {
+        let (x, y) = on_both_halves(&mapped, |part| -> Result<u64> {
             part.iter().try_fold(0u64, |acc, (name, c)| {
                 c.checked_sum(0..c.len())
                     .map(|s| acc + s)
                     .map_err(|(minute, v)| bad_count(name, minute, v))
             })
-        };
-        let (a, b) = mapped.split_at(half);
-        let (x, y) = std::thread::scope(|s| {
-            let other = s.spawn(|| scan(b));
-            (scan(a), other.join())
         });
-        let y = y.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         let total = x? + y? + owned;
         let _ = self.invocations.0.set(total);
         Ok(total)
@@ -459,12 +452,7 @@ impl Trace {
             }
             Ok((totals, hourly))
         };
-        let (a, b) = self.functions.split_at(self.functions.len() / 2);
-        let (x, y) = std::thread::scope(|s| {
-            let other = s.spawn(|| scan(b));
-            (scan(a), other.join())
-        });
-        let y = y.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        let (x, y) = on_both_halves(&self.functions, scan);
         let ((mut per_function, mut hourly), (more, hourly_b)) = (x?, y?);
         per_function.extend(more);
         for (h, v) in hourly.iter_mut().zip(hourly_b) {
@@ -686,6 +674,19 @@ fn prefault(bytes: &[u8], done: &std::sync::atomic::AtomicBool) {
         sum = sum.wrapping_add(chunk[0]);
     }
     std::hint::black_box(sum);
+}
+
+/// `scan` over the two halves of `items`, the second half on another core.
+fn on_both_halves<I: Sync, T: Send>(items: &[I], scan: impl Fn(&[I]) -> T + Sync) -> (T, T) {
+    let (a, b) = items.split_at(items.len() / 2);
+    std::thread::scope(|s| {
+        let other = s.spawn(|| scan(b));
+        let first = scan(a);
+        let second = other
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (first, second)
+    })
 }
 
 /// Whether every value is finite, and whether they are in non-decreasing order: one pass

@@ -95,10 +95,7 @@ impl Counts {
             Repr::Owned(v) => Ok(v[lo..hi].iter().map(|&x| u64::from(x)).sum()),
             Repr::Mapped { backing, start, .. } => {
                 let bytes = &(**backing).as_ref()[start + 4 * lo..start + 4 * hi];
-                sum_non_negative_i32(bytes).map_err(|i| {
-                    let c = &bytes[4 * i..4 * i + 4];
-                    (lo + i, i32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-                })
+                sum_non_negative_i32(bytes).map_err(|i| (lo + i, word(bytes, i)))
             }
         }
     }
@@ -127,10 +124,7 @@ impl Counts {
             } => {
                 let bytes = &(**backing).as_ref()[*start..start + 4 * len];
                 for (h, c) in bytes.chunks(240).enumerate() {
-                    let s = sum_non_negative_i32(c).map_err(|i| {
-                        let w = &c[4 * i..4 * i + 4];
-                        (h * 60 + i, i32::from_le_bytes([w[0], w[1], w[2], w[3]]))
-                    })?;
+                    let s = sum_non_negative_i32(c).map_err(|i| (h * 60 + i, word(c, i)))?;
                     add(h, s);
                 }
             }
@@ -200,6 +194,12 @@ impl std::fmt::Debug for Counts {
         let head: Vec<u32> = self.range(0..8).collect();
         write!(f, "Counts(len {}, starts {head:?})", self.len())
     }
+}
+
+/// Little-endian int32 word `i` of `bytes`.
+fn word(bytes: &[u8], i: usize) -> i32 {
+    let c = &bytes[4 * i..4 * i + 4];
+    i32::from_le_bytes([c[0], c[1], c[2], c[3]])
 }
 
 /// The sum of `bytes` as little-endian int32 words, or the index of the first negative one.
