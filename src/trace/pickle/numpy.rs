@@ -209,13 +209,6 @@ impl NdArray {
         }
         let big = dtype.big_endian();
         let data = match (dtype.kind, dtype.size) {
-            // Little-endian on its own: a plain copy, without the per-element byte-order choice.
-            ('f', 8) if !big => ArrayData::F64(
-                bytes
-                    .chunks_exact(8)
-                    .map(|c| f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
-                    .collect(),
-            ),
             ('f', 8) => ArrayData::F64(
                 bytes
                     .chunks_exact(8)
