@@ -25,14 +25,23 @@ fn python_ready() -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
+/// `true` (after saying so) when python3 with msgpack and numpy is missing: then the test
+/// skips, except under CI, which must have them.
+fn skip_without_python(what: &str) -> bool {
+    if python_ready() {
+        return false;
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "CI must install msgpack and numpy for python3"
+    );
+    eprintln!("python3 with msgpack and numpy not found: skipping {what}");
+    true
+}
+
 #[test]
 fn readme_python_snippet_loads_the_export() {
-    if !python_ready() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must install msgpack and numpy for python3"
-        );
-        eprintln!("python3 with msgpack and numpy not found: skipping the snippet check");
+    if skip_without_python("the snippet check") {
         return;
     }
     let trace = Trace::from_pickle(tracereplay_tui::assets::SAMPLE_TRACE, "sample", None).unwrap();
@@ -85,12 +94,7 @@ fn readme_python_snippet_loads_the_export() {
 /// with `numpy.core` deprecation warnings turned into errors (numpy 2 must not complain).
 #[test]
 fn converted_pickles_load_in_cpython_with_numpy() {
-    if !python_ready() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must install msgpack and numpy for python3"
-        );
-        eprintln!("python3 with numpy not found: skipping the pickle check");
+    if skip_without_python("the pickle check") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
