@@ -208,9 +208,8 @@ fn replay_in_parts(
                     .all(|s| trace.functions[s.function].tokens.is_some())
         })
         .collect();
-    let parts = parts.unwrap_or_else(|| {
-        parts_per_model(trace, n_models, window, params, with_tokens.contains(&true))
-    });
+    let parts =
+        parts.unwrap_or_else(|| parts_per_model(trace, n_models, with_tokens.contains(&true)));
     let cuts = cut(window, params, parts);
     // Work units are (model, part): a few models still keep every core busy.
     let units = n_models * cuts.len();
@@ -428,30 +427,20 @@ struct Cut {
 
 /// How many parts to cut each model's window into: enough for four units of work per core,
 /// one where parts cannot help (v1 counts are summed per model; token draws need the whole
-/// window) or would be a single interval anyway. The result does not depend on it.
-fn parts_per_model(
-    trace: &Trace,
-    n_models: usize,
-    window: Window,
-    params: &ReplayParams,
-    tokens: bool,
-) -> usize {
+/// window); [`cut`] makes it no more than the window has. The result does not depend on it.
+fn parts_per_model(trace: &Trace, n_models: usize, tokens: bool) -> usize {
     let threads = std::thread::available_parallelism().map_or(1, |t| t.get());
     if trace.kind == TraceKind::V1 || tokens || threads == 1 {
         return 1;
     }
-    let want = (4 * threads).div_ceil(n_models.max(1));
-    if params.distribution == Distribution::Vanilla {
-        want.min(window.seconds().max(1) as usize)
-    } else {
-        want.min(boundaries(window, params.interval_seconds).len() - 1)
-    }
+    (4 * threads).div_ceil(n_models.max(1))
 }
 
-/// The window cut into `parts` pieces of whole intervals (vanilla: of whole seconds).
+/// The window cut into (at most) `parts` pieces of whole intervals (vanilla: of whole seconds).
 fn cut(window: Window, params: &ReplayParams, parts: usize) -> Vec<Cut> {
     if params.distribution == Distribution::Vanilla {
         let s = window.seconds();
+        let parts = parts.min(s.max(1) as usize);
         let at = |k: usize| (window.start + s * k as u64 / parts as u64) as f64;
         return (0..parts)
             .map(|k| Cut {
@@ -462,6 +451,7 @@ fn cut(window: Window, params: &ReplayParams, parts: usize) -> Vec<Cut> {
     }
     let all = boundaries(window, params.interval_seconds);
     let n = all.len() - 1;
+    let parts = parts.min(n);
     (0..parts)
         .map(|k| {
             let (i0, i1) = (k * n / parts, (k + 1) * n / parts);
