@@ -439,3 +439,37 @@ fn in_place_and_copied_traces_agree() {
     }
     assert!(traces > 100, "{traces}");
 }
+
+#[test]
+fn memo_slots_out_of_order_number_like_python() {
+    // Slot 2 is written before slot 1, then again after it; MEMOIZE numbers by the count of
+    // distinct slots (3, then 4), so "d" is the list memoized for "c". CPython loads this as
+    // {'a': [1.0], 'b': [1.0], 'c': [2.0], 'd': [2.0]}.
+    let f = |x: f64| [&[b'G'][..], &x.to_be_bytes()].concat();
+    let bytes = [
+        &b"\x80\x04}\x94(\x8c\x01aq\x02]q\x01"[..],
+        &f(1.0),
+        b"a\x8c\x01bq\x02h\x01\x8c\x01c\x94]\x94",
+        &f(2.0),
+        b"a\x8c\x01dh\x04u.",
+    ]
+    .concat();
+    let loaded = pickle::load(&bytes).unwrap();
+    let got: Vec<(&str, Vec<f64>)> = loaded
+        .entries
+        .iter()
+        .map(|(k, v)| match v {
+            Value::List { values, .. } => (k.as_str(), values.clone()),
+            other => panic!("{k}: {}", other.dtype_str()),
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("a", vec![1.0]),
+            ("b", vec![1.0]),
+            ("c", vec![2.0]),
+            ("d", vec![2.0])
+        ]
+    );
+}
