@@ -539,3 +539,29 @@ fn p_writes_the_detail_view_as_a_figure() {
         m.status
     );
 }
+
+#[test]
+fn a_trace_too_big_for_the_form_gets_a_rate_scale_that_fits() {
+    // A whole azure_v1 trace is billions of arrivals at rate scale 1; the same situation with
+    // the embedded sample and a limit of 2,000 arrivals.
+    let limit = 2_000;
+    let mut m = Model::new(ReplayParams {
+        max_arrivals: limit,
+        ..ReplayParams::default()
+    });
+    let (tx, _rx) = channel();
+    let loaded = execute(Cmd::Load(None, Default::default()), &tx);
+    step(&mut m, vec![loaded]);
+    let scale: f64 = m.fields[field("rate scale")].parse().unwrap();
+    assert!(scale < 1.0, "rate scale {scale}");
+    let r = m.result.as_ref().expect("the first replay is not refused");
+    assert!(
+        r.group.arrivals as u64 <= limit,
+        "{} arrivals",
+        r.group.arrivals
+    );
+    assert!(r.group.arrivals > 0);
+    assert!(m.status.contains("rate scale set to"), "{}", m.status);
+    // Said once: the next replay's status is its own.
+    assert!(m.note.is_none());
+}

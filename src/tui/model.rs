@@ -250,6 +250,21 @@ pub struct LoadedTrace {
 }
 
 impl LoadedTrace {
+    /// Invocations in `[start, end)` seconds, from the hourly overview (a partial hour counts
+    /// in proportion).
+    pub fn invocations_between(&self, start: u64, end: u64) -> f64 {
+        let hour = 3_600;
+        self.hourly
+            .iter()
+            .enumerate()
+            .map(|(h, &n)| {
+                let (lo, hi) = (h as u64 * hour, (h as u64 + 1) * hour);
+                let overlap = end.min(hi).saturating_sub(start.max(lo));
+                n as f64 * overlap as f64 / hour as f64
+            })
+            .sum()
+    }
+
     /// Computes the pane's figures (done by the loading worker, never per frame) in one pass
     /// over the trace that also checks every count (the panes summarise the whole trace).
     pub fn new(name: String, trace: Trace) -> crate::Result<Self> {
@@ -461,6 +476,8 @@ pub struct Model {
     pub help: bool,
     /// Bottom status line.
     pub status: String,
+    /// Said with the next replay's status (why a parameter was changed for the user).
+    pub note: Option<String>,
     /// Set to leave.
     pub quit: bool,
     /// Spinner phase while work is pending.

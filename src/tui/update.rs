@@ -227,6 +227,7 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
             m.status = format!("loaded {}{warn}", t.name);
             m.traces.push(t);
             m.trace = m.traces.len() - 1;
+            m.note = fit_rate_scale(m);
             request_replay(m)
         }
         Msg::Loaded(Err(e)) => {
@@ -245,6 +246,9 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
                         "replayed {}: {} arrivals",
                         view.replay.window, view.group.arrivals
                     );
+                    if let Some(note) = m.note.take() {
+                        m.status = format!("{}; {note}", m.status);
+                    }
                     m.row = m.row.min(view.rows.len().saturating_sub(1));
                     m.result = Some(view);
                     m.result_generation = generation;
@@ -281,6 +285,52 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
             Vec::new()
         }
     }
+}
+
+/// Arrivals a replay may make and still answer a parameter change at once (≈ 0.1 s).
+const INTERACTIVE_ARRIVALS: f64 = 1e7;
+
+/// A whole azure_v1 trace has billions of invocations: at rate scale 1 its first replay would
+/// only be refused as too large. When the form's fitted replay of the selected trace would go
+/// over the arrivals limit, the rate scale is lowered to a round value (1, 2 or 5 × 10^k) that
+/// keeps it interactive; returns what was done, for the status line.
+fn fit_rate_scale(m: &mut Model) -> Option<String> {
+    let t = m.current()?;
+    let p = parse_fields(&m.fields, &m.base).ok()?;
+    if p.allow_huge || p.distribution == crate::replay::Distribution::Vanilla {
+        return None;
+    }
+    let w = crate::time::Window::parse(&p.start, p.end.as_deref(), t.trace.days).ok()?;
+    let expected = t.invocations_between(w.start, w.end) * p.rate_scale;
+    if expected.is_nan() || expected <= p.max_arrivals as f64 {
+        return None;
+    }
+    let budget = INTERACTIVE_ARRIVALS.min(p.max_arrivals as f64);
+    let scale = round_down_125(p.rate_scale * budget / expected)?;
+    let field = FIELDS
+        .iter()
+        .position(|&f| f == super::model::FieldKind::RateScale)?;
+    m.fields[field] = crate::stats::py_float(scale);
+    Some(format!(
+        "rate scale set to {} ({} would make {expected:.2e} arrivals, over the limit of {})",
+        m.fields[field],
+        crate::stats::py_float(p.rate_scale),
+        p.max_arrivals
+    ))
+}
+
+/// The largest of 1, 2, 5 × 10^k not above `x` (`None` unless `x` is positive and finite).
+fn round_down_125(x: f64) -> Option<f64> {
+    if !(x > 0.0 && x.is_finite()) {
+        return None;
+    }
+    let k = x.log10().floor() as i32;
+    let step = [5, 2, 1]
+        .into_iter()
+        .find(|&s| f64::from(s) * 10f64.powi(k) <= x * (1.0 + 1e-12))
+        .unwrap_or(1);
+    // Parsed from decimal text, so the field shows 0.002 rather than 0.0020000000000000005.
+    format!("{step}e{k}").parse().ok()
 }
 
 /// Parses the form and, when valid, asks for a replay with a new generation.
@@ -374,6 +424,7 @@ fn act(m: &mut Model, a: Action) -> Vec<Cmd> {
         Action::FocusPrev => m.focus = m.focus.prev(),
         Action::NextTrace if !m.traces.is_empty() => {
             m.trace = (m.trace + 1) % m.traces.len();
+            m.note = fit_rate_scale(m);
             return request_replay(m);
         }
         Action::OpenTrace => m.open = Some(OpenPrompt::default()),
@@ -554,4 +605,27 @@ fn submit_export(m: &mut Model) -> Vec<Cmd> {
         overwrite,
         only,
     }]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::round_down_125;
+
+    #[test]
+    fn rate_scales_round_down_to_1_2_5() {
+        for (x, want) in [
+            (0.0033, 0.002),
+            (0.005, 0.005),
+            (0.0049, 0.002),
+            (7.3, 5.0),
+            (1.0, 1.0),
+            (19.9, 10.0),
+            (3.3e-7, 2e-7),
+        ] {
+            assert_eq!(round_down_125(x), Some(want), "{x}");
+        }
+        for x in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+            assert_eq!(round_down_125(x), None, "{x}");
+        }
+    }
 }
