@@ -312,10 +312,10 @@ fn fit_rate_scale(m: &mut Model) -> Option<String> {
         .position(|&f| f == super::model::FieldKind::RateScale)?;
     m.fields[field] = crate::stats::py_float(scale);
     Some(format!(
-        "rate scale set to {} ({} would make {expected:.2e} arrivals, over the limit of {})",
+        "rate scale set to {} ({} would make {expected:.2e} arrivals, over the limit of {:e})",
         m.fields[field],
         crate::stats::py_float(p.rate_scale),
-        p.max_arrivals
+        p.max_arrivals as f64
     ))
 }
 
