@@ -102,7 +102,13 @@ pub struct GroupStats {
 impl Replay {
     /// Statistics over all models' arrivals merged.
     pub fn group(&self) -> GroupStats {
-        self.group_of(&self.merged_arrivals())
+        let runs: Vec<&[f64]> = self.models.iter().map(|m| m.arrivals.as_slice()).collect();
+        let arrivals = runs.iter().map(|r| r.len()).sum::<usize>();
+        GroupStats {
+            arrivals: arrivals as u64,
+            rate: arrivals as f64 / self.window.seconds() as f64,
+            cv: stats::merged_gap_moments(&runs).cv(),
+        }
     }
 
     /// Indices of the models named in `only` (all when `None`), or an error naming one that
@@ -121,20 +127,6 @@ impl Replay {
                         })
                 })
                 .collect(),
-        }
-    }
-
-    /// All models' arrivals in one sorted vector.
-    pub fn merged_arrivals(&self) -> Vec<f64> {
-        stats::merge_sorted(self.models.iter().map(|m| m.arrivals.as_slice()))
-    }
-
-    /// Group statistics from arrivals already merged by [`Replay::merged_arrivals`].
-    pub fn group_of(&self, merged: &[f64]) -> GroupStats {
-        GroupStats {
-            arrivals: merged.len() as u64,
-            rate: merged.len() as f64 / self.window.seconds() as f64,
-            cv: stats::cv(merged),
         }
     }
 }

@@ -108,8 +108,16 @@ impl GapMoments {
 /// The standard library's stable sort finds the sorted runs of the concatenation and merges
 /// them: measured faster here than pairwise merging or a bucket sort, for 5 runs as for 85.
 pub fn merge_sorted<'a>(parts: impl IntoIterator<Item = &'a [f64]>) -> Vec<f64> {
+    let mut all = Vec::new();
+    merge_sorted_into(parts, &mut all);
+    all
+}
+
+/// [`merge_sorted`] into `all` (cleared first), reusing its memory.
+pub fn merge_sorted_into<'a>(parts: impl IntoIterator<Item = &'a [f64]>, all: &mut Vec<f64>) {
     let parts: Vec<&[f64]> = parts.into_iter().collect();
-    let mut all = Vec::with_capacity(parts.iter().map(|p| p.len()).sum());
+    all.clear();
+    all.reserve(parts.iter().map(|p| p.len()).sum());
     for p in &parts {
         all.extend_from_slice(p);
     }
@@ -122,7 +130,103 @@ pub fn merge_sorted<'a>(parts: impl IntoIterator<Item = &'a [f64]>) -> Vec<f64> 
             all.sort_by(f64::total_cmp);
         }
     }
-    all
+}
+
+/// Arrivals per chunk when merged sequences are processed a chunk at a time: small enough that
+/// a chunk's buffers stay in cache.
+pub const CHUNK: usize = 1 << 15;
+
+/// Times cutting the merge of sorted `runs` (`total` arrivals) into chunks of about [`CHUNK`]
+/// arrivals, ascending: equally spaced values of a sorted sample of every run (each 64th
+/// arrival). Empty when one chunk holds everything.
+pub fn chunk_bounds(runs: &[&[f64]], total: usize) -> Vec<f64> {
+    const STRIDE: usize = 64;
+    let chunks = total.div_ceil(CHUNK);
+    if chunks <= 1 {
+        return Vec::new();
+    }
+    let mut sample: Vec<f64> = runs
+        .iter()
+        .flat_map(|r| r.iter().step_by(STRIDE).copied())
+        .collect();
+    sample.sort_unstable_by(f64::total_cmp);
+    let mut out: Vec<f64> = Vec::with_capacity(chunks);
+    for j in 1..chunks {
+        let t = sample[j * sample.len() / chunks];
+        if out.last().is_none_or(|&p| t > p) {
+            out.push(t);
+        }
+    }
+    out
+}
+
+/// The gap moments of the merge of sorted `runs`, without building it: each chunk of the time
+/// axis is merged in a buffer that stays in cache and the chunks' moments are combined in
+/// order, the two halves on two cores. (Merging 2 M arrivals of 5 models into one vector took
+/// 30 ms, most of it first touches of 16 MB of fresh memory, for a figure of one number.)
+pub fn merged_gap_moments(runs: &[&[f64]]) -> GapMoments {
+    let total: usize = runs.iter().map(|r| r.len()).sum();
+    let bounds = chunk_bounds(runs, total);
+    // Chunk `i` is `[edges[i], edges[i + 1])`, the outer edges open.
+    let edges: Vec<Option<f64>> = std::iter::once(None)
+        .chain(bounds.iter().copied().map(Some))
+        .chain(std::iter::once(None))
+        .collect();
+    let chunk = |i: usize, merged: &mut Vec<f64>| -> Chunk {
+        let at = |r: &[f64], e: Option<f64>| e.map_or(r.len(), |t| r.partition_point(|&x| x < t));
+        let parts = runs.iter().map(|r| {
+            let lo = edges[i].map_or(0, |t| r.partition_point(|&x| x < t));
+            &r[lo..at(r, edges[i + 1])]
+        });
+        merge_sorted_into(parts, merged);
+        Chunk {
+            moments: GapMoments::of(merged),
+            ends: merged.first().copied().zip(merged.last().copied()),
+        }
+    };
+    let fold = |chunks: std::ops::Range<usize>| {
+        let mut buffer = Vec::new();
+        chunks
+            .map(|i| chunk(i, &mut buffer))
+            .fold(Chunk::default(), Chunk::then)
+    };
+    let n = edges.len() - 1;
+    if n == 1 {
+        return fold(0..1).moments;
+    }
+    let (first, second) = std::thread::scope(|s| {
+        let other = s.spawn(|| fold(n / 2..n));
+        let first = fold(0..n / 2);
+        let second = other
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (first, second)
+    });
+    first.then(second).moments
+}
+
+/// The gap moments of a stretch of a merged sequence, and its first and last arrival.
+#[derive(Default)]
+struct Chunk {
+    moments: GapMoments,
+    ends: Option<(f64, f64)>,
+}
+
+impl Chunk {
+    /// This stretch followed by `next`: their moments and the gap between them.
+    fn then(self, next: Chunk) -> Chunk {
+        match (self.ends, next.ends) {
+            (Some((first, last)), Some((next_first, next_last))) => Chunk {
+                moments: self
+                    .moments
+                    .merge(GapMoments::gap(next_first - last))
+                    .merge(next.moments),
+                ends: Some((first, next_last)),
+            },
+            (None, _) => next,
+            (_, None) => self,
+        }
+    }
 }
 
 /// Counts of `sorted` arrivals in `bins` equal bins over `[start, end)`.
@@ -204,6 +308,41 @@ mod tests {
         }
         assert_eq!(GapMoments::of(&[1.0]), GapMoments::default());
         assert_eq!(GapMoments::default().cv(), 0.0);
+    }
+
+    #[test]
+    fn merged_gap_moments_are_those_of_the_merge() {
+        // Five runs, one empty, one tiny, with ties across runs: 130 k arrivals in ~4 chunks,
+        // so both cores and the gaps across chunk edges are exercised.
+        let mut x: u64 = 11;
+        let mut next = |scale: f64| {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((x >> 11) as f64 / (1u64 << 53) as f64 * scale).floor()
+        };
+        let runs: Vec<Vec<f64>> = [60_000, 0, 3, 40_000, 30_000]
+            .iter()
+            .map(|&n| {
+                let mut v: Vec<f64> = (0..n).map(|_| next(1e6) / 8.0).collect();
+                v.sort_by(f64::total_cmp);
+                v
+            })
+            .collect();
+        let slices: Vec<&[f64]> = runs.iter().map(Vec::as_slice).collect();
+        assert!(chunk_bounds(&slices, 130_003).len() >= 3);
+        let merged = merge_sorted(slices.iter().copied());
+        let (want, got) = (GapMoments::of(&merged), merged_gap_moments(&slices));
+        assert_eq!(got.n, want.n);
+        assert!(
+            (got.cv() - want.cv()).abs() <= 1e-12 * want.cv(),
+            "{got:?} vs {want:?}"
+        );
+        assert!((got.cv() - cv_two_pass(&merged)).abs() <= 1e-12 * want.cv());
+        // One chunk, one run, nothing.
+        let small = [&runs[2][..], &runs[1][..]];
+        assert_eq!(merged_gap_moments(&small), GapMoments::of(&runs[2]));
+        assert_eq!(merged_gap_moments(&[]), GapMoments::default());
     }
 
     #[test]

@@ -333,15 +333,27 @@ impl ReplayView {
                 bins,
             }
         };
-        let rows = replay
+        let rows: Vec<ModelRow> = replay
             .models
             .iter()
             .map(|m| row(m.model.clone(), m.functions, &m.arrivals, m.rate, m.cv))
             .collect();
-        // Merge once: the group row's bins and its statistics share it.
-        let merged = replay.merged_arrivals();
-        let g = replay.group_of(&merged);
-        let group = row("group".into(), replay.mapping.len(), &merged, g.rate, g.cv);
+        // The group's bins are the sum of the models' (the models' arrivals are disjoint), so
+        // only its cv needs the merged order, which `group` finds without building it.
+        let g = replay.group();
+        let mut bins = vec![0u64; OVERVIEW_BINS];
+        for r in &rows {
+            bins.iter_mut().zip(&r.bins).for_each(|(b, x)| *b += x);
+        }
+        let group = ModelRow {
+            model: "group".into(),
+            functions: replay.mapping.len(),
+            arrivals: g.arrivals as usize,
+            rate: g.rate,
+            cv: g.cv,
+            peak: bins.iter().copied().max().unwrap_or(0) as f64 / bin_seconds,
+            bins,
+        };
         let members = crate::compare::members(&replay, &trace);
         ReplayView {
             replay: Arc::new(replay),

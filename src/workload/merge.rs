@@ -4,6 +4,8 @@
 
 use std::sync::Mutex;
 
+use crate::stats::{CHUNK, chunk_bounds};
+
 /// The merged stream: arrival, model (index into the runs) and index within that model's run.
 /// Ties keep run order, so the result does not depend on thread count.
 pub struct Merged {
@@ -21,9 +23,6 @@ struct Item {
     model: u32,
     index: u32,
 }
-
-/// Requests per chunk: small enough that scratch buffers stay a few MB per thread.
-const CHUNK: usize = 1 << 15;
 
 /// Merges sorted `runs`; with `with_index`, also each request's position in its run.
 pub fn merge(runs: &[&[f64]], with_index: bool) -> Merged {
@@ -93,29 +92,6 @@ pub fn merge(runs: &[&[f64]], with_index: bool) -> Merged {
         model,
         index,
     }
-}
-
-/// Times cutting the merged stream into chunks of about `CHUNK` requests, ascending: equally
-/// spaced values of a sorted sample of every run (each `STRIDE`-th arrival).
-fn chunk_bounds(runs: &[&[f64]], total: usize) -> Vec<f64> {
-    const STRIDE: usize = 64;
-    let chunks = total.div_ceil(CHUNK);
-    if chunks <= 1 {
-        return Vec::new();
-    }
-    let mut sample: Vec<f64> = runs
-        .iter()
-        .flat_map(|r| r.iter().step_by(STRIDE).copied())
-        .collect();
-    sample.sort_unstable_by(f64::total_cmp);
-    let mut out: Vec<f64> = Vec::with_capacity(chunks);
-    for j in 1..chunks {
-        let t = sample[j * sample.len() / chunks];
-        if out.last().is_none_or(|&p| t > p) {
-            out.push(t);
-        }
-    }
-    out
 }
 
 /// Orders each run's `ranges` slice into `a` (using `b` as scratch): a stable bucket sort on
