@@ -435,10 +435,11 @@ fn inspect(
     out: &mut impl Write,
 ) -> Result<()> {
     let trace = load_trace(path, input)?;
-    trace
-        .check()
+    // Every count checked and each function's total, in one pass on all cores.
+    let profile = trace
+        .profile()
         .with_context(|| format!("cannot load trace {}", path.display()))?;
-    let summary = trace.summary(top);
+    let summary = trace.summary_of(&profile.per_function, top);
     if json {
         serde_json::to_writer_pretty(&mut *out, &report::summary_json(&trace.source, &summary))?;
         writeln!(out)?;

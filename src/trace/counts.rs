@@ -81,9 +81,21 @@ impl Counts {
         self.range(0..self.len())
     }
 
-    /// Sum of minutes `r`.
+    /// Sum of minutes `r`, clamped to the series.
     pub fn sum_range(&self, r: Range<usize>) -> u64 {
-        self.range(r).map(u64::from).sum()
+        let hi = r.end.min(self.len());
+        let lo = r.start.min(hi);
+        match &self.0 {
+            Repr::Owned(v) => v[lo..hi].iter().map(|&x| u64::from(x)).sum(),
+            // A plain fold over the words, which the compiler vectorises (the per-item iterator
+            // took 7.5 ns a count: `inspect` of an 808 MB trace spent 1.4 s here).
+            Repr::Mapped { backing, start, .. } => (**backing).as_ref()
+                [start + 4 * lo..start + 4 * hi]
+                .chunks_exact(4)
+                .fold(0u64, |s, c| {
+                    s + u64::from(u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                }),
+        }
     }
 
     /// Sum of minutes `r`, or the first minute whose count in the file is negative (and its
