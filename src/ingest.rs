@@ -155,10 +155,19 @@ pub fn load(path: &Path, opts: &LoadOptions, progress: Progress<'_>) -> Result<T
             progress(total, total);
             t
         }
-        InputFormat::Native => {
-            let bytes = read_all(path, total, progress)?;
-            from_bytes(&bytes, &source, format, opts)
-        }
+        // Mapped when large, as pickles are: v1 counts stay in the file.
+        InputFormat::Native => match crate::trace::map_large(&file).map_err(io)? {
+            Some(map) => {
+                progress(0, total);
+                let t = native::decode_backing(map, &source);
+                progress(total, total);
+                t
+            }
+            None => {
+                let bytes = read_all(path, total, progress)?;
+                from_bytes(&bytes, &source, format, opts)
+            }
+        },
         _ => {
             use std::io::{Seek, SeekFrom};
             file.seek(SeekFrom::Start(0)).map_err(io)?;

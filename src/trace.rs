@@ -180,13 +180,10 @@ impl Trace {
             |n| n.to_string_lossy().into_owned(),
         );
         let file = std::fs::File::open(path).map_err(io)?;
-        let len = file.metadata().map_err(io)?.len();
-        if len < (1 << 20) || !mapped::allowed() {
+        let Some(map) = map_large(&file).map_err(io)? else {
             let bytes = std::fs::read(path).map_err(io)?;
             return Trace::from_pickle(&bytes, &source, kind);
-        }
-        let map = mapped::map(&file).map_err(io)?;
-        let map: Backing = std::sync::Arc::new(map);
+        };
         let done = std::sync::atomic::AtomicBool::new(false);
         std::thread::scope(|s| {
             s.spawn(|| {
@@ -665,6 +662,15 @@ fn checked_times(
 /// through its first third; the parser, which also parses, then finds them mapped. Measured on
 /// the 808 MB v1 file: 48 ms → 28.5 ms (from a half: 33 ms; a quarter: 32 ms; backwards from the
 /// end: 31 ms).
+/// `file` memory-mapped when it is large (1 MiB or more) and the user allows mapping
+/// (`TRACEREPLAY_NO_MMAP`); `None` when it should be read instead.
+pub(crate) fn map_large(file: &std::fs::File) -> std::io::Result<Option<Backing>> {
+    if file.metadata()?.len() < (1 << 20) || !mapped::allowed() {
+        return Ok(None);
+    }
+    Ok(Some(std::sync::Arc::new(mapped::map(file)?)))
+}
+
 fn prefault(bytes: &[u8], done: &std::sync::atomic::AtomicBool) {
     let mut sum = 0u8;
     for chunk in bytes.chunks(1 << 16) {

@@ -544,3 +544,68 @@ fn alpaserve_pickle_round_trips_through_our_reader() {
         assert_eq!(names(&back), names(&t));
     }
 }
+
+#[test]
+fn a_large_v1_cache_is_read_in_place() {
+    use tracereplay_tui::trace::{Counts, Function};
+    // 200 functions × 1,440 minutes × 4 bytes: 1.15 MB, over the 1 MiB mapping threshold.
+    // One count needs all 32 bits: the cache holds u32, not to be read as a negative int32.
+    let functions: Vec<Function> = (0..200u32)
+        .map(|f| {
+            let counts: Vec<u32> = (0..1440u32)
+                .map(|m| {
+                    if f == 3 && m == 7 {
+                        3_000_000_000
+                    } else {
+                        (m * 31 + f) % 97
+                    }
+                })
+                .collect();
+            Function::new(format!("fn{f}"), Series::Counts(Counts::from(counts)))
+        })
+        .collect();
+    let t = Trace::new("big", TraceKind::V1, functions, vec![]).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("v1.trace");
+    tracereplay_tui::workload::write_atomic(&p, true, |w| ingest::native::encode(&t, w)).unwrap();
+    assert!(std::fs::metadata(&p).unwrap().len() > 1 << 20);
+    let mapped = load(&p);
+    assert!(
+        mapped
+            .functions
+            .iter()
+            .all(|f| matches!(&f.series, Series::Counts(c) if c.is_mapped()))
+    );
+    assert_eq!(mapped, t);
+    assert_eq!(mapped.check().unwrap(), t.invocations());
+    assert_eq!(
+        mapped.profile().unwrap().per_function[3],
+        t.functions[3].series.invocations()
+    );
+    // The same file copied into memory decodes to the same trace.
+    let copied = ingest::native::decode(&std::fs::read(&p).unwrap(), "v1.trace").unwrap();
+    assert!(matches!(&copied.functions[0].series, Series::Counts(c) if !c.is_mapped()));
+    assert_eq!(copied, mapped);
+    // Written again from the mapped trace (no copy of its counts): the same bytes.
+    let again = dir.path().join("again.trace");
+    tracereplay_tui::workload::write_atomic(&again, true, |w| ingest::native::encode(&mapped, w))
+        .unwrap();
+    assert_eq!(std::fs::read(&again).unwrap(), std::fs::read(&p).unwrap());
+}
+
+#[test]
+fn a_negative_count_read_in_place_is_not_written_to_a_cache() {
+    use std::sync::Arc;
+    use tracereplay_tui::trace::{Counts, Function};
+    let words: Vec<u8> = [5i32, -2, 7].iter().flat_map(|w| w.to_le_bytes()).collect();
+    let counts = Counts::mapped_checked(Arc::new(words), 0, 3).unwrap();
+    let t = Trace::new(
+        "neg",
+        TraceKind::V1,
+        vec![Function::new("f", Series::Counts(counts))],
+        vec![],
+    )
+    .unwrap();
+    let err = ingest::native::encode(&t, &mut Vec::new()).unwrap_err();
+    assert!(err.to_string().contains("count -2 is negative"), "{err}");
+}

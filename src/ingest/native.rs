@@ -1,35 +1,39 @@
 //! Our cache file: a MessagePack map (rmp-serde) whose arrays are little-endian byte blobs, so
-//! loading is a bounds-checked copy rather than a parse. Written by `convert`.
+//! loading is a bounds-checked copy rather than a parse (and for a large v1 file, not even a
+//! copy: its counts are read in place from the mapped file). Written by `convert`.
+
+use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
-use serde_bytes::ByteBuf;
+use serde_bytes::Bytes;
 
 use crate::error::{Error, Result};
-use crate::trace::{Function, Series, Tokens, Trace, TraceKind};
+use crate::trace::{Backing, Counts, Function, Series, Tokens, Trace, TraceKind};
 
 /// The `format` field's value.
 pub const FORMAT_NAME: &str = "tracereplay-trace";
 /// The layout version.
 pub const FORMAT_VERSION: u32 = 1;
 
+/// The file; `B` is how blobs are held: owned to write, borrowed from the input to read.
 #[derive(Serialize, Deserialize)]
-struct File {
+struct File<B> {
     format: String,
     version: u32,
     source: String,
     kind: TraceKind,
     warnings: Vec<String>,
-    functions: Vec<Func>,
+    functions: Vec<Func<B>>,
 }
 
 #[derive(Serialize, Deserialize)]
-struct Func {
+struct Func<B> {
     name: String,
     trigger: Option<String>,
     /// v1: u32 counts; v2: f64 times (little-endian).
-    data: ByteBuf,
-    input_tokens: Option<ByteBuf>,
-    output_tokens: Option<ByteBuf>,
+    data: B,
+    input_tokens: Option<B>,
+    output_tokens: Option<B>,
 }
 
 /// `true` when `head` starts like a file we wrote.
@@ -39,8 +43,39 @@ pub fn is_native(head: &[u8]) -> bool {
         && head.get(9..26) == Some(FORMAT_NAME.as_bytes())
 }
 
-fn u32s(v: &[u32]) -> ByteBuf {
-    ByteBuf::from(v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>())
+/// A blob made as it is written, so that one function's bytes exist at a time: a v1 trace read
+/// in place is written straight from the mapped file (an 808 MB trace's `convert` held a copy
+/// of every array, 1.6 GB at its peak).
+enum Blob<'a> {
+    Series(&'a Series),
+    Words(&'a [u32]),
+}
+
+impl Serialize for Blob<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let le = |words: &mut dyn Iterator<Item = u32>| -> Vec<u8> {
+            words.flat_map(u32::to_le_bytes).collect()
+        };
+        let bytes: Cow<'_, [u8]> = match self {
+            Blob::Series(Series::Counts(c)) => match c.file_words() {
+                // The file's int32 words are the u32 ones when none is negative.
+                Some(words) => {
+                    if let Err((minute, v)) = c.checked_sum(0..c.len()) {
+                        return Err(serde::ser::Error::custom(format!(
+                            "minute {minute}: count {v} is negative"
+                        )));
+                    }
+                    Cow::Borrowed(words)
+                }
+                None => Cow::Owned(le(&mut c.iter())),
+            },
+            Blob::Series(Series::Times(t)) => {
+                Cow::Owned(t.iter().flat_map(|x| x.to_le_bytes()).collect())
+            }
+            Blob::Words(w) => Cow::Owned(le(&mut w.iter().copied())),
+        };
+        s.serialize_bytes(&bytes)
+    }
 }
 
 /// Encodes `trace` into `out`.
@@ -51,14 +86,9 @@ pub fn encode(trace: &Trace, out: &mut impl std::io::Write) -> Result<()> {
         .map(|f| Func {
             name: f.name.clone(),
             trigger: f.trigger.clone(),
-            data: match &f.series {
-                Series::Counts(c) => u32s(&c.to_vec()),
-                Series::Times(t) => {
-                    ByteBuf::from(t.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>())
-                }
-            },
-            input_tokens: f.tokens.as_ref().map(|t| u32s(&t.input)),
-            output_tokens: f.tokens.as_ref().map(|t| u32s(&t.output)),
+            data: Blob::Series(&f.series),
+            input_tokens: f.tokens.as_ref().map(|t| Blob::Words(&t.input)),
+            output_tokens: f.tokens.as_ref().map(|t| Blob::Words(&t.output)),
         })
         .collect();
     let file = File {
@@ -74,12 +104,22 @@ pub fn encode(trace: &Trace, out: &mut impl std::io::Write) -> Result<()> {
 
 /// Decodes a file written by [`encode`].
 pub fn decode(bytes: &[u8], source: &str) -> Result<Trace> {
+    decode_in(bytes, None, source)
+}
+
+/// Decodes a file written by [`encode`] held in `backing` (a mapped file), leaving v1 counts
+/// in place: an 808 MB cache then opens like the pickle it came from, without copying.
+pub fn decode_backing(backing: Backing, source: &str) -> Result<Trace> {
+    decode_in((*backing).as_ref(), Some(&backing), source)
+}
+
+fn decode_in(bytes: &[u8], backing: Option<&Backing>, source: &str) -> Result<Trace> {
     let bad = |why: String| {
         Error::Format(format!(
             "{source}: not a valid tracereplay trace file: {why}"
         ))
     };
-    let file: File = rmp_serde::from_slice(bytes).map_err(|e| bad(e.to_string()))?;
+    let file: File<&Bytes> = rmp_serde::from_slice(bytes).map_err(|e| bad(e.to_string()))?;
     if file.format != FORMAT_NAME || file.version != FORMAT_VERSION {
         return Err(bad(format!(
             "format {:?} version {}; this tool reads {FORMAT_NAME} version {FORMAT_VERSION} \
@@ -101,7 +141,25 @@ pub fn decode(bytes: &[u8], source: &str) -> Result<Trace> {
     let mut functions = Vec::with_capacity(file.functions.len());
     for f in file.functions {
         let series = match file.kind {
-            TraceKind::V1 => Series::Counts(words(&f.data, "counts", &f.name)?.into()),
+            TraceKind::V1 => match backing {
+                Some(backing) => {
+                    if !f.data.len().is_multiple_of(4) {
+                        return Err(bad(format!(
+                            "function {:?}: counts are {} bytes, not whole u32s",
+                            f.name,
+                            f.data.len()
+                        )));
+                    }
+                    // The blob borrows from `bytes`: its place there is its address's offset.
+                    let start = (f.data.as_ptr() as usize).wrapping_sub(bytes.as_ptr() as usize);
+                    let counts = Counts::mapped_u32(backing.clone(), start, f.data.len() / 4)
+                        .ok_or_else(|| {
+                            bad(format!("function {:?}: counts out of place", f.name))
+                        })?;
+                    Series::Counts(counts)
+                }
+                None => Series::Counts(words(f.data, "counts", &f.name)?.into()),
+            },
             TraceKind::V2 => {
                 if !f.data.len().is_multiple_of(8) {
                     return Err(bad(format!(

@@ -14,11 +14,14 @@ pub struct Counts(Repr);
 #[derive(Clone)]
 enum Repr {
     Owned(Vec<u32>),
-    /// `len` little-endian words at `backing[start..]`, checked non-negative int32 at load.
+    /// `len` little-endian words at `backing[start..]`.
     Mapped {
         backing: Backing,
         start: usize,
         len: usize,
+        /// int32 words (a numpy pickle's), which are checked non-negative where they are
+        /// summed; else u32 words (our cache file's), every value a count.
+        signed: bool,
     },
 }
 
@@ -29,9 +32,18 @@ impl From<Vec<u32>> for Counts {
 }
 
 impl Counts {
-    /// Counts read in place: `len` little-endian u32 at byte `start` of `backing`. The caller
-    /// has checked that the range is inside the backing; [`Counts::mapped_checked`] does.
+    /// Counts read in place: `len` little-endian int32 words at byte `start` of `backing`
+    /// (a negative one is an error where it is summed); `None` unless the range is inside.
     pub fn mapped_checked(backing: Backing, start: usize, len: usize) -> Option<Counts> {
+        Counts::mapped(backing, start, len, true)
+    }
+
+    /// As [`Counts::mapped_checked`], for little-endian u32 words.
+    pub fn mapped_u32(backing: Backing, start: usize, len: usize) -> Option<Counts> {
+        Counts::mapped(backing, start, len, false)
+    }
+
+    fn mapped(backing: Backing, start: usize, len: usize, signed: bool) -> Option<Counts> {
         let end = len.checked_mul(4)?.checked_add(start)?;
         if end > (*backing).as_ref().len() {
             return None;
@@ -40,6 +52,7 @@ impl Counts {
             backing,
             start,
             len,
+            signed,
         }))
     }
 
@@ -89,12 +102,10 @@ impl Counts {
             Repr::Owned(v) => v[lo..hi].iter().map(|&x| u64::from(x)).sum(),
             // A plain fold over the words, which the compiler vectorises (the per-item iterator
             // took 7.5 ns a count: `inspect` of an 808 MB trace spent 1.4 s here).
-            Repr::Mapped { backing, start, .. } => (**backing).as_ref()
-                [start + 4 * lo..start + 4 * hi]
-                .chunks_exact(4)
-                .fold(0u64, |s, c| {
-                    s + u64::from(u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-                }),
+            Repr::Mapped { backing, start, .. } => {
+                let bytes = &(**backing).as_ref()[start + 4 * lo..start + 4 * hi];
+                sum_words(bytes, false).unwrap_or(0)
+            }
         }
     }
 
@@ -105,9 +116,14 @@ impl Counts {
         let lo = r.start.min(hi);
         match &self.0 {
             Repr::Owned(v) => Ok(v[lo..hi].iter().map(|&x| u64::from(x)).sum()),
-            Repr::Mapped { backing, start, .. } => {
+            Repr::Mapped {
+                backing,
+                start,
+                signed,
+                ..
+            } => {
                 let bytes = &(**backing).as_ref()[start + 4 * lo..start + 4 * hi];
-                sum_non_negative_i32(bytes).map_err(|i| (lo + i, word(bytes, i)))
+                sum_words(bytes, *signed).map_err(|i| (lo + i, word(bytes, i)))
             }
         }
     }
@@ -133,15 +149,30 @@ impl Counts {
                 backing,
                 start,
                 len,
+                signed,
             } => {
                 let bytes = &(**backing).as_ref()[*start..start + 4 * len];
                 for (h, c) in bytes.chunks(240).enumerate() {
-                    let s = sum_non_negative_i32(c).map_err(|i| (h * 60 + i, word(c, i)))?;
+                    let s = sum_words(c, *signed).map_err(|i| (h * 60 + i, word(c, i)))?;
                     add(h, s);
                 }
             }
         }
         Ok(total)
+    }
+
+    /// The little-endian words in the file, when read in place (int32 ones for a pickle:
+    /// [`Counts::checked_sum`] says whether any is negative).
+    pub fn file_words(&self) -> Option<&[u8]> {
+        match &self.0 {
+            Repr::Owned(_) => None,
+            Repr::Mapped {
+                backing,
+                start,
+                len,
+                ..
+            } => Some(&(**backing).as_ref()[*start..start + 4 * len]),
+        }
     }
 
     /// `true` when read in place from a mapped file.
@@ -206,6 +237,17 @@ impl std::fmt::Debug for Counts {
         let head: Vec<u32> = self.range(0..8).collect();
         write!(f, "Counts(len {}, starts {head:?})", self.len())
     }
+}
+
+/// The sum of little-endian words: int32 ones checked non-negative (else the index of the first
+/// negative one), u32 ones as they are.
+fn sum_words(bytes: &[u8], signed: bool) -> Result<u64, usize> {
+    if signed {
+        return sum_non_negative_i32(bytes);
+    }
+    Ok(bytes.chunks_exact(4).fold(0u64, |s, c| {
+        s + u64::from(u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+    }))
 }
 
 /// Little-endian int32 word `i` of `bytes`.
