@@ -31,6 +31,7 @@ pub mod error;
 pub mod estimate;
 pub mod ingest;
 pub mod mapping;
+mod par;
 pub mod plot;
 pub mod quality;
 pub mod replay;

@@ -184,24 +184,18 @@ pub fn merged_gap_moments(runs: &[&[f64]]) -> GapMoments {
             ends: merged.first().copied().zip(merged.last().copied()),
         }
     };
-    let fold = |chunks: std::ops::Range<usize>| {
+    let fold = |chunks: &[usize]| {
         let mut buffer = Vec::new();
         chunks
-            .map(|i| chunk(i, &mut buffer))
+            .iter()
+            .map(|&i| chunk(i, &mut buffer))
             .fold(Chunk::default(), Chunk::then)
     };
-    let n = edges.len() - 1;
-    if n == 1 {
-        return fold(0..1).moments;
+    let chunks: Vec<usize> = (0..edges.len() - 1).collect();
+    if chunks.len() == 1 {
+        return fold(&chunks).moments;
     }
-    let (first, second) = std::thread::scope(|s| {
-        let other = s.spawn(|| fold(n / 2..n));
-        let first = fold(0..n / 2);
-        let second = other
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (first, second)
-    });
+    let (first, second) = crate::par::on_both_halves(&chunks, fold);
     first.then(second).moments
 }
 

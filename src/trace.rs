@@ -230,7 +230,7 @@ impl Trace {
             .filter(|f| !matches!(&f.series, Series::Counts(c) if c.is_mapped()))
             .map(|f| f.series.invocations())
             .sum();
-        let (x, y) = on_both_halves(&mapped, |part| -> Result<u64> {
+        let (x, y) = crate::par::on_both_halves(&mapped, |part| -> Result<u64> {
             part.iter().try_fold(0u64, |acc, (name, c)| {
                 c.checked_sum(0..c.len())
                     .map(|s| acc + s)
@@ -336,14 +336,7 @@ impl Trace {
             .map_or(head.len(), |i| i + 1);
         let (first, second) = if total >= PARALLEL_CHECK_VALUES && mid < head.len() {
             let tail = head.split_off(mid);
-            std::thread::scope(|scope| {
-                let other = scope.spawn(|| run(tail));
-                let first = run(head);
-                let second = other
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-                (first, second)
-            })
+            crate::par::join(|| run(head), || run(tail))
         } else {
             (run(head), Ok((Vec::new(), Vec::new())))
         };
@@ -449,7 +442,7 @@ impl Trace {
             }
             Ok((totals, hourly))
         };
-        let (x, y) = on_both_halves(&self.functions, scan);
+        let (x, y) = crate::par::on_both_halves(&self.functions, scan);
         let ((mut per_function, mut hourly), (more, hourly_b)) = (x?, y?);
         per_function.extend(more);
         for (h, v) in hourly.iter_mut().zip(hourly_b) {
@@ -680,19 +673,6 @@ fn prefault(bytes: &[u8], done: &std::sync::atomic::AtomicBool) {
         sum = sum.wrapping_add(chunk[0]);
     }
     std::hint::black_box(sum);
-}
-
-/// `scan` over the two halves of `items`, the second half on another core.
-fn on_both_halves<I: Sync, T: Send>(items: &[I], scan: impl Fn(&[I]) -> T + Sync) -> (T, T) {
-    let (a, b) = items.split_at(items.len() / 2);
-    std::thread::scope(|s| {
-        let other = s.spawn(|| scan(b));
-        let first = scan(a);
-        let second = other
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (first, second)
-    })
 }
 
 /// Whether every value is finite, and whether they are in non-decreasing order: one pass
