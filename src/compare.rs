@@ -33,6 +33,11 @@ pub fn trace_histogram(
     }
     let width = (hi - lo) / bins as f64;
     let mut acc = vec![0f64; bins];
+    // v1: the functions' counts summed per minute first (vectorised adds), then each minute
+    // spread over its bins once: the detail of a 2,000-function model over 14 days took 0.6 s
+    // spreading every function's every minute, on the explorer's render thread.
+    let first = (lo / 60.0).floor().max(0.0) as usize;
+    let mut minutes: Vec<u64> = Vec::new();
     for &i in functions {
         match &trace.functions[i].series {
             Series::Times(t) => {
@@ -43,32 +48,31 @@ pub fn trace_histogram(
                 }
             }
             Series::Counts(c) => {
-                let first = (lo / 60.0).floor().max(0.0) as usize;
                 let last = ((hi / 60.0).ceil() as usize).min(c.len());
-                for (minute, n) in c
-                    .range(first..last)
-                    .enumerate()
-                    .map(|(i, n)| (first + i, n))
-                {
-                    if n == 0 {
-                        continue;
-                    }
-                    let (m0, m1) = (minute as f64 * 60.0, minute as f64 * 60.0 + 60.0);
-                    let (a, b) = (m0.max(lo), m1.min(hi));
-                    let first_bin = (((a - lo) / width) as usize).min(bins - 1);
-                    let last_bin = (((b - lo) / width) as usize).min(bins - 1);
-                    for (bin, slot) in acc
-                        .iter_mut()
-                        .enumerate()
-                        .take(last_bin + 1)
-                        .skip(first_bin)
-                    {
-                        let (bl, bh) = (lo + bin as f64 * width, lo + (bin + 1) as f64 * width);
-                        let part = (b.min(bh) - a.max(bl)).max(0.0);
-                        *slot += f64::from(n) * part / 60.0;
-                    }
+                if minutes.len() < last.saturating_sub(first) {
+                    minutes.resize(last - first, 0);
                 }
+                c.add_into(first, &mut minutes[..last.saturating_sub(first)]);
             }
+        }
+    }
+    for (minute, &n) in minutes.iter().enumerate().map(|(i, n)| (first + i, n)) {
+        if n == 0 {
+            continue;
+        }
+        let (m0, m1) = (minute as f64 * 60.0, minute as f64 * 60.0 + 60.0);
+        let (a, b) = (m0.max(lo), m1.min(hi));
+        let first_bin = (((a - lo) / width) as usize).min(bins - 1);
+        let last_bin = (((b - lo) / width) as usize).min(bins - 1);
+        for (bin, slot) in acc
+            .iter_mut()
+            .enumerate()
+            .take(last_bin + 1)
+            .skip(first_bin)
+        {
+            let (bl, bh) = (lo + bin as f64 * width, lo + (bin + 1) as f64 * width);
+            let part = (b.min(bh) - a.max(bl)).max(0.0);
+            *slot += n as f64 * part / 60.0;
         }
     }
     acc.into_iter().map(|v| v.round() as u64).collect()
@@ -133,5 +137,27 @@ mod tests {
         );
         // A range inside the last minute gets its share.
         assert_eq!(trace_histogram(&t, &[0], 150.0, 160.0, 1), vec![20]);
+    }
+
+    #[test]
+    fn trace_histogram_sums_functions_minute_by_minute() {
+        // The second function read in place, as from a mapped pickle (two bytes of header).
+        let bytes: Vec<u8> = [0u8, 0]
+            .into_iter()
+            .chain([6u32, 12, 18].iter().flat_map(|w| w.to_le_bytes()))
+            .collect();
+        let mapped = crate::trace::Counts::mapped_checked(std::sync::Arc::new(bytes), 2, 3);
+        let t = trace(
+            TraceKind::V1,
+            vec![
+                Series::Counts(vec![60, 0, 120].into()),
+                Series::Counts(mapped.unwrap()),
+            ],
+        );
+        // Minutes sum to 66, 12, 138; [30, 90) holds half of the first two, [90, 150) half of
+        // the last two.
+        assert_eq!(trace_histogram(&t, &[0, 1], 30.0, 150.0, 2), vec![39, 75]);
+        assert_eq!(trace_histogram(&t, &[1], 60.0, 180.0, 2), vec![12, 18]);
+        assert_eq!(trace_histogram(&t, &[1, 0], 0.0, 180.0, 1), vec![216]);
     }
 }

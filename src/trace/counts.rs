@@ -161,6 +161,26 @@ impl Counts {
         Ok(total)
     }
 
+    /// Adds the counts of minutes `first..first + out.len()` (those the series has) to `out`.
+    pub fn add_into(&self, first: usize, out: &mut [u64]) {
+        let hi = (first + out.len()).min(self.len());
+        let lo = first.min(hi);
+        match &self.0 {
+            Repr::Owned(v) => out
+                .iter_mut()
+                .zip(&v[lo..hi])
+                .for_each(|(o, &x)| *o += u64::from(x)),
+            Repr::Mapped { backing, start, .. } => {
+                let bytes = &(**backing).as_ref()[start + 4 * lo..start + 4 * hi];
+                out.iter_mut()
+                    .zip(bytes.chunks_exact(4))
+                    .for_each(|(o, c)| {
+                        *o += u64::from(u32::from_le_bytes([c[0], c[1], c[2], c[3]]));
+                    });
+            }
+        }
+    }
+
     /// The little-endian words in the file, when read in place (int32 ones for a pickle:
     /// [`Counts::checked_sum`] says whether any is negative).
     pub fn file_words(&self) -> Option<&[u8]> {
