@@ -312,7 +312,7 @@ fn fit_rate_scale(m: &mut Model) -> Option<String> {
         .position(|&f| f == super::model::FieldKind::RateScale)?;
     m.fields[field] = crate::stats::py_float(scale);
     Some(format!(
-        "rate scale set to {} ({} would make {expected:.2e} arrivals, over the limit of {:e})",
+        "rate scale set to {}: {} would make {expected:.2e} arrivals (limit {:e})",
         m.fields[field],
         crate::stats::py_float(p.rate_scale),
         p.max_arrivals as f64
