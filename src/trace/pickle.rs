@@ -3,7 +3,8 @@
 //!
 //! Nothing is ever executed. The reader is a small stack machine that understands the binary
 //! opcodes these files use and *interprets* an exact allow-list of globals
-//! ([`Global`]); any other global is an error naming it. Objects live in a flat arena addressed
+//! (`collections.OrderedDict` and a few numpy and codecs helpers, listed in the README's
+//! Safety section); any other global is an error naming it. Objects live in a flat arena addressed
 //! by index, so a memo reference shares one object (as in CPython, where numpy's dtype is
 //! mutated in place by a later `BUILD`), and dropping deeply nested input cannot recurse.
 //!
