@@ -445,11 +445,12 @@ fn cli_args(p: &ReplayParams, trace: &Path, out: &Path) -> Vec<String> {
     a
 }
 
-/// Time of one replay (median of 3) and the arrivals it makes.
+/// Time of one replay (median of 7: a doubling's ratio is a quotient of two noisy medians) and
+/// the arrivals it makes.
 fn replay_time(trace: &Trace, p: &ReplayParams) -> (f64, usize) {
     let mut n = 0;
     let t = median(
-        (0..3)
+        (0..7)
             .map(|_| {
                 let t = Instant::now();
                 let r = replay(trace, p).unwrap();
