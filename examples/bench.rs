@@ -459,27 +459,41 @@ fn cli_args(p: &ReplayParams, trace: &Path, out: &Path) -> Vec<String> {
     a
 }
 
-/// Time of one replay and the arrivals it makes: the median of 7 fresh processes, each timing
-/// its first replay. (Timed again and again in this process, a replay's cost depends on what
-/// glibc kept of the previous one's memory: the 67 MB of x1's output is returned to the system
-/// and faulted in anew each time, half of it is kept, which made the rate doubling ×48 → ×96
-/// look 2.3× slower; from fresh processes it is 1.96×, as a command-line run sees it.)
-fn replay_time(o: &Opts, p: &ReplayParams) -> (f64, usize) {
-    let json = serde_json::to_string(p).unwrap();
-    let mut n = 0;
-    let times = (0..7)
-        .map(|_| {
-            let out = Command::new(std::env::current_exe().unwrap())
-                .args(["--v2", &o.v2.display().to_string(), "--replay-child", &json])
-                .output()
-                .unwrap();
-            let text = String::from_utf8(out.stdout).unwrap();
-            let (t, count) = text.trim().split_once(' ').unwrap();
-            n = count.parse().unwrap();
-            t.parse::<f64>().unwrap()
-        })
-        .collect();
-    (median(times), n)
+/// Time of each replay and the arrivals it makes: the median of 7 fresh processes, each timing
+/// its first replay, the rows' runs interleaved so that the host's slow spells fall on all of
+/// them alike. (Timed again and again in one process, a replay's cost depends on what glibc
+/// kept of the previous one's memory: the 67 MB of x1's output is returned to the system and
+/// faulted in anew each time, half of it is kept, which made the rate doubling ×48 → ×96 look
+/// 2.3× slower; from fresh processes it is about 1.95×, as a command-line run sees it.)
+fn replay_times(o: &Opts, rows: &[ReplayParams]) -> Vec<(f64, usize)> {
+    let once = |p: &ReplayParams| -> (f64, usize) {
+        let json = serde_json::to_string(p).unwrap();
+        let out = Command::new(std::env::current_exe().unwrap())
+            .args(["--v2", &o.v2.display().to_string(), "--replay-child", &json])
+            .output()
+            .unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        let (t, n) = text.trim().split_once(' ').unwrap();
+        (t.parse().unwrap(), n.parse().unwrap())
+    };
+    let mut runs: Vec<Vec<(f64, usize)>> = vec![Vec::new(); rows.len()];
+    for _ in 0..7 {
+        for (p, r) in rows.iter().zip(&mut runs) {
+            r.push(once(p));
+        }
+    }
+    runs.into_iter()
+        .map(|r| (median(r.iter().map(|x| x.0).collect()), r[0].1))
+        .collect()
+}
+
+/// Prints `rows` (label, time and arrivals), each against the one before.
+fn scaling_rows(rows: &[(String, (f64, usize))]) {
+    let mut prev = None;
+    for (label, r) in rows {
+        scaling_row(label, *r, prev);
+        prev = Some(*r);
+    }
 }
 
 fn scaling_row(label: &str, (t, n): (f64, usize), prev: Option<(f64, usize)>) {
@@ -504,42 +518,58 @@ fn scaling(o: &Opts) {
     );
     println!("| change | arrivals | replay | ns per arrival | × previous |");
     println!("|---|---|---|---|---|");
-    let mut prev = None;
-    for (label, start) in [
+    let windows = [
         ("window 6 h", "13.18.0"),
         ("window 12 h", "13.12.0"),
         ("window 24 h", "13.0.0"),
-    ] {
-        let p = ReplayParams {
-            start: start.into(),
+    ];
+    let params: Vec<ReplayParams> = windows
+        .iter()
+        .map(|(_, start)| ReplayParams {
+            start: (*start).into(),
             ..base.clone()
-        };
-        let r = replay_time(o, &p);
-        scaling_row(label, r, prev);
-        prev = Some(r);
-    }
-    prev = None;
-    for rate in [24.0, 48.0, 96.0] {
-        let p = ReplayParams {
+        })
+        .collect();
+    let times = replay_times(o, &params);
+    scaling_rows(
+        &windows
+            .iter()
+            .map(|w| w.0.to_string())
+            .zip(times)
+            .collect::<Vec<_>>(),
+    );
+    let rates = [24.0, 48.0, 96.0];
+    let params: Vec<ReplayParams> = rates
+        .iter()
+        .map(|&rate| ReplayParams {
             rate_scale: rate,
             ..base.clone()
-        };
-        let r = replay_time(o, &p);
-        scaling_row(&format!("rate ×{rate}"), r, prev);
-        prev = Some(r);
-    }
+        })
+        .collect();
+    let times = replay_times(o, &params);
+    scaling_rows(
+        &rates
+            .iter()
+            .map(|r| format!("rate ×{r}"))
+            .zip(times)
+            .collect::<Vec<_>>(),
+    );
     let whole = |interval: f64| ReplayParams {
         distribution: Distribution::Exponential,
         end: Some("13.23.60".into()),
         interval_seconds: interval,
         ..ReplayParams::default()
     };
-    let coarse = replay_time(o, &whole(3600.0));
-    scaling_row("14 days, 5 models, interval 3600", coarse, None);
-    scaling_row(
-        "14 days, 5 models, interval 60",
-        replay_time(o, &whole(60.0)),
-        Some(coarse),
+    let times = replay_times(o, &[whole(3600.0), whole(60.0)]);
+    scaling_rows(
+        &[
+            "14 days, 5 models, interval 3600",
+            "14 days, 5 models, interval 60",
+        ]
+        .iter()
+        .map(|l| l.to_string())
+        .zip(times)
+        .collect::<Vec<_>>(),
     );
 }
 
