@@ -1,7 +1,8 @@
 //! TUI responsiveness: the time from a parameter change to a new result ready to draw (replay +
 //! display rows + detail bins, i.e. everything but the 20 ms debounce), and the time to render a
 //! full 200×60 frame; and the time to open the trace (load, check, overview figures), also for
-//! a second trace in `TRACEREPLAY_BENCH_TRACE2` (e.g. the 808 MB azure_v1 one).
+//! a second trace in `TRACEREPLAY_BENCH_TRACE2` (e.g. the 808 MB azure_v1 one, whose updates
+//! are the `update v1` group).
 //!
 //! Uses the trace in `TRACEREPLAY_BENCH_TRACE` (an AlpaServe pickle, e.g. one made by
 //! `python3 tools/gen_trace.py --kind v2 --out /tmp/azure_v2.pkl`), else the embedded sample.
@@ -108,6 +109,7 @@ fn bench(c: &mut Criterion) {
         });
     }
     g.finish();
+    update_v1(c);
     let mut g = c.benchmark_group("open");
     g.sample_size(10);
     for var in ["TRACEREPLAY_BENCH_TRACE", "TRACEREPLAY_BENCH_TRACE2"] {
@@ -123,6 +125,46 @@ fn bench(c: &mut Criterion) {
                 })
             });
         }
+    }
+    g.finish();
+}
+
+/// The same for an azure_v1 trace in `TRACEREPLAY_BENCH_TRACE2`: the explorer's first replay
+/// of the whole trace (its rate scale lowered on opening, here 0.002 as for gen_trace's trace)
+/// and a gamma replay of two days, each with the detail's real-trace bins of a model's
+/// functions, which the explorer computes on its render thread.
+fn update_v1(c: &mut Criterion) {
+    let Some(p) = std::env::var_os("TRACEREPLAY_BENCH_TRACE2") else {
+        return;
+    };
+    let t = Trace::open(std::path::Path::new(&p), None).expect("bench trace 2");
+    if t.kind != tracereplay_tui::trace::TraceKind::V1 {
+        return;
+    }
+    let loaded = LoadedTrace::new(String::new(), t).unwrap();
+    let trace = Arc::clone(&loaded.trace);
+    let mut m = Model::new(ReplayParams::default());
+    m.traces.push(loaded);
+    m.detail_width = view::detail_width(200);
+    let base = ReplayParams {
+        rate_scale: 0.002,
+        ..ReplayParams::default()
+    };
+    let mut g = c.benchmark_group("update v1");
+    g.sample_size(10);
+    for (name, params) in [
+        ("exponential all days rate x0.002", base.clone()),
+        (
+            "gamma days 0-1 @3600 rate x0.002",
+            ReplayParams {
+                distribution: Distribution::Gamma,
+                end: Some("2.0.0".into()),
+                interval_seconds: 3600.0,
+                ..base
+            },
+        ),
+    ] {
+        g.bench_function(name, |b| b.iter(|| update(&mut m, &trace, &params)));
     }
     g.finish();
 }

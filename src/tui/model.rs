@@ -313,6 +313,10 @@ pub struct ReplayView {
     pub rows: Vec<ModelRow>,
     /// The group row.
     pub group: ModelRow,
+    /// v1: per model, its functions' invocations in each minute of the trace, summed when the
+    /// detail first shows the model (22 ms for 2,000 functions over 14 days), so that zooming
+    /// and panning rebin 20,160 numbers on the render thread instead of re-adding 40 M.
+    minutes: Vec<std::sync::OnceLock<Vec<u64>>>,
 }
 
 impl ReplayView {
@@ -356,6 +360,7 @@ impl ReplayView {
         };
         let members = crate::compare::members(&replay, &trace);
         ReplayView {
+            minutes: vec![std::sync::OnceLock::new(); members.len()],
             replay: Arc::new(replay),
             trace,
             members,
@@ -377,7 +382,15 @@ impl ReplayView {
     /// The real trace's invocations of model `k`'s functions per bin of `[lo, hi)`.
     pub fn trace_histogram(&self, k: usize, lo: f64, hi: f64, bins: usize) -> Vec<u64> {
         let fns = self.members.get(k).map_or(&[][..], Vec::as_slice);
-        crate::compare::trace_histogram(&self.trace, fns, lo, hi, bins)
+        let (Some(slot), crate::trace::TraceKind::V1) = (self.minutes.get(k), self.trace.kind)
+        else {
+            return crate::compare::trace_histogram(&self.trace, fns, lo, hi, bins);
+        };
+        let minutes =
+            slot.get_or_init(|| crate::compare::minute_totals(&self.trace, fns, 0..usize::MAX));
+        let mut acc = vec![0f64; bins];
+        crate::compare::spread_minutes(minutes, 0, lo, hi, &mut acc);
+        acc.into_iter().map(|v| v.round() as u64).collect()
     }
 }
 
@@ -585,6 +598,39 @@ impl Model {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn v1_detail_bins_from_cached_minute_totals_match_the_direct_sum() {
+        use crate::trace::{Counts, Function, Series, TraceKind};
+        let functions: Vec<Function> = (0..9u32)
+            .map(|f| {
+                let c: Vec<u32> = (0..2 * 1440u32).map(|m| (m * 7 + f * 13) % 11).collect();
+                Function::new(format!("f{f}"), Series::Counts(Counts::from(c)))
+            })
+            .collect();
+        let trace = Arc::new(Trace::new("v1", TraceKind::V1, functions, vec![]).unwrap());
+        let params = crate::replay::ReplayParams {
+            models: crate::mapping::default_model_names(2),
+            rate_scale: 0.1,
+            ..Default::default()
+        };
+        let r = crate::replay::replay(&trace, &params).unwrap();
+        let v = ReplayView::new(r, Arc::clone(&trace));
+        // The whole trace, a zoom inside one day, bins shorter than a minute, twice each (the
+        // second from the cache).
+        for (lo, hi, bins) in [
+            (0.0, 172_800.0, 100),
+            (3_630.0, 9_000.0, 37),
+            (86_390.0, 86_450.0, 12),
+        ] {
+            for k in 0..2 {
+                let want = crate::compare::trace_histogram(&trace, &v.members[k], lo, hi, bins);
+                assert!(want.iter().sum::<u64>() > 0);
+                assert_eq!(v.trace_histogram(k, lo, hi, bins), want, "{lo}..{hi}");
+                assert_eq!(v.trace_histogram(k, lo, hi, bins), want, "{lo}..{hi}");
+            }
+        }
+    }
 
     #[test]
     fn export_models_parse() {
