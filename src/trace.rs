@@ -273,22 +273,18 @@ impl Trace {
                     }
                     Value::Array(a)
                 }
-                (Value::Array(a), Some(b))
-                    if kind == TraceKind::V2 && matches!(a.data, ArrayData::F64InPlace(_)) =>
-                {
-                    one_dimensional(&name, &Value::Array(a.clone()))?;
-                    let ArrayData::F64InPlace(r) = &a.data else {
-                        return Err(in_place_error(&name));
-                    };
-                    let bytes = (**b).as_ref().get(r.clone()).ok_or_else(|| {
-                        Error::Trace(format!("function {name:?}: array outside the file"))
-                    })?;
-                    let (times, finite, sorted) = decode_times(bytes);
-                    let times = checked_times(&name, times, finite, sorted, warnings)?;
-                    return Ok(Function::new(name, Series::Times(times)));
-                }
-                (Value::Array(mut a), Some(b)) => {
-                    if let ArrayData::I32InPlace(r) = &a.data {
+                // v2 (v1 arrays are all handled above).
+                (Value::Array(mut a), Some(b)) => match &a.data {
+                    ArrayData::F64InPlace(r) => {
+                        one_dimensional(&name, &Value::Array(a.clone()))?;
+                        let bytes = (**b).as_ref().get(r.clone()).ok_or_else(|| {
+                            Error::Trace(format!("function {name:?}: array outside the file"))
+                        })?;
+                        let (times, finite, sorted) = decode_times(bytes);
+                        let times = checked_times(&name, times, finite, sorted, warnings)?;
+                        return Ok(Function::new(name, Series::Times(times)));
+                    }
+                    ArrayData::I32InPlace(r) => {
                         // Read as timestamps (--kind v2): decode the words after all.
                         a.data = ArrayData::I32(
                             (**b).as_ref()[r.clone()]
@@ -296,9 +292,10 @@ impl Trace {
                                 .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]))
                                 .collect(),
                         );
+                        Value::Array(a)
                     }
-                    Value::Array(a)
-                }
+                    _ => Value::Array(a),
+                },
                 (v, _) => v,
             };
             let series = match kind {
@@ -650,11 +647,6 @@ fn checked_times(
     Ok(times)
 }
 
-/// Touches one byte in every 64 KiB of `bytes` until `done`: on another core, so that the page
-/// faults of a mapped file's last two thirds (the part given) happen while the parser works
-/// through its first third; the parser, which also parses, then finds them mapped. Measured on
-/// the 808 MB v1 file: 48 ms → 28.5 ms (from a half: 33 ms; a quarter: 32 ms; backwards from the
-/// end: 31 ms).
 /// `file` memory-mapped when it is large (1 MiB or more) and the user allows mapping
 /// (`TRACEREPLAY_NO_MMAP`); `None` when it should be read instead.
 pub(crate) fn map_large(file: &std::fs::File) -> std::io::Result<Option<Backing>> {
@@ -664,6 +656,11 @@ pub(crate) fn map_large(file: &std::fs::File) -> std::io::Result<Option<Backing>
     Ok(Some(std::sync::Arc::new(mapped::map(file)?)))
 }
 
+/// Touches one byte in every 64 KiB of `bytes` until `done`: on another core, so that the page
+/// faults of a mapped file's last two thirds (the part given) happen while the parser works
+/// through its first third; the parser, which also parses, then finds them mapped. Measured on
+/// the 808 MB v1 file: 48 ms → 28.5 ms (from a half: 33 ms; a quarter: 32 ms; backwards from the
+/// end: 31 ms).
 fn prefault(bytes: &[u8], done: &std::sync::atomic::AtomicBool) {
     let mut sum = 0u8;
     for chunk in bytes.chunks(1 << 16) {
