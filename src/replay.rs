@@ -226,8 +226,7 @@ fn replay_in_parts(
                 .collect();
             Plan {
                 functions: s.len(),
-                trace_count: s.iter().map(|s| s.count).sum::<u64>()
-                    + parts.iter().map(|p| p.trace_count).sum::<u64>(),
+                trace_count: parts.iter().map(|p| p.trace_count).sum(),
                 tokens,
                 parts,
             }
@@ -304,9 +303,6 @@ fn available_memory() -> Option<u64> {
 struct Slice {
     function: usize,
     range: std::ops::Range<usize>,
-    /// Its invocations (v2); v1 minutes are counted, and checked, where a model's minutes are
-    /// summed (`plan_part`), so that the window is read once, not twice: 0 here.
-    count: u64,
 }
 
 /// Functions with invocations in the window, in trace order; blocks of functions go to all
@@ -330,24 +326,21 @@ fn slice(trace: &Trace, window: Window, params: &ReplayParams) -> Result<Vec<Sli
 
 fn slice_one(function: usize, f: &crate::trace::Function, window: Window) -> Option<Slice> {
     let (start, end) = (window.start as f64, window.end as f64);
-    let (range, count) = match &f.series {
-        Series::Times(t) => {
-            let range = t.partition_point(|&x| x < start)..t.partition_point(|&x| x < end);
-            let n = range.len() as u64;
-            (n > 0).then_some((range, n))?
-        }
+    // v1 minutes are counted (and checked) where a model's minutes are summed, in
+    // `plan_part`, so that the window is read once, not twice: here only whether any is set.
+    let range = match &f.series {
+        Series::Times(t) => t.partition_point(|&x| x < start)..t.partition_point(|&x| x < end),
         Series::Counts(c) => {
             let lo = (window.start / 60) as usize;
             let hi = ((window.end / 60) as usize).min(c.len());
             let range = lo.min(hi)..hi;
-            c.any_in(range.clone()).then_some((range, 0))?
+            if !c.any_in(range.clone()) {
+                return None;
+            }
+            range
         }
     };
-    Some(Slice {
-        function,
-        range,
-        count,
-    })
+    (!range.is_empty()).then_some(Slice { function, range })
 }
 
 /// Interval boundaries `[start, start + i·interval, …, end]`.
@@ -387,7 +380,7 @@ struct Part {
     times: Vec<f64>,
     quality: Vec<Option<crate::quality::Quality>>,
     intervals: Vec<IntervalFit>,
-    /// v1: the trace's invocations of the model in the window (v2 slices carry theirs).
+    /// The trace's invocations of the model in the part.
     trace_count: u64,
 }
 
@@ -461,7 +454,7 @@ fn plan_part(
     let mut tokens = None;
     let mut times = Vec::new();
     let mut quality = Vec::new();
-    let mut trace_count = 0;
+    let trace_count;
     let vanilla = params.distribution == Distribution::Vanilla;
     let intervals = match trace.kind {
         TraceKind::V2 => {
@@ -482,6 +475,7 @@ fn plan_part(
                     }
                 }));
             }
+            trace_count = times.len() as u64;
             if vanilla {
                 Vec::new()
             } else {
@@ -804,6 +798,20 @@ mod tests {
             };
             let one = run(1);
             assert!(one.models.iter().all(|m| m.arrivals.len() > 100));
+            // Every function is mapped: the models' trace counts are the window's timestamps.
+            let in_window: usize = trace
+                .functions
+                .iter()
+                .map(|f| match &f.series {
+                    Series::Times(t) => t
+                        .iter()
+                        .filter(|&&x| (10_800.0..160_200.0).contains(&x))
+                        .count(),
+                    Series::Counts(_) => 0,
+                })
+                .sum();
+            let counted: u64 = one.models.iter().map(|m| m.trace_count).sum();
+            assert_eq!(counted, in_window as u64, "{distribution}");
             for parts in [2, 3, 7] {
                 let many = run(parts);
                 for (a, b) in one.models.iter().zip(&many.models) {
@@ -812,6 +820,7 @@ mod tests {
                     assert_eq!(a.quality, b.quality);
                     assert!((a.cv - b.cv).abs() <= 1e-12 * a.cv, "{} vs {}", a.cv, b.cv);
                     assert_eq!(a.rate, b.rate);
+                    assert_eq!(a.trace_count, b.trace_count);
                 }
             }
         }
