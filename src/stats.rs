@@ -173,11 +173,13 @@ pub fn merged_gap_moments(runs: &[&[f64]]) -> GapMoments {
         .chain(std::iter::once(None))
         .collect();
     let chunk = |i: usize, merged: &mut Vec<f64>| -> Chunk {
-        let at = |r: &[f64], e: Option<f64>| e.map_or(r.len(), |t| r.partition_point(|&x| x < t));
-        let parts = runs.iter().map(|r| {
-            let lo = edges[i].map_or(0, |t| r.partition_point(|&x| x < t));
-            &r[lo..at(r, edges[i + 1])]
-        });
+        // Where edge `e` cuts run `r`; `open` for an open edge.
+        let at = |r: &[f64], e: Option<f64>, open: usize| {
+            e.map_or(open, |t| r.partition_point(|&x| x < t))
+        };
+        let parts = runs
+            .iter()
+            .map(|r| &r[at(r, edges[i], 0)..at(r, edges[i + 1], r.len())]);
         merge_sorted_into(parts, merged);
         Chunk {
             moments: GapMoments::of(merged),

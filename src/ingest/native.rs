@@ -127,13 +127,17 @@ fn decode_in(bytes: &[u8], backing: Option<&Backing>, source: &str) -> Result<Tr
             file.format, file.version
         )));
     }
-    let words = |b: &[u8], what: &str, name: &str| -> Result<Vec<u32>> {
+    let whole = |b: &[u8], what: &str, name: &str| -> Result<usize> {
         if !b.len().is_multiple_of(4) {
             return Err(bad(format!(
                 "function {name:?}: {what} is {} bytes, not whole u32s",
                 b.len()
             )));
         }
+        Ok(b.len() / 4)
+    };
+    let words = |b: &[u8], what: &str, name: &str| -> Result<Vec<u32>> {
+        whole(b, what, name)?;
         Ok(b.chunks_exact(4)
             .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
             .collect())
@@ -143,17 +147,11 @@ fn decode_in(bytes: &[u8], backing: Option<&Backing>, source: &str) -> Result<Tr
         let series = match file.kind {
             TraceKind::V1 => match backing {
                 Some(backing) => {
-                    if !f.data.len().is_multiple_of(4) {
-                        return Err(bad(format!(
-                            "function {:?}: counts are {} bytes, not whole u32s",
-                            f.name,
-                            f.data.len()
-                        )));
-                    }
+                    let len = whole(f.data, "counts", &f.name)?;
                     // The blob borrows from `bytes`: its place there is its address's offset.
                     let start = (f.data.as_ptr() as usize).wrapping_sub(bytes.as_ptr() as usize);
-                    let counts = Counts::mapped_u32(backing.clone(), start, f.data.len() / 4)
-                        .ok_or_else(|| {
+                    let counts =
+                        Counts::mapped_u32(backing.clone(), start, len).ok_or_else(|| {
                             bad(format!("function {:?}: counts out of place", f.name))
                         })?;
                     Series::Counts(counts)

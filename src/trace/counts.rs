@@ -167,10 +167,7 @@ impl Counts {
     pub fn checked_add_into(&self, first: usize, out: &mut [u64]) -> Result<(), (usize, i32)> {
         match self.add_words(first, out) {
             Some((lo, bytes)) => {
-                let i = bytes
-                    .chunks_exact(4)
-                    .position(|c| c[3] & 0x80 != 0)
-                    .unwrap_or(0);
+                let i = first_negative(bytes);
                 Err((lo + i, word(bytes, i)))
             }
             None => Ok(()),
@@ -318,10 +315,15 @@ pub fn sum_non_negative_i32(bytes: &[u8]) -> Result<u64, usize> {
     if signs & 0x80 == 0 {
         return Ok(sum);
     }
-    Err(bytes
+    Err(first_negative(bytes))
+}
+
+/// The index of the first negative little-endian int32 word of `bytes` (0 if none).
+fn first_negative(bytes: &[u8]) -> usize {
+    bytes
         .chunks_exact(4)
         .position(|c| c[3] & 0x80 != 0)
-        .unwrap_or(0))
+        .unwrap_or(0)
 }
 
 #[cfg(test)]

@@ -233,6 +233,11 @@ pub fn field_of_error(err: &crate::Error) -> Option<usize> {
         crate::Error::Time(_) => FieldKind::End,
         _ => return None,
     };
+    field_index(kind)
+}
+
+/// Where field `kind` is in the form.
+pub fn field_index(kind: FieldKind) -> Option<usize> {
     FIELDS.iter().position(|&f| f == kind)
 }
 
@@ -324,23 +329,29 @@ impl ReplayView {
     pub fn new(replay: Replay, trace: Arc<Trace>) -> Self {
         let (s, e) = (replay.window.start as f64, replay.window.end as f64);
         let bin_seconds = (e - s) / OVERVIEW_BINS as f64;
-        let row = |model: String, functions: usize, arrivals: &[f64], rate: f64, cv: f64| {
-            let bins = stats::histogram(arrivals, s, e, OVERVIEW_BINS);
-            let peak = bins.iter().copied().max().unwrap_or(0) as f64 / bin_seconds;
-            ModelRow {
-                model,
-                functions,
-                arrivals: arrivals.len(),
-                rate,
-                cv,
-                peak,
-                bins,
-            }
+        let row = |model: String, functions, arrivals, rate, cv, bins: Vec<u64>| ModelRow {
+            model,
+            functions,
+            arrivals,
+            rate,
+            cv,
+            peak: bins.iter().copied().max().unwrap_or(0) as f64 / bin_seconds,
+            bins,
         };
         let rows: Vec<ModelRow> = replay
             .models
             .iter()
-            .map(|m| row(m.model.clone(), m.functions, &m.arrivals, m.rate, m.cv))
+            .map(|m| {
+                let bins = stats::histogram(&m.arrivals, s, e, OVERVIEW_BINS);
+                row(
+                    m.model.clone(),
+                    m.functions,
+                    m.arrivals.len(),
+                    m.rate,
+                    m.cv,
+                    bins,
+                )
+            })
             .collect();
         // The group's bins are the sum of the models' (the models' arrivals are disjoint), so
         // only its cv needs the merged order, which `group` finds without building it.
@@ -349,15 +360,14 @@ impl ReplayView {
         for r in &rows {
             bins.iter_mut().zip(&r.bins).for_each(|(b, x)| *b += x);
         }
-        let group = ModelRow {
-            model: "group".into(),
-            functions: replay.mapping.len(),
-            arrivals: g.arrivals as usize,
-            rate: g.rate,
-            cv: g.cv,
-            peak: bins.iter().copied().max().unwrap_or(0) as f64 / bin_seconds,
+        let group = row(
+            "group".into(),
+            replay.mapping.len(),
+            g.arrivals as usize,
+            g.rate,
+            g.cv,
             bins,
-        };
+        );
         let members = crate::compare::members(&replay, &trace);
         ReplayView {
             minutes: vec![std::sync::OnceLock::new(); members.len()],

@@ -307,9 +307,7 @@ fn fit_rate_scale(m: &mut Model) -> Option<String> {
     }
     let budget = INTERACTIVE_ARRIVALS.min(p.max_arrivals as f64);
     let scale = round_down_125(p.rate_scale * budget / expected)?;
-    let field = FIELDS
-        .iter()
-        .position(|&f| f == super::model::FieldKind::RateScale)?;
+    let field = super::model::field_index(super::model::FieldKind::RateScale)?;
     m.fields[field] = crate::stats::py_float(scale);
     Some(format!(
         "rate scale set to {}: {} would make {expected:.2e} arrivals (limit {:e})",
