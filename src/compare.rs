@@ -4,7 +4,7 @@
 use std::ops::Range;
 
 use crate::replay::Replay;
-use crate::trace::{Series, Trace};
+use crate::trace::{Series, Times, Trace};
 
 /// Trace function indices per model, from the replay's mapping (which is in trace order).
 pub fn members(replay: &Replay, trace: &Trace) -> Vec<Vec<usize>> {
@@ -37,9 +37,7 @@ pub fn trace_histogram(
     let mut acc = vec![0f64; bins];
     for &i in functions {
         if let Series::Times(t) = &trace.functions[i].series {
-            let a = t.partition_point(|&x| x < lo);
-            let b = t.partition_point(|&x| x < hi);
-            for &x in &t[a..b] {
+            for x in t.range(t.between(lo, hi)) {
                 acc[(((x - lo) / width) as usize).min(bins - 1)] += 1.0;
             }
         }
@@ -107,18 +105,14 @@ pub fn spread_minutes(minutes: &[u64], first: usize, lo: f64, hi: f64, acc: &mut
 
 /// The sorted invocation times of `functions` in `[lo, hi)` (v2 traces; empty for v1).
 pub fn trace_times(trace: &Trace, functions: &[usize], lo: f64, hi: f64) -> Vec<f64> {
-    let parts: Vec<&[f64]> = functions
-        .iter()
-        .filter_map(|&f| match &trace.functions[f].series {
-            Series::Times(t) => {
-                let a = t.partition_point(|&x| x < lo);
-                let b = t.partition_point(|&x| x < hi);
-                Some(&t[a..b])
-            }
-            Series::Counts(_) => None,
-        })
-        .collect();
-    crate::stats::merge_sorted(parts)
+    Times::merge(
+        functions
+            .iter()
+            .filter_map(|&f| match &trace.functions[f].series {
+                Series::Times(t) => Some((t, t.between(lo, hi))),
+                Series::Counts(_) => None,
+            }),
+    )
 }
 
 #[cfg(test)]
@@ -140,8 +134,8 @@ mod tests {
         let t = trace(
             TraceKind::V2,
             vec![
-                Series::Times(vec![0.5, 1.5, 1.7, 9.9, 10.0]),
-                Series::Times(vec![2.0]),
+                Series::Times(vec![0.5, 1.5, 1.7, 9.9, 10.0].into()),
+                Series::Times(vec![2.0].into()),
             ],
         );
         assert_eq!(trace_histogram(&t, &[0], 0.0, 10.0, 5), vec![3, 0, 0, 0, 1]);

@@ -377,7 +377,7 @@ impl TimesBuilder {
                     times.sort_unstable_by(f64::total_cmp);
                 }
             }
-            let mut f = Function::new(name, Series::Times(times));
+            let mut f = Function::new(name, Series::Times(times.into()));
             if self.with_tokens {
                 f.tokens = Some(tokens);
             }

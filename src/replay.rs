@@ -13,7 +13,7 @@ pub use params::{DEFAULT_MAX_ARRIVALS, Distribution, ReplayParams};
 use crate::error::{Error, Result};
 use crate::stats;
 use crate::time::Window;
-use crate::trace::{Series, Tokens, Trace, TraceKind};
+use crate::trace::{Series, Times, Tokens, Trace, TraceKind};
 
 /// One fitting interval of a model in a fitted mode.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -137,7 +137,7 @@ impl Replay {
 /// use tracereplay_tui::replay::{replay, Distribution, ReplayParams};
 /// use tracereplay_tui::trace::{Function, Series, Trace, TraceKind};
 ///
-/// let f = |name: &str, t: &[f64]| Function::new(name, Series::Times(t.to_vec()));
+/// let f = |name: &str, t: &[f64]| Function::new(name, Series::Times(t.to_vec().into()));
 /// let trace = Trace::new("demo", TraceKind::V2, vec![f("a", &[1.0, 5.0]), f("b", &[2.0])], vec![]).unwrap();
 /// let params = ReplayParams {
 ///     models: vec!["m0".into()],
@@ -329,7 +329,7 @@ fn slice_one(function: usize, f: &crate::trace::Function, window: Window) -> Opt
     // v1 minutes are counted (and checked) where a model's minutes are summed, in
     // `plan_part`, so that the window is read once, not twice: here only whether any is set.
     let range = match &f.series {
-        Series::Times(t) => t.partition_point(|&x| x < start)..t.partition_point(|&x| x < end),
+        Series::Times(t) => t.between(start, end),
         Series::Counts(c) => {
             let lo = (window.start / 60) as usize;
             let hi = ((window.end / 60) as usize).min(c.len());
@@ -465,11 +465,11 @@ fn plan_part(
             } else {
                 let (lo, hi) = (cut.bounds[0], cut.bounds[cut.bounds.len() - 1]);
                 // Each function's times are sorted (Trace::new sees to it): merge, don't sort.
-                times = stats::merge_sorted(sources.iter().filter_map(|s| {
+                times = Times::merge(sources.iter().filter_map(|s| {
                     match &trace.functions[s.function].series {
                         Series::Times(t) => {
-                            let t = &t[s.range.clone()];
-                            Some(&t[t.partition_point(|&x| x < lo)..t.partition_point(|&x| x < hi)])
+                            let cut = t.between(lo, hi);
+                            Some((t, cut.start.max(s.range.start)..cut.end.min(s.range.end)))
                         }
                         Series::Counts(_) => None,
                     }
@@ -520,7 +520,7 @@ fn merge_with_tokens(trace: &Trace, sources: &[&Slice]) -> (Vec<f64>, Tokens) {
         let f = &trace.functions[s.function];
         if let (Series::Times(t), Some(k)) = (&f.series, &f.tokens) {
             for i in s.range.clone() {
-                rows.push((t[i], k.input[i], k.output[i]));
+                rows.push((t.get(i), k.input[i], k.output[i]));
             }
         }
     }
@@ -805,7 +805,7 @@ mod tests {
                 .map(|f| match &f.series {
                     Series::Times(t) => t
                         .iter()
-                        .filter(|&&x| (10_800.0..160_200.0).contains(&x))
+                        .filter(|&x| (10_800.0..160_200.0).contains(&x))
                         .count(),
                     Series::Counts(_) => 0,
                 })

@@ -243,7 +243,7 @@ pub fn v2(o: &V2Options) -> Trace {
             (
                 t[0],
                 i,
-                Function::new(name(o.seed, "v2", i), Series::Times(t)),
+                Function::new(name(o.seed, "v2", i), Series::Times(t.into())),
             )
         })
         .collect();

@@ -24,9 +24,9 @@ fn load_with(path: &Path, opts: &LoadOptions) -> Result<Trace, Error> {
     ingest::load(path, opts, &mut |_, _| {})
 }
 
-fn times(f: &tracereplay_tui::trace::Function) -> &[f64] {
+fn times(f: &tracereplay_tui::trace::Function) -> Vec<f64> {
     match &f.series {
-        Series::Times(t) => t,
+        Series::Times(t) => t.to_vec(),
         Series::Counts(_) => panic!("not timestamps"),
     }
 }
@@ -324,7 +324,7 @@ fn generic_timestamps() {
     assert_eq!(t.functions.len(), 2);
     assert_eq!(
         (t.functions[0].name.as_str(), times(&t.functions[0])),
-        ("b", &[1.5][..])
+        ("b", vec![1.5])
     );
     assert_eq!(times(&t.functions[1]), &[0.5, 2.5]);
     // Column by number, no key: one function named after the file.
@@ -591,6 +591,49 @@ fn a_large_v1_cache_is_read_in_place() {
     tracereplay_tui::workload::write_atomic(&again, true, |w| ingest::native::encode(&mapped, w))
         .unwrap();
     assert_eq!(std::fs::read(&again).unwrap(), std::fs::read(&p).unwrap());
+}
+
+#[test]
+fn large_v2_pickles_and_caches_are_read_in_place() {
+    // 200,000 timestamps: 1.6 MB, over the 1 MiB mapping threshold.
+    let t = tracereplay_tui::synth::v2(&tracereplay_tui::synth::V2Options {
+        functions: 30,
+        total: 200_000,
+        days: 2,
+        seed: 3,
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let in_place = |t: &Trace| {
+        t.functions
+            .iter()
+            .all(|f| matches!(&f.series, Series::Times(t) if t.is_mapped()))
+    };
+    let pkl = dir.path().join("v2.pkl");
+    tracereplay_tui::workload::write_atomic(&pkl, true, |w| ingest::pickle_out::write(&t, w))
+        .unwrap();
+    let from_pickle = load(&pkl);
+    assert!(in_place(&from_pickle));
+    assert_eq!(from_pickle.functions, t.functions);
+    let cache = dir.path().join("v2.trace");
+    tracereplay_tui::workload::write_atomic(&cache, true, |w| {
+        ingest::native::encode(&from_pickle, w)
+    })
+    .unwrap();
+    assert!(std::fs::metadata(&cache).unwrap().len() > 1 << 20);
+    let mapped = load(&cache);
+    assert!(in_place(&mapped));
+    assert_eq!(mapped.functions, t.functions);
+    let copied = ingest::native::decode(&std::fs::read(&cache).unwrap(), "v2.trace").unwrap();
+    assert!(!in_place(&copied));
+    assert_eq!(copied, mapped);
+    // Written again from the mapped trace (its bytes borrowed): the same file.
+    let again = dir.path().join("again.trace");
+    tracereplay_tui::workload::write_atomic(&again, true, |w| ingest::native::encode(&mapped, w))
+        .unwrap();
+    assert_eq!(
+        std::fs::read(&again).unwrap(),
+        std::fs::read(&cache).unwrap()
+    );
 }
 
 #[test]

@@ -15,7 +15,7 @@ fn v2_trace() -> impl Strategy<Value = Trace> {
             .enumerate()
             .map(|(i, mut t)| {
                 t.sort_by(f64::total_cmp);
-                Function::new(format!("f{i}"), Series::Times(t))
+                Function::new(format!("f{i}"), Series::Times(t.into()))
             })
             .collect();
         Trace::new("prop", TraceKind::V2, functions, vec![]).unwrap()

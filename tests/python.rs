@@ -162,7 +162,7 @@ fn converted_pickles_load_in_cpython_with_numpy() {
                 f.series.invocations()
             );
             let last = match &f.series {
-                tracereplay_tui::trace::Series::Times(t) => t[t.len() - 1],
+                tracereplay_tui::trace::Series::Times(t) => t.last().expect("a timestamp"),
                 tracereplay_tui::trace::Series::Counts(c) => f64::from(c.get(c.len() - 1)),
             };
             assert_eq!(v["last"][i].as_f64().unwrap().to_bits(), last.to_bits());

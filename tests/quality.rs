@@ -59,7 +59,7 @@ fn trace_with_gaps(mut gap: impl FnMut() -> f64) -> Trace {
     Trace::new(
         "t",
         TraceKind::V2,
-        vec![Function::new("f", Series::Times(t))],
+        vec![Function::new("f", Series::Times(t.into()))],
         vec![],
     )
     .unwrap()

@@ -22,7 +22,7 @@ fuzz_target!(|data: &[u8]| {
         .filter(|(_, t)| !t.is_empty())
         .map(|(i, mut t)| {
             t.sort_by(f64::total_cmp);
-            Function::new(format!("f{i}"), Series::Times(t))
+            Function::new(format!("f{i}"), Series::Times(t.into()))
         })
         .collect();
     let Ok(trace) = Trace::new("fuzz", TraceKind::V2, functions, vec![]) else {

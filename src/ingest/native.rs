@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_bytes::Bytes;
 
 use crate::error::{Error, Result};
+use crate::trace::times::{self, Times};
 use crate::trace::{Backing, Counts, Function, Series, Tokens, Trace, TraceKind};
 
 /// The `format` field's value.
@@ -69,9 +70,7 @@ impl Serialize for Blob<'_> {
                 }
                 None => Cow::Owned(le(&mut c.iter())),
             },
-            Blob::Series(Series::Times(t)) => {
-                Cow::Owned(t.iter().flat_map(|x| x.to_le_bytes()).collect())
-            }
+            Blob::Series(Series::Times(t)) => t.le_bytes(),
             Blob::Words(w) => Cow::Owned(le(&mut w.iter().copied())),
         };
         s.serialize_bytes(&bytes)
@@ -108,7 +107,8 @@ pub fn decode(bytes: &[u8], source: &str) -> Result<Trace> {
 }
 
 /// Decodes a file written by [`encode`] held in `backing` (a mapped file), leaving v1 counts
-/// in place: an 808 MB cache then opens like the pickle it came from, without copying.
+/// and v2 timestamps in place: an 808 MB cache then opens like the pickle it came from,
+/// without copying.
 pub fn decode_backing(backing: Backing, source: &str) -> Result<Trace> {
     decode_in((*backing).as_ref(), Some(&backing), source)
 }
@@ -142,16 +142,16 @@ fn decode_in(bytes: &[u8], backing: Option<&Backing>, source: &str) -> Result<Tr
             .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
             .collect())
     };
+    // A blob borrows from `bytes`: its place there is its address's offset.
+    let offset = |b: &[u8]| (b.as_ptr() as usize).wrapping_sub(bytes.as_ptr() as usize);
     let mut functions = Vec::with_capacity(file.functions.len());
     for f in file.functions {
         let series = match file.kind {
             TraceKind::V1 => match backing {
                 Some(backing) => {
                     let len = whole(f.data, "counts", &f.name)?;
-                    // The blob borrows from `bytes`: its place there is its address's offset.
-                    let start = (f.data.as_ptr() as usize).wrapping_sub(bytes.as_ptr() as usize);
-                    let counts =
-                        Counts::mapped_u32(backing.clone(), start, len).ok_or_else(|| {
+                    let counts = Counts::mapped_u32(backing.clone(), offset(f.data), len)
+                        .ok_or_else(|| {
                             bad(format!("function {:?}: counts out of place", f.name))
                         })?;
                     Series::Counts(counts)
@@ -165,18 +165,22 @@ fn decode_in(bytes: &[u8], backing: Option<&Backing>, source: &str) -> Result<Tr
                         f.name
                     )));
                 }
-                let t: Vec<f64> = f
-                    .data
-                    .chunks_exact(8)
-                    .map(|c| f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
-                    .collect();
-                if !t.iter().all(|x| x.is_finite()) || !t.is_sorted() {
-                    return Err(bad(format!(
+                let unsorted = || {
+                    bad(format!(
                         "function {:?}: times are not finite and sorted",
                         f.name
-                    )));
-                }
-                Series::Times(t)
+                    ))
+                };
+                Series::Times(match backing {
+                    Some(backing) => {
+                        Times::mapped(backing.clone(), offset(f.data), f.data.len() / 8)
+                            .ok_or_else(unsorted)?
+                    }
+                    None if times::finite_and_sorted_bytes(f.data) == (true, true) => {
+                        times::decode(f.data).into()
+                    }
+                    None => return Err(unsorted()),
+                })
             }
         };
         let tokens = match (&f.input_tokens, &f.output_tokens) {

@@ -138,8 +138,7 @@ pub fn write(trace: &Trace, w: &mut impl Write) -> Result<()> {
                     array(&mut out, "i4", c.len(), &data)?;
                 }
                 Series::Times(t) => {
-                    let data: Vec<u8> = t.iter().flat_map(|x| x.to_le_bytes()).collect();
-                    array(&mut out, "f8", t.len(), &data)?;
+                    array(&mut out, "f8", t.len(), &t.le_bytes())?;
                 }
             }
         }

@@ -4,6 +4,8 @@
 use std::ops::Range;
 use std::sync::Arc;
 
+use super::le::LeIter;
+
 /// Bytes a mapped trace reads from: the mapped file (or any shared buffer).
 pub type Backing = Arc<dyn AsRef<[u8]> + Send + Sync>;
 
@@ -98,8 +100,8 @@ impl Counts {
     /// The counts of minutes `r`, clamped to the series.
     pub fn range(&self, r: Range<usize>) -> CountsIter<'_> {
         match self.words(r).1 {
-            Words::Owned(v) => CountsIter::Owned(v.iter()),
-            Words::Mapped { bytes, .. } => CountsIter::Mapped(bytes.chunks_exact(4)),
+            Words::Owned(v) => LeIter::Owned(v.iter()),
+            Words::Mapped { bytes, .. } => LeIter::Mapped(bytes.chunks_exact(4)),
         }
     }
 
@@ -234,44 +236,7 @@ enum Words<'a> {
 }
 
 /// Iterator over counts.
-pub enum CountsIter<'a> {
-    /// In memory.
-    Owned(std::slice::Iter<'a, u32>),
-    /// In place.
-    Mapped(std::slice::ChunksExact<'a, u8>),
-}
-
-impl Iterator for CountsIter<'_> {
-    type Item = u32;
-    #[inline]
-    fn next(&mut self) -> Option<u32> {
-        match self {
-            CountsIter::Owned(it) => it.next().copied(),
-            CountsIter::Mapped(it) => it
-                .next()
-                .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])),
-        }
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        match self {
-            CountsIter::Owned(it) => it.size_hint(),
-            CountsIter::Mapped(it) => it.size_hint(),
-        }
-    }
-
-    fn fold<B, F: FnMut(B, u32) -> B>(self, init: B, mut f: F) -> B {
-        // One match, then a tight loop the compiler can vectorise.
-        match self {
-            CountsIter::Owned(it) => it.fold(init, |acc, &x| f(acc, x)),
-            CountsIter::Mapped(it) => it.fold(init, |acc, c| {
-                f(acc, u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            }),
-        }
-    }
-}
-
-impl ExactSizeIterator for CountsIter<'_> {}
+pub type CountsIter<'a> = super::le::LeIter<'a, u32>;
 
 impl PartialEq for Counts {
     fn eq(&self, other: &Self) -> bool {

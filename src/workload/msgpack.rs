@@ -177,7 +177,7 @@ mod tests {
             let t: Vec<f64> = (0..300).map(|k| (k * 97 + i * 13) as f64 * 0.37).collect();
             let mut t = t;
             t.sort_by(f64::total_cmp);
-            Function::new(format!("f{i}"), Series::Times(t))
+            Function::new(format!("f{i}"), Series::Times(t.into()))
         };
         let trace = Trace::new("t", TraceKind::V2, (0..200).map(f).collect(), vec![]).unwrap();
         let p = ReplayParams {
