@@ -407,7 +407,7 @@ struct Cut {
 /// one where parts cannot help (v1 counts are summed per model; token draws need the whole
 /// window); [`cut`] makes it no more than the window has. The result does not depend on it.
 fn parts_per_model(trace: &Trace, n_models: usize, tokens: bool) -> usize {
-    let threads = std::thread::available_parallelism().map_or(1, |t| t.get());
+    let threads = crate::par::threads();
     if trace.kind == TraceKind::V1 || tokens || threads == 1 {
         return 1;
     }
@@ -467,10 +467,7 @@ fn plan_part(
                 // Each function's times are sorted (Trace::new sees to it): merge, don't sort.
                 times = Times::merge(sources.iter().filter_map(|s| {
                     match &trace.functions[s.function].series {
-                        Series::Times(t) => {
-                            let cut = t.between(lo, hi);
-                            Some((t, cut.start.max(s.range.start)..cut.end.min(s.range.end)))
-                        }
+                        Series::Times(t) => Some((t, t.between_in(s.range.clone(), lo, hi))),
                         Series::Counts(_) => None,
                     }
                 }));
@@ -722,9 +719,7 @@ fn interval(w: &[f64], trace_count: u64, est: Estimate) -> IntervalFit {
 
 /// Maps `f` over `0..n` on up to all cores; results in index order, first error wins.
 fn par_map<T: Send>(n: usize, f: impl Fn(usize) -> Result<T> + Sync) -> Result<Vec<T>> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |t| t.get())
-        .min(n);
+    let threads = crate::par::threads().min(n);
     if threads <= 1 {
         return (0..n).map(&f).collect();
     }

@@ -108,8 +108,14 @@ impl Times {
 
     /// The index of the first timestamp for which `pred` is false (`pred` true for a prefix),
     /// as [`slice::partition_point`].
-    pub fn partition_point(&self, mut pred: impl FnMut(f64) -> bool) -> usize {
-        match self.view(0..self.len()) {
+    pub fn partition_point(&self, pred: impl FnMut(f64) -> bool) -> usize {
+        self.partition_point_in(0..self.len(), pred)
+    }
+
+    /// [`Times::partition_point`] of the values `r` (clamped), as an index of the series.
+    fn partition_point_in(&self, r: Range<usize>, mut pred: impl FnMut(f64) -> bool) -> usize {
+        let at = r.start.min(self.len());
+        at + match self.view(r) {
             View::Slice(s) => s.partition_point(|&x| pred(x)),
             View::Bytes(b) => {
                 let (mut lo, mut hi) = (0, b.len() / 8);
@@ -128,7 +134,13 @@ impl Times {
 
     /// The indices of the timestamps in `[lo, hi)`.
     pub fn between(&self, lo: f64, hi: f64) -> Range<usize> {
-        self.partition_point(|x| x < lo)..self.partition_point(|x| x < hi)
+        self.between_in(0..self.len(), lo, hi)
+    }
+
+    /// The indices of the timestamps in `[lo, hi)` among those of `r`: searched only there,
+    /// which a replay's parts, each a stretch of a window already found, make short.
+    pub fn between_in(&self, r: Range<usize>, lo: f64, hi: f64) -> Range<usize> {
+        self.partition_point_in(r.clone(), |x| x < lo)..self.partition_point_in(r, |x| x < hi)
     }
 
     /// Values `r`, clamped to the series: borrowed when held in memory, else decoded.
@@ -335,6 +347,11 @@ mod tests {
                 );
             }
             assert_eq!(m.between(0.0, 10.0), 3..11);
+            assert_eq!(m.between_in(5..9, 0.0, 10.0), 5..9);
+            assert_eq!(m.between_in(0..600, 0.0, 10.0), 3..11);
+            assert_eq!(m.between_in(9..20, 0.0, 10.0), 9..11);
+            assert_eq!(m.between_in(690..800, 0.0, 1e9), 690..700);
+            assert_eq!(owned.between_in(9..20, 0.0, 10.0), 9..11);
             assert_eq!(&*m.window(3..11), &values[3..11]);
             assert_eq!(&*m.window(690..800), &values[690..]);
             let mut out = vec![7.0];

@@ -60,10 +60,7 @@ pub fn merge(runs: &[&[f64]], with_index: bool) -> Merged {
         lo = hi;
     }
     let jobs = Mutex::new(jobs);
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(total.div_ceil(CHUNK))
-        .max(1);
+    let threads = crate::par::threads().min(total.div_ceil(CHUNK)).max(1);
     std::thread::scope(|s| {
         for _ in 0..threads {
             s.spawn(|| {
