@@ -261,6 +261,21 @@ fn page_cache_note(v1: &Path) {
     }
 }
 
+const USAGE: &str = "\
+Usage: cargo run --release --example bench -- [OPTIONS]
+
+Runs the performance cases of the README's Performance section and prints their table, the
+scaling table and the sampler's floor. Build the CLI first (cargo build --release) for the
+\"process\" column.
+
+Options:
+  --v2 PATH      azure_v2-format pickle (default: synthetic, generated once)
+  --v1 PATH      azure_v1-format pickle (default: synthetic, generated once)
+  --runs N       runs per case; medians are reported (default 5)
+  --only A,B     only these cases (a, b, c, d, e, f, g0, g1, g2, x1, x2)
+  --recache      drop the traces from the page cache, then read them through our mapping
+  -h, --help     this text";
+
 fn parse_args() -> (Opts, Option<String>) {
     let mut o = Opts {
         v1: data_dir().join("synthetic_v1.pkl"),
@@ -282,7 +297,14 @@ fn parse_args() -> (Opts, Option<String>) {
             "--replay-child" => o.replay_child = args.next(),
             "--recache" => o.recache = true,
             "--bench" => {} // cargo bench passes it
-            other => panic!("unknown argument {other}; see the file's header"),
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                std::process::exit(0);
+            }
+            other => {
+                eprintln!("unknown argument {other}\n\n{USAGE}");
+                std::process::exit(2);
+            }
         }
     }
     (o, child)
