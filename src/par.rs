@@ -31,3 +31,46 @@ pub(crate) fn on_both_halves<I: Sync, T: Send>(
     let (a, b) = items.split_at(items.len() / 2);
     join(|| scan(a), || scan(b))
 }
+
+/// As [`on_both_halves`], cut where the items' `weight` is halved rather than their number:
+/// one function of a v2 trace can hold half its timestamps.
+pub(crate) fn on_both_weighed_halves<I: Sync, T: Send>(
+    items: &[I],
+    weight: impl Fn(&I) -> usize,
+    scan: impl Fn(&[I]) -> T + Sync,
+) -> (T, T) {
+    let (a, b) = items.split_at(weighed_middle(items.iter().map(weight)));
+    join(|| scan(a), || scan(b))
+}
+
+/// Where to cut items of these weights in two so that the heavier part weighs least.
+pub(crate) fn weighed_middle(weights: impl IntoIterator<Item = usize>) -> usize {
+    let weights: Vec<usize> = weights.into_iter().collect();
+    let total: usize = weights.iter().sum();
+    let (mut before, mut best) = (0, (total, 0));
+    for (i, w) in weights.iter().enumerate() {
+        before += w;
+        let heavier = before.max(total - before);
+        if heavier < best.0 {
+            best = (heavier, i + 1);
+        }
+    }
+    best.1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_middle_halves_the_weight() {
+        assert_eq!(weighed_middle([]), 0);
+        assert_eq!(weighed_middle([5]), 0);
+        assert_eq!(weighed_middle([1, 1, 1, 1]), 2);
+        assert_eq!(weighed_middle([1, 1, 1, 10]), 3);
+        assert_eq!(weighed_middle([9, 1, 1, 1, 1, 1, 1, 1, 1, 1]), 1);
+        assert_eq!(weighed_middle([1, 8, 1, 1]), 2);
+        let (a, b) = on_both_weighed_halves(&[1, 1, 1, 10], |&w| w, |p| p.iter().sum::<usize>());
+        assert_eq!((a, b), (3, 10));
+    }
+}

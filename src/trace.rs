@@ -338,15 +338,8 @@ impl Trace {
             })
             .collect();
         let total: usize = sizes.iter().sum();
-        let mut acc = 0;
-        let mid = sizes
-            .iter()
-            .position(|&b| {
-                acc += b;
-                acc * 2 >= total
-            })
-            .map_or(head.len(), |i| i + 1);
-        let (first, second) = if total >= PARALLEL_CHECK_VALUES && mid < head.len() {
+        let mid = crate::par::weighed_middle(sizes);
+        let (first, second) = if total >= PARALLEL_CHECK_VALUES && 0 < mid && mid < head.len() {
             let tail = head.split_off(mid);
             crate::par::join(|| run(head), || run(tail))
         } else {
@@ -439,12 +432,7 @@ impl Trace {
             for f in part {
                 totals.push(match &f.series {
                     Series::Times(t) => {
-                        for x in t.iter() {
-                            let h = x / 3600.0;
-                            if x >= 0.0 && h < hours as f64 {
-                                hourly[h as usize] += 1;
-                            }
-                        }
+                        t.add_binned(3600.0, &mut hourly);
                         t.len() as u64
                     }
                     Series::Counts(c) => c
@@ -454,7 +442,11 @@ impl Trace {
             }
             Ok((totals, hourly))
         };
-        let (x, y) = crate::par::on_both_halves(&self.functions, scan);
+        let weight = |f: &Function| match &f.series {
+            Series::Times(t) => t.len(),
+            Series::Counts(c) => c.len(),
+        };
+        let (x, y) = crate::par::on_both_weighed_halves(&self.functions, weight, scan);
         let ((mut per_function, mut hourly), (more, hourly_b)) = (x?, y?);
         per_function.extend(more);
         for (h, v) in hourly.iter_mut().zip(hourly_b) {

@@ -132,6 +132,19 @@ impl Times {
         }
     }
 
+    /// Adds to `bins[i]` how many timestamps `t ≥ 0` have `(t / width) as usize == i`
+    /// (later ones are not counted). The values are sorted: each is compared with the first
+    /// value of the next bin and counted in a register, where dividing each and incrementing
+    /// its bin took 3-5 ns a timestamp (the same counter incremented again and again).
+    pub fn add_binned(&self, width: f64, bins: &mut [u64]) {
+        let from = self.partition_point(|x| x < 0.0);
+        // One loop per representation, without a match per value.
+        match self.view(from..self.len()) {
+            View::Slice(s) => add_binned(s.iter().copied(), width, bins),
+            View::Bytes(b) => add_binned(b.chunks_exact(8).map(value), width, bins),
+        }
+    }
+
     /// The indices of the timestamps in `[lo, hi)`.
     pub fn between(&self, lo: f64, hi: f64) -> Range<usize> {
         self.between_in(0..self.len(), lo, hi)
@@ -227,6 +240,41 @@ fn value(b: &[u8]) -> f64 {
 /// Little-endian float64 values decoded (a trailing partial value is ignored).
 pub fn decode(bytes: &[u8]) -> Vec<f64> {
     bytes.chunks_exact(8).map(value).collect()
+}
+
+/// [`Times::add_binned`] of sorted values `≥ 0`.
+fn add_binned(values: impl Iterator<Item = f64>, width: f64, bins: &mut [u64]) {
+    let (mut current, mut edge, mut count) = (None::<usize>, f64::NEG_INFINITY, 0u64);
+    for x in values {
+        if x >= edge {
+            if let Some(b) = current {
+                bins[b] += count;
+            }
+            let b = (x / width) as usize;
+            if b >= bins.len() {
+                return;
+            }
+            (current, edge, count) = (Some(b), first_past(b, width), 0);
+        }
+        count += 1;
+    }
+    if let Some(b) = current {
+        bins[b] += count;
+    }
+}
+
+/// The least `x` with `(x / width) as usize > b`: where the next bin starts, exactly as the
+/// division rounds (the product can be a unit in the last place off).
+fn first_past(b: usize, width: f64) -> f64 {
+    let past = |x: f64| (x / width) as usize > b;
+    let mut e = (b + 1) as f64 * width;
+    while !past(e) {
+        e = e.next_up();
+    }
+    while past(e.next_down()) {
+        e = e.next_down();
+    }
+    e
 }
 
 /// Values per block of the checks: small enough to stay in cache and on the stack.
@@ -359,6 +407,53 @@ mod tests {
             assert_eq!(out, [7.0, values[5], values[6], values[7]]);
             assert_eq!(m.le_bytes(), owned.le_bytes());
             assert_eq!(m.to_vec(), values);
+        }
+    }
+
+    #[test]
+    fn binning_counts_each_timestamp_in_its_bin() {
+        let naive = |t: &[f64], width: f64, n: usize| {
+            let mut bins = vec![0u64; n];
+            for &x in t {
+                if x >= 0.0 && ((x / width) as usize) < n {
+                    bins[(x / width) as usize] += 1;
+                }
+            }
+            bins
+        };
+        let mut cases: Vec<Vec<f64>> = vec![
+            vec![],
+            vec![
+                -5.0,
+                -0.0,
+                0.0,
+                3_599.999_999_999_999_5,
+                3600.0,
+                3600.0,
+                7199.0,
+                1e9,
+            ],
+            (0..5000).map(|i| f64::from(i) * 7.3 - 100.0).collect(),
+        ];
+        // Bursts and long gaps, as in the Azure traces.
+        let mut burst = Vec::new();
+        for h in [0u32, 1, 1, 5, 40, 41, 90] {
+            for k in 0..(h * 37 % 500 + 1) {
+                burst.push(f64::from(h) * 3600.0 + f64::from(k) * 0.01);
+            }
+        }
+        burst.sort_by(f64::total_cmp);
+        cases.push(burst);
+        for t in cases {
+            for (width, n) in [(3600.0, 48), (3600.0, 200), (60.0, 10), (1.0, 1)] {
+                let mut bins = vec![1u64; n];
+                Times::from(t.clone()).add_binned(width, &mut bins);
+                let want: Vec<u64> = naive(&t, width, n).iter().map(|x| x + 1).collect();
+                assert_eq!(bins, want, "{width} × {n}");
+                let mut mapped_bins = vec![1u64; n];
+                mapped(&t, 3).unwrap().add_binned(width, &mut mapped_bins);
+                assert_eq!(mapped_bins, want);
+            }
         }
     }
 
