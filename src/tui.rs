@@ -98,8 +98,10 @@ pub fn execute(cmd: Cmd, tx: &Sender<Msg>) -> Msg {
                             total as f64 / 1e6
                         )));
                     };
-                    crate::ingest::load(p, &opts, &mut progress)
-                        .map(|t| (p.display().to_string(), t))
+                    crate::ingest::load(p, &opts, &mut progress).map(|mut t| {
+                        t.copy_times_into_memory();
+                        (p.display().to_string(), t)
+                    })
                 }
             };
             let shown = path.as_ref().map_or_else(

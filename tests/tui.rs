@@ -261,6 +261,39 @@ fn no_color_draws_without_colours() {
     assert_eq!(colours(&m), 0);
 }
 
+/// The explorer keeps no v2 file mapped: rewriting a trace in place while it is shown must
+/// not end the session (a truncated mapping raises SIGBUS when read).
+#[test]
+fn the_explorer_copies_a_large_v2_trace_into_memory() {
+    use tracereplay_tui::trace::Series;
+    let trace = tracereplay_tui::synth::v2(&tracereplay_tui::synth::V2Options {
+        functions: 30,
+        total: 200_000,
+        days: 2,
+        seed: 3,
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.pkl");
+    tracereplay_tui::workload::write_atomic(&path, true, |w| {
+        tracereplay_tui::ingest::pickle_out::write(&trace, w)
+    })
+    .unwrap();
+    assert!(
+        std::fs::metadata(&path).unwrap().len() > 1 << 20,
+        "large enough to be mapped"
+    );
+    let (tx, _rx) = channel();
+    let Msg::Loaded(Ok(t)) = execute(Cmd::Load(Some(path.clone()), Default::default()), &tx) else {
+        panic!("load failed")
+    };
+    let mapped = |f: &tracereplay_tui::trace::Function| matches!(&f.series, Series::Times(t) if t.is_mapped());
+    assert!(!t.trace.functions.iter().any(mapped));
+    assert_eq!(t.trace.functions, trace.functions);
+    // The file truncated under the loaded trace: every timestamp still reads.
+    std::fs::write(&path, b"").unwrap();
+    assert_eq!(t.trace.functions, trace.functions);
+}
+
 #[test]
 fn loading_a_file_reports_progress_and_errors() {
     let (tx, rx) = channel();
