@@ -120,7 +120,9 @@ fn bench(c: &mut Criterion) {
                 .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
             g.bench_function(name, |b| {
                 b.iter(|| {
-                    let t = Trace::open(&path, None).unwrap();
+                    let mut t = Trace::open(&path, None).unwrap();
+                    // As the explorer's loader does.
+                    t.copy_times_into_memory();
                     LoadedTrace::new(String::new(), t).unwrap()
                 })
             });
