@@ -211,6 +211,33 @@ impl Drop for TerminalGuard {
     }
 }
 
+/// Sends the signals that ask the process to stop to the event loop, which quits through the
+/// terminal guard (killed, the explorer left the terminal on its alternate screen).
+#[cfg(unix)]
+fn forward_signals(tx: Sender<Msg>) -> Result<()> {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGHUP, SIGINT])
+        .context("cannot listen for termination signals")?;
+    std::thread::spawn(move || {
+        for sig in signals.forever() {
+            let name = match sig {
+                SIGTERM => "SIGTERM",
+                SIGHUP => "SIGHUP",
+                _ => "SIGINT",
+            };
+            if tx.send(Msg::Signal(name)).is_err() {
+                return;
+            }
+        }
+    });
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn forward_signals(_: Sender<Msg>) -> Result<()> {
+    Ok(())
+}
+
 /// Opens the explorer on `traces` (the embedded sample when empty) with initial `params`.
 pub fn run(traces: Vec<PathBuf>, params: ReplayParams, load: LoadOptions) -> Result<()> {
     let mut m = Model::new(params);
@@ -220,6 +247,7 @@ pub fn run(traces: Vec<PathBuf>, params: ReplayParams, load: LoadOptions) -> Res
     let mut terminal = ratatui::try_init()
         .context("cannot open the terminal (is this an interactive terminal?)")?;
     let _guard = TerminalGuard;
+    forward_signals(tx.clone())?;
     let input_tx = tx.clone();
     std::thread::spawn(move || {
         while let Ok(ev) = event::read() {
@@ -278,6 +306,12 @@ fn event_loop(
         };
         let mut msgs = vec![first];
         msgs.extend(rx.try_iter());
+        if let Some(name) = msgs.iter().find_map(|m| match m {
+            Msg::Signal(name) => Some(*name),
+            _ => None,
+        }) {
+            return Err(anyhow!("stopped by {name}"));
+        }
         if msgs.iter().any(|m| matches!(m, Msg::WorkerDied)) {
             // The panic hook has already restored the terminal: do not draw on it again.
             return Err(anyhow!(

@@ -1,6 +1,7 @@
 //! The terminal is restored — raw mode off, alternate screen left, cursor visible — after a
-//! quit, an error, a panic in the UI thread and a panic in a worker thread. Runs the real
-//! binary in tmux (CI installs it); faults are injected with `TRACEREPLAY_FAULT`.
+//! quit, an error, a panic in the UI thread, a panic in a worker thread and a SIGTERM or SIGHUP
+//! from outside. Runs the real binary in tmux (CI installs it); faults are injected with
+//! `TRACEREPLAY_FAULT`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
@@ -36,12 +37,14 @@ fn wait_for(what: &str, socket: &str, mut f: impl FnMut() -> bool) {
     }
 }
 
-/// Runs the explorer in a fresh tmux server with `fault`; `keys` are sent once it has drawn.
+/// Runs the explorer in a fresh tmux server with `fault`; `keys` are sent once it has drawn,
+/// then `signal` (`kill -s`), if any, to the explorer's process.
 /// Returns (alternate screen on, cursor visible, terminal settings unchanged, exit code, screen).
 fn session(
     name: &str,
     fault: &str,
     keys: &[&str],
+    signal: Option<&str>,
     dir: &Path,
 ) -> (String, String, bool, String, String) {
     let socket = format!("tracereplay-test-{}-{name}", std::process::id());
@@ -65,13 +68,31 @@ fn session(
         "stty -g > {d}/before; TRACEREPLAY_FAULT={fault} {bin}; echo $? > {d}/exit; stty -g > {d}/after"
     );
     tmux(&socket, &["send-keys", "-t", "t", &cmd, "Enter"]);
-    if !keys.is_empty() {
+    if !keys.is_empty() || signal.is_some() {
         wait_for("the explorer to draw", &socket, || {
             tmux(&socket, &["capture-pane", "-p", "-t", "t"]).contains("Parameters")
         });
         for k in keys {
             tmux(&socket, &["send-keys", "-t", "t", k]);
         }
+    }
+    if let Some(signal) = signal {
+        // The pane runs `sh`, whose child is the explorer (no procps needed: /proc, and the
+        // shell's own `kill`).
+        let shell = tmux(&socket, &["display", "-p", "-t", "t", "#{pane_pid}"]);
+        let shell = shell.trim();
+        let children =
+            std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children")).unwrap();
+        let child = children.split_whitespace().next().unwrap_or_default();
+        assert!(
+            !child.is_empty(),
+            "{name}: no explorer process under the pane"
+        );
+        let st = Command::new("sh")
+            .args(["-c", &format!("kill -s {signal} {child}")])
+            .status()
+            .unwrap();
+        assert!(st.success(), "{name}: kill -s {signal} {child}");
     }
     wait_for("the explorer to exit", &socket, || {
         dir.join("after").exists()
@@ -101,21 +122,53 @@ fn the_terminal_is_restored_on_every_exit() {
         eprintln!("tmux not found: skipping the terminal tests");
         return;
     }
-    let cases: [(&str, &str, &[&str], bool, &str); 4] = [
-        ("quit", "none", &["q"], true, ""),
-        ("error", "ui-error", &[], false, "injected UI error"),
-        ("ui-panic", "ui-panic", &[], false, "injected UI panic"),
+    type Case<'a> = (
+        &'a str,
+        &'a str,
+        &'a [&'a str],
+        Option<&'a str>,
+        bool,
+        &'a str,
+    );
+    let cases: [Case; 6] = [
+        ("quit", "none", &["q"], None, true, ""),
+        ("error", "ui-error", &[], None, false, "injected UI error"),
+        (
+            "ui-panic",
+            "ui-panic",
+            &[],
+            None,
+            false,
+            "injected UI panic",
+        ),
         (
             "worker-panic",
             "worker-panic",
             &[],
+            None,
             false,
             "background worker crashed",
         ),
+        (
+            "sigterm",
+            "none",
+            &[],
+            Some("TERM"),
+            false,
+            "stopped by SIGTERM",
+        ),
+        (
+            "sighup",
+            "none",
+            &[],
+            Some("HUP"),
+            false,
+            "stopped by SIGHUP",
+        ),
     ];
-    for (name, fault, keys, ok, message) in cases {
+    for (name, fault, keys, signal, ok, message) in cases {
         let dir = tempfile::tempdir().unwrap();
-        let (alt, cursor, same, code, screen) = session(name, fault, keys, dir.path());
+        let (alt, cursor, same, code, screen) = session(name, fault, keys, signal, dir.path());
         assert_eq!(alt, "0", "{name}: still on the alternate screen\n{screen}");
         assert_eq!(cursor, "1", "{name}: cursor hidden\n{screen}");
         assert!(

@@ -47,6 +47,9 @@ pub enum Msg {
     },
     /// A worker thread panicked.
     WorkerDied,
+    /// The process was asked to stop (SIGTERM, SIGHUP, or SIGINT sent from outside: in the
+    /// explorer Ctrl-C is a key). Its name.
+    Signal(&'static str),
 }
 
 /// What the runtime should do.
@@ -264,6 +267,11 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
         Msg::WorkerDied => {
             m.quit = true;
             m.status = "a background worker crashed".into();
+            Vec::new()
+        }
+        Msg::Signal(name) => {
+            m.quit = true;
+            m.status = format!("stopped by {name}");
             Vec::new()
         }
         Msg::Completed {
