@@ -400,6 +400,8 @@ pub fn load_trace(path: &Path, input: &InputOpts) -> Result<Trace> {
 
 /// Runs a parsed command line, writing results to `out`.
 pub fn run(args: Args, out: &mut impl Write) -> Result<()> {
+    // A trace file truncated while mapped: a message, not "Bus error (core dumped)".
+    crate::trace::report_bus_errors(false);
     match args.command {
         Some(Command::Inspect(a)) => inspect(&a.trace, &a.read, a.top, a.json, out),
         Some(Command::Stats(a)) => stats(&a, out),

@@ -13,6 +13,7 @@ use std::str::FromStr;
 
 use crate::error::{Error, Result};
 pub use counts::{Backing, Counts};
+pub use mapped::report_bus_errors;
 use pickle::{ArrayData, Value};
 pub use times::Times;
 use times::finite_and_sorted;

@@ -244,6 +244,8 @@ pub fn run(traces: Vec<PathBuf>, params: ReplayParams, load: LoadOptions) -> Res
     m.load_options = load.clone();
     m.no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let (tx, rx) = channel();
+    // Before raw mode: the terminal as it is now is what a bus error restores.
+    crate::trace::report_bus_errors(true);
     let mut terminal = ratatui::try_init()
         .context("cannot open the terminal (is this an interactive terminal?)")?;
     let _guard = TerminalGuard;

@@ -37,16 +37,30 @@ fn wait_for(what: &str, socket: &str, mut f: impl FnMut() -> bool) {
     }
 }
 
-/// Runs the explorer in a fresh tmux server with `fault`; `keys` are sent once it has drawn,
-/// then `signal` (`kill -s`), if any, to the explorer's process.
+/// How a session ends.
+struct Ending<'a> {
+    /// `TRACEREPLAY_FAULT`.
+    fault: &'a str,
+    /// Trace path given to the explorer (empty: the sample).
+    trace: &'a str,
+    /// Run once the explorer has drawn, before `keys`.
+    after_draw: &'a dyn Fn(),
+    /// Sent once it has drawn.
+    keys: &'a [&'a str],
+    /// Then sent to the explorer's process with `kill -s`.
+    signal: Option<&'a str>,
+}
+
+/// Runs the explorer in a fresh tmux server and ends it as `end` says.
 /// Returns (alternate screen on, cursor visible, terminal settings unchanged, exit code, screen).
-fn session(
-    name: &str,
-    fault: &str,
-    keys: &[&str],
-    signal: Option<&str>,
-    dir: &Path,
-) -> (String, String, bool, String, String) {
+fn session(name: &str, end: &Ending, dir: &Path) -> (String, String, bool, String, String) {
+    let Ending {
+        fault,
+        trace,
+        after_draw,
+        keys,
+        signal,
+    } = *end;
     let socket = format!("tracereplay-test-{}-{name}", std::process::id());
     let bin = env!("CARGO_BIN_EXE_tracereplay-tui");
     let d = dir.display();
@@ -65,13 +79,14 @@ fn session(
         ],
     );
     let cmd = format!(
-        "stty -g > {d}/before; TRACEREPLAY_FAULT={fault} {bin}; echo $? > {d}/exit; stty -g > {d}/after"
+        "stty -g > {d}/before; TRACEREPLAY_FAULT={fault} {bin} {trace}; echo $? > {d}/exit; stty -g > {d}/after"
     );
     tmux(&socket, &["send-keys", "-t", "t", &cmd, "Enter"]);
     if !keys.is_empty() || signal.is_some() {
         wait_for("the explorer to draw", &socket, || {
-            tmux(&socket, &["capture-pane", "-p", "-t", "t"]).contains("Parameters")
+            tmux(&socket, &["capture-pane", "-p", "-t", "t"]).contains("replayed")
         });
+        after_draw();
         for k in keys {
             tmux(&socket, &["send-keys", "-t", "t", k]);
         }
@@ -122,53 +137,84 @@ fn the_terminal_is_restored_on_every_exit() {
         eprintln!("tmux not found: skipping the terminal tests");
         return;
     }
-    type Case<'a> = (
-        &'a str,
-        &'a str,
-        &'a [&'a str],
-        Option<&'a str>,
-        bool,
-        &'a str,
+    // A v1 trace large enough to be memory-mapped, truncated under the explorer: its next
+    // replay reads the mapping and raises SIGBUS.
+    let data = tempfile::tempdir().unwrap();
+    let v1 = data.path().join("v1.pkl");
+    let trace = tracereplay_tui::synth::v1(&tracereplay_tui::synth::V1Options {
+        functions: 200,
+        days: 2,
+        seed: 1,
+    });
+    let mut bytes = Vec::new();
+    tracereplay_tui::ingest::pickle_out::write(&trace, &mut bytes).unwrap();
+    assert!(
+        bytes.len() > 1 << 20,
+        "{} bytes: too small to be mapped",
+        bytes.len()
     );
-    let cases: [Case; 6] = [
-        ("quit", "none", &["q"], None, true, ""),
-        ("error", "ui-error", &[], None, false, "injected UI error"),
+    std::fs::write(&v1, &bytes).unwrap();
+    let truncate = || {
+        std::fs::File::create(&v1).unwrap();
+    };
+    let v1_arg = v1.display().to_string();
+    let nothing = || {};
+    let end = |fault, keys, signal| Ending {
+        fault,
+        trace: "",
+        after_draw: &nothing,
+        keys,
+        signal,
+    };
+    let cases: [(&str, Ending, bool, &str); 7] = [
+        ("quit", end("none", &["q"], None), true, ""),
+        (
+            "error",
+            end("ui-error", &[], None),
+            false,
+            "injected UI error",
+        ),
         (
             "ui-panic",
-            "ui-panic",
-            &[],
-            None,
+            end("ui-panic", &[], None),
             false,
             "injected UI panic",
         ),
         (
             "worker-panic",
-            "worker-panic",
-            &[],
-            None,
+            end("worker-panic", &[], None),
             false,
             "background worker crashed",
         ),
         (
             "sigterm",
-            "none",
-            &[],
-            Some("TERM"),
+            end("none", &[], Some("TERM")),
             false,
             "stopped by SIGTERM",
         ),
         (
             "sighup",
-            "none",
-            &[],
-            Some("HUP"),
+            end("none", &[], Some("HUP")),
             false,
             "stopped by SIGHUP",
         ),
+        (
+            "truncated-mapping",
+            Ending {
+                fault: "none",
+                trace: &v1_arg,
+                after_draw: &truncate,
+                // The next mapping: a new replay, which reads the counts.
+                keys: &["Down", "Right"],
+                signal: None,
+            },
+            false,
+            "bus error reading a memory-mapped trace file",
+        ),
     ];
-    for (name, fault, keys, signal, ok, message) in cases {
+    for (name, ending, ok, message) in cases {
         let dir = tempfile::tempdir().unwrap();
-        let (alt, cursor, same, code, screen) = session(name, fault, keys, signal, dir.path());
+        let (alt, cursor, same, code, screen) = session(name, &ending, dir.path());
         assert_eq!(alt, "0", "{name}: still on the alternate screen\n{screen}");
         assert_eq!(cursor, "1", "{name}: cursor hidden\n{screen}");
         assert!(

@@ -1,4 +1,5 @@
-//! Memory-mapping a trace file: the one place this crate uses `unsafe`.
+//! Memory-mapping a trace file, and reporting the bus error a truncated mapping raises: the one
+//! place this crate uses `unsafe`.
 #![allow(unsafe_code)]
 
 use std::fs::File;
@@ -26,4 +27,61 @@ pub fn map(file: &File) -> std::io::Result<memmap2::Mmap> {
 /// `false` when the user asked not to map files.
 pub fn allowed() -> bool {
     std::env::var_os("TRACEREPLAY_NO_MMAP").is_none_or(|v| v.is_empty() || v == "0")
+}
+
+/// Makes a bus error — what reading a mapped file that was truncated under us raises — end
+/// the process with a message saying so, instead of "Bus error (core dumped)"; with `terminal`
+/// (the explorer, before it enters raw mode), it first puts the terminal back as it is now:
+/// settings, main screen, cursor. The handler only calls async-signal-safe functions.
+#[cfg(unix)]
+pub fn report_bus_errors(terminal: bool) {
+    use std::sync::Once;
+    static INSTALL: Once = Once::new();
+    if terminal {
+        // SAFETY: `tcgetattr` fills a zeroed `termios` (plain data) for fd 0, checked a tty.
+        unsafe {
+            if libc::isatty(0) == 1 {
+                let mut t: libc::termios = std::mem::zeroed();
+                if libc::tcgetattr(0, &mut t) == 0 {
+                    let _ = TERMIOS.set(t);
+                }
+            }
+        }
+    }
+    INSTALL.call_once(|| {
+        // SAFETY: installs a handler (an `extern "C" fn` that never returns) with an empty
+        // mask; `sigaction` reads the zero-initialised struct we filled.
+        unsafe {
+            let mut action: libc::sigaction = std::mem::zeroed();
+            action.sa_sigaction = on_bus_error as *const () as libc::sighandler_t;
+            action.sa_flags = libc::SA_RESETHAND;
+            libc::sigemptyset(&mut action.sa_mask);
+            libc::sigaction(libc::SIGBUS, &action, std::ptr::null_mut());
+        }
+    });
+}
+
+#[cfg(not(unix))]
+pub fn report_bus_errors(_terminal: bool) {}
+
+/// The terminal's settings before the explorer changed them.
+#[cfg(unix)]
+static TERMIOS: std::sync::OnceLock<libc::termios> = std::sync::OnceLock::new();
+
+#[cfg(unix)]
+extern "C" fn on_bus_error(_: libc::c_int) {
+    const SCREEN: &[u8] = b"\x1b[?1049l\x1b[?25h\r\n";
+    const MESSAGE: &[u8] = b"error: bus error reading a memory-mapped trace file: it was probably \
+truncated or rewritten while open. Reopen it, or set TRACEREPLAY_NO_MMAP=1 to read trace \
+files into memory instead.\n";
+    // SAFETY: `write`, `tcsetattr` and `_exit` are async-signal-safe; the buffers are static
+    // and `TERMIOS`, once set, is only read.
+    unsafe {
+        if let Some(t) = TERMIOS.get() {
+            libc::write(1, SCREEN.as_ptr().cast(), SCREEN.len());
+            libc::tcsetattr(0, libc::TCSANOW, t);
+        }
+        libc::write(2, MESSAGE.as_ptr().cast(), MESSAGE.len());
+        libc::_exit(1);
+    }
 }
