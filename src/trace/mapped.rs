@@ -54,7 +54,6 @@ pub fn report_bus_errors(terminal: bool) {
         unsafe {
             let mut action: libc::sigaction = std::mem::zeroed();
             action.sa_sigaction = on_bus_error as *const () as libc::sighandler_t;
-            action.sa_flags = libc::SA_RESETHAND;
             libc::sigemptyset(&mut action.sa_mask);
             libc::sigaction(libc::SIGBUS, &action, std::ptr::null_mut());
         }
@@ -74,6 +73,15 @@ extern "C" fn on_bus_error(_: libc::c_int) {
     const MESSAGE: &[u8] = b"error: bus error reading a memory-mapped trace file: it was probably \
 truncated or rewritten while open. Reopen it, or set TRACEREPLAY_NO_MMAP=1 to read trace \
 files into memory instead.\n";
+    // Both cores may read the truncated mapping: the first thread here reports and exits,
+    // any other waits for that (the default action, re-armed, would kill the process first).
+    static FIRST: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
+    if !FIRST.swap(false, std::sync::atomic::Ordering::SeqCst) {
+        loop {
+            // SAFETY: `pause` is async-signal-safe and only waits.
+            unsafe { libc::pause() };
+        }
+    }
     // SAFETY: `write`, `tcsetattr` and `_exit` are async-signal-safe; the buffers are static
     // and `TERMIOS`, once set, is only read.
     unsafe {
