@@ -661,7 +661,7 @@ fn fit_v2(
     p: &ReplayParams,
 ) -> (Vec<IntervalFit>, Vec<Option<crate::quality::Quality>>) {
     let assess = p.fit_quality || p.distribution == Distribution::Auto;
-    let (mut gaps, mut assessed_gaps) = (Vec::new(), Vec::new());
+    let mut gaps = Vec::new();
     let mut quality = Vec::new();
     let mut lo = 0;
     let fits = bounds
@@ -669,13 +669,10 @@ fn fit_v2(
         .map(|w| {
             let hi = lo + times[lo..].partition_point(|&t| t < w[1]);
             let slice = &times[lo..hi];
-            let q = assess
-                .then(|| {
-                    fit::gaps_into(slice, &mut assessed_gaps);
-                    crate::quality::assess(&assessed_gaps)
-                })
-                .flatten();
-            let est = fit::fit_timestamps(slice, w[1] - w[0], p, &mut gaps, q.as_ref());
+            fit::gaps_into(slice, &mut gaps);
+            // Assessed before the fit, which may change the gaps (Pareto's).
+            let q = assess.then(|| crate::quality::assess(&gaps)).flatten();
+            let est = fit::fit_gaps(&mut gaps, slice.len(), w[1] - w[0], p, q.as_ref());
             if assess {
                 quality.push(q);
             }

@@ -114,6 +114,18 @@ pub fn fit_timestamps(
     quality: Option<&crate::quality::Quality>,
 ) -> Estimate {
     gaps_into(times, gaps);
+    fit_gaps(gaps, times.len(), length, params, quality)
+}
+
+/// [`fit_timestamps`] from the interval's [`gaps_into`] of its `count` timestamps (a caller
+/// that assessed them already need not compute them twice). Pareto's fit changes `gaps`.
+pub fn fit_gaps(
+    gaps: &mut [f64],
+    count: usize,
+    length: f64,
+    params: &ReplayParams,
+    quality: Option<&crate::quality::Quality>,
+) -> Estimate {
     let distribution = match params.distribution {
         Distribution::Auto => {
             // The AIC-best candidate; a timer's equal gaps fit none, and gamma makes them
@@ -140,7 +152,7 @@ pub fn fit_timestamps(
     if gaps.len() < min_gaps {
         return Estimate::SILENT;
     }
-    let empirical = times.len() as f64 / length;
+    let empirical = count as f64 / length;
     let guard = |rate: f64| {
         if rate > BIAS_GUARD * empirical {
             (empirical, true)
