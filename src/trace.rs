@@ -266,7 +266,7 @@ impl Trace {
                 (Value::Array(mut a), Some(b)) if kind == TraceKind::V1 => {
                     if let ArrayData::F64InPlace(r) = &a.data {
                         // Floats read as counts (--kind v1): decode them after all.
-                        a.data = ArrayData::F64(decode_times(&(**b).as_ref()[r.clone()]).0);
+                        a.data = ArrayData::F64(times::decode(&(**b).as_ref()[r.clone()]));
                     }
                     if let ArrayData::I32InPlace(r) = &a.data {
                         one_dimensional(&name, &Value::Array(a.clone()))?;
@@ -286,15 +286,13 @@ impl Trace {
                             Error::Trace(format!("function {name:?}: array outside the file"))
                         })?;
                         // Finite and sorted, as a published trace's are: read in place.
-                        let times = match Times::mapped(b.clone(), r.start, bytes.len() / 8) {
-                            Some(t) => t,
-                            None => {
-                                let (times, finite, sorted) = decode_times(bytes);
-                                checked_times(&name, times, finite, sorted, warnings)?.into()
-                            }
-                        };
-                        warn_negative(&name, &times, warnings);
-                        return Ok(Function::new(name, Series::Times(times)));
+                        if let Some(times) = Times::mapped(b.clone(), r.start, bytes.len() / 8) {
+                            warn_negative(&name, &times, warnings);
+                            return Ok(Function::new(name, Series::Times(times)));
+                        }
+                        // Else decoded, to be refused or sorted like any other array.
+                        a.data = ArrayData::F64(times::decode(bytes));
+                        Value::Array(a)
                     }
                     ArrayData::I32InPlace(r) => {
                         // Read as timestamps (--kind v2): decode the words after all.
@@ -617,38 +615,12 @@ fn to_times(name: &str, value: Value, warnings: &mut Vec<String>) -> Result<Vec<
         },
         Value::List { values, .. } => values,
     };
-    let (finite, sorted) = finite_and_sorted(&times);
-    checked_times(name, times, finite, sorted, warnings)
-}
-
-/// Little-endian float64 timestamps decoded, with whether all are finite and whether they are
-/// sorted, checked block by block while the block is still in cache.
-fn decode_times(bytes: &[u8]) -> (Vec<f64>, bool, bool) {
-    let mut out = Vec::with_capacity(bytes.len() / 8);
-    let (mut finite, mut sorted) = (true, true);
-    for block in bytes.chunks(256 * 8) {
-        let at = out.len();
-        out.extend(
-            block
-                .chunks_exact(8)
-                .map(|c| f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]])),
-        );
-        // From the previous block's last value, so no pair is missed.
-        let (f, s) = finite_and_sorted(&out[at.saturating_sub(1)..]);
-        finite &= f;
-        sorted &= s;
-    }
-    (out, finite, sorted)
+    checked_times(name, times, warnings)
 }
 
 /// Refuses non-finite timestamps, sorts unsorted ones with a warning.
-fn checked_times(
-    name: &str,
-    mut times: Vec<f64>,
-    finite: bool,
-    sorted: bool,
-    warnings: &mut Vec<String>,
-) -> Result<Vec<f64>> {
+fn checked_times(name: &str, mut times: Vec<f64>, warnings: &mut Vec<String>) -> Result<Vec<f64>> {
+    let (finite, sorted) = finite_and_sorted(&times);
     if !finite && let Some((i, t)) = times.iter().enumerate().find(|(_, t)| !t.is_finite()) {
         return Err(Error::Trace(format!(
             "function {name:?}: timestamp #{i} is {t}; timestamps must be finite seconds"
