@@ -13,6 +13,7 @@ use std::str::FromStr;
 
 use crate::error::{Error, Result};
 pub use counts::{Backing, Counts};
+use le::LeValue;
 pub use mapped::report_bus_errors;
 use pickle::{ArrayData, Value};
 pub use times::Times;
@@ -299,7 +300,7 @@ impl Trace {
                         a.data = ArrayData::I32(
                             (**b).as_ref()[r.clone()]
                                 .chunks_exact(4)
-                                .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                                .map(i32::read_le)
                                 .collect(),
                         );
                         Value::Array(a)

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_bytes::Bytes;
 
 use crate::error::{Error, Result};
+use crate::trace::le::LeValue;
 use crate::trace::times::{self, Times};
 use crate::trace::{Backing, Counts, Function, Series, Tokens, Trace, TraceKind};
 
@@ -138,9 +139,7 @@ fn decode_in(bytes: &[u8], backing: Option<&Backing>, source: &str) -> Result<Tr
     };
     let words = |b: &[u8], what: &str, name: &str| -> Result<Vec<u32>> {
         whole(b, what, name)?;
-        Ok(b.chunks_exact(4)
-            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect())
+        Ok(b.chunks_exact(4).map(u32::read_le).collect())
     };
     // A blob borrows from `bytes`: its place there is its address's offset.
     let offset = |b: &[u8]| (b.as_ptr() as usize).wrapping_sub(bytes.as_ptr() as usize);

@@ -4,7 +4,7 @@
 use std::ops::Range;
 use std::sync::Arc;
 
-use super::le::LeIter;
+use super::le::{LeIter, LeValue};
 
 /// Bytes a mapped trace reads from: the mapped file (or any shared buffer).
 pub type Backing = Arc<dyn AsRef<[u8]> + Send + Sync>;
@@ -189,7 +189,7 @@ impl Counts {
                     .iter_mut()
                     .zip(bytes.chunks_exact(4))
                     .fold(0u8, |o, (x, c)| {
-                        *x += u64::from(u32::from_le_bytes([c[0], c[1], c[2], c[3]]));
+                        *x += u64::from(u32::read_le(c));
                         o | c[3]
                     });
                 (signed && signs & 0x80 != 0).then_some((lo, bytes))
@@ -257,25 +257,21 @@ fn sum_words(bytes: &[u8], signed: bool) -> Result<u64, usize> {
     if signed {
         return sum_non_negative_i32(bytes);
     }
-    Ok(bytes.chunks_exact(4).fold(0u64, |s, c| {
-        s + u64::from(u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-    }))
+    Ok(bytes
+        .chunks_exact(4)
+        .fold(0u64, |s, c| s + u64::from(u32::read_le(c))))
 }
 
 /// Little-endian int32 word `i` of `bytes`.
 fn word(bytes: &[u8], i: usize) -> i32 {
-    let c = &bytes[4 * i..4 * i + 4];
-    i32::from_le_bytes([c[0], c[1], c[2], c[3]])
+    i32::read_le(&bytes[4 * i..4 * i + 4])
 }
 
 /// The sum of `bytes` as little-endian int32 words, or the index of the first negative one.
 pub fn sum_non_negative_i32(bytes: &[u8]) -> Result<u64, usize> {
     // One pass for the sum and an OR of the sign bits; the position only when one is set.
     let (sum, signs) = bytes.chunks_exact(4).fold((0u64, 0u8), |(s, o), c| {
-        (
-            s + u64::from(u32::from_le_bytes([c[0], c[1], c[2], c[3]])),
-            o | c[3],
-        )
+        (s + u64::from(u32::read_le(c)), o | c[3])
     });
     if signs & 0x80 == 0 {
         return Ok(sum);

@@ -3,24 +3,27 @@
 
 /// A value stored as little-endian bytes in trace files.
 pub trait LeValue: Copy {
-    /// Bytes per value.
-    const SIZE: usize;
-    /// The value at the start of `b` (at least [`LeValue::SIZE`] bytes).
-    fn from_le(b: &[u8]) -> Self;
+    /// The value at the start of `b` (at least as many bytes as the value has).
+    fn read_le(b: &[u8]) -> Self;
 }
 
 impl LeValue for u32 {
-    const SIZE: usize = 4;
     #[inline]
-    fn from_le(b: &[u8]) -> u32 {
+    fn read_le(b: &[u8]) -> u32 {
         u32::from_le_bytes([b[0], b[1], b[2], b[3]])
     }
 }
 
-impl LeValue for f64 {
-    const SIZE: usize = 8;
+impl LeValue for i32 {
     #[inline]
-    fn from_le(b: &[u8]) -> f64 {
+    fn read_le(b: &[u8]) -> i32 {
+        i32::from_le_bytes([b[0], b[1], b[2], b[3]])
+    }
+}
+
+impl LeValue for f64 {
+    #[inline]
+    fn read_le(b: &[u8]) -> f64 {
         f64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]])
     }
 }
@@ -29,7 +32,7 @@ impl LeValue for f64 {
 pub enum LeIter<'a, T> {
     /// In memory.
     Owned(std::slice::Iter<'a, T>),
-    /// In place: chunks of [`LeValue::SIZE`] bytes.
+    /// In place: chunks of one value's bytes each.
     Mapped(std::slice::ChunksExact<'a, u8>),
 }
 
@@ -39,7 +42,7 @@ impl<T: LeValue> Iterator for LeIter<'_, T> {
     fn next(&mut self) -> Option<T> {
         match self {
             LeIter::Owned(it) => it.next().copied(),
-            LeIter::Mapped(it) => it.next().map(T::from_le),
+            LeIter::Mapped(it) => it.next().map(T::read_le),
         }
     }
 
@@ -54,7 +57,7 @@ impl<T: LeValue> Iterator for LeIter<'_, T> {
         // One match, then a tight loop the compiler can vectorise.
         match self {
             LeIter::Owned(it) => it.fold(init, |acc, &x| f(acc, x)),
-            LeIter::Mapped(it) => it.fold(init, |acc, c| f(acc, T::from_le(c))),
+            LeIter::Mapped(it) => it.fold(init, |acc, c| f(acc, T::read_le(c))),
         }
     }
 }

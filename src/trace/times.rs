@@ -234,7 +234,7 @@ impl std::fmt::Debug for Times {
 /// The little-endian float64 at the start of `b` (8 bytes or more).
 #[inline]
 fn value(b: &[u8]) -> f64 {
-    f64::from_le(b)
+    f64::read_le(b)
 }
 
 /// Little-endian float64 values decoded (a trailing partial value is ignored).
