@@ -141,12 +141,11 @@ pub fn sort_concatenated(all: &mut [f64], runs: usize) {
 /// a chunk's buffers stay in cache.
 pub const CHUNK: usize = 1 << 15;
 
-/// Times cutting the merge of sorted `runs` (`total` arrivals) into chunks of about [`CHUNK`]
-/// arrivals, ascending: equally spaced values of a sorted sample of every run (each 64th
-/// arrival). Empty when one chunk holds everything.
-pub fn chunk_bounds(runs: &[&[f64]], total: usize) -> Vec<f64> {
+/// Times cutting the merge of sorted `runs` into about `chunks` chunks of equal size,
+/// ascending: equally spaced values of a sorted sample of every run (each 64th arrival).
+/// Empty for one chunk.
+pub fn chunk_bounds(runs: &[&[f64]], chunks: usize) -> Vec<f64> {
     const STRIDE: usize = 64;
-    let chunks = total.div_ceil(CHUNK);
     if chunks <= 1 {
         return Vec::new();
     }
@@ -171,7 +170,7 @@ pub fn chunk_bounds(runs: &[&[f64]], total: usize) -> Vec<f64> {
 /// 30 ms, most of it first touches of 16 MB of fresh memory, for a figure of one number.)
 pub fn merged_gap_moments(runs: &[&[f64]]) -> GapMoments {
     let total: usize = runs.iter().map(|r| r.len()).sum();
-    let bounds = chunk_bounds(runs, total);
+    let bounds = chunk_bounds(runs, total.div_ceil(CHUNK));
     // Chunk `i` is `[edges[i], edges[i + 1])`, the outer edges open.
     let edges: Vec<Option<f64>> = std::iter::once(None)
         .chain(bounds.iter().copied().map(Some))
@@ -331,7 +330,7 @@ mod tests {
             })
             .collect();
         let slices: Vec<&[f64]> = runs.iter().map(Vec::as_slice).collect();
-        assert!(chunk_bounds(&slices, 130_003).len() >= 3);
+        assert!(chunk_bounds(&slices, 130_003_usize.div_ceil(CHUNK)).len() >= 3);
         let merged = merge_sorted(slices.iter().copied());
         let (want, got) = (GapMoments::of(&merged), merged_gap_moments(&slices));
         assert_eq!(got.n, want.n);

@@ -269,7 +269,8 @@ pub fn write_atomic(
         .tempfile_in(&dir)
         .map_err(io("cannot create a temporary file in", dir.clone()))?;
     {
-        let mut out = BufWriter::with_capacity(1 << 20, tmp.as_file());
+        // Small: the msgpack encoder's larger blocks go straight through, uncopied.
+        let mut out = BufWriter::with_capacity(1 << 16, tmp.as_file());
         fill(&mut out)?;
         out.flush()
             .map_err(io("cannot write", tmp.path().to_owned()))?;

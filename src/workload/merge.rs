@@ -1,6 +1,7 @@
 //! Merging the models' sorted arrivals into one request stream, on all cores: the time axis is
-//! cut into chunks of about equal size, and each chunk's runs are merged pairwise in scratch
-//! buffers a chunk long, so memory stays a small fraction of the output.
+//! cut into chunks of about equal size, and each chunk is merged straight into the output by
+//! comparing the runs' heads (a few runs) or bucketed in scratch buffers a chunk long (many),
+//! so memory stays a small fraction of the output.
 
 use std::sync::Mutex;
 
@@ -30,7 +31,14 @@ pub fn merge(runs: &[&[f64]], with_index: bool) -> Merged {
     let mut arrival = vec![0.0; total];
     let mut model = vec![0u32; total];
     let mut index = with_index.then(|| vec![0u32; total]);
-    let bounds = chunk_bounds(runs, total);
+    // Comparing heads is a chain of dependent steps, where bucketing is not: smaller chunks
+    // share it out evenly between the cores.
+    let size = if runs.len() <= FEW_RUNS {
+        CHUNK / 4
+    } else {
+        CHUNK
+    };
+    let bounds = chunk_bounds(runs, total.div_ceil(size));
     // Per chunk: each run's range, and the chunk's place in the output.
     let mut jobs = Vec::with_capacity(bounds.len() + 1);
     let mut lo: Vec<usize> = vec![0; runs.len()];
@@ -60,35 +68,115 @@ pub fn merge(runs: &[&[f64]], with_index: bool) -> Merged {
         lo = hi;
     }
     let jobs = Mutex::new(jobs);
-    let threads = crate::par::threads().min(total.div_ceil(CHUNK)).max(1);
-    std::thread::scope(|s| {
-        for _ in 0..threads {
-            s.spawn(|| {
-                let (mut a, mut b) = (Vec::new(), Vec::new());
-                loop {
-                    let job = jobs.lock().map_or(None, |mut j| j.pop());
-                    let Some((ranges, arr, model, index)) = job else {
-                        return;
-                    };
-                    merge_chunk(runs, &ranges, &mut a, &mut b);
-                    for (k, it) in a.iter().enumerate() {
-                        arr[k] = it.t;
-                        model[k] = it.model;
-                    }
-                    if let Some(index) = index {
-                        for (k, it) in a.iter().enumerate() {
-                            index[k] = it.index;
-                        }
-                    }
+    let threads = crate::par::threads().min(bounds.len() + 1);
+    let work = || {
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        loop {
+            let job = jobs.lock().map_or(None, |mut j| j.pop());
+            let Some((ranges, arr, model, mut index)) = job else {
+                return;
+            };
+            if merge_few(runs, &ranges, arr, model, index.as_deref_mut()) {
+                continue;
+            }
+            merge_chunk(runs, &ranges, &mut a, &mut b);
+            for (k, it) in a.iter().enumerate() {
+                arr[k] = it.t;
+                model[k] = it.model;
+            }
+            if let Some(index) = index {
+                for (k, it) in a.iter().enumerate() {
+                    index[k] = it.index;
                 }
-            });
+            }
         }
+    };
+    // This thread is one of the workers.
+    std::thread::scope(|s| {
+        for _ in 1..threads {
+            s.spawn(work);
+        }
+        work();
     });
     Merged {
         arrival,
         model,
         index,
     }
+}
+
+/// Most runs [`merge_few`] merges; for more, bucketing beats comparing every run's head.
+const FEW_RUNS: usize = 8;
+
+/// Merges each run's `ranges` slice straight into the outputs when there are at most
+/// [`FEW_RUNS`] runs, by taking the smallest head each time (the lowest run on ties, so ties
+/// keep run order): a few branch-free comparisons per request, where bucketing costs two
+/// scattered passes and a sort call per bucket. False, having written nothing, otherwise.
+fn merge_few(
+    runs: &[&[f64]],
+    ranges: &[(usize, usize)],
+    arr: &mut [f64],
+    model: &mut [u32],
+    index: Option<&mut [u32]>,
+) -> bool {
+    fn run<const K: usize>(
+        runs: &[&[f64]],
+        ranges: &[(usize, usize)],
+        arr: &mut [f64],
+        model: &mut [u32],
+        mut index: Option<&mut [u32]>,
+    ) {
+        // An exhausted run's head is +inf; no arrival is (checked by the caller), so it is
+        // never taken while a request remains.
+        let mut head = [f64::INFINITY; K];
+        let mut pos = [0usize; K];
+        let mut end = [0usize; K];
+        for j in 0..K {
+            (pos[j], end[j]) = ranges[j];
+            if pos[j] < end[j] {
+                head[j] = runs[j][pos[j]];
+            }
+        }
+        for out in 0..arr.len() {
+            let (mut best, mut t) = (0, head[0]);
+            for (j, &h) in head.iter().enumerate().skip(1) {
+                if h < t {
+                    (best, t) = (j, h);
+                }
+            }
+            arr[out] = t;
+            model[out] = best as u32;
+            if let Some(index) = index.as_deref_mut() {
+                index[out] = pos[best] as u32;
+            }
+            pos[best] += 1;
+            head[best] = if pos[best] < end[best] {
+                runs[best][pos[best]]
+            } else {
+                f64::INFINITY
+            };
+        }
+    }
+    // Runs are sorted: a run holds +inf only at the end of its range.
+    let infinite = runs
+        .iter()
+        .zip(ranges)
+        .any(|(r, &(lo, hi))| hi > lo && r[hi - 1] == f64::INFINITY);
+    if infinite {
+        return false;
+    }
+    match runs.len() {
+        1 => run::<1>(runs, ranges, arr, model, index),
+        2 => run::<2>(runs, ranges, arr, model, index),
+        3 => run::<3>(runs, ranges, arr, model, index),
+        4 => run::<4>(runs, ranges, arr, model, index),
+        5 => run::<5>(runs, ranges, arr, model, index),
+        6 => run::<6>(runs, ranges, arr, model, index),
+        7 => run::<7>(runs, ranges, arr, model, index),
+        8 => run::<8>(runs, ranges, arr, model, index),
+        _ => return false,
+    }
+    true
 }
 
 /// Orders each run's `ranges` slice into `a` (using `b` as scratch): a stable bucket sort on
@@ -174,36 +262,47 @@ mod tests {
                 .wrapping_add(1442695040888963407);
             ((x >> 33) % 10_000) as f64 / 7.0
         };
-        // Enough requests for several chunks, with ties inside and across runs.
-        let runs: Vec<Vec<f64>> = (0..7)
-            .map(|k| {
-                let mut v: Vec<f64> = (0..(CHUNK / 3 + k * 1000)).map(|_| next()).collect();
-                v.sort_by(f64::total_cmp);
-                v
-            })
-            .collect();
-        let slices: Vec<&[f64]> = runs.iter().map(Vec::as_slice).collect();
-        let m = merge(&slices, true);
-        let mut want: Vec<(f64, u32, u32)> = runs
-            .iter()
-            .enumerate()
-            .flat_map(|(r, v)| {
-                v.iter()
-                    .enumerate()
-                    .map(move |(i, &t)| (t, r as u32, i as u32))
-            })
-            .collect();
-        want.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
-        assert_eq!(m.arrival, want.iter().map(|w| w.0).collect::<Vec<_>>());
-        assert_eq!(m.model, want.iter().map(|w| w.1).collect::<Vec<_>>());
-        assert_eq!(
-            m.index.unwrap(),
-            want.iter().map(|w| w.2).collect::<Vec<_>>()
-        );
+        // Enough requests for several chunks, with ties inside and across runs; run counts
+        // for both ways of merging (by heads, by buckets).
+        for n_runs in [1, 2, 7, FEW_RUNS, FEW_RUNS + 1, 20] {
+            let runs: Vec<Vec<f64>> = (0..n_runs)
+                .map(|k| {
+                    let mut v: Vec<f64> = (0..(CHUNK / 3 + k * 1000)).map(|_| next()).collect();
+                    v.sort_by(f64::total_cmp);
+                    v
+                })
+                .collect();
+            let slices: Vec<&[f64]> = runs.iter().map(Vec::as_slice).collect();
+            let m = merge(&slices, true);
+            let mut want: Vec<(f64, u32, u32)> = runs
+                .iter()
+                .enumerate()
+                .flat_map(|(r, v)| {
+                    v.iter()
+                        .enumerate()
+                        .map(move |(i, &t)| (t, r as u32, i as u32))
+                })
+                .collect();
+            want.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+            assert_eq!(m.arrival, want.iter().map(|w| w.0).collect::<Vec<_>>());
+            assert_eq!(m.model, want.iter().map(|w| w.1).collect::<Vec<_>>());
+            assert_eq!(
+                m.index.unwrap(),
+                want.iter().map(|w| w.2).collect::<Vec<_>>(),
+                "{n_runs} runs"
+            );
+        }
         assert!(merge(&[], false).arrival.is_empty());
         assert_eq!(
             merge(&[&[1.0, 2.0][..], &[][..], &[1.5][..]], false).model,
             vec![0, 2, 0]
         );
+        // +inf is an exhausted run's head when merging by heads; a run ending in it is
+        // bucketed instead.
+        let inf = f64::INFINITY;
+        let m = merge(&[&[1.0, inf][..], &[2.0, inf][..]], true);
+        assert_eq!(m.arrival, vec![1.0, 2.0, inf, inf]);
+        assert_eq!(m.model, vec![0, 1, 0, 1]);
+        assert_eq!(m.index.unwrap(), vec![0, 0, 1, 1]);
     }
 }

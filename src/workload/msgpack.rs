@@ -9,11 +9,14 @@ use super::Workload;
 use crate::error::{Error, Result};
 
 /// Flushed to the writer whenever it holds this many bytes.
-const BUFFER: usize = 1 << 20;
+const BUFFER: usize = 1 << 18;
 
-/// Encoded blocks go to a writer thread, so encoding overlaps the (kernel-bound) writes.
+/// Encoded blocks go to a writer thread, so encoding overlaps the (kernel-bound) writes, and
+/// come back empty to be filled again: a few blocks that stay in cache, instead of a fresh
+/// block, page faults and all, per megabyte written.
 struct Out {
     tx: std::sync::mpsc::SyncSender<Vec<u8>>,
+    back: std::sync::mpsc::Receiver<Vec<u8>>,
     buf: Vec<u8>,
 }
 
@@ -26,7 +29,11 @@ impl Out {
     }
 
     fn flush(&mut self) -> Result<()> {
-        let full = std::mem::replace(&mut self.buf, Vec::with_capacity(BUFFER + 64));
+        let empty = self
+            .back
+            .try_recv()
+            .unwrap_or_else(|_| Vec::with_capacity(BUFFER + 9 * 512));
+        let full = std::mem::replace(&mut self.buf, empty);
         // A closed channel means the writer failed; its error is reported by `encode`.
         self.tx
             .send(full)
@@ -99,7 +106,8 @@ impl Out {
 
     fn u32s(&mut self, v: &[u32]) -> Result<()> {
         self.array_header(v.len())?;
-        for chunk in v.chunks(BUFFER / 5) {
+        // At most 5 bytes a value: a block never outgrows its capacity.
+        for chunk in v.chunks(512) {
             for &x in chunk {
                 self.uint(x);
             }
@@ -111,17 +119,21 @@ impl Out {
 
 /// Writes `w` as MessagePack.
 pub fn encode(w: &Workload, writer: &mut (impl Write + Send)) -> Result<()> {
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(2);
+    let (give_back, back) = std::sync::mpsc::channel::<Vec<u8>>();
     std::thread::scope(|s| {
         let sink = s.spawn(move || -> std::io::Result<()> {
-            for block in rx {
+            for mut block in rx {
                 writer.write_all(&block)?;
+                block.clear();
+                let _ = give_back.send(block); // the encoder may have finished
             }
             Ok(())
         });
         let mut o = Out {
             tx,
-            buf: Vec::with_capacity(BUFFER + 64),
+            back,
+            buf: Vec::with_capacity(BUFFER + 9 * 512),
         };
         let encoded = fill(w, &mut o);
         drop(o); // closes the channel: the writer drains and ends
