@@ -1,13 +1,15 @@
 //! Workloads: the requests of one or more models merged by arrival time, exported in a
 //! columnar layout (msgpack, JSON or CSV) with the parameters that made them.
 
-use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
+mod early_sync;
 pub mod merge;
 mod msgpack;
+
+pub use early_sync::EarlySync;
 
 use crate::error::{Error, Result};
 use crate::replay::{Replay, ReplayParams};
@@ -243,10 +245,12 @@ fn csv_field(s: &str) -> String {
 
 /// Writes through `fill` into a temporary sibling of `path`, syncs it and renames it into place.
 /// Returns the bytes written. On any failure the temporary file is removed and `path` untouched.
+/// Large files are synced in the background as they are written ([`EarlySync`]), so the final
+/// sync waits for the last few megabytes only.
 pub fn write_atomic(
     path: &Path,
     overwrite: bool,
-    fill: impl FnOnce(&mut BufWriter<&File>) -> Result<()>,
+    fill: impl FnOnce(&mut BufWriter<EarlySync<'_>>) -> Result<()>,
 ) -> Result<u64> {
     let io = |action: &'static str, path: PathBuf| move |err| Error::Io { action, path, err };
     if !overwrite && path.exists() {
@@ -270,10 +274,13 @@ pub fn write_atomic(
         .map_err(io("cannot create a temporary file in", dir.clone()))?;
     {
         // Small: the msgpack encoder's larger blocks go straight through, uncopied.
-        let mut out = BufWriter::with_capacity(1 << 16, tmp.as_file());
+        let mut out = BufWriter::with_capacity(1 << 16, EarlySync::new(tmp.as_file()));
         fill(&mut out)?;
         out.flush()
             .map_err(io("cannot write", tmp.path().to_owned()))?;
+        let (file, _) = out.into_parts();
+        file.finish()
+            .map_err(io("cannot sync", tmp.path().to_owned()))?;
     }
     // tempfile creates 0600 files; an export is an ordinary file, so keep the target's mode
     // or use 0644.
