@@ -201,7 +201,7 @@ pub struct ExportArgs {
     #[command(flatten)]
     pub replay: ReplayOpts,
     /// SLO of every request, in seconds.
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
     pub slo: f64,
     /// Output file.
     #[arg(short, long)]
@@ -239,16 +239,16 @@ pub struct ReplayOpts {
     #[arg(long, value_enum, default_value_t = DistributionArg::Exponential)]
     pub distribution: DistributionArg,
     /// Length of the fitting intervals, in seconds.
-    #[arg(long, default_value_t = 600.0)]
+    #[arg(long, default_value_t = 600.0, allow_negative_numbers = true)]
     pub interval: f64,
     /// Multiply every fitted rate.
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
     pub rate_scale: f64,
     /// Multiply every fitted gamma cv (gamma only).
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
     pub cv_scale: f64,
     /// Compress time by this factor (vanilla v2 only).
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
     pub time_scale: f64,
     /// Repeat every arrival this many times (vanilla v2 only).
     #[arg(long, default_value_t = 1)]
@@ -451,6 +451,13 @@ fn inspect(
     Ok(())
 }
 
+/// The replay options' checks that need no trace, before loading one (which can take seconds).
+fn check_replay_opts(opts: &ReplayOpts) -> Result<()> {
+    opts.params()?
+        .check_values()
+        .context("cannot replay the trace")
+}
+
 fn run_replay(trace: &Trace, opts: &ReplayOpts, fit_quality: bool) -> Result<replay::Replay> {
     let params = ReplayParams {
         fit_quality,
@@ -460,6 +467,7 @@ fn run_replay(trace: &Trace, opts: &ReplayOpts, fit_quality: bool) -> Result<rep
 }
 
 fn stats(a: &StatsArgs, out: &mut impl Write) -> Result<()> {
+    check_replay_opts(&a.replay)?;
     let trace = load_trace(&a.trace, &a.read)?;
     let r = run_replay(&trace, &a.replay, true)?;
     // The header shows the whole trace's total: a full read, checked.
@@ -477,6 +485,8 @@ fn stats(a: &StatsArgs, out: &mut impl Write) -> Result<()> {
 
 fn export(a: &ExportArgs, out: &mut impl Write) -> Result<()> {
     refuse_existing(&a.output, a.force)?;
+    check_replay_opts(&a.replay)?;
+    crate::workload::check_slo(a.slo).context("cannot build the workload")?;
     let trace = load_trace(&a.trace, &a.read)?;
     let r = run_replay(&trace, &a.replay, false)?;
     // Unmapping a large trace takes a while (808 MB v1: ~13 ms): let another core do it
@@ -554,6 +564,8 @@ fn convert(a: &ConvertArgs, out: &mut impl Write) -> Result<()> {
 }
 
 /// Fails before any work when `output` exists and `--force` was not given.
+/// Refuses, before any long work, an output that exists (unless `force`) or whose directory
+/// does not.
 fn refuse_existing(output: &Path, force: bool) -> Result<()> {
     if !force && output.exists() {
         bail!(
@@ -561,6 +573,7 @@ fn refuse_existing(output: &Path, force: bool) -> Result<()> {
             output.display()
         );
     }
+    crate::workload::output_dir(output)?;
     Ok(())
 }
 
@@ -583,6 +596,7 @@ fn plot(a: &PlotArgs, out: &mut impl Write) -> Result<()> {
         Some(t) => Some(crate::time::Dhm::parse(t, "at")?.seconds() as f64),
         None => None,
     };
+    check_replay_opts(&a.replay)?;
     let trace = load_trace(&a.trace, &a.read)?;
     let r = run_replay(&trace, &a.replay, false)?;
     let opts = crate::plot::PlotOptions {

@@ -106,12 +106,7 @@ impl Workload {
     /// Merges the chosen models of `replay` (all when `only` is `None`), every request with SLO
     /// `slo` seconds.
     pub fn from_replay(replay: &Replay, slo: f64, only: Option<&[String]>) -> Result<Workload> {
-        if !(slo.is_finite() && slo > 0.0) {
-            return Err(Error::param(
-                "slo",
-                format!("{slo} must be a positive number of seconds"),
-            ));
-        }
+        check_slo(slo)?;
         let chosen = replay.chosen(only)?;
         let total: usize = chosen
             .iter()
@@ -235,6 +230,39 @@ impl Workload {
     }
 }
 
+/// Refuses an SLO that is not a positive, finite number of seconds.
+pub fn check_slo(slo: f64) -> Result<()> {
+    if !(slo.is_finite() && slo > 0.0) {
+        return Err(Error::param(
+            "slo",
+            format!("{slo} must be a positive number of seconds"),
+        ));
+    }
+    Ok(())
+}
+
+/// The directory `path` would be written in, refused unless it is one: checked before
+/// long work as well as when writing.
+pub fn output_dir(path: &Path) -> Result<PathBuf> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    if !dir.is_dir() {
+        let why = if dir.exists() {
+            "it is not a directory"
+        } else {
+            "the directory does not exist"
+        };
+        return Err(Error::Io {
+            action: "cannot write to",
+            path: dir,
+            err: std::io::Error::new(std::io::ErrorKind::NotFound, why),
+        });
+    }
+    Ok(dir)
+}
+
 fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
@@ -256,17 +284,7 @@ pub fn write_atomic(
     if !overwrite && path.exists() {
         return Err(Error::Exists(path.to_owned()));
     }
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
-        _ => PathBuf::from("."),
-    };
-    if !dir.is_dir() {
-        return Err(Error::Io {
-            action: "cannot write to",
-            path: dir.clone(),
-            err: std::io::Error::new(std::io::ErrorKind::NotFound, "the directory does not exist"),
-        });
-    }
+    let dir = output_dir(path)?;
     let tmp = tempfile::Builder::new()
         .prefix(".tracereplay-")
         .suffix(".partial")

@@ -181,7 +181,42 @@ fn user_errors_are_one_clear_line() {
             "posix.system",
         ),
     ];
-    for (args, msg) in cases {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("w.msgpack").display().to_string();
+    let inside_a_file = Path::new(&fixture(REPLAY))
+        .join("w.msgpack")
+        .display()
+        .to_string();
+    let missing = "/nonexistent/azure_v2.pkl";
+    // Options wrong in themselves, and outputs that cannot be written, are reported before
+    // the trace is read (here: instead of its absence).
+    let early: [(&[&str], &str); 6] = [
+        (
+            &["replay", missing, "-o", &out, "--rate-scale", "-2"],
+            "-2 must be a positive, finite number",
+        ),
+        (
+            &["replay", missing, "-o", &out, "--slo", "0"],
+            "0 must be a positive number of seconds",
+        ),
+        (
+            &["replay", missing, "-o", &out, "--end", "3.1"],
+            "end time \"3.1\"",
+        ),
+        (
+            &["stats", missing, "--interval", "-60"],
+            "-60 must be a positive",
+        ),
+        (
+            &["replay", missing, "-o", &inside_a_file],
+            "it is not a directory",
+        ),
+        (
+            &["replay", missing, "-o", "/nonexistent/dir/w.msgpack"],
+            "the directory does not exist",
+        ),
+    ];
+    for (args, msg) in cases.into_iter().chain(early) {
         let out = bin().args(args).output().unwrap();
         assert_eq!(
             out.status.code(),

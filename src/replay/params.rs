@@ -179,8 +179,11 @@ impl ReplayParams {
         self.triggers.is_empty() || trigger.is_some_and(|t| self.triggers.iter().any(|x| x == t))
     }
 
-    /// Like [`ReplayParams::validate`] for a trace of `kind` spanning `days` days.
-    pub fn validate_for(&self, kind: TraceKind, days: u32) -> Result<Window> {
+    /// The rules that need no trace: models and their names, the numeric options and how
+    /// they combine, and the form of the window's times. The command line checks them before
+    /// loading, so a mistyped option is reported at once rather than after reading a large
+    /// trace; [`ReplayParams::validate`] checks them again.
+    pub fn check_values(&self) -> Result<()> {
         use Distribution::*;
         if self.models.is_empty() {
             return Err(Error::param("models", "at least one model is needed"));
@@ -201,6 +204,38 @@ impl ReplayParams {
         positive_finite("rate-scale", self.rate_scale)?;
         positive_finite("cv-scale", self.cv_scale)?;
         positive_finite("time-scale", self.time_scale)?;
+        if self.replication < 1 {
+            return Err(Error::param(
+                "replication",
+                "must be at least 1 (1 = no replication)",
+            ));
+        }
+        if self.cv_scale != 1.0 && !matches!(self.distribution, Gamma | Auto) {
+            return Err(Error::param(
+                "cv-scale",
+                format!(
+                    "only gamma processes have a cv to scale (this is {})",
+                    self.distribution
+                ),
+            ));
+        }
+        if self.time_scale != 1.0 && self.rate_scale != 1.0 {
+            return Err(Error::param(
+                "time-scale",
+                "choose one: scale the rate or scale time, not both",
+            ));
+        }
+        crate::time::Dhm::parse(&self.start, "start")?;
+        if let Some(end) = &self.end {
+            crate::time::Dhm::parse(end, "end")?;
+        }
+        Ok(())
+    }
+
+    /// Like [`ReplayParams::validate`] for a trace of `kind` spanning `days` days.
+    pub fn validate_for(&self, kind: TraceKind, days: u32) -> Result<Window> {
+        use Distribution::*;
+        self.check_values()?;
         if kind == TraceKind::V1 && self.distribution == Vanilla {
             return Err(Error::param(
                 "distribution",
@@ -217,12 +252,6 @@ impl ReplayParams {
                 ),
             ));
         }
-        if self.replication < 1 {
-            return Err(Error::param(
-                "replication",
-                "must be at least 1 (1 = no replication)",
-            ));
-        }
         let vanilla_v2 = kind == TraceKind::V2 && self.distribution == Vanilla;
         if self.replication > 1 && !vanilla_v2 {
             return Err(Error::param(
@@ -234,28 +263,11 @@ impl ReplayParams {
                 ),
             ));
         }
-        if self.cv_scale != 1.0 && !matches!(self.distribution, Gamma | Auto) {
+        if self.time_scale != 1.0 && !vanilla_v2 {
             return Err(Error::param(
-                "cv-scale",
-                format!(
-                    "only gamma processes have a cv to scale (this is {})",
-                    self.distribution
-                ),
+                "time-scale",
+                "time scaling only applies to a vanilla replay of a v2 trace; use --rate-scale for fitted modes",
             ));
-        }
-        if self.time_scale != 1.0 {
-            if !vanilla_v2 {
-                return Err(Error::param(
-                    "time-scale",
-                    "time scaling only applies to a vanilla replay of a v2 trace; use --rate-scale for fitted modes",
-                ));
-            }
-            if self.rate_scale != 1.0 {
-                return Err(Error::param(
-                    "time-scale",
-                    "choose one: scale the rate or scale time, not both",
-                ));
-            }
         }
         if kind == TraceKind::V1
             && self.distribution != Vanilla
