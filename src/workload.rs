@@ -293,7 +293,17 @@ pub fn write_atomic(
     {
         // Small: the msgpack encoder's larger blocks go straight through, uncopied.
         let mut out = BufWriter::with_capacity(1 << 16, EarlySync::new(tmp.as_file()));
-        fill(&mut out)?;
+        if let Err(e) = fill(&mut out) {
+            // A failed write (a full disk) is what stopped the encoder: name it and the file.
+            return Err(match out.get_mut().take_error() {
+                Some(err) => Error::Io {
+                    action: "cannot write",
+                    path: path.to_owned(),
+                    err,
+                },
+                None => e,
+            });
+        }
         out.flush()
             .map_err(io("cannot write", tmp.path().to_owned()))?;
         let (file, _) = out.into_parts();
