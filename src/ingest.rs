@@ -210,6 +210,11 @@ pub fn from_bytes(
 
 /// Detects the format of the bytes at the start of a file.
 pub fn detect(head: &[u8], opts: &LoadOptions) -> Result<InputFormat> {
+    if head.is_empty() {
+        return Err(Error::Format(
+            "the file is empty: a trace file holds a pickle, a converted trace or a CSV".into(),
+        ));
+    }
     if head.first() == Some(&0x80) {
         return Ok(InputFormat::Pickle);
     }

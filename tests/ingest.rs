@@ -417,7 +417,7 @@ fn bad_rows_name_line_and_column_or_are_skipped() {
 fn empty_header_only_and_unknown_files() {
     let dir = tempfile::tempdir().unwrap();
     let cases = [
-        ("empty.csv", "", "cannot tell what this file is"),
+        ("empty.csv", "", "the file is empty"),
         (
             "header.csv",
             "app,func,end_timestamp,duration\n",
@@ -485,6 +485,8 @@ fn detection_and_override() {
         ingest::detect(b"HashOwner,HashApp,HashFunction,Trigger,1", &o).unwrap(),
         InputFormat::Azure2019
     );
+    let e = ingest::detect(b"", &o).unwrap_err().to_string();
+    assert!(e.contains("the file is empty"), "{e}");
     // An explicit format wins over detection: a 2021 file read as timestamps.
     let p = real("azure-functions-2021-head/Azure2021_200.csv");
     let t = load_with(
