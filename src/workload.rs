@@ -304,11 +304,10 @@ pub fn write_atomic(
                 None => e,
             });
         }
-        out.flush()
-            .map_err(io("cannot write", tmp.path().to_owned()))?;
+        // Named by the target: the temporary file is gone when the error is read.
+        out.flush().map_err(io("cannot write", path.to_owned()))?;
         let (file, _) = out.into_parts();
-        file.finish()
-            .map_err(io("cannot sync", tmp.path().to_owned()))?;
+        file.finish().map_err(io("cannot sync", path.to_owned()))?;
     }
     // tempfile creates 0600 files; an export is an ordinary file, so keep the target's mode
     // or use 0644.
