@@ -203,7 +203,7 @@ pub struct ExportArgs {
     /// SLO of every request, in seconds.
     #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
     pub slo: f64,
-    /// Output file.
+    /// Output file; `-` for standard output (the summary then goes to stderr).
     #[arg(short, long)]
     pub output: PathBuf,
     /// Output format (default: from the file extension, else msgpack).
@@ -399,7 +399,7 @@ pub fn load_trace(path: &Path, input: &InputOpts) -> Result<Trace> {
 }
 
 /// Runs a parsed command line, writing results to `out`.
-pub fn run(args: Args, out: &mut impl Write) -> Result<()> {
+pub fn run(args: Args, out: &mut (impl Write + Send)) -> Result<()> {
     // A trace file truncated while mapped: a message, not "Bus error (core dumped)".
     crate::trace::report_bus_errors(false);
     match args.command {
@@ -483,8 +483,26 @@ fn stats(a: &StatsArgs, out: &mut impl Write) -> Result<()> {
     Ok(())
 }
 
-fn export(a: &ExportArgs, out: &mut impl Write) -> Result<()> {
-    refuse_existing(&a.output, a.force)?;
+fn export(a: &ExportArgs, out: &mut (impl Write + Send)) -> Result<()> {
+    // `-o -`: standard output, for pipes (`… -o - --format csv | head`).
+    let to_stdout = a.output.as_os_str() == "-";
+    let format = match a.format {
+        Some(FormatArg::Msgpack) => Format::Msgpack,
+        Some(FormatArg::Json) => Format::Json,
+        Some(FormatArg::Csv) => Format::Csv,
+        None => Format::from_path(&a.output),
+    };
+    if to_stdout {
+        use std::io::IsTerminal;
+        if format == Format::Msgpack && std::io::stdout().is_terminal() {
+            bail!(
+                "msgpack is binary and standard output is a terminal; redirect it \
+                 (`-o - > workload.msgpack`) or pass --format csv or --format json"
+            );
+        }
+    } else {
+        refuse_existing(&a.output, a.force)?;
+    }
     check_replay_opts(&a.replay)?;
     crate::workload::check_slo(a.slo).context("cannot build the workload")?;
     let trace = load_trace(&a.trace, &a.read)?;
@@ -494,27 +512,74 @@ fn export(a: &ExportArgs, out: &mut impl Write) -> Result<()> {
     let unmap = std::thread::spawn(move || drop(trace));
     let workload =
         Workload::from_replay(&r, a.slo, a.only.as_deref()).context("cannot build the workload")?;
-    let format = match a.format {
-        Some(FormatArg::Msgpack) => Format::Msgpack,
-        Some(FormatArg::Json) => Format::Json,
-        Some(FormatArg::Csv) => Format::Csv,
-        None => Format::from_path(&a.output),
+    let summary = |to: &str, bytes: u64| {
+        format!(
+            "wrote {} requests of {} model(s) to {to} ({format:?}, {bytes} bytes); window {}",
+            workload.len(),
+            workload.models.len(),
+            r.window
+        )
     };
-    let bytes = workload
-        .write(&a.output, format, a.force)
-        .with_context(|| format!("cannot export the workload to {}", a.output.display()))?;
-    writeln!(
-        out,
-        "wrote {} requests of {} model(s) to {} ({:?}, {} bytes); window {}",
-        workload.len(),
-        workload.models.len(),
-        a.output.display(),
-        format,
-        bytes,
-        r.window
-    )?;
+    if to_stdout {
+        // The summary goes to stderr, out of the data's way; nothing at all when the reader
+        // stopped reading (`| head`).
+        if let Some(bytes) = write_to(out, &workload, format)? {
+            eprintln!("{}", summary("standard output", bytes));
+        }
+    } else {
+        let bytes = workload
+            .write(&a.output, format, a.force)
+            .with_context(|| format!("cannot export the workload to {}", a.output.display()))?;
+        writeln!(out, "{}", summary(&a.output.display().to_string(), bytes))?;
+    }
     let _ = unmap.join();
     Ok(())
+}
+
+/// Encodes `workload` into `out`: the bytes written, or `None` when the reader closed the pipe.
+fn write_to(
+    out: &mut (impl Write + Send),
+    workload: &Workload,
+    format: Format,
+) -> Result<Option<u64>> {
+    /// Counts what passes, and keeps the kind of a failed write (encoders report it as text).
+    struct Sink<'a, W> {
+        out: &'a mut W,
+        bytes: u64,
+        failed: Option<std::io::ErrorKind>,
+    }
+    impl<W: Write> Write for Sink<'_, W> {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            let n = self
+                .out
+                .write(buf)
+                .inspect_err(|e| self.failed = Some(e.kind()))?;
+            self.bytes += n as u64;
+            Ok(n)
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            self.out
+                .flush()
+                .inspect_err(|e| self.failed = Some(e.kind()))
+        }
+    }
+    let mut sink = Sink {
+        out,
+        bytes: 0,
+        failed: None,
+    };
+    let written = {
+        let mut w = std::io::BufWriter::with_capacity(1 << 16, &mut sink);
+        workload
+            .encode(format, &mut w)
+            .map_err(anyhow::Error::from)
+            .and_then(|()| w.flush().map_err(anyhow::Error::from))
+    };
+    match (written, sink.failed) {
+        (Ok(()), _) => Ok(Some(sink.bytes)),
+        (Err(_), Some(std::io::ErrorKind::BrokenPipe)) => Ok(None),
+        (Err(e), _) => Err(e.context("cannot write the workload to standard output")),
+    }
 }
 
 fn convert(a: &ConvertArgs, out: &mut impl Write) -> Result<()> {

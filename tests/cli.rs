@@ -237,6 +237,50 @@ fn user_errors_are_one_clear_line() {
 }
 
 #[test]
+fn replay_writes_to_standard_output_with_dash() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = ["replay", "sample", "--end", "1.0.0", "--slo", "0.5"];
+    let file = dir.path().join("w.msgpack");
+    let to_file = bin().args(args).arg("-o").arg(&file).output().unwrap();
+    assert!(to_file.status.success());
+    // Piped: the same bytes as the file, the summary on stderr, no file named "-".
+    let piped = bin()
+        .args(args)
+        .args(["-o", "-"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        piped.status.success(),
+        "{}",
+        String::from_utf8_lossy(&piped.stderr)
+    );
+    assert_eq!(piped.stdout, std::fs::read(&file).unwrap());
+    let err = String::from_utf8_lossy(&piped.stderr);
+    assert!(err.contains("to standard output (Msgpack"), "{err}");
+    assert!(!dir.path().join("-").exists());
+    let csv = bin()
+        .args(args)
+        .args(["-o", "-", "--format", "csv"])
+        .output()
+        .unwrap();
+    assert!(csv.stdout.starts_with(b"# tracereplay-workload"));
+    // A reader that stops early (`| head`) ends the command quietly, successfully.
+    let mut child = bin()
+        .args(["replay", "sample", "-o", "-", "--format", "csv"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut head = [0u8; 100];
+    std::io::Read::read_exact(child.stdout.as_mut().unwrap(), &mut head).unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{:?}", out.status);
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}
+
+#[test]
 fn replay_exports_and_refuses_to_clobber() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("w.msgpack");
