@@ -281,6 +281,23 @@ fn replay_writes_to_standard_output_with_dash() {
 }
 
 #[test]
+fn a_reader_that_stops_early_is_no_error() {
+    // `stats … --json | head`: 2 MB of JSON into a pipe closed after 100 bytes.
+    let mut child = bin()
+        .args(["stats", "sample", "--json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut head = [0u8; 100];
+    std::io::Read::read_exact(child.stdout.as_mut().unwrap(), &mut head).unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{:?}", out.status);
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}
+
+#[test]
 fn replay_exports_and_refuses_to_clobber() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("w.msgpack");
