@@ -583,6 +583,12 @@ fn write_to(
 }
 
 fn convert(a: &ConvertArgs, out: &mut impl Write) -> Result<()> {
+    if a.output.as_os_str() == "-" {
+        bail!(
+            "convert writes a trace file: give it a path (`-`, standard output, is only for \
+             `replay`)"
+        );
+    }
     refuse_existing(&a.output, a.force)?;
     let trace = load_trace(&a.input, &a.read)?;
     trace

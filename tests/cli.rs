@@ -190,7 +190,7 @@ fn user_errors_are_one_clear_line() {
     let missing = "/nonexistent/azure_v2.pkl";
     // Options wrong in themselves, and outputs that cannot be written, are reported before
     // the trace is read (here: instead of its absence).
-    let early: [(&[&str], &str); 6] = [
+    let early: [(&[&str], &str); 7] = [
         (
             &["replay", missing, "-o", &out, "--rate-scale", "-2"],
             "-2 must be a positive, finite number",
@@ -215,6 +215,7 @@ fn user_errors_are_one_clear_line() {
             &["replay", missing, "-o", "/nonexistent/dir/w.msgpack"],
             "the directory does not exist",
         ),
+        (&["convert", missing, "-o", "-"], "give it a path"),
     ];
     for (args, msg) in cases.into_iter().chain(early) {
         let out = bin().args(args).output().unwrap();
