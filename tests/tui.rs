@@ -223,6 +223,29 @@ fn export_dialog_writes_and_confirms_overwrite() {
 }
 
 #[test]
+fn export_dialog_refuses_paths_it_cannot_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut m = started();
+    for (path, why) in [
+        ("", "give the workload a file path"),
+        ("  ", "give the workload a file path"),
+        ("-", "the explorer writes files"),
+        (&dir.path().display().to_string(), "is a directory"),
+    ] {
+        step(&mut m, vec![key(KeyCode::Char('e'))]);
+        m.export.as_mut().unwrap().path = path.to_string();
+        assert!(
+            step(&mut m, vec![key(KeyCode::Enter)]).is_empty(),
+            "{path:?}"
+        );
+        assert!(m.status.contains(why), "{path:?}: {}", m.status);
+        // The dialog stays open to correct the path.
+        assert!(m.export.is_some());
+        step(&mut m, vec![key(KeyCode::Esc)]);
+    }
+}
+
+#[test]
 fn too_small_terminal_says_what_it_needs() {
     let m = started();
     let mut t = Terminal::new(TestBackend::new(60, 10)).unwrap();

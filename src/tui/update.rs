@@ -586,6 +586,26 @@ fn submit_export(m: &mut Model) -> Vec<Cmd> {
         return Vec::new();
     }
     let path = PathBuf::from(d.path.trim());
+    let refused = if path.as_os_str().is_empty() {
+        Some("give the workload a file path".to_string())
+    } else if path.as_os_str() == "-" {
+        Some(
+            "the explorer writes files: give a path (`tracereplay-tui replay … -o -` writes to \
+             standard output)"
+                .to_string(),
+        )
+    } else if path.is_dir() {
+        Some(format!(
+            "{} is a directory: add a file name",
+            path.display()
+        ))
+    } else {
+        None
+    };
+    if let Some(why) = refused {
+        m.status = why;
+        return Vec::new();
+    }
     if path.exists() && !d.confirm_overwrite {
         d.confirm_overwrite = true;
         m.status = format!(
