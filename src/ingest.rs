@@ -265,7 +265,9 @@ fn parse_csv(
         InputFormat::Azure2021 => timestamps::azure2021(source, input, total, opts, progress),
         InputFormat::Azure2019 => {
             let mut days = azure2019::Days::default();
-            azure2019::read_day(&mut days, source, 0, input, total, opts, progress)?;
+            days.add(azure2019::parse_day(
+                source, 0, input, total, opts, progress,
+            )?);
             days.finish(source)
         }
         InputFormat::AzureLlm => timestamps::azure_llm(source, input, total, opts, progress),

@@ -18,60 +18,129 @@ use crate::trace::{DAY_MINUTES, Function, Series, Trace, TraceKind};
 /// A day file's columns: (owner, app, function, trigger), and (column, minute of the day).
 type Layout = ([usize; 4], Vec<(usize, usize)>);
 
-/// Functions gathered over day files.
-#[derive(Default)]
+/// Functions gathered over day files, each in an array as long as the whole trace from its
+/// first appearance, so a day's rows are copied in and dropped as soon as the day is added.
 pub struct Days {
+    /// Days each array holds.
+    days: usize,
     index: HashMap<String, usize>,
     names: Vec<String>,
     triggers: Vec<String>,
-    /// Per function, per day present: the day's 1440 counts.
-    counts: Vec<HashMap<usize, Vec<u32>>>,
+    /// Where each function first appears: (day, row in that day's file). Days are added in
+    /// any order (they are parsed in parallel); this restores the order of first appearance.
+    first: Vec<(usize, usize)>,
+    counts: Vec<Vec<u32>>,
     last_day: usize,
-    warnings: Vec<String>,
+    /// Each day's warnings, with the day.
+    warnings: Vec<(usize, String)>,
+}
+
+impl Default for Days {
+    fn default() -> Self {
+        Days::with_days(1)
+    }
 }
 
 impl Days {
-    /// Builds the v1 trace: `(last day + 1) × 1440` minutes per function.
-    pub fn finish(self, source: &str) -> Result<Trace> {
+    /// Room for `days` days per function (more are made room for when added).
+    pub fn with_days(days: usize) -> Self {
+        Days {
+            days: days.max(1),
+            index: HashMap::new(),
+            names: Vec::new(),
+            triggers: Vec::new(),
+            first: Vec::new(),
+            counts: Vec::new(),
+            last_day: 0,
+            warnings: Vec::new(),
+        }
+    }
+
+    /// Adds a parsed day file.
+    pub fn add(&mut self, d: DayRows) {
+        self.last_day = self.last_day.max(d.day);
+        if d.day >= self.days {
+            self.days = d.day + 1;
+            for c in &mut self.counts {
+                c.resize(self.days * DAY_MINUTES, 0);
+            }
+        }
+        let at = d.day * DAY_MINUTES..(d.day + 1) * DAY_MINUTES;
+        for (row_no, (key, name, trigger, row)) in d.rows.into_iter().enumerate() {
+            let i = match self.index.get(&key) {
+                Some(&i) => {
+                    self.first[i] = self.first[i].min((d.day, row_no));
+                    i
+                }
+                None => {
+                    let i = self.names.len();
+                    self.index.insert(key, i);
+                    self.names.push(name);
+                    self.triggers.push(trigger);
+                    self.first.push((d.day, row_no));
+                    self.counts.push(vec![0; self.days * DAY_MINUTES]);
+                    i
+                }
+            };
+            // A day's rows have distinct keys (`parse_day` refuses repeats).
+            self.counts[i][at.clone()].copy_from_slice(&row);
+        }
+        self.warnings
+            .extend(d.warnings.into_iter().map(|w| (d.day, w)));
+    }
+
+    /// Builds the v1 trace: `(last day + 1) × 1440` minutes per function, functions in order
+    /// of first appearance.
+    pub fn finish(mut self, source: &str) -> Result<Trace> {
         if self.names.is_empty() {
             return Err(Error::Format(format!(
                 "{source}: no functions (the day files have a header but no rows)"
             )));
         }
         let minutes = (self.last_day + 1) * DAY_MINUTES;
-        let functions = self
-            .names
+        let mut order: Vec<usize> = (0..self.names.len()).collect();
+        order.sort_by_key(|&i| self.first[i]);
+        let functions = order
             .into_iter()
-            .zip(self.triggers)
-            .zip(self.counts)
-            .map(|((name, trigger), days)| {
-                let mut c = vec![0u32; minutes];
-                for (day, v) in days {
-                    c[day * DAY_MINUTES..(day + 1) * DAY_MINUTES].copy_from_slice(&v);
-                }
-                let mut f = Function::new(name, Series::Counts(c.into()));
-                f.trigger = Some(trigger);
+            .map(|i| {
+                let mut c = std::mem::take(&mut self.counts[i]);
+                c.truncate(minutes);
+                let mut f =
+                    Function::new(std::mem::take(&mut self.names[i]), Series::Counts(c.into()));
+                f.trigger = Some(std::mem::take(&mut self.triggers[i]));
                 f
             })
             .collect();
-        Trace::new(source, TraceKind::V1, functions, self.warnings)
+        // Stable: each day's warnings keep their order.
+        self.warnings.sort_by_key(|(day, _)| *day);
+        let warnings = self.warnings.into_iter().map(|(_, w)| w).collect();
+        Trace::new(source, TraceKind::V1, functions, warnings)
     }
 }
 
-/// Reads one day file into `days` as day `day` (0-based).
-pub fn read_day(
-    days: &mut Days,
+/// One day file, parsed on its own: day files are parsed in parallel and added as they come
+/// ([`Days::add`]).
+pub struct DayRows {
+    day: usize,
+    /// (owner/app/function key, function name, trigger, the day's 1440 counts), in file order.
+    rows: Vec<(String, String, String, Vec<u32>)>,
+    warnings: Vec<String>,
+}
+
+/// Parses one day file as day `day` (0-based).
+pub fn parse_day(
     file: &str,
     day: usize,
     input: impl Read,
     total: u64,
     opts: &LoadOptions,
     progress: Progress<'_>,
-) -> Result<()> {
+) -> Result<DayRows> {
     let mut bad = BadRows::new(opts);
     // (owner, app, function, trigger) columns and each minute column's minute of the day.
     let mut layout: Option<Layout> = None;
-    days.last_day = days.last_day.max(day);
+    let mut rows = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for_each_row(
         file,
         input,
@@ -112,18 +181,7 @@ pub fn read_day(
                 csv::text(f[keys[1]]),
                 csv::text(f[keys[2]])
             );
-            let i = match days.index.get(&key) {
-                Some(&i) => i,
-                None => {
-                    let i = days.names.len();
-                    days.index.insert(key, i);
-                    days.names.push(csv::text(f[keys[2]]).to_string());
-                    days.triggers.push(csv::text(f[keys[3]]).to_string());
-                    days.counts.push(HashMap::new());
-                    i
-                }
-            };
-            if days.counts[i].insert(day, row).is_some() {
+            if !seen.insert(key.clone()) {
                 return bad.bad(
                     file,
                     line,
@@ -134,14 +192,23 @@ pub fn read_day(
                     ),
                 );
             }
+            rows.push((
+                key,
+                csv::text(f[keys[2]]).to_string(),
+                csv::text(f[keys[3]]).to_string(),
+                row,
+            ));
             Ok(())
         },
     )?;
     if layout.is_none() {
         return Err(Error::Format(format!("{file}: the file is empty")));
     }
-    days.warnings.extend(bad.warning());
-    Ok(())
+    Ok(DayRows {
+        day,
+        rows,
+        warnings: bad.warning().into_iter().collect(),
+    })
 }
 
 fn header(f: &[&[u8]], file: &str) -> Result<Layout> {
@@ -226,38 +293,95 @@ pub fn load_dir(dir: &Path, opts: &LoadOptions, progress: Progress<'_>) -> Resul
     }
     files.sort();
     let total: u64 = files.iter().map(|f| f.2).sum();
-    let mut before = 0;
-    let mut days = Days::default();
-    for (day, path, len) in &files {
-        let name = super::file_name(path);
-        let file = std::fs::File::open(path).map_err(|err| Error::Io {
-            action: "cannot read trace",
-            path: path.clone(),
-            err,
-        })?;
-        read_day(
-            &mut days,
-            &name,
-            *day,
-            std::io::BufReader::new(file),
-            *len,
-            opts,
-            &mut |done, _| progress(before + done, total),
-        )?;
-        before += len;
-    }
+    let last = files.iter().map(|f| f.0).max().unwrap_or(0);
+    let mut days = parse_files(&files, opts, progress, total, Days::with_days(last + 1))?;
     let present: Vec<usize> = files.iter().map(|f| f.0).collect();
     let missing: Vec<String> = (0..=days.last_day)
         .filter(|d| !present.contains(d))
         .map(|d| format!("d{:02}", d + 1))
         .collect();
     if !missing.is_empty() {
-        days.warnings.push(format!(
-            "no file for day(s) {}: counted as zeros",
-            missing.join(", ")
+        // After every day's own warnings.
+        days.warnings.push((
+            usize::MAX,
+            format!(
+                "no file for day(s) {}: counted as zeros",
+                missing.join(", ")
+            ),
         ));
     }
     days.finish(&super::file_name(dir))
+}
+
+/// Parses the day files on all cores, a file at a time, adding each to `days` as it is done
+/// (so no more than a day per core waits in memory). Progress counts every thread's bytes,
+/// reported from this one. The error of the first failing file, in file order.
+fn parse_files(
+    files: &[(usize, std::path::PathBuf, u64)],
+    opts: &LoadOptions,
+    progress: Progress<'_>,
+    total: u64,
+    days: Days,
+) -> Result<Days> {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+    let days = Mutex::new(days);
+    let next = AtomicUsize::new(0);
+    let done = AtomicU64::new(0);
+    // After a failure, files not yet started are left: every file before it has been taken,
+    // so the first failure in file order is among those parsed.
+    let failed = AtomicBool::new(false);
+    let first_error: Mutex<Option<(usize, Error)>> = Mutex::new(None);
+    let parse = |report: &mut dyn FnMut(u64)| loop {
+        if failed.load(Ordering::Relaxed) {
+            return;
+        }
+        let k = next.fetch_add(1, Ordering::Relaxed);
+        let Some((day, path, len)) = files.get(k) else {
+            return;
+        };
+        let mut counted = 0;
+        let parsed = std::fs::File::open(path)
+            .map_err(|err| Error::Io {
+                action: "cannot read trace",
+                path: path.clone(),
+                err,
+            })
+            .and_then(|file| {
+                parse_day(
+                    &super::file_name(path),
+                    *day,
+                    std::io::BufReader::new(file),
+                    *len,
+                    opts,
+                    &mut |bytes, _| {
+                        let before = done.fetch_add(bytes - counted, Ordering::Relaxed);
+                        report(before + bytes - counted);
+                        counted = bytes;
+                    },
+                )
+            });
+        match parsed {
+            Ok(d) => days.lock().unwrap_or_else(|e| e.into_inner()).add(d),
+            Err(e) => {
+                failed.store(true, Ordering::Relaxed);
+                let mut first = first_error.lock().unwrap_or_else(|e| e.into_inner());
+                if first.as_ref().is_none_or(|(j, _)| k < *j) {
+                    *first = Some((k, e));
+                }
+            }
+        }
+    };
+    std::thread::scope(|s| {
+        for _ in 1..crate::par::threads().min(files.len()) {
+            s.spawn(|| parse(&mut |_| {}));
+        }
+        parse(&mut |bytes| progress(bytes, total));
+    });
+    if let Some((_, e)) = first_error.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        return Err(e);
+    }
+    Ok(days.into_inner().unwrap_or_else(|e| e.into_inner()))
 }
 
 #[cfg(test)]
@@ -269,5 +393,51 @@ mod tests {
         assert_eq!(day_of("invocations_per_function_md.anon.d01.csv"), Some(0));
         assert_eq!(day_of("invocations_per_function_md.anon.d14.csv"), Some(13));
         assert_eq!(day_of("invocations.csv"), None);
+    }
+
+    #[test]
+    fn days_added_in_any_order_give_the_same_trace() {
+        let file = |day: usize, rows: &[&str]| {
+            let mut text = String::from("HashOwner,HashApp,HashFunction,Trigger,1,2");
+            for r in rows {
+                text.push_str(&format!("\no,a,{r},http,{},{day}", day + 1));
+            }
+            let opts = LoadOptions::default();
+            parse_day("d.csv", day, text.as_bytes(), 0, &opts, &mut |_, _| {}).unwrap()
+        };
+        let build = |order: &[usize]| {
+            let mut days = Days::with_days(2);
+            for &d in order {
+                // Day 2 is beyond the room made: the arrays grow.
+                days.add(match d {
+                    0 => file(0, &["f", "g"]),
+                    1 => file(1, &["h", "f"]),
+                    _ => file(2, &["k", "g"]),
+                });
+            }
+            days.finish("t").unwrap()
+        };
+        let want = build(&[0, 1, 2]);
+        let names: Vec<&str> = want.functions.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["f", "g", "h", "k"]);
+        for order in [[2, 1, 0], [1, 2, 0], [2, 0, 1]] {
+            let got = build(&order);
+            assert_eq!(got.functions, want.functions, "{order:?}");
+        }
+        // g: day 0 minute 0 is 1, day 2 minute 0 is 3, day 1 is zeros.
+        let Series::Counts(g) = &want.functions[1].series else {
+            panic!("v1")
+        };
+        assert_eq!(
+            (
+                g.len(),
+                g.get(0),
+                g.get(1),
+                g.get(1440),
+                g.get(2880),
+                g.get(2881)
+            ),
+            (4320, 1, 0, 0, 3, 2)
+        );
     }
 }
