@@ -458,6 +458,13 @@ fn check_replay_opts(opts: &ReplayOpts) -> Result<()> {
         .context("cannot replay the trace")
 }
 
+/// `--only`'s names against the replay's models, before loading a trace.
+fn check_only(opts: &ReplayOpts, only: Option<&[String]>) -> Result<()> {
+    let models = opts.params()?.models;
+    replay::choose(&models.iter().map(String::as_str).collect::<Vec<_>>(), only)?;
+    Ok(())
+}
+
 fn run_replay(trace: &Trace, opts: &ReplayOpts, fit_quality: bool) -> Result<replay::Replay> {
     let params = ReplayParams {
         fit_quality,
@@ -505,6 +512,7 @@ fn export(a: &ExportArgs, out: &mut (impl Write + Send)) -> Result<()> {
     }
     check_replay_opts(&a.replay)?;
     crate::workload::check_slo(a.slo).context("cannot build the workload")?;
+    check_only(&a.replay, a.only.as_deref())?;
     let trace = load_trace(&a.trace, &a.read)?;
     let r = run_replay(&trace, &a.replay, false)?;
     // Unmapping a large trace takes a while (808 MB v1: ~13 ms): let another core do it
@@ -668,6 +676,7 @@ fn plot(a: &PlotArgs, out: &mut impl Write) -> Result<()> {
         None => None,
     };
     check_replay_opts(&a.replay)?;
+    check_only(&a.replay, a.only.as_deref())?;
     let trace = load_trace(&a.trace, &a.read)?;
     let r = run_replay(&trace, &a.replay, false)?;
     let opts = crate::plot::PlotOptions {

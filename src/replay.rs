@@ -114,21 +114,39 @@ impl Replay {
     /// Indices of the models named in `only` (all when `None`), or an error naming one that
     /// is not a model of this replay.
     pub fn chosen(&self, only: Option<&[String]>) -> Result<Vec<usize>> {
-        match only {
-            None => Ok((0..self.models.len()).collect()),
-            Some(names) => names
-                .iter()
-                .map(|n| {
-                    self.models
-                        .iter()
-                        .position(|m| &m.model == n)
-                        .ok_or_else(|| {
-                            Error::param("models", format!("{n:?} is not a model of this replay"))
-                        })
-                })
-                .collect(),
-        }
+        let names: Vec<&str> = self.models.iter().map(|m| m.model.as_str()).collect();
+        choose(&names, only)
     }
+}
+
+/// Indices in `models` of the names in `only` (all when `None`), or an error naming one that
+/// is not among them, and which they are.
+pub fn choose(models: &[&str], only: Option<&[String]>) -> Result<Vec<usize>> {
+    let Some(names) = only else {
+        return Ok((0..models.len()).collect());
+    };
+    names
+        .iter()
+        .map(|n| {
+            models.iter().position(|m| m == n).ok_or_else(|| {
+                let shown = models
+                    .iter()
+                    .take(8)
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let more = if models.len() > 8 {
+                    format!(" … ({} in all)", models.len())
+                } else {
+                    String::new()
+                };
+                Error::param(
+                    "only",
+                    format!("{n:?} is not a model of this replay; the models are {shown}{more}"),
+                )
+            })
+        })
+        .collect()
 }
 
 /// Replays `trace` with `params`.

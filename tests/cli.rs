@@ -188,9 +188,10 @@ fn user_errors_are_one_clear_line() {
         .display()
         .to_string();
     let missing = "/nonexistent/azure_v2.pkl";
+    let svg = dir.path().join("f.svg").display().to_string();
     // Options wrong in themselves, and outputs that cannot be written, are reported before
     // the trace is read (here: instead of its absence).
-    let early: [(&[&str], &str); 7] = [
+    let early: [(&[&str], &str); 9] = [
         (
             &["replay", missing, "-o", &out, "--rate-scale", "-2"],
             "-2 must be a positive, finite number",
@@ -216,6 +217,14 @@ fn user_errors_are_one_clear_line() {
             "the directory does not exist",
         ),
         (&["convert", missing, "-o", "-"], "give it a path"),
+        (
+            &["replay", missing, "-o", &out, "--only", "gpt1,gpt9"],
+            "\"gpt9\" is not a model of this replay; the models are gpt0, gpt1",
+        ),
+        (
+            &["plot", missing, "-o", &svg, "--only", "x"],
+            "\"x\" is not a model",
+        ),
     ];
     for (args, msg) in cases.into_iter().chain(early) {
         let out = bin().args(args).output().unwrap();
