@@ -671,6 +671,9 @@ fn plot(a: &PlotArgs, out: &mut impl Write) -> Result<()> {
     };
     refuse_existing(&a.output, a.force)?;
     let figure: crate::plot::Figure = a.figure.parse()?;
+    if figure == crate::plot::Figure::Histogram {
+        crate::plot::check_bins(a.bins)?;
+    }
     let at = match &a.at {
         Some(t) => Some(crate::time::Dhm::parse(t, "at")?.seconds() as f64),
         None => None,

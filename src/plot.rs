@@ -43,7 +43,7 @@ impl std::str::FromStr for Figure {
 }
 
 /// What to draw.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct PlotOptions {
     /// The figure.
     pub figure: Figure,
@@ -57,6 +57,33 @@ pub struct PlotOptions {
     pub at: Option<f64>,
 }
 
+impl Default for PlotOptions {
+    /// A histogram of every model over the whole window in the original's 100 bins.
+    fn default() -> Self {
+        PlotOptions {
+            figure: Figure::default(),
+            bins: 100,
+            models: None,
+            range: None,
+            at: None,
+        }
+    }
+}
+
+/// Most histogram bins a figure draws: more than a panel has pixels already.
+pub const MAX_BINS: usize = 10_000;
+
+/// Refuses a number of histogram bins outside `1..=MAX_BINS`.
+pub fn check_bins(bins: usize) -> Result<()> {
+    if !(1..=MAX_BINS).contains(&bins) {
+        return Err(Error::param(
+            "bins",
+            format!("{bins} bins: use 1 to {MAX_BINS} (a panel is {PANEL_W} px wide)"),
+        ));
+    }
+    Ok(())
+}
+
 const PANEL_W: f64 = 520.0;
 const PANEL_H: f64 = 300.0;
 const TITLE_H: f64 = 40.0;
@@ -67,6 +94,18 @@ const REALIZED: &str = "#2ca02c";
 
 /// The figure as an SVG document.
 pub fn svg(replay: &Replay, trace: &Trace, opts: &PlotOptions) -> Result<String> {
+    if opts.figure == Figure::Histogram {
+        check_bins(opts.bins)?;
+    }
+    let window = replay.window;
+    if let Some(t) = opts.at
+        && !(window.start as f64 <= t && t < window.end as f64)
+    {
+        return Err(Error::param(
+            "at",
+            format!("{t} s is outside the replayed window {window}"),
+        ));
+    }
     let chosen = replay.chosen(opts.models.as_deref())?;
     if opts.figure == Figure::Rate
         && replay.params.distribution == crate::replay::Distribution::Vanilla
@@ -121,17 +160,9 @@ pub fn svg(replay: &Replay, trace: &Trace, opts: &PlotOptions) -> Result<String>
             esc(&model.model)
         );
         match opts.figure {
-            Figure::Histogram => histogram(
-                &mut s,
-                &p,
-                replay,
-                trace,
-                &members[k],
-                k,
-                lo,
-                hi,
-                opts.bins.max(1),
-            ),
+            Figure::Histogram => {
+                histogram(&mut s, &p, replay, trace, &members[k], k, lo, hi, opts.bins)
+            }
             Figure::Rate => rate(&mut s, &p, replay, k, lo, hi),
             Figure::Gaps => gaps(&mut s, &p, replay, trace, &members[k], k, opts.at),
             Figure::Cdf => cdf(&mut s, &p, replay, trace, &members[k], k, lo, hi),

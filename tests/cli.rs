@@ -191,7 +191,7 @@ fn user_errors_are_one_clear_line() {
     let svg = dir.path().join("f.svg").display().to_string();
     // Options wrong in themselves, and outputs that cannot be written, are reported before
     // the trace is read (here: instead of its absence).
-    let early: [(&[&str], &str); 9] = [
+    let early: [(&[&str], &str); 10] = [
         (
             &["replay", missing, "-o", &out, "--rate-scale", "-2"],
             "-2 must be a positive, finite number",
@@ -224,6 +224,11 @@ fn user_errors_are_one_clear_line() {
         (
             &["plot", missing, "-o", &svg, "--only", "x"],
             "\"x\" is not a model",
+        ),
+        // It allocated the bins: 24 GB and the OOM killer for 100,000,000.
+        (
+            &["plot", missing, "-o", &svg, "--bins", "100000000"],
+            "use 1 to 10000",
         ),
     ];
     for (args, msg) in cases.into_iter().chain(early) {

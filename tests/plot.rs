@@ -151,6 +151,29 @@ fn rate_gaps_and_cdf_figures() {
     )
     .unwrap_err();
     assert!(e.to_string().contains("\"x\" is not a model"));
+    for bins in [0, tracereplay_tui::plot::MAX_BINS + 1] {
+        let e = svg(
+            &v,
+            &t,
+            &PlotOptions {
+                bins,
+                ..PlotOptions::default()
+            },
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("use 1 to 10000"), "{e}");
+    }
+    let e = svg(
+        &v,
+        &t,
+        &PlotOptions {
+            figure: Figure::Gaps,
+            at: Some(v.window.end as f64),
+            ..PlotOptions::default()
+        },
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("outside the replayed window"), "{e}");
 }
 
 /// Runs `tracereplay-tui plot sample ARGS -o OUT`; `Ok` or the stderr.
