@@ -58,10 +58,10 @@ pub fn summary_json(source: &str, s: &Summary) -> Value {
 fn generation_interval(r: &Replay) -> String {
     if r.params.distribution == Distribution::Vanilla {
         r.window.seconds().to_string()
-    } else if r.params.interval_seconds.fract() == 0.0 {
+    } else if r.params.interval_seconds.fract() == 0.0 && r.params.interval_seconds < 1e16 {
         format!("{}", r.params.interval_seconds as u64)
     } else {
-        r.params.interval_seconds.to_string()
+        py_float(r.params.interval_seconds)
     }
 }
 
