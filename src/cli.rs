@@ -78,7 +78,7 @@ pub struct PlotArgs {
     /// The figure: histogram (the original's), rate, gaps or cdf.
     #[arg(long, default_value = "histogram")]
     pub figure: String,
-    /// Bins of the histogram.
+    /// Bins of the histogram (1 to 10000).
     #[arg(long, default_value_t = 100)]
     pub bins: usize,
     /// Draw only these models (comma-separated); default all, one panel each.
