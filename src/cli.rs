@@ -451,32 +451,27 @@ fn inspect(
     Ok(())
 }
 
-/// The replay options' checks that need no trace, before loading one (which can take seconds).
-fn check_replay_opts(opts: &ReplayOpts) -> Result<()> {
-    opts.params()?
-        .check_values()
-        .context("cannot replay the trace")
+/// The replay options as parameters, with every check that needs no trace done (and `--only`'s
+/// names checked against the models): before loading one, which can take seconds.
+fn checked_params(opts: &ReplayOpts, only: Option<&[String]>) -> Result<ReplayParams> {
+    let params = opts.params()?;
+    params.check_values().context("cannot replay the trace")?;
+    let names: Vec<&str> = params.models.iter().map(String::as_str).collect();
+    replay::choose(&names, only)?;
+    Ok(params)
 }
 
-/// `--only`'s names against the replay's models, before loading a trace.
-fn check_only(opts: &ReplayOpts, only: Option<&[String]>) -> Result<()> {
-    let models = opts.params()?.models;
-    replay::choose(&models.iter().map(String::as_str).collect::<Vec<_>>(), only)?;
-    Ok(())
-}
-
-fn run_replay(trace: &Trace, opts: &ReplayOpts, fit_quality: bool) -> Result<replay::Replay> {
-    let params = ReplayParams {
-        fit_quality,
-        ..opts.params()?
-    };
-    replay::replay(trace, &params).context("cannot replay the trace")
+fn run_replay(trace: &Trace, params: &ReplayParams) -> Result<replay::Replay> {
+    replay::replay(trace, params).context("cannot replay the trace")
 }
 
 fn stats(a: &StatsArgs, out: &mut impl Write) -> Result<()> {
-    check_replay_opts(&a.replay)?;
+    let params = ReplayParams {
+        fit_quality: true,
+        ..checked_params(&a.replay, None)?
+    };
     let trace = load_trace(&a.trace, &a.read)?;
-    let r = run_replay(&trace, &a.replay, true)?;
+    let r = run_replay(&trace, &params)?;
     // The header shows the whole trace's total: a full read, checked.
     let total = trace
         .check()
@@ -510,11 +505,10 @@ fn export(a: &ExportArgs, out: &mut (impl Write + Send)) -> Result<()> {
     } else {
         refuse_existing(&a.output, a.force)?;
     }
-    check_replay_opts(&a.replay)?;
+    let params = checked_params(&a.replay, a.only.as_deref())?;
     crate::workload::check_slo(a.slo).context("cannot build the workload")?;
-    check_only(&a.replay, a.only.as_deref())?;
     let trace = load_trace(&a.trace, &a.read)?;
-    let r = run_replay(&trace, &a.replay, false)?;
+    let r = run_replay(&trace, &params)?;
     // Unmapping a large trace takes a while (808 MB v1: ~13 ms): let another core do it
     // while the workload is built and written.
     let unmap = std::thread::spawn(move || drop(trace));
@@ -529,11 +523,9 @@ fn export(a: &ExportArgs, out: &mut (impl Write + Send)) -> Result<()> {
         )
     };
     if to_stdout {
-        // The summary goes to stderr, out of the data's way; nothing at all when the reader
-        // stopped reading (`| head`).
-        if let Some(bytes) = write_to(out, &workload, format)? {
-            eprintln!("{}", summary("standard output", bytes));
-        }
+        // The summary goes to stderr, out of the data's way.
+        let bytes = write_to(out, &workload, format)?;
+        eprintln!("{}", summary("standard output", bytes));
     } else {
         let bytes = workload
             .write(&a.output, format, a.force)
@@ -544,38 +536,10 @@ fn export(a: &ExportArgs, out: &mut (impl Write + Send)) -> Result<()> {
     Ok(())
 }
 
-/// Encodes `workload` into `out`: the bytes written, or `None` when the reader closed the pipe.
-fn write_to(
-    out: &mut (impl Write + Send),
-    workload: &Workload,
-    format: Format,
-) -> Result<Option<u64>> {
-    /// Counts what passes, and keeps the kind of a failed write (encoders report it as text).
-    struct Sink<'a, W> {
-        out: &'a mut W,
-        bytes: u64,
-        failed: Option<std::io::ErrorKind>,
-    }
-    impl<W: Write> Write for Sink<'_, W> {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            let n = self
-                .out
-                .write(buf)
-                .inspect_err(|e| self.failed = Some(e.kind()))?;
-            self.bytes += n as u64;
-            Ok(n)
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            self.out
-                .flush()
-                .inspect_err(|e| self.failed = Some(e.kind()))
-        }
-    }
-    let mut sink = Sink {
-        out,
-        bytes: 0,
-        failed: None,
-    };
+/// Encodes `workload` into `out`; the bytes written. A failed write is the error itself, so
+/// `main` ends quietly when it was a pipe's reader that left (`| head`).
+fn write_to(out: &mut (impl Write + Send), workload: &Workload, format: Format) -> Result<u64> {
+    let mut sink = crate::workload::Sink::new(out);
     let written = {
         let mut w = std::io::BufWriter::with_capacity(1 << 16, &mut sink);
         workload
@@ -583,11 +547,11 @@ fn write_to(
             .map_err(anyhow::Error::from)
             .and_then(|()| w.flush().map_err(anyhow::Error::from))
     };
-    match (written, sink.failed) {
-        (Ok(()), _) => Ok(Some(sink.bytes)),
-        (Err(_), Some(std::io::ErrorKind::BrokenPipe)) => Ok(None),
-        (Err(e), _) => Err(e.context("cannot write the workload to standard output")),
+    if let Err(e) = written {
+        let e = sink.take_error().map_or(e, anyhow::Error::from);
+        return Err(e.context("cannot write the workload to standard output"));
     }
+    Ok(sink.written())
 }
 
 fn convert(a: &ConvertArgs, out: &mut impl Write) -> Result<()> {
@@ -678,10 +642,9 @@ fn plot(a: &PlotArgs, out: &mut impl Write) -> Result<()> {
         Some(t) => Some(crate::time::Dhm::parse(t, "at")?.seconds() as f64),
         None => None,
     };
-    check_replay_opts(&a.replay)?;
-    check_only(&a.replay, a.only.as_deref())?;
+    let params = checked_params(&a.replay, a.only.as_deref())?;
     let trace = load_trace(&a.trace, &a.read)?;
-    let r = run_replay(&trace, &a.replay, false)?;
+    let r = run_replay(&trace, &params)?;
     let opts = crate::plot::PlotOptions {
         figure,
         bins: a.bins,

@@ -8,8 +8,10 @@ use std::str::FromStr;
 mod early_sync;
 pub mod merge;
 mod msgpack;
+mod sink;
 
 pub use early_sync::EarlySync;
+pub use sink::Sink;
 
 use crate::error::{Error, Result};
 use crate::replay::{Replay, ReplayParams};
@@ -278,7 +280,7 @@ fn csv_field(s: &str) -> String {
 pub fn write_atomic(
     path: &Path,
     overwrite: bool,
-    fill: impl FnOnce(&mut BufWriter<EarlySync<'_>>) -> Result<()>,
+    fill: impl FnOnce(&mut BufWriter<Sink<EarlySync<'_>>>) -> Result<()>,
 ) -> Result<u64> {
     let io = |action: &'static str, path: PathBuf| move |err| Error::Io { action, path, err };
     if !overwrite && path.exists() {
@@ -292,7 +294,7 @@ pub fn write_atomic(
         .map_err(io("cannot create a temporary file in", dir.clone()))?;
     {
         // Small: the msgpack encoder's larger blocks go straight through, uncopied.
-        let mut out = BufWriter::with_capacity(1 << 16, EarlySync::new(tmp.as_file()));
+        let mut out = BufWriter::with_capacity(1 << 16, Sink::new(EarlySync::new(tmp.as_file())));
         if let Err(e) = fill(&mut out) {
             // A failed write (a full disk) is what stopped the encoder: name it and the file.
             return Err(match out.get_mut().take_error() {
@@ -306,8 +308,10 @@ pub fn write_atomic(
         }
         // Named by the target: the temporary file is gone when the error is read.
         out.flush().map_err(io("cannot write", path.to_owned()))?;
-        let (file, _) = out.into_parts();
-        file.finish().map_err(io("cannot sync", path.to_owned()))?;
+        let (sink, _) = out.into_parts();
+        sink.into_inner()
+            .finish()
+            .map_err(io("cannot sync", path.to_owned()))?;
     }
     // tempfile creates 0600 files; an export is an ordinary file, so keep the target's mode
     // or use 0644.

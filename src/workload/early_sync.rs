@@ -16,9 +16,6 @@ pub struct EarlySync<'f> {
     file: &'f File,
     unsynced: u64,
     syncer: Option<Syncer>,
-    /// The write error that stopped the writing, if any: encoders report it as text, and the
-    /// caller wants it whole (say, "No space left on device" for the file being written).
-    failed: Option<io::Error>,
 }
 
 struct Syncer {
@@ -32,7 +29,6 @@ impl<'f> EarlySync<'f> {
             file,
             unsynced: 0,
             syncer: None,
-            failed: None,
         }
     }
 
@@ -60,11 +56,6 @@ impl<'f> EarlySync<'f> {
         Ok(())
     }
 
-    /// The write error that stopped the writing, if one did.
-    pub(super) fn take_error(&mut self) -> Option<io::Error> {
-        self.failed.take()
-    }
-
     /// Waits for the background syncs and returns their error, if any. The caller still syncs
     /// the file once more, for the data written since.
     pub(super) fn finish(self) -> io::Result<()> {
@@ -79,11 +70,7 @@ impl<'f> EarlySync<'f> {
 
 impl Write for EarlySync<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.file.write(buf).inspect_err(|e| {
-            if e.kind() != io::ErrorKind::Interrupted {
-                self.failed = Some(io::Error::new(e.kind(), e.to_string()));
-            }
-        })?;
+        let n = self.file.write(buf)?;
         self.unsynced += n as u64;
         if self.unsynced >= EVERY {
             self.unsynced = 0;
@@ -122,19 +109,5 @@ mod tests {
         w.write_all(b"abc").unwrap();
         assert!(w.syncer.is_none());
         w.finish().unwrap();
-    }
-
-    #[cfg(target_os = "linux")]
-    #[test]
-    fn keeps_the_write_error_whole() {
-        // Every write to /dev/full fails as on a full disk.
-        let full = File::options().write(true).open("/dev/full").unwrap();
-        let mut w = EarlySync::new(&full);
-        assert!(w.take_error().is_none());
-        let err = w.write_all(b"abc").unwrap_err();
-        let kept = w.take_error().expect("the error is kept");
-        assert_eq!(kept.kind(), err.kind());
-        assert_eq!(kept.to_string(), err.to_string());
-        assert!(kept.to_string().contains("No space left"), "{kept}");
     }
 }
