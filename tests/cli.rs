@@ -281,25 +281,20 @@ fn replay_writes_to_standard_output_with_dash() {
         .unwrap();
     assert!(csv.stdout.starts_with(b"# tracereplay-workload"));
     // A reader that stops early (`| head`) ends the command quietly, successfully.
-    let mut child = bin()
-        .args(["replay", "sample", "-o", "-", "--format", "csv"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut head = [0u8; 100];
-    std::io::Read::read_exact(child.stdout.as_mut().unwrap(), &mut head).unwrap();
-    drop(child.stdout.take());
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{:?}", out.status);
-    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+    reader_stops_early(&["replay", "sample", "-o", "-", "--format", "csv"]);
 }
 
 #[test]
 fn a_reader_that_stops_early_is_no_error() {
-    // `stats … --json | head`: 2 MB of JSON into a pipe closed after 100 bytes.
+    // `stats … --json | head`: 2 MB of JSON.
+    reader_stops_early(&["stats", "sample", "--json"]);
+}
+
+/// Runs the command into a pipe closed after its first 100 bytes: it must end successfully
+/// and say nothing.
+fn reader_stops_early(args: &[&str]) {
     let mut child = bin()
-        .args(["stats", "sample", "--json"])
+        .args(args)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -308,8 +303,8 @@ fn a_reader_that_stops_early_is_no_error() {
     std::io::Read::read_exact(child.stdout.as_mut().unwrap(), &mut head).unwrap();
     drop(child.stdout.take());
     let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{:?}", out.status);
-    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+    assert!(out.status.success(), "{args:?}: {:?}", out.status);
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "", "{args:?}");
 }
 
 #[test]
