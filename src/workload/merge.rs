@@ -5,7 +5,7 @@
 
 use std::sync::Mutex;
 
-use crate::stats::{CHUNK, chunk_bounds};
+use crate::stats::{CHUNK, chunk_bounds, chunk_ranges};
 
 /// The merged stream: arrival, model (index into the runs) and index within that model's run.
 /// Ties keep run order, so the result does not depend on thread count.
@@ -37,19 +37,15 @@ pub fn merge(runs: &[&[f64]], with_index: bool) -> Merged {
     } else {
         CHUNK
     };
-    let bounds = chunk_bounds(runs, total.div_ceil(size));
+    let chunks = chunk_ranges(runs, &chunk_bounds(runs, total.div_ceil(size)));
+    let threads = crate::par::threads().min(chunks.len());
     // Per chunk: each run's range, and the chunk's place in the output.
-    let mut jobs = Vec::with_capacity(bounds.len() + 1);
-    let mut lo: Vec<usize> = vec![0; runs.len()];
+    let mut jobs = Vec::with_capacity(chunks.len());
     let mut out_arr: &mut [f64] = &mut arrival;
     let mut out_model: &mut [u32] = &mut model;
     let mut out_index: Option<&mut [u32]> = index.as_deref_mut();
-    for t in bounds.iter().copied().map(Some).chain([None]) {
-        let hi: Vec<usize> = runs
-            .iter()
-            .map(|r| t.map_or(r.len(), |t| r.partition_point(|&x| x < t)))
-            .collect();
-        let n: usize = lo.iter().zip(&hi).map(|(a, b)| b - a).sum();
+    for ranges in chunks {
+        let n: usize = ranges.iter().map(|(lo, hi)| hi - lo).sum();
         let (a, rest_a) = std::mem::take(&mut out_arr).split_at_mut(n);
         let (m, rest_m) = std::mem::take(&mut out_model).split_at_mut(n);
         let i = match out_index.take() {
@@ -62,12 +58,9 @@ pub fn merge(runs: &[&[f64]], with_index: bool) -> Merged {
         };
         out_arr = rest_a;
         out_model = rest_m;
-        let ranges: Vec<(usize, usize)> = lo.iter().copied().zip(hi.iter().copied()).collect();
         jobs.push((ranges, a, m, i));
-        lo = hi;
     }
     let jobs = Mutex::new(jobs);
-    let threads = crate::par::threads().min(bounds.len() + 1);
     let work = || {
         let (mut a, mut b) = (Vec::new(), Vec::new());
         loop {
