@@ -203,7 +203,7 @@ fn ensure(path: &Path, v1: bool) {
         tracereplay_tui::synth::v2(&tracereplay_tui::synth::V2Options::default())
     };
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    write_atomic(path, true, |w| pickle_out::write(&t, w)).unwrap();
+    write_atomic(path, true, None, |w| pickle_out::write(&t, w)).unwrap();
     // Just written, it is cached as the writes left it; measure it as a later day's run sees it.
     recache(path);
 }
@@ -614,7 +614,14 @@ fn floor() {
     let mut out = Vec::with_capacity(n + 1000);
     let mut rng = sample::interval_rng(0, 0, 0);
     let t = Instant::now();
-    sample::sample_interval(&process, 0.0, n as f64 / 100.0, &mut rng, &mut out);
+    sample::sample_interval(
+        &process,
+        0.0,
+        n as f64 / 100.0,
+        &mut rng,
+        &mut out,
+        usize::MAX,
+    );
     let e = t.elapsed().as_secs_f64();
     println!(
         "\nSampler floor: {} gamma gaps in {} = {:.1} ns per variate (one core)",

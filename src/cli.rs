@@ -402,6 +402,12 @@ pub fn load_trace(path: &Path, input: &InputOpts) -> Result<Trace> {
 pub fn run(args: Args, out: &mut (impl Write + Send)) -> Result<()> {
     // A trace file truncated while mapped: a message, not "Bus error (core dumped)".
     crate::trace::report_bus_errors(false);
+    if matches!(
+        args.command,
+        Some(Command::Replay(_) | Command::Convert(_) | Command::Plot(_))
+    ) {
+        remove_partials_on_signal();
+    }
     match args.command {
         Some(Command::Inspect(a)) => inspect(&a.trace, &a.read, a.top, a.json, out),
         Some(Command::Stats(a)) => stats(&a, out),
@@ -426,6 +432,39 @@ pub fn run(args: Args, out: &mut (impl Write + Send)) -> Result<()> {
                 .unwrap_or_else(|| PathBuf::from("sample"));
             inspect(&path, &args.input, 10, false, out)
         }
+    }
+}
+
+/// Ctrl-C, SIGTERM or SIGHUP during an export remove its temporary file before the process
+/// ends (killed by the signal's default action, the file stayed behind).
+fn remove_partials_on_signal() {
+    #[cfg(unix)]
+    {
+        use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        ONCE.call_once(|| {
+            let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP])
+            else {
+                return; // The default action stays: the process still stops.
+            };
+            std::thread::spawn(move || {
+                if let Some(sig) = signals.forever().next() {
+                    let removed = crate::workload::remove_partial_files();
+                    let name = match sig {
+                        SIGINT => "SIGINT",
+                        SIGTERM => "SIGTERM",
+                        _ => "SIGHUP",
+                    };
+                    let what = if removed > 0 {
+                        "; the unfinished output was removed"
+                    } else {
+                        ""
+                    };
+                    eprintln!("stopped by {name}{what}");
+                    std::process::exit(128 + sig);
+                }
+            });
+        });
     }
 }
 
@@ -580,7 +619,7 @@ fn convert(a: &ConvertArgs, out: &mut impl Write) -> Result<()> {
         .functions
         .iter()
         .any(|f| f.tokens.is_some() || f.trigger.is_some());
-    let bytes = crate::workload::write_atomic(&a.output, a.force, |w| match to {
+    let bytes = crate::workload::write_atomic(&a.output, a.force, None, |w| match to {
         ConvertTo::Native => crate::ingest::native::encode(&trace, w),
         ConvertTo::Pickle => crate::ingest::pickle_out::write(&trace, w),
     })
@@ -606,17 +645,21 @@ fn convert(a: &ConvertArgs, out: &mut impl Write) -> Result<()> {
     Ok(())
 }
 
-/// Fails before any work when `output` exists and `--force` was not given.
-/// Refuses, before any long work, an output that exists (unless `force`) or whose directory
-/// does not.
+/// Refuses, before any long work, an output that is a file that exists (unless `force`), whose
+/// directory does not exist, or that cannot hold an export (a directory, a block device).
+/// Devices and FIFOs are written to directly and need no `force`.
 fn refuse_existing(output: &Path, force: bool) -> Result<()> {
-    if !force && output.exists() {
+    use crate::workload::Target;
+    let target = Target::resolve(output)?;
+    if !force && target.replaces_a_file() {
         bail!(
             "{} already exists; pass --force to overwrite it or choose another path",
             output.display()
         );
     }
-    crate::workload::output_dir(output)?;
+    if let Target::File(real) = &target {
+        crate::workload::output_dir(real)?;
+    }
     Ok(())
 }
 
@@ -658,7 +701,7 @@ fn plot(a: &PlotArgs, out: &mut impl Write) -> Result<()> {
     } else {
         svg.into_bytes()
     };
-    let bytes = crate::workload::write_atomic(&a.output, a.force, |w| {
+    let bytes = crate::workload::write_atomic(&a.output, a.force, None, |w| {
         w.write_all(&data)
             .map_err(|e| crate::Error::Encode(e.to_string()))
     })

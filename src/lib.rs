@@ -34,6 +34,7 @@ pub mod mapping;
 mod par;
 pub mod plot;
 pub mod quality;
+pub mod quote;
 pub mod replay;
 pub mod report;
 pub mod stats;

@@ -5,7 +5,7 @@ pub mod fit;
 pub mod params;
 pub mod sample;
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 pub use fit::{Estimate, Process};
 pub use params::{DEFAULT_MAX_ARRIVALS, Distribution, ReplayParams};
@@ -252,11 +252,14 @@ fn replay_in_parts(
         .collect();
     let expected: f64 = plans.iter().map(|p| p.expected_arrivals(params)).sum();
     check_size(expected, params)?;
+    // Arrivals made so far by every model: --max-arrivals holds for what is made, not only
+    // for the estimate.
+    let made = AtomicU64::new(0);
     let models = par_map(n_models, |m| {
         if cancel.load(Ordering::Relaxed) {
             return Err(Error::Cancelled);
         }
-        Ok(sample_model(&plans[m], m, window, params))
+        sample_model(&plans[m], m, window, params, &made)
     })?;
     Ok(Replay {
         source: trace.source.clone(),
@@ -282,11 +285,12 @@ fn check_size(expected: f64, params: &ReplayParams) -> Result<()> {
     }
     if expected > params.max_arrivals as f64 {
         return Err(Error::param(
-            "rate-scale",
+            "max-arrivals",
             format!(
                 "this replay would produce about {expected:.3e} arrivals, more than the limit of {}; \
-                 lower --rate-scale or --replication, shorten the window, or raise --max-arrivals \
-                 (or pass --allow-huge)",
+                 lower --rate-scale, --cv-scale (gamma makes bursts of about cv²/2 arrivals an \
+                 interval) or --replication, shorten the window, or raise --max-arrivals (or pass \
+                 --allow-huge)",
                 params.max_arrivals
             ),
         ));
@@ -596,8 +600,20 @@ const TOKEN_STREAM: u64 = 0x746f_6b65_6e73_0001;
 
 /// A model's arrivals, part after part into one vector (sampling parts on their own would
 /// then need a copy into it: measured slower than the imbalance of models over cores).
-fn sample_model(plan: &Plan, model: usize, window: Window, params: &ReplayParams) -> ModelReplay {
-    let mut arrivals = Vec::with_capacity(plan.expected_arrivals(params).min(1e9) as usize);
+fn sample_model(
+    plan: &Plan,
+    model: usize,
+    window: Window,
+    params: &ReplayParams,
+    made: &AtomicU64,
+) -> Result<ModelReplay> {
+    // Reserved up to a bound: the estimate of a bursty process is an upper one.
+    let mut arrivals = Vec::with_capacity(plan.expected_arrivals(params).min(1.6e7) as usize);
+    let limit = if params.allow_huge {
+        u64::MAX
+    } else {
+        params.max_arrivals
+    };
     for part in &plan.parts {
         if params.distribution == Distribution::Vanilla {
             vanilla_into(&part.times, window, params, &mut arrivals);
@@ -606,7 +622,23 @@ fn sample_model(plan: &Plan, model: usize, window: Window, params: &ReplayParams
         for (i, iv) in part.intervals.iter().enumerate() {
             if let Some(process) = &iv.process {
                 let mut rng = sample::interval_rng(params.seed, model, part.first_interval + i);
-                sample::sample_interval(process, iv.start, iv.end, &mut rng, &mut arrivals);
+                let before = arrivals.len();
+                // What the other models made is counted as their intervals finish.
+                let room = limit.saturating_sub(made.load(Ordering::Relaxed));
+                let cap = before.saturating_add(usize::try_from(room).unwrap_or(usize::MAX));
+                let whole = sample::sample_interval(
+                    process,
+                    iv.start,
+                    iv.end,
+                    &mut rng,
+                    &mut arrivals,
+                    cap,
+                );
+                let total = made.fetch_add((arrivals.len() - before) as u64, Ordering::Relaxed)
+                    + (arrivals.len() - before) as u64;
+                if !whole || total > limit {
+                    return Err(too_many_made(process, limit));
+                }
             }
         }
     }
@@ -647,7 +679,7 @@ fn sample_model(plan: &Plan, model: usize, window: Window, params: &ReplayParams
     } else {
         sampled_tokens(plan, &intervals, &arrivals, model, params)
     };
-    ModelReplay {
+    Ok(ModelReplay {
         tokens,
         model: params.models[model].clone(),
         functions: plan.functions,
@@ -657,7 +689,26 @@ fn sample_model(plan: &Plan, model: usize, window: Window, params: &ReplayParams
         arrivals,
         intervals,
         quality: plan.parts.iter().flat_map(|p| p.quality.clone()).collect(),
-    }
+    })
+}
+
+/// The sampling made more arrivals than the limit: which process did, and what to change.
+fn too_many_made(process: &Process, limit: u64) -> Error {
+    let why = match process.cv() {
+        Some(cv) if cv > 10.0 => format!(
+            " (a cv of {} makes bursts of about cv²/2 = {:.2e} arrivals an interval)",
+            crate::stats::py_float(cv),
+            cv * cv / 2.0
+        ),
+        _ => String::new(),
+    };
+    Error::param(
+        "max-arrivals",
+        format!(
+            "sampling made more than the limit of {limit} arrivals{why}; lower --cv-scale or \
+             --rate-scale, shorten the window, or raise --max-arrivals"
+        ),
+    )
 }
 
 fn vanilla_into(times: &[f64], window: Window, params: &ReplayParams, out: &mut Vec<f64>) {

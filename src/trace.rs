@@ -132,6 +132,35 @@ pub struct Trace {
     invocations: Memo,
 }
 
+/// Renames functions whose name an earlier function already has (`app/func` joins of different
+/// pairs, keys that differ only in invalid UTF-8), so that no two are merged by name later (a
+/// pickle's keys, `--only`); the later ones get `#2`, `#3`, … Returns the warning saying so.
+fn distinct_names(functions: &mut [Function]) -> Option<String> {
+    let mut taken: std::collections::HashSet<String> =
+        std::collections::HashSet::with_capacity(functions.len());
+    let mut repeated = Vec::new();
+    for (i, f) in functions.iter().enumerate() {
+        if !taken.insert(f.name.clone()) {
+            repeated.push(i);
+        }
+    }
+    let first = functions.get(*repeated.first()?)?.name.clone();
+    for &i in &repeated {
+        let name = &functions[i].name;
+        let renamed = (2u64..)
+            .map(|n| format!("{name}#{n}"))
+            .find(|c| !taken.contains(c))?;
+        taken.insert(renamed.clone());
+        functions[i].name = renamed;
+    }
+    Some(format!(
+        "{} function(s) had the name of an earlier, different function (first: {:?}); renamed \
+         NAME#2, NAME#3, … so that none are merged",
+        repeated.len(),
+        crate::quote::clip(&first, 60)
+    ))
+}
+
 /// A value computed once; ignored by equality, as it follows from the rest.
 #[derive(Debug, Clone, Default)]
 struct Memo(std::sync::OnceLock<u64>);
@@ -147,9 +176,16 @@ impl PartialEq for Memo {
 pub struct Profile {
     /// Invocations of each function, in trace order.
     pub per_function: Vec<u64>,
-    /// All invocations in each hour of the trace (`days × 24` entries).
+    /// All invocations in each `bin_hours` hours of the trace (`days × 24 / bin_hours` entries,
+    /// rounded up: at most [`OVERVIEW_BINS`]).
     pub hourly: Vec<u64>,
+    /// Hours per entry of `hourly`: 1, or more for traces longer than [`OVERVIEW_BINS`] hours.
+    pub bin_hours: usize,
 }
+
+/// The most entries of a trace's overview ([`Profile::hourly`]): a year of hours. A longer
+/// span (a timestamp of 10^14 s makes billions of hours) gets wider bins instead of more.
+pub const OVERVIEW_BINS: usize = 24 * 365;
 
 /// Summary figures of a trace, as `inspect` shows them.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -357,12 +393,13 @@ impl Trace {
     pub fn new(
         source: &str,
         kind: TraceKind,
-        functions: Vec<Function>,
-        warnings: Vec<String>,
+        mut functions: Vec<Function>,
+        mut warnings: Vec<String>,
     ) -> Result<Trace> {
         if functions.is_empty() {
             return Err(Error::Trace("the trace has no functions".into()));
         }
+        warnings.extend(distinct_names(&mut functions));
         let days = match kind {
             TraceKind::V1 => {
                 let minutes = functions
@@ -439,18 +476,20 @@ impl Trace {
     /// Each function's invocations and all invocations per hour, in one pass on all cores,
     /// checking counts read in place on the way (as [`Trace::check`], whose total it sets).
     pub fn profile(&self) -> Result<Profile> {
-        let hours = self.days as usize * 24;
+        let hours = (self.days as usize).saturating_mul(24);
+        let bin_hours = hours.div_ceil(OVERVIEW_BINS).max(1);
+        let bins = hours.div_ceil(bin_hours);
         let scan = |part: &[Function]| -> Result<(Vec<u64>, Vec<u64>)> {
-            let mut hourly = vec![0u64; hours];
+            let mut hourly = vec![0u64; bins];
             let mut totals = Vec::with_capacity(part.len());
             for f in part {
                 totals.push(match &f.series {
                     Series::Times(t) => {
-                        t.add_binned(3600.0, &mut hourly);
+                        t.add_binned(3600.0 * bin_hours as f64, &mut hourly);
                         t.len() as u64
                     }
                     Series::Counts(c) => c
-                        .add_hourly(&mut hourly)
+                        .add_per_hours(bin_hours, &mut hourly)
                         .map_err(|(minute, v)| bad_count(&f.name, minute, v))?,
                 });
             }
@@ -470,6 +509,7 @@ impl Trace {
         Ok(Profile {
             per_function,
             hourly,
+            bin_hours,
         })
     }
 

@@ -131,7 +131,7 @@ pub fn execute(cmd: Cmd, tx: &Sender<Msg>) -> Msg {
             model,
             range,
             dir,
-        } => Msg::Exported(write_figure(&replay, &trace, model, range, &dir)),
+        } => Msg::Plotted(write_figure(&replay, &trace, model, range, &dir)),
         Cmd::Complete(asked) => {
             let (text, candidates) = complete::complete_path(&asked);
             Msg::Completed {
@@ -147,9 +147,10 @@ pub fn execute(cmd: Cmd, tx: &Sender<Msg>) -> Msg {
             slo,
             overwrite,
             only,
+            cancel,
         } => {
             let r = Workload::from_replay(&replay, slo, only.as_deref()).and_then(|w| {
-                let bytes = w.write(&path, format, overwrite)?;
+                let bytes = w.write_cancellable(&path, format, overwrite, &cancel)?;
                 Ok(format!(
                     "wrote {} requests to {} ({bytes} bytes)",
                     w.len(),
@@ -188,7 +189,7 @@ fn write_figure(
         .collect();
     for n in 1..1000 {
         let path = dir.join(format!("tracereplay-{safe}-{n}.svg"));
-        match crate::workload::write_atomic(&path, false, |w| {
+        match crate::workload::write_atomic(&path, false, None, |w| {
             std::io::Write::write_all(w, svg.as_bytes())
                 .map_err(|e| crate::Error::Encode(e.to_string()))
         }) {
@@ -271,7 +272,10 @@ pub fn run(traces: Vec<PathBuf>, params: ReplayParams, load: LoadOptions) -> Res
     }
     m.loading = Some("loading…".into());
     terminal.draw(|f| view::view(&m, f))?;
-    event_loop(&mut m, &mut terminal, &tx, &rx)
+    let result = event_loop(&mut m, &mut terminal, &tx, &rx);
+    // Quit anyway, a signal or an error: an export still running leaves no partial file.
+    crate::workload::remove_partial_files();
+    result
 }
 
 fn event_loop(

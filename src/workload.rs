@@ -9,9 +9,11 @@ mod early_sync;
 pub mod merge;
 mod msgpack;
 mod sink;
+mod target;
 
 pub use early_sync::EarlySync;
 pub use sink::Sink;
+pub use target::{Target, remove_partial_files};
 
 use crate::error::{Error, Result};
 use crate::replay::{Replay, ReplayParams};
@@ -211,7 +213,21 @@ impl Workload {
     /// written, flushed to disk and renamed over the target, so the target is never partial.
     /// An existing target is an error unless `overwrite`.
     pub fn write(&self, path: &Path, format: Format, overwrite: bool) -> Result<u64> {
-        write_atomic(path, overwrite, |out| self.encode(format, out))
+        write_atomic(path, overwrite, None, |out| self.encode(format, out))
+    }
+
+    /// [`Workload::write`] that stops with [`Error::Cancelled`], leaving nothing behind, once
+    /// `cancel` is set.
+    pub fn write_cancellable(
+        &self,
+        path: &Path,
+        format: Format,
+        overwrite: bool,
+        cancel: &std::sync::atomic::AtomicBool,
+    ) -> Result<u64> {
+        write_atomic(path, overwrite, Some(cancel), |out| {
+            self.encode(format, out)
+        })
     }
 
     /// Reads a workload written by [`Workload::write`] in msgpack or JSON.
@@ -276,38 +292,45 @@ fn csv_field(s: &str) -> String {
 /// Writes through `fill` into a temporary sibling of `path`, syncs it and renames it into place.
 /// Returns the bytes written. On any failure the temporary file is removed and `path` untouched.
 /// Large files are synced in the background as they are written ([`EarlySync`]), so the final
-/// sync waits for the last few megabytes only.
+/// sync waits for the last few megabytes only. What `path` is decides how it is written
+/// ([`Target`]): a symlink's file is replaced in its own directory; a device or FIFO is written
+/// to directly (no `overwrite` needed: nothing is replaced). Once `cancel` is set the write stops
+/// with [`Error::Cancelled`].
 pub fn write_atomic(
     path: &Path,
     overwrite: bool,
+    cancel: Option<&std::sync::atomic::AtomicBool>,
     fill: impl FnOnce(&mut BufWriter<Sink<EarlySync<'_>>>) -> Result<()>,
 ) -> Result<u64> {
     let io = |action: &'static str, path: PathBuf| move |err| Error::Io { action, path, err };
-    if !overwrite && path.exists() {
+    let real = match Target::resolve(path)? {
+        Target::Stream(p) => {
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .open(&p)
+                .map_err(io("cannot open", p.clone()))?;
+            let sink = Sink::new(EarlySync::stream(&file).cancelled_by(cancel));
+            let mut out = BufWriter::with_capacity(1 << 16, sink);
+            fill_into(&mut out, path, cancel, fill)?;
+            return Ok(out.get_ref().written());
+        }
+        Target::File(p) => p,
+    };
+    if !overwrite && real.exists() {
         return Err(Error::Exists(path.to_owned()));
     }
-    let dir = output_dir(path)?;
+    let dir = output_dir(&real)?;
     let tmp = tempfile::Builder::new()
         .prefix(".tracereplay-")
         .suffix(".partial")
         .tempfile_in(&dir)
         .map_err(io("cannot create a temporary file in", dir.clone()))?;
+    let _stop_removes_it = target::register(tmp.path())?;
     {
         // Small: the msgpack encoder's larger blocks go straight through, uncopied.
-        let mut out = BufWriter::with_capacity(1 << 16, Sink::new(EarlySync::new(tmp.as_file())));
-        if let Err(e) = fill(&mut out) {
-            // A failed write (a full disk) is what stopped the encoder: name it and the file.
-            return Err(match out.get_mut().take_error() {
-                Some(err) => Error::Io {
-                    action: "cannot write",
-                    path: path.to_owned(),
-                    err,
-                },
-                None => e,
-            });
-        }
-        // Named by the target: the temporary file is gone when the error is read.
-        out.flush().map_err(io("cannot write", path.to_owned()))?;
+        let sink = Sink::new(EarlySync::new(tmp.as_file()).cancelled_by(cancel));
+        let mut out = BufWriter::with_capacity(1 << 16, sink);
+        fill_into(&mut out, path, cancel, fill)?;
         let (sink, _) = out.into_parts();
         sink.into_inner()
             .finish()
@@ -318,7 +341,7 @@ pub fn write_atomic(
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(path).map_or(0o644, |m| m.permissions().mode() & 0o777);
+        let mode = std::fs::metadata(&real).map_or(0o644, |m| m.permissions().mode() & 0o777);
         std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(mode))
             .map_err(io("cannot set permissions of", tmp.path().to_owned()))?;
     }
@@ -331,9 +354,9 @@ pub fn write_atomic(
         .map_err(io("cannot stat", tmp.path().to_owned()))?
         .len();
     let persisted = if overwrite {
-        tmp.persist(path)
+        tmp.persist(&real)
     } else {
-        tmp.persist_noclobber(path)
+        tmp.persist_noclobber(&real)
     };
     persisted.map_err(|e| {
         if e.error.kind() == std::io::ErrorKind::AlreadyExists {
@@ -347,6 +370,36 @@ pub fn write_atomic(
         }
     })?;
     Ok(size)
+}
+
+/// Runs `fill` and flushes; a failed write is reported with the target's name (the temporary
+/// file is gone when the error is read), a cancelled one as [`Error::Cancelled`].
+fn fill_into<'f>(
+    out: &mut BufWriter<Sink<EarlySync<'f>>>,
+    path: &Path,
+    cancel: Option<&std::sync::atomic::AtomicBool>,
+    fill: impl FnOnce(&mut BufWriter<Sink<EarlySync<'f>>>) -> Result<()>,
+) -> Result<()> {
+    let done = fill(out).and_then(|()| {
+        out.flush().map_err(|err| Error::Io {
+            action: "cannot write",
+            path: path.to_owned(),
+            err,
+        })
+    });
+    let Err(e) = done else { return Ok(()) };
+    if cancel.is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed)) {
+        return Err(Error::Cancelled);
+    }
+    // A failed write (a full disk) is what stopped the encoder: name it and the file.
+    Err(match out.get_mut().take_error() {
+        Some(err) => Error::Io {
+            action: "cannot write",
+            path: path.to_owned(),
+            err,
+        },
+        None => e,
+    })
 }
 
 #[cfg(test)]
@@ -364,18 +417,18 @@ mod tests {
     fn atomic_write_refuses_to_clobber_and_leaves_no_temp() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("w.bin");
-        write_atomic(&path, false, |o| {
+        write_atomic(&path, false, None, |o| {
             o.write_all(b"one").map_err(|_| Error::Encode("x".into()))
         })
         .unwrap();
-        let err = write_atomic(&path, false, |o| {
+        let err = write_atomic(&path, false, None, |o| {
             o.write_all(b"two").map_err(|_| Error::Encode("x".into()))
         });
         assert!(matches!(err, Err(Error::Exists(_))));
-        let failed = write_atomic(&path, true, |_| Err(Error::Encode("boom".into())));
+        let failed = write_atomic(&path, true, None, |_| Err(Error::Encode("boom".into())));
         assert!(failed.is_err());
         assert_eq!(std::fs::read(&path).unwrap(), b"one");
-        write_atomic(&path, true, |o| {
+        write_atomic(&path, true, None, |o| {
             o.write_all(b"two").map_err(|_| Error::Encode("x".into()))
         })
         .unwrap();

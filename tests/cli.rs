@@ -1,7 +1,7 @@
 //! The command line, end to end: exit codes, output, errors a user can cause.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use assert_cmd::prelude::*;
@@ -568,4 +568,219 @@ fn exports_are_all_or_nothing() {
             predicate::str::contains("/nonexistent-dir")
                 .and(predicate::str::contains("does not exist")),
         );
+}
+
+/// Makes a device node in `dir` (root only); `None`, with the reason printed, where this
+/// process may not.
+#[cfg(unix)]
+fn mknod(dir: &Path, name: &str, kind: &str, major: &str, minor: &str) -> Option<PathBuf> {
+    let path = dir.join(name);
+    let made = Command::new("mknod")
+        .arg(&path)
+        .args([kind, major, minor])
+        .output()
+        .ok()?;
+    if made.status.success() {
+        Some(path)
+    } else {
+        eprintln!(
+            "skipped a device-node check: mknod failed: {}",
+            String::from_utf8_lossy(&made.stderr).trim()
+        );
+        None
+    }
+}
+
+#[cfg(unix)]
+fn mkfifo(dir: &Path, name: &str) -> PathBuf {
+    let path = dir.join(name);
+    let made = Command::new("mkfifo").arg(&path).status().unwrap();
+    assert!(made.success());
+    path
+}
+
+#[cfg(unix)]
+fn is_char_device(p: &Path) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_char_device())
+}
+
+/// `-o` on something that is not a regular file: devices and FIFOs are written to, never
+/// replaced; a symlink's file is replaced and the link stays; a block device is refused.
+/// Every node is made here, in a temporary directory: the system's are never touched.
+#[cfg(unix)]
+#[test]
+fn outputs_that_are_not_regular_files_are_never_replaced() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let replay = |out: &Path, extra: &[&str]| {
+        bin()
+            .args([
+                "replay", "sample", "--end", "0.6.0", "--format", "csv", "-o",
+            ])
+            .arg(out)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let reference = dir.path().join("reference.csv");
+    assert!(replay(&reference, &[]).status.success());
+    let expected = std::fs::read(&reference).unwrap();
+
+    // A null device (major 1, minor 3, as /dev/null), with and without --force.
+    if let Some(null) = mknod(dir.path(), "null", "c", "1", "3") {
+        for extra in [&[][..], &["--force"][..]] {
+            let out = replay(&null, extra);
+            assert!(out.status.success(), "{out:?}");
+            assert!(is_char_device(&null), "the device node was replaced");
+        }
+        // convert and plot too.
+        let conv = bin()
+            .args(["convert", "sample", "--to", "native", "--force", "-o"])
+            .arg(&null)
+            .output()
+            .unwrap();
+        assert!(conv.status.success(), "{conv:?}");
+        assert!(is_char_device(&null));
+    }
+    // A full device (1, 7): the error says so, the node stays.
+    if let Some(full) = mknod(dir.path(), "full", "c", "1", "7") {
+        let out = replay(&full, &["--force"]);
+        assert_eq!(out.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("No space left on device"), "{err}");
+        assert!(is_char_device(&full));
+    }
+    // A block device is refused before any work, and left alone.
+    if let Some(disk) = mknod(dir.path(), "disk", "b", "7", "200") {
+        let out = replay(&disk, &["--force"]);
+        assert_eq!(out.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("block device"), "{err}");
+        let kind = std::fs::symlink_metadata(&disk).unwrap().file_type();
+        assert!(kind.is_block_device());
+    }
+    // A FIFO gets the same bytes as a file, and stays a FIFO.
+    let fifo = mkfifo(dir.path(), "pipe");
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(fifo).unwrap())
+    };
+    let out = replay(&fifo, &[]);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(reader.join().unwrap(), expected);
+    assert!(
+        std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo()
+    );
+    // A symlink: its file is replaced (with --force), the link stays.
+    let real = dir.path().join("real.csv");
+    std::fs::write(&real, b"old").unwrap();
+    let link = dir.path().join("link.csv");
+    std::os::unix::fs::symlink("real.csv", &link).unwrap();
+    let refused = replay(&link, &[]);
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--force"));
+    assert_eq!(std::fs::read(&real).unwrap(), b"old");
+    assert!(replay(&link, &["--force"]).status.success());
+    assert!(link.is_symlink());
+    assert_eq!(std::fs::read(&real).unwrap(), expected);
+    // A dangling symlink: the file it names is created.
+    let later = dir.path().join("later.csv");
+    let dangling = dir.path().join("dangling.csv");
+    std::os::unix::fs::symlink("later.csv", &dangling).unwrap();
+    assert!(replay(&dangling, &[]).status.success());
+    assert!(dangling.is_symlink());
+    assert_eq!(std::fs::read(&later).unwrap(), expected);
+    // No temporary file anywhere.
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".partial"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+/// A signal during a long export removes the temporary file (it stayed behind, hidden).
+#[cfg(unix)]
+#[test]
+fn a_signal_during_an_export_leaves_no_partial_file() {
+    for (signal, code) in [("TERM", 143), ("INT", 130), ("HUP", 129)] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("w.csv");
+        // 60,000 invocations replicated 400 times: a CSV of about a gigabyte, seconds to write.
+        let mut child = bin()
+            .args(["replay", "sample", "--distribution", "vanilla"])
+            .args(["--replication", "400", "--format", "csv", "-o"])
+            .arg(&out)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let started = std::time::Instant::now();
+        let partial = loop {
+            let found = std::fs::read_dir(dir.path())
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .find(|p| p.to_string_lossy().ends_with(".partial"));
+            if let Some(p) = found {
+                break p;
+            }
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(60),
+                "no temporary file appeared"
+            );
+            assert!(child.try_wait().unwrap().is_none(), "finished too early");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        };
+        let kill = Command::new("kill")
+            .args([format!("-{signal}"), child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(kill.success());
+        let done = child.wait_with_output().unwrap();
+        assert_eq!(done.status.code(), Some(code), "SIG{signal}");
+        let err = String::from_utf8_lossy(&done.stderr);
+        assert!(err.contains(&format!("stopped by SIG{signal}")), "{err}");
+        assert!(!partial.exists(), "SIG{signal} left {}", partial.display());
+        assert!(!out.exists());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+}
+
+/// Functions whose names come out the same (`app/func` joins of different pairs, commas inside
+/// quoted fields, keys differing only in invalid UTF-8) stay distinct through `convert --to
+/// pickle`, whose keys are names: they were merged while 3 functions were reported.
+#[test]
+fn functions_with_colliding_names_stay_distinct() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("collide.csv");
+    let mut text = b"app,func,end_timestamp,duration\n\"a/b\",c,10,1\na,\"b/c\",20,1\n\
+                    \"a,b\",c,30,1\na,\"b,c\",40,1\n"
+        .to_vec();
+    text.extend_from_slice(b"x\xff,f,50,1\nx\xfe,f,60,1\n");
+    std::fs::write(&csv, text).unwrap();
+    let pkl = dir.path().join("collide.pkl");
+    let out = bin()
+        .arg("convert")
+        .arg(&csv)
+        .args(["--to", "pickle", "-o"])
+        .arg(&pkl)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("2 function(s) had the name of an earlier"),
+        "{err}"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("6 functions"));
+    // Read back: six functions of one invocation each, six names.
+    let back = tracereplay_tui::ingest::load(&pkl, &Default::default(), &mut |_, _| {}).unwrap();
+    let mut names: Vec<&str> = back.functions.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(back.invocations(), 6);
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names.len(), 6, "{names:?}");
 }

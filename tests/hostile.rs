@@ -353,3 +353,90 @@ fn fuzz_regression_multibyte_timestamp() {
     .to_string();
     assert!(e.contains("TIMESTAMP"), "{e}");
 }
+
+/// Runs the binary with its address space limited to 2 GB where `prlimit` exists, so that an
+/// allocation proportional to a timestamp's value fails the test instead of the machine.
+fn limited(args: &[&std::ffi::OsStr]) -> std::process::Output {
+    let bin = assert_cmd::cargo::cargo_bin("tracereplay-tui");
+    let has_prlimit = std::process::Command::new("prlimit")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    let mut cmd = if has_prlimit {
+        let mut c = std::process::Command::new("prlimit");
+        c.arg("--as=2000000000").arg(bin);
+        c
+    } else {
+        eprintln!("prlimit not found: running without a memory limit");
+        std::process::Command::new(bin)
+    };
+    cmd.args(args).output().unwrap()
+}
+
+/// One timestamp at 10^14 s (3 million years) in a 3-line CSV or a 175-byte pickle: the
+/// hourly overview had one bin per hour of the span (222 GB); now its bins widen instead.
+#[test]
+fn a_huge_timestamp_makes_no_huge_overview() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("h.csv");
+    std::fs::write(&csv, "ts\n1\n1e14\n").unwrap();
+    let pkl = dir.path().join("h.pkl");
+    let b = P::new()
+        .ordered_dict()
+        .op(b"(")
+        .text("f")
+        .array("f8", &[2], &f64s(&[1.0, 1e14]))
+        .op(b"u")
+        .stop();
+    std::fs::write(&pkl, &b).unwrap();
+    for (path, extra) in [(&csv, &["--time-column", "ts"][..]), (&pkl, &[][..])] {
+        let mut args: Vec<&std::ffi::OsStr> =
+            vec![std::ffi::OsStr::new("inspect"), path.as_os_str()];
+        args.extend(extra.iter().map(std::ffi::OsStr::new));
+        let out = limited(&args);
+        assert!(out.status.success(), "{}: {out:?}", path.display());
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("invocations  2"), "{text}");
+    }
+    // The explorer's trace pane: the same overview, bounded.
+    let t = Trace::from_pickle(&b, "h.pkl", None).unwrap();
+    let loaded = tracereplay_tui::tui::model::LoadedTrace::new("h.pkl".into(), t).unwrap();
+    assert!(loaded.hourly.len() <= tracereplay_tui::trace::OVERVIEW_BINS);
+    assert_eq!(loaded.hourly.iter().sum::<u64>(), 2);
+    assert_eq!(
+        *loaded.hourly.last().unwrap(),
+        1,
+        "the late invocation is in the last bin"
+    );
+    let days = loaded.summary.days as f64;
+    let all = loaded.invocations_between(0, (days * 86_400.0) as u64);
+    assert!((all - 2.0).abs() < 1e-9, "{all}");
+}
+
+/// Gamma with a huge cv: about cv²/2 arrivals burst at every interval's start, whatever the
+/// rate. The size check counts them, so the replay is refused before sampling, with or without
+/// --max-arrivals (it aborted at 4 GB).
+#[test]
+fn a_bursty_gamma_is_refused_before_it_fills_memory() {
+    for extra in [&[][..], &["--max-arrivals", "1000"][..]] {
+        let mut args: Vec<&std::ffi::OsStr> = [
+            "stats",
+            "sample",
+            "--distribution",
+            "gamma",
+            "--cv-scale",
+            "1e4",
+            "--end",
+            "0.2.0",
+        ]
+        .iter()
+        .map(std::ffi::OsStr::new)
+        .collect();
+        args.extend(extra.iter().map(std::ffi::OsStr::new));
+        let out = limited(&args);
+        assert_eq!(out.status.code(), Some(1), "{out:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("`max-arrivals`"), "{err}");
+        assert!(err.contains("--cv-scale"), "{err}");
+    }
+}

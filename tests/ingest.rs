@@ -512,7 +512,7 @@ fn native_cache_round_trips_everything() {
     ] {
         let t = load(&input);
         let p = dir.path().join("cache.trace");
-        tracereplay_tui::workload::write_atomic(&p, true, |w| ingest::native::encode(&t, w))
+        tracereplay_tui::workload::write_atomic(&p, true, None, |w| ingest::native::encode(&t, w))
             .unwrap();
         let back = load(&p);
         assert_eq!(back, t, "{}", input.display());
@@ -533,8 +533,10 @@ fn alpaserve_pickle_round_trips_through_our_reader() {
     ] {
         let t = load(&input);
         let p = dir.path().join("out.pkl");
-        tracereplay_tui::workload::write_atomic(&p, true, |w| ingest::pickle_out::write(&t, w))
-            .unwrap();
+        tracereplay_tui::workload::write_atomic(&p, true, None, |w| {
+            ingest::pickle_out::write(&t, w)
+        })
+        .unwrap();
         let back = load(&p);
         assert_eq!(back.kind, t.kind);
         let names = |t: &Trace| {
@@ -569,7 +571,8 @@ fn a_large_v1_cache_is_read_in_place() {
     let t = Trace::new("big", TraceKind::V1, functions, vec![]).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("v1.trace");
-    tracereplay_tui::workload::write_atomic(&p, true, |w| ingest::native::encode(&t, w)).unwrap();
+    tracereplay_tui::workload::write_atomic(&p, true, None, |w| ingest::native::encode(&t, w))
+        .unwrap();
     assert!(std::fs::metadata(&p).unwrap().len() > 1 << 20);
     let mapped = load(&p);
     assert!(
@@ -590,8 +593,10 @@ fn a_large_v1_cache_is_read_in_place() {
     assert_eq!(copied, mapped);
     // Written again from the mapped trace (no copy of its counts): the same bytes.
     let again = dir.path().join("again.trace");
-    tracereplay_tui::workload::write_atomic(&again, true, |w| ingest::native::encode(&mapped, w))
-        .unwrap();
+    tracereplay_tui::workload::write_atomic(&again, true, None, |w| {
+        ingest::native::encode(&mapped, w)
+    })
+    .unwrap();
     assert_eq!(std::fs::read(&again).unwrap(), std::fs::read(&p).unwrap());
 }
 
@@ -611,13 +616,13 @@ fn large_v2_pickles_and_caches_are_read_in_place() {
             .all(|f| matches!(&f.series, Series::Times(t) if t.is_mapped()))
     };
     let pkl = dir.path().join("v2.pkl");
-    tracereplay_tui::workload::write_atomic(&pkl, true, |w| ingest::pickle_out::write(&t, w))
+    tracereplay_tui::workload::write_atomic(&pkl, true, None, |w| ingest::pickle_out::write(&t, w))
         .unwrap();
     let from_pickle = load(&pkl);
     assert!(in_place(&from_pickle));
     assert_eq!(from_pickle.functions, t.functions);
     let cache = dir.path().join("v2.trace");
-    tracereplay_tui::workload::write_atomic(&cache, true, |w| {
+    tracereplay_tui::workload::write_atomic(&cache, true, None, |w| {
         ingest::native::encode(&from_pickle, w)
     })
     .unwrap();
@@ -630,8 +635,10 @@ fn large_v2_pickles_and_caches_are_read_in_place() {
     assert_eq!(copied, mapped);
     // Written again from the mapped trace (its bytes borrowed): the same file.
     let again = dir.path().join("again.trace");
-    tracereplay_tui::workload::write_atomic(&again, true, |w| ingest::native::encode(&mapped, w))
-        .unwrap();
+    tracereplay_tui::workload::write_atomic(&again, true, None, |w| {
+        ingest::native::encode(&mapped, w)
+    })
+    .unwrap();
     assert_eq!(
         std::fs::read(&again).unwrap(),
         std::fs::read(&cache).unwrap()

@@ -324,7 +324,7 @@ fn large_v1_pickles_are_mapped_and_checked() {
         .collect();
     let t = Trace::new("big", TraceKind::V1, functions, vec![]).unwrap();
     let path = dir.path().join("big.pkl");
-    tracereplay_tui::workload::write_atomic(&path, false, |w| {
+    tracereplay_tui::workload::write_atomic(&path, false, None, |w| {
         tracereplay_tui::ingest::pickle_out::write(&t, w)
     })
     .unwrap();
@@ -405,21 +405,25 @@ fn in_place_and_copied_traces_agree() {
                     );
                     assert_eq!(pa.is_ok(), b.check().is_ok(), "{}", path.display());
                     if let Ok(p) = pa {
-                        let hours = a.days as usize * 24;
+                        // Hourly, or wider bins past a year of hours.
+                        let bh = p.bin_hours;
+                        let hours = (a.days as usize * 24).div_ceil(bh);
+                        assert!(hours <= tracereplay_tui::trace::OVERVIEW_BINS);
                         let mut hourly = vec![0u64; hours];
                         for f in &a.functions {
                             match &f.series {
                                 Series::Counts(c) => {
                                     for (m, x) in c.iter().enumerate() {
-                                        if m / 60 < hours {
-                                            hourly[m / 60] += u64::from(x);
+                                        if m / (60 * bh) < hours {
+                                            hourly[m / (60 * bh)] += u64::from(x);
                                         }
                                     }
                                 }
                                 Series::Times(t) => {
+                                    let width = 3600.0 * bh as f64;
                                     for x in t.iter().filter(|&x| x >= 0.0) {
-                                        if ((x / 3600.0) as usize) < hours {
-                                            hourly[(x / 3600.0) as usize] += 1;
+                                        if ((x / width) as usize) < hours {
+                                            hourly[(x / width) as usize] += 1;
                                         }
                                     }
                                 }

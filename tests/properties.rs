@@ -187,3 +187,43 @@ fn seed_changes_arrivals_but_not_fits() {
     };
     assert_eq!(fits(&a), fits(&b));
 }
+
+/// `max_arrivals` holds for the arrivals a replay makes, not only for its estimate: a seed
+/// whose sampling makes more than the limit is refused; every other stays within it.
+#[test]
+fn max_arrivals_holds_for_what_is_made() {
+    let trace = tracereplay_tui::ingest::sample(&Default::default()).unwrap();
+    let params = |seed: u64, max_arrivals: u64| ReplayParams {
+        distribution: Distribution::Exponential,
+        end: Some("0.6.0".into()),
+        seed,
+        max_arrivals,
+        ..ReplayParams::default()
+    };
+    let made: Vec<usize> = (0..40)
+        .map(|s| {
+            let r = replay(&trace, &params(s, u64::MAX)).unwrap();
+            r.models.iter().map(|m| m.arrivals.len()).sum()
+        })
+        .collect();
+    let limit = *made.iter().max().unwrap() as u64 - 1;
+    let mut refused = 0;
+    for (seed, &n) in made.iter().enumerate() {
+        match replay(&trace, &params(seed as u64, limit)) {
+            Ok(r) => {
+                let total: usize = r.models.iter().map(|m| m.arrivals.len()).sum();
+                assert_eq!(
+                    total, n,
+                    "seed {seed}: the limit changed a replay within it"
+                );
+                assert!(total as u64 <= limit);
+            }
+            Err(e) => {
+                assert!(n as u64 > limit, "seed {seed} ({n} arrivals) refused: {e}");
+                assert!(e.to_string().contains("sampling made more than"), "{e}");
+                refused += 1;
+            }
+        }
+    }
+    assert!(refused >= 1);
+}

@@ -297,7 +297,7 @@ fn the_explorer_copies_a_large_v2_trace_into_memory() {
     });
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("big.pkl");
-    tracereplay_tui::workload::write_atomic(&path, true, |w| {
+    tracereplay_tui::workload::write_atomic(&path, true, None, |w| {
         tracereplay_tui::ingest::pickle_out::write(&trace, w)
     })
     .unwrap();
@@ -620,4 +620,104 @@ fn a_trace_too_big_for_the_form_gets_a_rate_scale_that_fits() {
     assert!(m.status.contains("rate scale set to"), "{}", m.status);
     // Said once: the next replay's status is its own.
     assert!(m.note.is_none());
+}
+
+/// Opens the export dialog, types `path` and presses Enter: the export command to run.
+fn start_export(m: &mut Model, path: &std::path::Path) -> Cmd {
+    step(m, vec![key(KeyCode::Char('e'))]);
+    m.export.as_mut().unwrap().path = path.display().to_string();
+    step(m, vec![key(KeyCode::Enter)]).pop().unwrap()
+}
+
+#[test]
+fn quitting_during_an_export_asks_and_cancelling_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("w.csv");
+    let mut m = started();
+    let export = start_export(&mut m, &path);
+    // The export is running: q asks instead of quitting.
+    step(&mut m, vec![key(KeyCode::Char('q'))]);
+    assert!(!m.quit && m.confirm_quit);
+    let shown = screen(&m);
+    assert!(
+        shown.contains("An export is still being written"),
+        "{shown}"
+    );
+    assert!(shown.contains("cancel it"), "{shown}");
+    // Esc goes back; Ctrl-C asks too.
+    step(&mut m, vec![key(KeyCode::Esc)]);
+    assert!(!m.quit && !m.confirm_quit);
+    step(
+        &mut m,
+        vec![Msg::Key(KeyEvent::new(
+            KeyCode::Char('c'),
+            KeyModifiers::CONTROL,
+        ))],
+    );
+    assert!(m.confirm_quit && !m.quit);
+    // c cancels: the export stops and leaves no file, not even a hidden partial one.
+    step(&mut m, vec![key(KeyCode::Char('c'))]);
+    assert!(!m.quit);
+    let (tx, _rx) = channel();
+    let done = execute(export, &tx);
+    step(&mut m, vec![done]);
+    assert!(m.status.contains("cancelled"), "{}", m.status);
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    assert!(m.exporting.is_none());
+    // No export running: q quits at once.
+    step(&mut m, vec![key(KeyCode::Char('q'))]);
+    assert!(m.quit);
+}
+
+#[test]
+fn waiting_for_an_export_quits_when_it_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("w.msgpack");
+    let mut m = started();
+    let export = start_export(&mut m, &path);
+    step(&mut m, vec![key(KeyCode::Char('q'))]);
+    step(&mut m, vec![key(KeyCode::Char('w'))]);
+    assert!(!m.quit, "quit before the export finished");
+    let (tx, _rx) = channel();
+    let done = execute(export, &tx);
+    step(&mut m, vec![done]);
+    assert!(m.quit);
+    assert!(m.status.starts_with("wrote "), "{}", m.status);
+    assert!(tracereplay_tui::workload::Workload::read(&path).is_ok());
+}
+
+#[cfg(unix)]
+#[test]
+fn export_dialog_writes_through_a_symlink_and_expands_home() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().join("real.json");
+    std::fs::write(&real, b"old").unwrap();
+    let link = dir.path().join("link.json");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let mut m = started();
+    step(&mut m, vec![key(KeyCode::Char('e'))]);
+    m.export.as_mut().unwrap().path = link.display().to_string();
+    m.export.as_mut().unwrap().format = 1;
+    // The file behind the link exists: asked first, then replaced; the link stays a link.
+    assert!(step(&mut m, vec![key(KeyCode::Enter)]).is_empty());
+    let export = step(&mut m, vec![key(KeyCode::Enter)]).pop().unwrap();
+    let (tx, _rx) = channel();
+    step(&mut m, vec![execute(export, &tx)]);
+    assert!(m.status.starts_with("wrote "), "{}", m.status);
+    assert!(link.is_symlink());
+    assert!(tracereplay_tui::workload::Workload::read(&real).is_ok());
+
+    // `~/…` is the home directory, as in the open prompt.
+    let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
+    if let Some(home) = home.filter(|h| h.is_dir()) {
+        let name = format!(".tracereplay-test-{}.json", std::process::id());
+        step(&mut m, vec![key(KeyCode::Char('e'))]);
+        m.export.as_mut().unwrap().path = format!("~/{name}");
+        m.export.as_mut().unwrap().format = 1;
+        let export = step(&mut m, vec![key(KeyCode::Enter)]).pop().unwrap();
+        step(&mut m, vec![execute(export, &tx)]);
+        let written = home.join(&name);
+        assert!(written.is_file(), "{}", m.status);
+        std::fs::remove_file(written).unwrap();
+    }
 }

@@ -49,10 +49,11 @@ pub fn azure2021(
                 Ok(v) => v,
                 Err(r) => return bad.bad(file, line, "duration", r),
             };
-            // The key is "app,func" as bytes, in a buffer reused for every row.
+            // The key is app's length, app and func as bytes (a separator could occur inside a
+            // quoted field), in a buffer reused for every row.
             key.clear();
+            key.extend_from_slice(&(a.len() as u64).to_le_bytes());
             key.extend_from_slice(a);
-            key.push(b',');
             key.extend_from_slice(fu);
             let i = b.function(&key, || format!("{}/{}", csv::text(a), csv::text(fu)));
             b.push(i, e - d, None);

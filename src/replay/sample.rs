@@ -26,33 +26,36 @@ pub fn interval_rng(seed: u64, model: usize, interval: usize) -> Xoshiro256PlusP
 
 /// Appends the arrivals of `process` in `[start, end)` to `out`: first arrival at
 /// `start + gap`, then one gap after another while before `end`. Sorted by construction.
+/// Stops early, returning `false`, once `out` holds `limit` values (a bursty gamma can make
+/// far more arrivals than its rate says).
 pub fn sample_interval(
     process: &Process,
     start: f64,
     end: f64,
     rng: &mut Xoshiro256PlusPlus,
     out: &mut Vec<f64>,
-) {
+    limit: usize,
+) -> bool {
     match *process {
-        Process::Poisson { rate } => {
-            if let Ok(d) = Exp::new(rate) {
-                run(start, end, out, || d.sample(rng));
-            }
-        }
+        Process::Poisson { rate } => match Exp::new(rate) {
+            Ok(d) => run(start, end, out, limit, || d.sample(rng)),
+            Err(_) => true,
+        },
         Process::Gamma { rate, cv } => {
             let cv2 = cv * cv;
             if cv2 == 0.0 {
-                run(start, end, out, || 1.0 / rate);
+                run(start, end, out, limit, || 1.0 / rate)
             } else if let Some(d) = GammaGaps::new(1.0 / cv2, cv2 / rate) {
-                run(start, end, out, || d.sample(rng));
+                run(start, end, out, limit, || d.sample(rng))
+            } else {
+                true
             }
         }
-        Process::Deterministic { rate } => run(start, end, out, || 1.0 / rate),
-        Process::Pareto { shape, gap_scale } => {
-            if let Ok(d) = Pareto::new(1.0, shape) {
-                run(start, end, out, || gap_scale * (d.sample(rng) - 1.0));
-            }
-        }
+        Process::Deterministic { rate } => run(start, end, out, limit, || 1.0 / rate),
+        Process::Pareto { shape, gap_scale } => match Pareto::new(1.0, shape) {
+            Ok(d) => run(start, end, out, limit, || gap_scale * (d.sample(rng) - 1.0)),
+            Err(_) => true,
+        },
     }
 }
 
@@ -124,18 +127,28 @@ impl GammaGaps {
     }
 }
 
-fn run(start: f64, end: f64, out: &mut Vec<f64>, mut gap: impl FnMut() -> f64) {
+/// The sampling loop of [`sample_interval`]; `false` when it stopped at `limit`.
+fn run(
+    start: f64,
+    end: f64,
+    out: &mut Vec<f64>,
+    limit: usize,
+    mut gap: impl FnMut() -> f64,
+) -> bool {
     let mut t = start;
     loop {
         let g = gap();
         // A NaN or negative gap would loop forever or unsort the output.
         if g.is_nan() || g < 0.0 {
-            return;
+            return true;
         }
         // Equal timestamps are allowed: bursty gamma gaps underflow to 0, as real bursts do.
         t += g;
         if t.is_nan() || t >= end {
-            return;
+            return true;
+        }
+        if out.len() >= limit {
+            return false;
         }
         out.push(t);
     }
@@ -155,8 +168,15 @@ mod tests {
             20.0,
             &mut rng,
             &mut out,
+            usize::MAX,
         );
         assert_eq!(out, vec![12.0, 14.0, 16.0, 18.0]);
+        // The limit stops it, and says so.
+        let mut out = vec![];
+        let p = Process::Deterministic { rate: 0.5 };
+        assert!(!sample_interval(&p, 10.0, 20.0, &mut rng, &mut out, 3));
+        assert_eq!(out, vec![12.0, 14.0, 16.0]);
+        assert!(sample_interval(&p, 10.0, 20.0, &mut rng, &mut vec![], 4));
     }
 
     #[test]
@@ -170,6 +190,7 @@ mod tests {
                 100.0,
                 &mut interval_rng(seed, model, interval),
                 &mut out,
+                usize::MAX,
             );
             out
         };
@@ -222,7 +243,14 @@ mod tests {
             gap_scale: 1.0,
         };
         for i in 0..50 {
-            sample_interval(&p, 0.0, 3600.0, &mut interval_rng(7, 0, i), &mut out);
+            sample_interval(
+                &p,
+                0.0,
+                3600.0,
+                &mut interval_rng(7, 0, i),
+                &mut out,
+                usize::MAX,
+            );
             assert!(out.is_sorted() && out.iter().all(|&t| (0.0..3600.0).contains(&t)));
             out.clear();
         }

@@ -135,6 +135,12 @@ impl Counts {
     /// total only) and returns the total; or, read in place, the first negative minute and its
     /// value. One pass, vectorised per hour.
     pub fn add_hourly(&self, hours: &mut [u64]) -> Result<u64, (usize, i32)> {
+        self.add_per_hours(1, hours)
+    }
+
+    /// [`Counts::add_hourly`] into bins of `bin_hours` hours each (at least 1).
+    pub fn add_per_hours(&self, bin_hours: usize, hours: &mut [u64]) -> Result<u64, (usize, i32)> {
+        let minutes = 60 * bin_hours.max(1);
         let mut total = 0u64;
         let mut add = |h: usize, s: u64| {
             if let Some(o) = hours.get_mut(h) {
@@ -144,13 +150,13 @@ impl Counts {
         };
         match self.words(0..self.len()).1 {
             Words::Owned(v) => {
-                for (h, c) in v.chunks(60).enumerate() {
+                for (h, c) in v.chunks(minutes).enumerate() {
                     add(h, c.iter().map(|&x| u64::from(x)).sum());
                 }
             }
             Words::Mapped { bytes, signed } => {
-                for (h, c) in bytes.chunks(240).enumerate() {
-                    let s = sum_words(c, signed).map_err(|i| (h * 60 + i, word(c, i)))?;
+                for (h, c) in bytes.chunks(4 * minutes).enumerate() {
+                    let s = sum_words(c, signed).map_err(|i| (h * minutes + i, word(c, i)))?;
                     add(h, s);
                 }
             }

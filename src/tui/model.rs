@@ -250,22 +250,27 @@ pub struct LoadedTrace {
     pub trace: Arc<Trace>,
     /// Figures for the pane.
     pub summary: Summary,
-    /// Total invocations per hour over the whole trace.
+    /// Total invocations per `bin_hours` hours over the whole trace.
     pub hourly: Vec<u64>,
+    /// Hours per entry of `hourly` (1 unless the trace is longer than a year).
+    pub bin_hours: usize,
 }
 
 impl LoadedTrace {
     /// Invocations in `[start, end)` seconds, from the hourly overview (a partial hour counts
     /// in proportion).
     pub fn invocations_between(&self, start: u64, end: u64) -> f64 {
-        let hour = 3_600;
+        let hour = 3_600 * self.bin_hours as u64;
+        // The last bin may reach past the trace's end, where nothing was counted.
+        let trace_end = u64::from(self.summary.days) * 86_400;
         self.hourly
             .iter()
             .enumerate()
             .map(|(h, &n)| {
-                let (lo, hi) = (h as u64 * hour, (h as u64 + 1) * hour);
+                let lo = h as u64 * hour;
+                let hi = ((h as u64 + 1) * hour).min(trace_end).max(lo + 1);
                 let overlap = end.min(hi).saturating_sub(start.max(lo));
-                n as f64 * overlap as f64 / hour as f64
+                n as f64 * overlap as f64 / (hi - lo) as f64
             })
             .sum()
     }
@@ -279,6 +284,7 @@ impl LoadedTrace {
             summary: trace.summary_of(&profile.per_function, 5),
             trace: Arc::new(trace),
             hourly: profile.hourly,
+            bin_hours: profile.bin_hours,
         })
     }
 }
@@ -519,6 +525,12 @@ pub struct Model {
     pub note: Option<String>,
     /// Set to leave.
     pub quit: bool,
+    /// Cancels the workload export in flight; `None` when none runs.
+    pub exporting: Option<Arc<AtomicBool>>,
+    /// Quit was asked for while an export runs: the "wait / cancel / quit anyway" question.
+    pub confirm_quit: bool,
+    /// Leave as soon as the running export has finished.
+    pub quit_after_export: bool,
     /// Spinner phase while work is pending.
     pub tick: usize,
     /// Arrivals per bin of the zoomed detail range for the selected model.

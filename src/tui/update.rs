@@ -33,8 +33,10 @@ pub enum Msg {
         /// The result, or the error text with the field it concerns.
         result: Result<ReplayView, (Option<usize>, String)>,
     },
-    /// An export finished: the status text.
+    /// A workload export finished: the status text.
     Exported(Result<String, String>),
+    /// A figure was written: the status text.
+    Plotted(Result<String, String>),
     /// Tab completion of the open prompt: the text it was asked for, the completed text and
     /// the candidates.
     Completed {
@@ -97,14 +99,22 @@ pub enum Cmd {
         overwrite: bool,
         /// Only these models (`None`: all).
         only: Option<Vec<String>>,
+        /// Set to stop the export (its partial file is removed).
+        cancel: Arc<AtomicBool>,
     },
 }
 
 /// What a key means, given the state.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Action {
-    /// Leave.
+    /// Leave (asks first while an export runs).
     Quit,
+    /// Leave now, removing the partial file of a running export.
+    QuitNow,
+    /// Stop the running export and remove its partial file.
+    CancelExport,
+    /// Leave once the running export has finished.
+    QuitAfterExport,
     /// Toggle the help overlay.
     Help,
     /// Tab.
@@ -148,6 +158,16 @@ pub enum Action {
 /// Maps a key to an action for the current state.
 pub fn keymap(m: &Model, key: KeyEvent) -> Option<Action> {
     let ctrl_c = key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c');
+    if m.confirm_quit {
+        return match key.code {
+            _ if ctrl_c => Some(Action::QuitNow),
+            KeyCode::Char('q') => Some(Action::QuitNow),
+            KeyCode::Char('c') => Some(Action::CancelExport),
+            KeyCode::Char('w') => Some(Action::QuitAfterExport),
+            KeyCode::Esc => Some(Action::Cancel),
+            _ => None,
+        };
+    }
     if ctrl_c {
         return Some(Action::Quit);
     }
@@ -286,9 +306,23 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
             Vec::new()
         }
         Msg::Exported(r) => {
+            m.exporting = None;
             m.status = match r {
                 Ok(s) => s,
+                Err(e) if e == crate::Error::Cancelled.to_string() => {
+                    "export cancelled; nothing was written".into()
+                }
                 Err(e) => format!("export failed: {e}"),
+            };
+            if m.quit_after_export {
+                m.quit = true;
+            }
+            Vec::new()
+        }
+        Msg::Plotted(r) => {
+            m.status = match r {
+                Ok(s) => s,
+                Err(e) => format!("cannot write the figure: {e}"),
             };
             Vec::new()
         }
@@ -376,6 +410,24 @@ pub fn request_replay(m: &mut Model) -> Vec<Cmd> {
 }
 
 fn act(m: &mut Model, a: Action) -> Vec<Cmd> {
+    if m.confirm_quit {
+        m.confirm_quit = false;
+        match a {
+            Action::QuitNow => m.quit = true,
+            Action::CancelExport => {
+                if let Some(cancel) = &m.exporting {
+                    cancel.store(true, Ordering::Relaxed);
+                    m.status = "cancelling the export…".into();
+                }
+            }
+            Action::QuitAfterExport => {
+                m.quit_after_export = true;
+                m.status = "quitting when the export has finished…".into();
+            }
+            _ => {}
+        }
+        return Vec::new();
+    }
     if m.export.is_some() {
         return act_export(m, a);
     }
@@ -424,6 +476,7 @@ fn act(m: &mut Model, a: Action) -> Vec<Cmd> {
         return Vec::new();
     }
     match a {
+        Action::Quit if m.exporting.is_some() => m.confirm_quit = true,
         Action::Quit => m.quit = true,
         Action::Help => m.help = !m.help,
         Action::FocusNext => m.focus = m.focus.next(),
@@ -585,28 +638,26 @@ fn submit_export(m: &mut Model) -> Vec<Cmd> {
         );
         return Vec::new();
     }
-    let path = PathBuf::from(d.path.trim());
-    let refused = if path.as_os_str().is_empty() {
-        Some("give the workload a file path".to_string())
+    let path = super::complete::expand_home(d.path.trim());
+    let target = if path.as_os_str().is_empty() {
+        Err("give the workload a file path".to_string())
     } else if path.as_os_str() == "-" {
-        Some(
+        Err(
             "the explorer writes files: give a path (`tracereplay-tui replay … -o -` writes to \
              standard output)"
                 .to_string(),
         )
-    } else if path.is_dir() {
-        Some(format!(
-            "{} is a directory: add a file name",
-            path.display()
-        ))
     } else {
-        None
+        crate::workload::Target::resolve(&path).map_err(|e| e.to_string())
     };
-    if let Some(why) = refused {
-        m.status = why;
-        return Vec::new();
-    }
-    if path.exists() && !d.confirm_overwrite {
+    let target = match target {
+        Ok(t) => t,
+        Err(why) => {
+            m.status = why;
+            return Vec::new();
+        }
+    };
+    if target.replaces_a_file() && !d.confirm_overwrite {
         d.confirm_overwrite = true;
         m.status = format!(
             "{} exists: press Enter again to overwrite, Esc to cancel",
@@ -623,6 +674,8 @@ fn submit_export(m: &mut Model) -> Vec<Cmd> {
     let replay = Arc::clone(&r.replay);
     m.export = None;
     m.status = format!("exporting to {}…", path.display());
+    let cancel = Arc::new(AtomicBool::new(false));
+    m.exporting = Some(Arc::clone(&cancel));
     vec![Cmd::Export {
         replay,
         path,
@@ -630,6 +683,7 @@ fn submit_export(m: &mut Model) -> Vec<Cmd> {
         slo,
         overwrite,
         only,
+        cancel,
     }]
 }
 

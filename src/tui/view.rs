@@ -90,6 +90,9 @@ pub fn view(m: &Model, f: &mut Frame) {
     if m.help {
         help(f, area);
     }
+    if m.confirm_quit {
+        confirm_quit(f, area);
+    }
     if m.no_color {
         for cell in f.buffer_mut().content.iter_mut() {
             cell.set_fg(ratatui::style::Color::Reset);
@@ -425,6 +428,35 @@ fn open_prompt(m: &Model, f: &mut Frame, area: Rect) {
             " Open a trace (pickle, Azure CSV, 2019 day directory, cache) ".into(),
             true,
         )),
+        r,
+    );
+}
+
+fn confirm_quit(f: &mut Frame, area: Rect) {
+    let r = centered(area, 60, 8);
+    f.render_widget(Clear, r);
+    let lines = vec![
+        Line::from("An export is still being written."),
+        Line::from(""),
+        Line::from(vec![
+            Span::from("w").bold(),
+            Span::from("  wait for it, then quit"),
+        ]),
+        Line::from(vec![
+            Span::from("c").bold(),
+            Span::from("  cancel it (its partial file is removed)"),
+        ]),
+        Line::from(vec![
+            Span::from("q").bold(),
+            Span::from("  quit anyway (the partial file is removed)"),
+        ]),
+        Line::from(vec![
+            Span::from("Esc").bold(),
+            Span::from(" back to the explorer"),
+        ]),
+    ];
+    f.render_widget(
+        Paragraph::new(lines).block(block(" Quit? ".into(), true)),
         r,
     );
 }

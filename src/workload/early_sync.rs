@@ -5,6 +5,7 @@
 
 use std::fs::File;
 use std::io::{self, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{SyncSender, sync_channel};
 use std::thread::JoinHandle;
 
@@ -16,6 +17,10 @@ pub struct EarlySync<'f> {
     file: &'f File,
     unsynced: u64,
     syncer: Option<Syncer>,
+    /// False for a device or FIFO, which has nothing to sync.
+    sync: bool,
+    /// When set, the next write fails, so an export stops where it is.
+    cancel: Option<&'f AtomicBool>,
 }
 
 struct Syncer {
@@ -29,7 +34,23 @@ impl<'f> EarlySync<'f> {
             file,
             unsynced: 0,
             syncer: None,
+            sync: true,
+            cancel: None,
         }
+    }
+
+    /// Writes to a device or FIFO: nothing is synced.
+    pub(super) fn stream(file: &'f File) -> Self {
+        EarlySync {
+            sync: false,
+            ..EarlySync::new(file)
+        }
+    }
+
+    /// Fails every write once `cancel` is set.
+    pub(super) fn cancelled_by(mut self, cancel: Option<&'f AtomicBool>) -> Self {
+        self.cancel = cancel;
+        self
     }
 
     /// Asks for a sync of everything written so far; the helper thread starts on first use,
@@ -70,9 +91,12 @@ impl<'f> EarlySync<'f> {
 
 impl Write for EarlySync<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+            return Err(io::Error::other("the export was cancelled"));
+        }
         let n = self.file.write(buf)?;
         self.unsynced += n as u64;
-        if self.unsynced >= EVERY {
+        if self.sync && self.unsynced >= EVERY {
             self.unsynced = 0;
             self.kick()?;
         }
