@@ -29,7 +29,8 @@ Raw traces work too (detected from their content):
   tracereplay-tui plot ~/azure_v2.pkl --end 1.0.0 --distribution auto --figure rate -o rate.svg
 
 Times are DAY.HOUR.MINUTE from the trace start (0.0.0); windows are [start, end).
-Use `-` or `sample` as TRACE for the embedded synthetic sample trace.";
+Use `sample` as TRACE for the embedded synthetic sample trace, and `-` to read the trace from
+standard input (`zcat trace.csv.gz | tracereplay-tui inspect -`).";
 
 /// Turn Azure Functions traces into serving workloads.
 #[derive(Debug, Parser)]
@@ -365,12 +366,28 @@ impl ReplayOpts {
     }
 }
 
-/// Loads a trace from a path, or the embedded sample for `sample` / `-`; warnings and, for
-/// large inputs on a terminal, progress go to stderr.
+/// Loads a trace from a path, standard input for `-`, or the embedded sample for `sample`;
+/// warnings and, for large inputs on a terminal, progress go to stderr.
 pub fn load_trace(path: &Path, input: &InputOpts) -> Result<Trace> {
     let opts = input.load_options()?;
-    let trace = if path == Path::new("sample") || path == Path::new("-") {
+    let trace = if path == Path::new("sample") {
         crate::ingest::sample(&opts).context("cannot load the embedded sample trace")?
+    } else if path == Path::new("-") {
+        use std::io::IsTerminal;
+        if std::io::stdin().is_terminal() {
+            bail!(
+                "`-` reads the trace from standard input, which is the terminal here; pipe a \
+                 trace in (`zcat trace.csv.gz | tracereplay-tui inspect -`), give its path, or \
+                 use `sample` for the embedded sample trace"
+            );
+        }
+        crate::ingest::load_stream(
+            std::io::stdin().lock(),
+            "standard input",
+            &opts,
+            &mut |_, _| {},
+        )
+        .context("cannot load the trace from standard input")?
     } else {
         use std::io::IsTerminal;
         let show = std::io::stderr().is_terminal();
@@ -417,6 +434,13 @@ pub fn run(args: Args, out: &mut (impl Write + Send)) -> Result<()> {
         None => {
             use std::io::IsTerminal;
             if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
+                if args.traces.iter().any(|p| p == Path::new("-")) {
+                    bail!(
+                        "the explorer reads keys from the terminal, so it cannot read a trace \
+                         from standard input; save the trace to a file and give its path (or \
+                         run `inspect -`, `stats -` or `replay -` on the pipe)"
+                    );
+                }
                 let traces = args
                     .traces
                     .into_iter()
@@ -686,6 +710,7 @@ fn plot(a: &PlotArgs, out: &mut impl Write) -> Result<()> {
         None => None,
     };
     let params = checked_params(&a.replay, a.only.as_deref())?;
+    crate::plot::check_panels(a.only.as_ref().map_or(params.models.len(), Vec::len))?;
     let trace = load_trace(&a.trace, &a.read)?;
     let r = run_replay(&trace, &params)?;
     let opts = crate::plot::PlotOptions {

@@ -139,6 +139,17 @@ pub fn load(path: &Path, opts: &LoadOptions, progress: Progress<'_>) -> Result<T
     }
     let source = file_name(path);
     let mut file = std::fs::File::open(path).map_err(io)?;
+    if !meta.is_file() {
+        // A FIFO, a device, /dev/stdin: it can be read once only, and its size is unknown.
+        return load_stream(file, &source, opts, progress).map_err(|e| match e {
+            Error::Io { action, err, .. } => Error::Io {
+                action,
+                path: path.to_owned(),
+                err,
+            },
+            other => other,
+        });
+    }
     let total = meta.len();
     let mut head = [0u8; 512];
     let n = csv::read_full(&mut file, &mut head).map_err(io)?;
@@ -173,6 +184,81 @@ pub fn load(path: &Path, opts: &LoadOptions, progress: Progress<'_>) -> Result<T
             file.seek(SeekFrom::Start(0)).map_err(io)?;
             let reader = std::io::BufReader::with_capacity(1 << 16, file);
             parse_csv(format, &source, reader, total, opts, progress)
+        }
+    }
+}
+
+/// The most bytes of a pickle or converted trace read from a stream (a pipe, a FIFO, a device),
+/// which is held in memory to be decoded; a file on disk has no such limit.
+pub const MAX_STREAM_BYTES: u64 = 4 << 30;
+
+/// Reads a trace from a stream, once, from its start: standard input, a FIFO, a device. CSVs
+/// are parsed as they arrive; a pickle or converted trace is read into memory first (at most
+/// [`MAX_STREAM_BYTES`]), after its first bytes have shown it is one.
+pub fn load_stream(
+    mut input: impl std::io::Read,
+    source: &str,
+    opts: &LoadOptions,
+    progress: Progress<'_>,
+) -> Result<Trace> {
+    use std::io::Read;
+    let io = |err| Error::Io {
+        action: "cannot read trace",
+        path: source.into(),
+        err,
+    };
+    let mut head = vec![0u8; 512];
+    let n = csv::read_full(&mut input, &mut head).map_err(io)?;
+    head.truncate(n);
+    let format = match opts.format {
+        Some(f) => f,
+        None => detect(&head, opts)?,
+    };
+    let starts = || {
+        let hex: Vec<String> = head.iter().take(4).map(|b| format!("{b:02x}")).collect();
+        if hex.is_empty() {
+            "it is empty".to_string()
+        } else {
+            format!("it starts with the bytes {}", hex.join(" "))
+        }
+    };
+    match format {
+        InputFormat::Pickle | InputFormat::Native => {
+            if format == InputFormat::Pickle && head.first() != Some(&0x80) {
+                return Err(Error::Format(format!(
+                    "{source} is not an AlpaServe pickle: {} (a pickle of protocol 2 or later \
+                     starts with 80)",
+                    starts()
+                )));
+            }
+            if format == InputFormat::Native && !native::is_native(&head) {
+                return Err(Error::Format(format!(
+                    "{source} is not a file written by `tracereplay-tui convert`: {}",
+                    starts()
+                )));
+            }
+            let mut bytes = head;
+            let mut chunk = vec![0u8; 8 << 20];
+            loop {
+                let n = input.read(&mut chunk).map_err(io)?;
+                if n == 0 {
+                    break;
+                }
+                if (bytes.len() + n) as u64 > MAX_STREAM_BYTES {
+                    return Err(Error::Format(format!(
+                        "{source} is larger than {} GiB, the most read from a pipe or device; \
+                         save it to a file and give the file's path",
+                        MAX_STREAM_BYTES >> 30
+                    )));
+                }
+                bytes.extend_from_slice(&chunk[..n]);
+                progress(bytes.len() as u64, 0);
+            }
+            from_bytes(&bytes, source, format, opts)
+        }
+        _ => {
+            let input = std::io::BufReader::with_capacity(1 << 16, head.as_slice().chain(input));
+            parse_csv(format, source, input, 0, opts, progress)
         }
     }
 }

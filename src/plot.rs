@@ -84,6 +84,24 @@ pub fn check_bins(bins: usize) -> Result<()> {
     Ok(())
 }
 
+/// Most panels (models) in one figure: an 8 × 8 grid, 4160 × 2440 px (twice that as PNG).
+/// More would be unreadable, and a PNG of 2000 panels needed 8 GB.
+pub const MAX_PANELS: usize = 64;
+
+/// Refuses a figure of more than [`MAX_PANELS`] models.
+pub fn check_panels(models: usize) -> Result<()> {
+    if models > MAX_PANELS {
+        return Err(Error::param(
+            "only",
+            format!(
+                "{models} models in one figure; a figure holds at most {MAX_PANELS} panels: \
+                 choose some with --only (for example --only gpt0,gpt1)"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 const PANEL_W: f64 = 520.0;
 const PANEL_H: f64 = 300.0;
 const TITLE_H: f64 = 40.0;
@@ -107,6 +125,7 @@ pub fn svg(replay: &Replay, trace: &Trace, opts: &PlotOptions) -> Result<String>
         ));
     }
     let chosen = replay.chosen(opts.models.as_deref())?;
+    check_panels(chosen.len())?;
     if opts.figure == Figure::Rate
         && replay.params.distribution == crate::replay::Distribution::Vanilla
     {

@@ -91,11 +91,16 @@ pub fn execute(cmd: Cmd, tx: &Sender<Msg>) -> Msg {
                 None => crate::ingest::sample(&opts).map(|t| (assets::SAMPLE_NAME.to_string(), t)),
                 Some(p) => {
                     let mut progress = |done: u64, total: u64| {
+                        // A pipe or device has no size.
+                        let of = if total > 0 {
+                            format!(" / {:.1}", total as f64 / 1e6)
+                        } else {
+                            String::new()
+                        };
                         let _ = tx.send(Msg::Progress(format!(
-                            "reading {}: {:.1} / {:.1} MB",
+                            "reading {}: {:.1}{of} MB",
                             p.display(),
                             done as f64 / 1e6,
-                            total as f64 / 1e6
                         )));
                     };
                     crate::ingest::load(p, &opts, &mut progress).map(|mut t| {

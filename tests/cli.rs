@@ -784,3 +784,85 @@ fn functions_with_colliding_names_stay_distinct() {
     names.dedup();
     assert_eq!(names.len(), 6, "{names:?}");
 }
+
+/// The binary, killed after a minute: for inputs that could block.
+fn timed() -> assert_cmd::Command {
+    let mut c = assert_cmd::Command::cargo_bin("tracereplay-tui").unwrap();
+    c.timeout(std::time::Duration::from_secs(60));
+    c
+}
+
+/// Inputs that can be read once: standard input as `-`, a FIFO, a device. Each is read once
+/// into the parser (a FIFO was opened three times and blocked; `/dev/stdin` was read after its
+/// first bytes had gone), and a stream of zeros is refused by its first bytes.
+#[cfg(unix)]
+#[test]
+fn traces_from_pipes_fifos_and_devices() {
+    use std::io::Write;
+    let pkl = fixture(REPLAY);
+    let csv = fixture("realdata/Azure2021_200.csv");
+    // The summary without its first line, which names the input.
+    let body = |out: &std::process::Output| {
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .skip(1)
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    for file in [Path::new(&pkl), Path::new(&csv)] {
+        let bytes = std::fs::read(file).unwrap();
+        let from_file = body(&bin().arg("inspect").arg(file).output().unwrap());
+        // `-`: standard input.
+        let mut child = bin()
+            .args(["inspect", "-"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(&bytes).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(String::from_utf8_lossy(&out.stdout).starts_with("trace        standard input"));
+        assert_eq!(body(&out), from_file, "{}", file.display());
+        // A FIFO, with a writer that comes later.
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = mkfifo(dir.path(), "trace");
+        let writer = {
+            let (fifo, bytes) = (fifo.clone(), bytes.clone());
+            std::thread::spawn(move || std::fs::write(fifo, bytes))
+        };
+        let out = timed().arg("inspect").arg(&fifo).output().unwrap();
+        writer.join().unwrap().unwrap();
+        assert_eq!(body(&out), from_file, "{}", file.display());
+    }
+    // An endless stream of zeros: refused by its first bytes whatever the format asked for.
+    let dir = tempfile::tempdir().unwrap();
+    let zero = mknod(dir.path(), "zero", "c", "1", "5").unwrap_or_else(|| "/dev/zero".into());
+    for (format, says) in [
+        (
+            "native",
+            "is not a file written by `tracereplay-tui convert`",
+        ),
+        ("pickle", "is not an AlpaServe pickle"),
+    ] {
+        let out = timed()
+            .arg("inspect")
+            .arg(&zero)
+            .args(["--input-format", format])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(says), "{err}");
+    }
+    // `-` with the terminal as standard input is explained, not waited on: checked by hand
+    // (a test has no terminal); `sample` is the embedded sample.
+    assert!(
+        bin()
+            .args(["inspect", "sample"])
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+}

@@ -440,3 +440,31 @@ fn a_bursty_gamma_is_refused_before_it_fills_memory() {
         assert!(err.contains("--cv-scale"), "{err}");
     }
 }
+
+/// A figure of 2000 panels needed 8 GB as PNG: the panels are bounded before any drawing.
+#[test]
+fn a_figure_of_thousands_of_panels_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("x.png");
+    let args: Vec<&std::ffi::OsStr> = ["plot", "sample", "--models", "2000", "-o"]
+        .iter()
+        .map(std::ffi::OsStr::new)
+        .chain([out.as_os_str()])
+        .collect();
+    let run = limited(&args);
+    assert_eq!(run.status.code(), Some(1), "{run:?}");
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(err.contains("at most 64 panels"), "{err}");
+    assert!(!out.exists());
+    // At the limit it draws (the sample has 200 functions for 64 models; SVG, as a PNG that
+    // large takes half a minute in a debug build).
+    let svg = dir.path().join("x.svg");
+    let args: Vec<&std::ffi::OsStr> = ["plot", "sample", "--models", "64", "-o"]
+        .iter()
+        .map(std::ffi::OsStr::new)
+        .chain([svg.as_os_str()])
+        .collect();
+    let run = limited(&args);
+    assert!(run.status.success(), "{run:?}");
+    assert!(std::fs::read(&svg).unwrap().starts_with(b"<svg"));
+}
