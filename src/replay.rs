@@ -125,6 +125,18 @@ pub fn choose(models: &[&str], only: Option<&[String]>) -> Result<Vec<usize>> {
     let Some(names) = only else {
         return Ok((0..models.len()).collect());
     };
+    // Named twice, a model's requests would be exported twice.
+    if let Some((_, n)) = names
+        .iter()
+        .enumerate()
+        .find(|(i, n)| names[..*i].contains(n))
+    {
+        let n = crate::quote::quoted(n);
+        return Err(Error::param(
+            "only",
+            format!("{n:?} is named twice; name each model once"),
+        ));
+    }
     names
         .iter()
         .map(|n| {

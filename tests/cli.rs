@@ -191,7 +191,7 @@ fn user_errors_are_one_clear_line() {
     let svg = dir.path().join("f.svg").display().to_string();
     // Options wrong in themselves, and outputs that cannot be written, are reported before
     // the trace is read (here: instead of its absence).
-    let early: [(&[&str], &str); 10] = [
+    let early: [(&[&str], &str); 12] = [
         (
             &["replay", missing, "-o", &out, "--rate-scale", "-2"],
             "-2 must be a positive, finite number",
@@ -229,6 +229,15 @@ fn user_errors_are_one_clear_line() {
         (
             &["plot", missing, "-o", &svg, "--bins", "100000000"],
             "use 1 to 10000",
+        ),
+        // Each request was exported twice.
+        (
+            &["replay", missing, "-o", &out, "--only", "gpt0,gpt1,gpt0"],
+            "\"gpt0\" is named twice",
+        ),
+        (
+            &["plot", missing, "-o", &svg, "--models", "2000"],
+            "at most 64 panels",
         ),
     ];
     for (args, msg) in cases.into_iter().chain(early) {
@@ -800,7 +809,7 @@ fn timed() -> assert_cmd::Command {
 fn traces_from_pipes_fifos_and_devices() {
     use std::io::Write;
     let pkl = fixture(REPLAY);
-    let csv = fixture("realdata/Azure2021_200.csv");
+    let csv = fixture("realdata/azure-functions-2021-head/Azure2021_200.csv");
     // The summary without its first line, which names the input.
     let body = |out: &std::process::Output| {
         assert!(out.status.success(), "{out:?}");

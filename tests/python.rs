@@ -169,3 +169,34 @@ fn converted_pickles_load_in_cpython_with_numpy() {
         }
     }
 }
+
+/// Every script under `tools/` explains itself with `--help` (one crashed with an IndexError),
+/// before importing numpy or scipy, so it works on a bare python3.
+#[test]
+fn every_tool_script_has_help() {
+    if Command::new("python3").arg("--version").output().is_err() {
+        eprintln!("python3 not found: skipping the tools' --help check");
+        return;
+    }
+    let tools = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tools");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(tools).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "py") {
+            continue;
+        }
+        let out = Command::new("python3")
+            .arg(&path)
+            .arg("--help")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}: {out:?}", path.display());
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("usage:"),
+            "{}",
+            path.display()
+        );
+        seen += 1;
+    }
+    assert!(seen >= 4);
+}

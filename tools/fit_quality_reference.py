@@ -6,7 +6,17 @@ sum of scipy's logpdf, AIC, BIC and scipy's kstest statistic.
   pip install numpy scipy && python3 tools/fit_quality_reference.py > tests/fixtures/quality.json
 """
 
+import argparse
 import json
+
+
+def parse_args():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    return ap.parse_args()
+
+
+# Parsed before the heavy imports, so --help works without numpy installed.
+ARGS = parse_args() if __name__ == "__main__" else None
 
 import numpy as np
 from scipy import stats

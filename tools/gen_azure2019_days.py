@@ -8,15 +8,26 @@ invocations, as functions come and go in the real files. Nothing here is real da
   python3 tools/gen_azure2019_days.py /tmp/azure_v1.pkl /tmp/v1days
 """
 
+import argparse
 import os
 import pickle
-import sys
+
+
+def parse_args():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("pickle", help="a v1 pickle made by gen_trace.py --kind v1")
+    ap.add_argument("out", help="the directory to write the day files into (created)")
+    return ap.parse_args()
+
+
+# Parsed before the heavy imports, so --help works without numpy installed.
+ARGS = parse_args() if __name__ == "__main__" else None
 
 import numpy as np
 
 
 def main():
-    src, out = sys.argv[1], sys.argv[2]
+    src, out = ARGS.pickle, ARGS.out
     os.makedirs(out, exist_ok=True)
     with open(src, "rb") as f:
         d = pickle.load(f)

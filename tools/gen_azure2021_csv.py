@@ -11,15 +11,26 @@ result is about 305 MB like the real file. Nothing here is real data.
   python3 tools/gen_azure2021_csv.py /tmp/azure_v2.pkl /tmp/azure2021.csv
 """
 
+import argparse
 import hashlib
 import pickle
-import sys
+
+
+def parse_args():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("pickle", help="a v2 pickle made by gen_trace.py --kind v2")
+    ap.add_argument("out", help="the CSV file to write")
+    return ap.parse_args()
+
+
+# Parsed before the heavy imports, so --help works without numpy installed.
+ARGS = parse_args() if __name__ == "__main__" else None
 
 import numpy as np
 
 
 def main():
-    src, out = sys.argv[1], sys.argv[2]
+    src, out = ARGS.pickle, ARGS.out
     with open(src, "rb") as f:
         trace = pickle.load(f)
     rng = np.random.default_rng(2021)

@@ -31,6 +31,11 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(t) = ingest::from_bytes(body, "fuzz.csv", format, &opts) {
         let _ = t.check();
         let _ = t.summary(3);
+        // The hourly overview is bounded whatever the timestamps' span.
+        if let Ok(p) = t.profile() {
+            assert!(p.hourly.len() <= tracereplay_tui::trace::OVERVIEW_BINS);
+            assert!(p.hourly.iter().sum::<u64>() <= p.per_function.iter().sum());
+        }
     }
     let _ = ingest::detect(body, &LoadOptions::default());
 });

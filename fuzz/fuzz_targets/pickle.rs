@@ -18,6 +18,10 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(t) = mapped {
         if checked {
             assert_eq!(Some(&t.functions), copied.as_ref().ok().map(|c| &c.functions));
+            // The hourly overview is bounded, however far the timestamps reach.
+            if let Ok(p) = t.profile() {
+                assert!(p.hourly.len() <= tracereplay_tui::trace::OVERVIEW_BINS);
+            }
             let p = ReplayParams {
                 models: vec!["m".into()],
                 end: Some("0.1.0".into()),

@@ -1,75 +1,133 @@
-//! A small, fast CSV reader for trace files: streamed in chunks (memory bounded by the output,
-//! not the file), CRLF or LF, optional final newline, simple double-quoted fields.
+//! Trace CSVs, read as RFC 4180 says (csv-core: quoted fields with commas, doubled quotes and
+//! newlines, CRLF or LF, an optional final newline) and streamed in chunks, so memory is bounded
+//! by the longest record, not the file. A UTF-8 byte-order mark at the start is skipped.
 
 use std::io::Read;
+
+use csv_core::{ReadRecordResult, Reader};
 
 use crate::error::{Error, Result};
 
 /// Bytes read per chunk.
 const CHUNK: usize = 8 << 20;
 
-/// Longest line accepted: a longer one is not a trace row (2019 rows are ~6 KB).
+/// Longest record accepted: a longer one is not a trace row (2019 rows are ~6 KB).
 pub const MAX_LINE: usize = 1 << 20;
 
-/// Calls `row(line_number, fields)` for every non-empty line of `input` (the header included),
-/// and `progress(bytes_done)` after every chunk. Stops at the first error `row` returns.
+/// Calls `row(line_number, fields)` for every record of `input` (the header included; blank
+/// lines skipped), with the line the record starts on, and `progress(bytes_done)` after every
+/// chunk. Stops at the first error `row` returns.
 pub fn for_each_row(
     file: &str,
     mut input: impl Read,
     mut progress: impl FnMut(u64),
     mut row: impl FnMut(u64, &[&[u8]]) -> Result<()>,
 ) -> Result<()> {
-    let mut buf: Vec<u8> = Vec::with_capacity(CHUNK + MAX_LINE);
-    let mut fields: Vec<&[u8]> = Vec::new();
-    let mut line_no = 0u64;
-    let mut done = 0u64;
-    let mut eof = false;
+    let mut reader = Reader::new();
     let mut chunk = vec![0u8; CHUNK];
-    while !eof {
+    // Unescaped fields of the record being read, and where each ends.
+    let mut out = vec![0u8; 1 << 16];
+    let mut ends = vec![0usize; 64];
+    let (mut out_len, mut n_ends) = (0, 0);
+    let mut fields: Vec<&[u8]> = Vec::new();
+    let mut done = 0u64;
+    let mut first = true;
+    let mut last_byte = 0u8;
+    // Lines split without the reader (see below): its line count misses them.
+    let mut line_base = 0u64;
+    let too_long = |line: u64| Error::Row {
+        file: file.into(),
+        line,
+        column: "-".into(),
+        reason: format!("the record is longer than {MAX_LINE} bytes; this is not a trace CSV"),
+    };
+    loop {
         let n = read_full(&mut input, &mut chunk)
             .map_err(|err| Error::Format(format!("cannot read {file}: {err}")))?;
-        eof = n < chunk.len();
-        buf.extend_from_slice(&chunk[..n]);
         done += n as u64;
-        // Lines complete in this buffer: up to its last newline (or all of it at the end).
-        let complete = if eof {
-            buf.len()
-        } else {
-            match memrchr(b'\n', &buf) {
-                Some(i) => i + 1,
-                None if buf.len() > MAX_LINE => {
-                    return Err(Error::Row {
-                        file: file.into(),
-                        line: line_no + 1,
-                        column: "-".into(),
-                        reason: format!(
-                            "the line is longer than {MAX_LINE} bytes; this is not a trace CSV"
-                        ),
-                    });
+        let mut pos = 0;
+        if first {
+            first = false;
+            if chunk[..n].starts_with(b"\xef\xbb\xbf") {
+                pos = 3;
+            }
+        }
+        // An empty input tells the reader that the data has ended.
+        let eof = n == 0;
+        loop {
+            // Between records, whole lines without a quote mean what they say: split them
+            // directly, which is faster than the reader's state machine (by 12 % on 2019 day
+            // files, whose rows have 1,444 fields).
+            if out_len == 0 && n_ends == 0 {
+                let rest = &chunk[pos..n];
+                if let Some(last) = rest.iter().rposition(|&b| b == b'\n') {
+                    let lines = &rest[..=last];
+                    if !lines.contains(&b'"') {
+                        let mut fields_buf = std::mem::take(&mut fields);
+                        for line in lines[..last].split(|&b| b == b'\n') {
+                            let number = line_base + reader.line();
+                            line_base += 1;
+                            let line = line.strip_suffix(b"\r").unwrap_or(line);
+                            if line.is_empty() {
+                                continue;
+                            }
+                            if line.len() > MAX_LINE {
+                                return Err(too_long(number));
+                            }
+                            fields_buf.clear();
+                            fields_buf.extend(line.split(|&b| b == b','));
+                            row(number, &fields_buf)?;
+                        }
+                        fields = reuse(fields_buf);
+                        last_byte = b'\n';
+                        pos += lines.len();
+                    }
                 }
-                None => continue,
             }
-        };
-        let mut fields_buf = std::mem::take(&mut fields);
-        for line in buf[..complete].split(|&b| b == b'\n') {
-            line_no += 1;
-            let line = line.strip_suffix(b"\r").unwrap_or(line);
-            if line.is_empty() {
-                continue;
+            let (result, n_in, n_out, n_end) =
+                reader.read_record(&chunk[pos..n], &mut out[out_len..], &mut ends[n_ends..]);
+            if n_in > 0 {
+                last_byte = chunk[pos + n_in - 1];
             }
-            fields_buf.clear();
-            split_fields(line, &mut fields_buf);
-            row(line_no, &fields_buf)?;
+            pos += n_in;
+            out_len += n_out;
+            n_ends += n_end;
+            match result {
+                ReadRecordResult::InputEmpty if eof => return Ok(()),
+                ReadRecordResult::InputEmpty => break,
+                ReadRecordResult::OutputFull => {
+                    if out.len() >= MAX_LINE {
+                        return Err(too_long(line_base + reader.line()));
+                    }
+                    out.resize(out.len() * 2, 0);
+                }
+                ReadRecordResult::OutputEndsFull => {
+                    if ends.len() >= MAX_LINE {
+                        return Err(too_long(line_base + reader.line()));
+                    }
+                    ends.resize(ends.len() * 2, 0);
+                }
+                ReadRecordResult::Record => {
+                    // The reader counts the newline that ended the record, and any inside
+                    // its quoted fields: the record starts that many lines earlier.
+                    let ended_by_newline = u64::from(last_byte == b'\n');
+                    let inside = out[..out_len].iter().filter(|&&b| b == b'\n').count() as u64;
+                    let line = line_base + reader.line() - ended_by_newline - inside;
+                    let mut fields_buf = std::mem::take(&mut fields);
+                    let mut from = 0;
+                    for &end in &ends[..n_ends] {
+                        fields_buf.push(&out[from..end]);
+                        from = end;
+                    }
+                    row(line, &fields_buf)?;
+                    fields = reuse(fields_buf);
+                    (out_len, n_ends) = (0, 0);
+                }
+                ReadRecordResult::End => return Ok(()),
+            }
         }
-        // `split` yields one empty piece after a final newline: it was counted as a line.
-        if complete > 0 && buf[complete - 1] == b'\n' {
-            line_no -= 1;
-        }
-        fields = reuse(fields_buf);
-        buf.drain(..complete);
         progress(done);
     }
-    Ok(())
 }
 
 /// Empties a vector of borrowed slices so its allocation outlives the borrow.
@@ -90,46 +148,6 @@ pub(crate) fn read_full(input: &mut impl Read, buf: &mut [u8]) -> std::io::Resul
         }
     }
     Ok(n)
-}
-
-fn memrchr(needle: u8, hay: &[u8]) -> Option<usize> {
-    hay.iter().rposition(|&b| b == needle)
-}
-
-/// Splits a line at commas; a field in double quotes keeps its commas (quotes are stripped,
-/// `""` inside stays as is, which is enough for names and numbers).
-pub fn split_fields<'a>(line: &'a [u8], out: &mut Vec<&'a [u8]>) {
-    let mut start = 0;
-    let mut i = 0;
-    while i < line.len() {
-        match line[i] {
-            b'"' if i == start => {
-                let close = line[i + 1..]
-                    .iter()
-                    .position(|&b| b == b'"')
-                    .map_or(line.len(), |p| i + 1 + p);
-                out.push(&line[i + 1..close]);
-                // Skip to the comma after the closing quote.
-                let next = line[close..]
-                    .iter()
-                    .position(|&b| b == b',')
-                    .map_or(line.len(), |p| close + p);
-                start = next + 1;
-                i = start;
-                if next == line.len() {
-                    return;
-                }
-                continue;
-            }
-            b',' => {
-                out.push(&line[start..i]);
-                start = i + 1;
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    out.push(&line[start..]);
 }
 
 /// The field as text, trimmed.
@@ -203,6 +221,77 @@ mod tests {
         assert_eq!(rows(b"a\n1\n").len(), 2);
         assert!(rows(b"").is_empty());
         assert_eq!(rows(b"a,,b\n")[0].1, vec!["a", "", "b"]);
+    }
+
+    #[test]
+    fn rfc_4180_quotes_newlines_and_a_byte_order_mark() {
+        // Doubled quotes are one quote (the field was cut at the first `""`).
+        let r = rows(b"\xef\xbb\xbfapp,func\n\"a\"\"b\",c\n\"x\ny\",\"z,\"\"\"\n\n\nlast,1");
+        assert_eq!(
+            r,
+            vec![
+                (1, vec!["app".into(), "func".into()]),
+                (2, vec!["a\"b".into(), "c".into()]),
+                (3, vec!["x\ny".into(), "z,\"".into()]),
+                (7, vec!["last".into(), "1".into()]),
+            ]
+        );
+        // Line numbers count from the record's first line, CRLF or LF.
+        let r = rows(b"h\r\n1\r\n\r\n\"2\r\n3\"\r\n4");
+        let lines: Vec<u64> = r.iter().map(|(n, _)| *n).collect();
+        assert_eq!(lines, vec![1, 2, 4, 6]);
+    }
+
+    #[test]
+    fn records_across_chunks_keep_their_lines() {
+        let mut data = b"t\n".to_vec();
+        for i in 0..2_000_000u32 {
+            data.extend_from_slice(format!("{i}\n").as_bytes());
+        }
+        let mut last = (0, 0);
+        for_each_row(
+            "t",
+            &data[..],
+            |_| {},
+            |n, f| {
+                if n > 1 {
+                    assert_eq!(text(f[0]).parse::<u64>().unwrap() + 2, n);
+                }
+                last = (n, f.len());
+                Ok(())
+            },
+        )
+        .unwrap();
+        assert_eq!(last, (2_000_001, 1));
+    }
+
+    #[test]
+    fn quoted_and_plain_records_mix_with_continuous_lines() {
+        // Quoted records first (read by the state machine), then plain lines (split directly),
+        // a CR-terminated record between them, blank lines on both sides.
+        let data = b"h,v\r\n\"a\"\"\nb\",1\r\n\r\n\"c\",2\rplain,3\n\nx,4\ny,\"5\"\n";
+        let r = rows(data);
+        assert_eq!(
+            r,
+            vec![
+                (1, vec!["h".into(), "v".into()]),
+                (2, vec!["a\"\nb".into(), "1".into()]),
+                (5, vec!["c".into(), "2".into()]),
+                (5, vec!["plain".into(), "3".into()]),
+                (7, vec!["x".into(), "4".into()]),
+                (8, vec!["y".into(), "5".into()]),
+            ]
+        );
+        let plain = rows(b"a,1\n\nb,2\n\"c\",3\nd,4\n");
+        let lines: Vec<u64> = plain.iter().map(|(n, _)| *n).collect();
+        assert_eq!(lines, vec![1, 3, 4, 5]);
+    }
+
+    #[test]
+    fn an_endless_record_is_refused() {
+        let zeros = std::io::repeat(0).take(64 << 20);
+        let err = for_each_row("z", zeros, |_| {}, |_, _| Ok(())).unwrap_err();
+        assert!(err.to_string().contains("longer than"), "{err}");
     }
 
     #[test]
