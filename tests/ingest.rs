@@ -661,3 +661,64 @@ fn a_negative_count_read_in_place_is_not_written_to_a_cache() {
     let err = ingest::native::encode(&t, &mut Vec::new()).unwrap_err();
     assert!(err.to_string().contains("count -2 is negative"), "{err}");
 }
+
+/// A byte-order mark (as Excel writes) changes nothing, in every CSV layout: it made the first
+/// column's name unknown.
+#[test]
+fn a_byte_order_mark_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    // Named, since a single-function trace is otherwise named after its file.
+    let opts = LoadOptions {
+        name: Some("f".into()),
+        ..LoadOptions::default()
+    };
+    for file in [
+        "azure-functions-2021-head/Azure2021_200.csv",
+        "azure-llm-2023/AzureLLMInferenceTrace_conv.csv",
+        "azure-functions-2019-invitro-100/invocations.csv",
+    ] {
+        let plain = std::fs::read(real(file)).unwrap();
+        let mut bom = b"\xef\xbb\xbf".to_vec();
+        bom.extend_from_slice(&plain);
+        let copy = dir.path().join("bom.csv");
+        std::fs::write(&copy, &bom).unwrap();
+        let a = load_with(&real(file), &opts).unwrap();
+        let b = load_with(&copy, &opts).unwrap();
+        assert!(
+            a.functions == b.functions,
+            "{file} differs with a byte-order mark"
+        );
+    }
+    let ts = write(dir.path(), "ts.csv", "\u{feff}t,k\n1,a\n2,b\n");
+    let opts = LoadOptions {
+        time_column: Some("t".into()),
+        key_column: Some("k".into()),
+        ..LoadOptions::default()
+    };
+    assert_eq!(load_with(&ts, &opts).unwrap().functions.len(), 2);
+}
+
+/// Fields quoted as RFC 4180 says: a doubled quote is one quote, commas and newlines inside
+/// quotes are data. `"a""b"` was cut at the first `""`, merging two functions.
+#[test]
+fn quoted_fields_as_rfc_4180() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        dir.path(),
+        "q.csv",
+        "app,func,end_timestamp,duration\n\"a\"\"b\",f,10,1\n\"a\"\"c\",f,11,1\n\"multi\nline\",\"g,h\",12,1\n",
+    );
+    let t = load(&p);
+    let names: Vec<&str> = t.functions.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(names, vec!["a\"b/f", "a\"c/f", "multi\nline/g,h"]);
+    // A bad value after a quoted newline is reported at its record's first line.
+    let bad = write(
+        dir.path(),
+        "bad.csv",
+        "app,func,end_timestamp,duration\n\"x\ny\",f,oops,1\n",
+    );
+    let err = load_with(&bad, &LoadOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("line 2, column end_timestamp"), "{err}");
+}
