@@ -85,6 +85,19 @@ pub enum TimeUnit {
     Iso,
 }
 
+impl TimeUnit {
+    /// The unit as `--time-unit` spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            TimeUnit::S => "s",
+            TimeUnit::Ms => "ms",
+            TimeUnit::Us => "us",
+            TimeUnit::Ns => "ns",
+            TimeUnit::Iso => "iso",
+        }
+    }
+}
+
 impl FromStr for TimeUnit {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self> {
@@ -455,6 +468,18 @@ impl TimesBuilder {
         }
         let mut functions = Vec::with_capacity(self.names.len());
         let mut unsorted = 0usize;
+        let negative: usize = self
+            .times
+            .iter()
+            .map(|t| t.iter().filter(|&&x| x < 0.0).count())
+            .sum();
+        if negative > 0 {
+            // An Azure 2021 row whose duration exceeds its end_timestamp, a time before 0.
+            warnings.push(format!(
+                "{negative} invocation(s) start before 0 s (for Azure 2021 rows: a duration \
+                 longer than end_timestamp) and fall in no window"
+            ));
+        }
         for ((name, mut times), mut tokens) in
             self.names.into_iter().zip(self.times).zip(self.tokens)
         {

@@ -722,3 +722,84 @@ fn quoted_fields_as_rfc_4180() {
         .to_string();
     assert!(err.contains("line 2, column end_timestamp"), "{err}");
 }
+
+/// Items found by trying to break the readers: whole Unix times in µs/ns are made relative in
+/// integers (1 ns apart stayed 0 apart); negative times are warned about; a headerless CSV
+/// keeps its first row; impossible dates are refused.
+#[test]
+fn unix_nanoseconds_negative_times_headerless_files_and_impossible_dates() {
+    let dir = tempfile::tempdir().unwrap();
+    let ns = write(
+        dir.path(),
+        "ns.csv",
+        "ts\n1700000000000000001\n1700000000000000002\n1700000000000001000\n",
+    );
+    let opts = |unit| LoadOptions {
+        time_column: Some("ts".into()),
+        time_unit: unit,
+        ..LoadOptions::default()
+    };
+    let t = load_with(&ns, &opts(TimeUnit::Ns)).unwrap();
+    assert_eq!(times(&t.functions[0]), vec![0.0, 1e-9, 999.0 * 1e-9]);
+    let us = write(
+        dir.path(),
+        "us.csv",
+        "ts\n1700000000000001\n1700000000000003\n",
+    );
+    let t = load_with(&us, &opts(TimeUnit::Us)).unwrap();
+    assert_eq!(times(&t.functions[0]), vec![0.0, 2e-6]);
+
+    // An Azure 2021 row with a duration longer than its end: warned, with the count.
+    let neg = write(
+        dir.path(),
+        "neg.csv",
+        "app,func,end_timestamp,duration\na,f,10,1\na,f,1,5\na,g,3,1\n",
+    );
+    let t = load(&neg);
+    assert!(
+        t.warnings
+            .iter()
+            .any(|w| w.starts_with("1 invocation(s) start before 0 s")),
+        "{:?}",
+        t.warnings
+    );
+
+    // No header: columns by number, and a number in the first row.
+    let nh = write(dir.path(), "nh.csv", "5,a\n10,b\n15,a\n");
+    let o = LoadOptions {
+        time_column: Some("0".into()),
+        key_column: Some("1".into()),
+        ..LoadOptions::default()
+    };
+    let t = load_with(&nh, &o).unwrap();
+    assert_eq!(t.invocations(), 3);
+    assert_eq!(times(&t.functions[0]), vec![5.0, 15.0]);
+    assert!(
+        t.warnings
+            .iter()
+            .any(|w| w.contains("read without a header"))
+    );
+    // With a header, by number: the header is skipped as before.
+    let h = write(dir.path(), "h.csv", "t,k\n5,a\n");
+    assert_eq!(load_with(&h, &o).unwrap().invocations(), 1);
+    // A short row names the key column's header, not "key".
+    let short = write(dir.path(), "short.csv", "t,fn\n5,a\n6\n");
+    let o = LoadOptions {
+        time_column: Some("t".into()),
+        key_column: Some("fn".into()),
+        ..LoadOptions::default()
+    };
+    let err = load_with(&short, &o).unwrap_err().to_string();
+    assert!(err.contains("line 3, column fn"), "{err}");
+
+    // 2023-02-29 does not exist (it was read as March 1st).
+    let iso = write(
+        dir.path(),
+        "iso.csv",
+        "TIMESTAMP,ContextTokens,GeneratedTokens\n2023-02-28 00:00:00,1,1\n2023-02-29 00:00:00,1,1\n",
+    );
+    let err = load_with(&iso, &LoadOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("2023-02 has 28 days"), "{err}");
+}

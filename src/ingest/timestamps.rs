@@ -136,21 +136,49 @@ pub fn generic(
     let single = opts.name.clone().unwrap_or_else(|| stem(file));
     let mut b = TimesBuilder::default();
     let mut bad = BadRows::new(opts);
-    let mut cols: Option<(usize, Option<usize>, String)> = None;
+    // (time column, key column, their names for messages)
+    let mut cols: Option<(usize, Option<usize>, String, Option<String>)> = None;
+    let mut headerless = false;
     let mut iso: Vec<(usize, i128)> = Vec::new();
+    let mut nums: Vec<(usize, Num)> = Vec::new();
     for_each_row(
         file,
         input,
         |done| progress(done, total),
         |line, f| {
-            let Some((tc, kc, tname)) = &cols else {
+            if cols.is_none() {
                 let t = column(f, time_col, "time", file)?;
                 let k = opts
                     .key_column
                     .as_deref()
                     .map(|k| column(f, k, "key", file))
                     .transpose()?;
-                cols = Some((t, k, csv::text(f[t]).to_string()));
+                // Columns given by number and a time where a name would be: there is no
+                // header, and this row is data.
+                let by_number = time_col.parse::<usize>().is_ok()
+                    && opts
+                        .key_column
+                        .as_deref()
+                        .is_none_or(|k| k.parse::<usize>().is_ok());
+                let data = by_number
+                    && match opts.time_unit {
+                        TimeUnit::Iso => parse_iso_ns(csv::text(f[t])).is_ok(),
+                        _ => csv::number(f[t]).is_ok(),
+                    };
+                let name = |i: usize| {
+                    if data {
+                        format!("column {i}")
+                    } else {
+                        csv::text(f[i]).to_string()
+                    }
+                };
+                cols = Some((t, k, name(t), k.map(name)));
+                if !data {
+                    return Ok(());
+                }
+                headerless = true;
+            }
+            let Some((tc, kc, tname, kname)) = &cols else {
                 return Ok(());
             };
             let key: &[u8] = match kc {
@@ -160,8 +188,8 @@ pub fn generic(
                         return bad.bad(
                             file,
                             line,
-                            "key",
-                            format!("{} fields, no key column", f.len()),
+                            kname.as_deref().unwrap_or("key"),
+                            format!("{} field(s): the key column {} is missing", f.len(), k + 1),
                         );
                     }
                 },
@@ -182,20 +210,14 @@ pub fn generic(
                 }
                 return Ok(());
             }
-            let scale = match opts.time_unit {
-                TimeUnit::S | TimeUnit::Iso => 1.0,
-                TimeUnit::Ms => 1e-3,
-                TimeUnit::Us => 1e-6,
-                TimeUnit::Ns => 1e-9,
-            };
-            match csv::number(field) {
-                Ok(v) => b.push(i, v * scale, None),
+            match exact_number(field) {
+                Ok(v) => nums.push((i, v)),
                 Err(r) => {
                     return bad.bad(
                         file,
                         line,
                         tname,
-                        format!("{r} (times are in {:?})", opts.time_unit),
+                        format!("{r} (times are in {})", opts.time_unit.name()),
                     );
                 }
             }
@@ -203,20 +225,83 @@ pub fn generic(
         },
     )?;
     let mut warnings: Vec<String> = bad.warning().into_iter().collect();
+    if headerless {
+        warnings.push(
+            "the first row is data (its time column holds a time, not a name): read without \
+             a header"
+                .into(),
+        );
+    }
     if let Some(&first) = iso.iter().map(|(_, t)| t).min() {
         for &(i, t) in &iso {
             b.push(i, (t - first) as f64 / 1e9, None);
         }
-    } else if let Some(min) = b.min_time()
+        return b.finish(file, warnings);
+    }
+    let scale = match opts.time_unit {
+        TimeUnit::S | TimeUnit::Iso => 1.0,
+        TimeUnit::Ms => 1e-3,
+        TimeUnit::Us => 1e-6,
+        TimeUnit::Ns => 1e-9,
+    };
+    if let Some(ints) = nums
+        .iter()
+        .map(|&(i, v)| match v {
+            Num::Int(t) => Some((i, t)),
+            Num::Float(_) => None,
+        })
+        .collect::<Option<Vec<_>>>()
+        && let Some(min) = ints.iter().map(|&(_, t)| t).min()
+        && min as f64 * scale > EPOCH_LIKE
+    {
+        // Whole Unix times, made relative in integers first: as f64 seconds, microsecond and
+        // nanosecond times would be rounded to a quarter microsecond before the subtraction.
+        for &(i, t) in &ints {
+            b.push(i, (t - min) as f64 * scale, None);
+        }
+        warnings.push(unix_note(min as f64 * scale));
+        return b.finish(file, warnings);
+    }
+    for &(i, v) in &nums {
+        let t = match v {
+            Num::Int(t) => t as f64,
+            Num::Float(x) => x,
+        };
+        b.push(i, t * scale, None);
+    }
+    if let Some(min) = b.min_time()
         && min > EPOCH_LIKE
     {
         // Unix times: a window like 0.0.0 → 1.0.0 must mean the first day of the data.
         b.shift(min);
-        warnings.push(format!(
-            "times look like Unix times (earliest {min} s); made relative to the earliest"
-        ));
+        warnings.push(unix_note(min));
     }
     b.finish(file, warnings)
+}
+
+fn unix_note(min: f64) -> String {
+    format!("times look like Unix times (earliest {min} s); made relative to the earliest")
+}
+
+/// A time as written: whole numbers exactly (a nanosecond Unix time needs 61 bits), others as
+/// f64.
+#[derive(Debug, Clone, Copy)]
+enum Num {
+    Int(i128),
+    Float(f64),
+}
+
+fn exact_number(field: &[u8]) -> std::result::Result<Num, String> {
+    let t = csv::text(field);
+    let digits = t.strip_prefix('-').unwrap_or(t);
+    if !digits.is_empty()
+        && digits.len() <= 30
+        && digits.bytes().all(|c| c.is_ascii_digit())
+        && let Ok(v) = t.parse::<i128>()
+    {
+        return Ok(Num::Int(v));
+    }
+    csv::number(field).map(Num::Float)
 }
 
 /// Numeric times beyond this (≈ 3.2 years in seconds) are taken for Unix times.
@@ -256,6 +341,28 @@ pub fn parse_iso_ns(s: &str) -> std::result::Result<i128, String> {
     let (h, mi, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
     if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || sec > 60 {
         return Err(err());
+    }
+    // 2023-02-29 and 2023-04-31 do not exist (they were moved into the next month).
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let month_days = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
+    if d > month_days[(mo - 1) as usize] {
+        return Err(format!(
+            "{s:?} is not a date: {y:04}-{mo:02} has {} days",
+            month_days[(mo - 1) as usize]
+        ));
     }
     let mut rest = &s[19..];
     let mut nanos: i128 = 0;
@@ -317,6 +424,8 @@ mod tests {
                 - parse_iso_ns("2024-01-01 00:00:00").unwrap(),
             60 * 86_400 * 1_000_000_000
         );
+        assert!(parse_iso_ns("2024-02-29 00:00:00").is_ok());
+        assert!(parse_iso_ns("2000-02-29 00:00:00").is_ok());
         // Found by fuzzing: a multi-byte character where a digit belongs.
         assert!(parse_iso_ns("2023-11-16 18:15:5Ӟ4.4260870").is_err());
         for bad in [
@@ -326,6 +435,9 @@ mod tests {
             "2023-13-01 00:00:00",
             "2023-11-16 18:17:03.",
             "2023-11-16 18:17:03 x",
+            "2023-02-29 00:00:00",
+            "2023-04-31 00:00:00",
+            "1900-02-29 00:00:00",
         ] {
             assert!(parse_iso_ns(bad).is_err(), "{bad}");
         }
