@@ -555,7 +555,7 @@ fn export(a: &ExportArgs, out: &mut (impl Write + Send)) -> Result<()> {
         Some(FormatArg::Msgpack) => Format::Msgpack,
         Some(FormatArg::Json) => Format::Json,
         Some(FormatArg::Csv) => Format::Csv,
-        None => Format::from_path(&a.output),
+        None => Format::from_path(&a.output)?,
     };
     if to_stdout {
         use std::io::IsTerminal;
@@ -579,7 +579,7 @@ fn export(a: &ExportArgs, out: &mut (impl Write + Send)) -> Result<()> {
         Workload::from_replay(&r, a.slo, a.only.as_deref()).context("cannot build the workload")?;
     let summary = |to: &str, bytes: u64| {
         format!(
-            "wrote {} requests of {} model(s) to {to} ({format:?}, {bytes} bytes); window {}",
+            "wrote {} requests of {} model(s) to {to} ({format}, {bytes} bytes); window {}",
             workload.len(),
             workload.models.len(),
             r.window
@@ -632,7 +632,7 @@ fn convert(a: &ConvertArgs, out: &mut impl Write) -> Result<()> {
     let to = a.to.unwrap_or_else(|| {
         if a.output
             .extension()
-            .is_some_and(|e| e == "pkl" || e == "pickle")
+            .is_some_and(|e| e.eq_ignore_ascii_case("pkl") || e.eq_ignore_ascii_case("pickle"))
         {
             ConvertTo::Pickle
         } else {

@@ -80,6 +80,16 @@ pub enum Format {
     Csv,
 }
 
+impl std::fmt::Display for Format {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Format::Msgpack => "msgpack",
+            Format::Json => "JSON",
+            Format::Csv => "CSV",
+        })
+    }
+}
+
 impl FromStr for Format {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self> {
@@ -96,12 +106,26 @@ impl FromStr for Format {
 }
 
 impl Format {
-    /// The format a file name suggests (`.json`, `.csv`; anything else msgpack).
-    pub fn from_path(path: &Path) -> Format {
-        match path.extension().and_then(|e| e.to_str()) {
-            Some("json") => Format::Json,
-            Some("csv") => Format::Csv,
-            _ => Format::Msgpack,
+    /// The format a file name's extension names, in any case (`.json`, `.csv`, `.msgpack` or
+    /// `.mpk`); msgpack, the default, without one. Another extension is refused (`w.txt`
+    /// silently got msgpack): the caller then asks for the format.
+    pub fn from_path(path: &Path) -> Result<Format> {
+        let Some(ext) = path.extension() else {
+            return Ok(Format::Msgpack);
+        };
+        match ext.to_string_lossy().to_ascii_lowercase().as_str() {
+            "json" => Ok(Format::Json),
+            "csv" => Ok(Format::Csv),
+            "msgpack" | "mpk" => Ok(Format::Msgpack),
+            other => Err(Error::param(
+                "format",
+                format!(
+                    "{}: the extension .{} names no workload format; name the file .msgpack, \
+                     .json or .csv, or give --format",
+                    crate::quote::quoted(&path.display().to_string()),
+                    crate::quote::clip(other, 16)
+                ),
+            )),
         }
     }
 }
@@ -193,10 +217,11 @@ impl Workload {
         };
         writeln!(out, "index,arrival,model,slo{extra}")?;
         for i in 0..self.len() {
-            // `{}` prints the shortest text that reads back to the same f64.
+            // `{:?}` prints the shortest text that reads back to the same f64, and keeps a
+            // float a float (`1.0`, not `1`, which pandas reads as an integer column).
             write!(
                 out,
-                "{i},{},{},{}",
+                "{i},{:?},{},{:?}",
                 self.arrival[i],
                 csv_field(&self.models[self.model[i] as usize]),
                 self.slo[i]

@@ -281,7 +281,7 @@ fn replay_writes_to_standard_output_with_dash() {
     );
     assert_eq!(piped.stdout, std::fs::read(&file).unwrap());
     let err = String::from_utf8_lossy(&piped.stderr);
-    assert!(err.contains("to standard output (Msgpack"), "{err}");
+    assert!(err.contains("to standard output (msgpack"), "{err}");
     assert!(!dir.path().join("-").exists());
     let csv = bin()
         .args(args)
@@ -874,4 +874,44 @@ fn traces_from_pipes_fifos_and_devices() {
             .status
             .success()
     );
+}
+
+/// Extensions name the format in any case, an unknown one is refused before any work, and
+/// CSV floats stay floats (`1.0`: pandas read the SLO column `1` as int64).
+#[test]
+fn export_formats_by_extension_and_csv_floats() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |name: &str, extra: &[&str]| {
+        bin()
+            .args(["replay", "sample", "--end", "0.6.0", "--slo", "1", "-o"])
+            .arg(dir.path().join(name))
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    assert!(run("w.CSV", &[]).status.success());
+    let csv = std::fs::read_to_string(dir.path().join("w.CSV")).unwrap();
+    assert!(csv.starts_with("# tracereplay-workload"));
+    let first = csv.lines().nth(3).unwrap();
+    assert!(first.ends_with(",1.0"), "{first}");
+    assert!(run("w.JSON", &[]).status.success());
+    assert!(
+        std::fs::read(dir.path().join("w.JSON"))
+            .unwrap()
+            .starts_with(b"{")
+    );
+    let refused = run("w.txt", &[]);
+    assert_eq!(refused.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(err.contains(".txt names no workload format"), "{err}");
+    assert!(!dir.path().join("w.txt").exists());
+    assert!(run("w.txt", &["--format", "json"]).status.success());
+    // Read back with Python's csv module semantics: every arrival and SLO has a decimal point
+    // or an exponent, so no column reads as integers.
+    for line in csv.lines().skip(3) {
+        let f: Vec<&str> = line.split(',').collect();
+        for v in [f[1], f[3]] {
+            assert!(v.contains(['.', 'e']), "{line}");
+        }
+    }
 }
