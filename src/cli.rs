@@ -410,7 +410,7 @@ pub fn load_trace(path: &Path, input: &InputOpts) -> Result<Trace> {
         t.with_context(|| format!("cannot load trace {}", path.display()))?
     };
     for w in &trace.warnings {
-        eprintln!("warning: {w}");
+        eprintln!("warning: {}", crate::quote::printable(w));
     }
     Ok(trace)
 }

@@ -11,7 +11,11 @@ fn main() -> ExitCode {
         // The reader of our output stopped (`stats … | head`): nothing is wrong.
         Err(err) if reader_left(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            // Errors quote file content: escape what a terminal would obey.
+            eprintln!(
+                "error: {}",
+                tracereplay_tui::quote::printable(&format!("{err:#}"))
+            );
             ExitCode::FAILURE
         }
     }

@@ -1,5 +1,6 @@
 //! Text and JSON reports of traces and replays (what `inspect` and `stats` print).
 
+use crate::quote::printable;
 use std::fmt::Write;
 
 use serde_json::{Value, json};
@@ -15,7 +16,7 @@ pub fn summary_text(source: &str, s: &Summary) -> String {
         TraceKind::V2 => "v2 (azure_v2 layout: invocation timestamps)",
     };
     let mut out = String::new();
-    let _ = writeln!(out, "trace        {source}");
+    let _ = writeln!(out, "trace        {}", printable(source));
     let _ = writeln!(out, "kind         {kind}");
     let _ = writeln!(out, "days         {}", s.days);
     let _ = writeln!(out, "functions    {}", s.functions);
@@ -33,7 +34,7 @@ pub fn summary_text(source: &str, s: &Summary) -> String {
             .max()
             .unwrap_or(1);
         for (i, (name, n)) in s.busiest.iter().enumerate() {
-            let _ = writeln!(out, "  {:>2}. {n:>width$}  {name}", i + 1);
+            let _ = writeln!(out, "  {:>2}. {n:>width$}  {}", i + 1, printable(name));
         }
     }
     out
@@ -142,7 +143,11 @@ pub fn stats_text(r: &Replay, trace_invocations: u64) -> String {
     let _ = writeln!(
         out,
         "trace    {}: {}, {} days, {} functions, {} invocations",
-        r.source, r.kind, r.days, r.trace_functions, trace_invocations
+        printable(&r.source),
+        r.kind,
+        r.days,
+        r.trace_functions,
+        trace_invocations
     );
     let _ = writeln!(out, "window   {}", r.window);
     let mode = match p.distribution {

@@ -915,3 +915,47 @@ fn export_formats_by_extension_and_csv_floats() {
         }
     }
 }
+
+/// File-derived text reaches the terminal with its control characters escaped: a function
+/// named `\e]2;PWNED\a\e[2J` set the terminal's title and cleared it.
+#[test]
+fn names_from_files_cannot_drive_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("evil.csv");
+    std::fs::write(
+        &csv,
+        "app,func,end_timestamp,duration\n\"\x1b]2;PWNED\x07\x1b[2J\",f,10,1\nb,g,x\x1b[2J,1\n",
+    )
+    .unwrap();
+    for args in [
+        vec![
+            "inspect".to_string(),
+            csv.display().to_string(),
+            "--skip-bad-rows".into(),
+        ],
+        vec![
+            "stats".into(),
+            csv.display().to_string(),
+            "--models".into(),
+            "1".into(),
+            "--skip-bad-rows".into(),
+        ],
+        vec!["inspect".into(), csv.display().to_string()],
+    ] {
+        let out = bin().args(&args).output().unwrap();
+        for stream in [&out.stdout, &out.stderr] {
+            let text = String::from_utf8_lossy(stream);
+            assert!(
+                !text.contains('\x1b') && !text.contains('\x07'),
+                "{args:?}: {text}"
+            );
+        }
+    }
+    let shown = bin()
+        .arg("inspect")
+        .arg(&csv)
+        .arg("--skip-bad-rows")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&shown.stdout).contains("\\u{1b}]2;PWNED"));
+}

@@ -721,3 +721,30 @@ fn export_dialog_writes_through_a_symlink_and_expands_home() {
         std::fs::remove_file(written).unwrap();
     }
 }
+
+/// A function name with escape sequences is drawn escaped: the cells hold no control
+/// characters for the terminal to obey.
+#[test]
+fn names_from_files_are_drawn_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("evil\x1b[2J.csv");
+    let mut text = String::from("app,func,end_timestamp,duration\n");
+    for i in 0..50 {
+        text.push_str(&format!(
+            "\"\x1b]2;PWNED\x07\",f,{},1\nb{i},g,{},1\n",
+            10 + i,
+            20 + i
+        ));
+    }
+    std::fs::write(&csv, text).unwrap();
+    let mut m = Model::new(ReplayParams::default());
+    let (tx, _rx) = channel();
+    let loaded = execute(Cmd::Load(Some(csv), Default::default()), &tx);
+    step(&mut m, vec![loaded]);
+    let shown = screen(&m);
+    assert!(shown.contains("PWNED"), "{shown}");
+    assert!(
+        !shown.chars().any(|c| c.is_control() && c != '\n'),
+        "{shown}"
+    );
+}

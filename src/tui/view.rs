@@ -1,5 +1,6 @@
 //! Drawing: reads the model, never the raw arrivals; a frame costs O(screen width).
 
+use crate::quote::printable;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style, Stylize};
@@ -75,7 +76,8 @@ pub fn view(m: &Model, f: &mut Frame) {
     detail_pane(m, f, detail_area);
     let busy = m.pending.is_some() || m.loading.is_some();
     let spin = if busy { SPINNER[m.tick % 4] } else { " " };
-    let text = m.loading.clone().unwrap_or_else(|| m.status.clone());
+    // Errors quote file content, which must not reach the terminal as escape sequences.
+    let text = printable(m.loading.as_deref().unwrap_or(&m.status)).into_owned();
     f.render_widget(
         Paragraph::new(format!("{spin} {text}  ·  ? help  q quit"))
             .style(Style::default().reversed()),
@@ -121,7 +123,7 @@ fn trace_pane(m: &Model, f: &mut Frame, area: Rect) {
     };
     let s = &t.summary;
     let mut lines = vec![
-        Line::from(t.name.clone()).bold(),
+        Line::from(printable(&t.name).into_owned()).bold(),
         Line::from(format!(
             "{}, {} days, {} functions",
             s.kind, s.days, s.functions
@@ -130,7 +132,7 @@ fn trace_pane(m: &Model, f: &mut Frame, area: Rect) {
         Line::from("busiest:"),
     ];
     for (name, n) in s.busiest.iter().take(2) {
-        let short: String = name.chars().take(16).collect();
+        let short: String = printable(name).chars().take(16).collect();
         lines.push(Line::from(format!(" {n:>8} {short}…")));
     }
     let [text, spark, marks] = Layout::vertical([
@@ -410,7 +412,8 @@ fn open_prompt(m: &Model, f: &mut Frame, area: Rect) {
     let Some(p) = &m.open else { return };
     let r = centered(area, 72, 8);
     f.render_widget(Clear, r);
-    let shown: Vec<&str> = p.candidates.iter().take(20).map(String::as_str).collect();
+    let shown: Vec<std::borrow::Cow<'_, str>> =
+        p.candidates.iter().take(20).map(|c| printable(c)).collect();
     let more = p.candidates.len().saturating_sub(shown.len());
     let mut cands = shown.join("  ");
     if more > 0 {
