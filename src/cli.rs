@@ -236,7 +236,9 @@ pub struct ReplayOpts {
     /// Window end, DAY.HOUR.MINUTE (default: the trace's end).
     #[arg(long)]
     pub end: Option<String>,
-    /// Replay mode.
+    /// Replay mode: vanilla (the real timestamps), or processes fitted per interval:
+    /// exponential, gamma, pareto or auto. vanilla, pareto and auto need a v2 (timestamp)
+    /// trace.
     #[arg(long, value_enum, default_value_t = DistributionArg::Exponential)]
     pub distribution: DistributionArg,
     /// Length of the fitting intervals, in seconds.
@@ -297,9 +299,10 @@ pub enum DistributionArg {
     Exponential,
     /// Fitted gamma processes.
     Gamma,
-    /// Fitted Pareto processes.
+    /// Fitted Pareto processes (v2 only: fitted to the gaps between timestamps).
     Pareto,
-    /// Per interval, the process (exponential, gamma or pareto) whose fit has the lowest AIC.
+    /// Per interval, the process (exponential, gamma or pareto) whose fit has the lowest AIC
+    /// (v2 only).
     Auto,
 }
 
@@ -366,6 +369,54 @@ impl ReplayOpts {
     }
 }
 
+/// Adds "WHAT PATH: " before a core error unless it names the path already ("cannot load
+/// trace x: cannot read trace x: …" said it twice).
+trait Naming<T> {
+    fn naming(self, what: &str, path: &Path) -> Result<T>;
+}
+
+impl<T> Naming<T> for crate::Result<T> {
+    fn naming(self, what: &str, path: &Path) -> Result<T> {
+        self.map_err(|e| {
+            let shown = path.display().to_string();
+            if e.to_string().contains(&shown) {
+                anyhow::Error::from(e)
+            } else {
+                anyhow::Error::from(e).context(format!("{what} {shown}"))
+            }
+        })
+    }
+}
+
+/// The subcommand `word` is a near miss of, for a trace path that does not exist (`stat
+/// sample` read a file named `stat`).
+fn near_command(path: &Path) -> Option<&'static str> {
+    let word = path.to_str()?.to_ascii_lowercase();
+    if word.contains(['/', '.']) || path.exists() {
+        return None;
+    }
+    let distance = |a: &str, b: &str| {
+        // Levenshtein distance, for words of a few letters.
+        let b: Vec<char> = b.chars().collect();
+        let mut row: Vec<usize> = (0..=b.len()).collect();
+        for (i, ca) in a.chars().enumerate() {
+            let mut prev = row[0];
+            row[0] = i + 1;
+            for (j, &cb) in b.iter().enumerate() {
+                let next = (prev + usize::from(ca != cb))
+                    .min(row[j] + 1)
+                    .min(row[j + 1] + 1);
+                prev = row[j + 1];
+                row[j + 1] = next;
+            }
+        }
+        row[b.len()]
+    };
+    ["inspect", "stats", "replay", "convert", "plot"]
+        .into_iter()
+        .find(|c| distance(&word, c) <= 2)
+}
+
 /// Loads a trace from a path, standard input for `-`, or the embedded sample for `sample`;
 /// warnings and, for large inputs on a terminal, progress go to stderr.
 pub fn load_trace(path: &Path, input: &InputOpts) -> Result<Trace> {
@@ -403,11 +454,18 @@ pub fn load_trace(path: &Path, input: &InputOpts) -> Result<Trace> {
                 shown = true;
             }
         };
+        if let Some(command) = near_command(path) {
+            bail!(
+                "there is no file named {:?}; did you mean the command `{command}`? \
+                 (`tracereplay-tui {command} TRACE …`)",
+                path.display().to_string()
+            );
+        }
         let t = crate::ingest::load(path, &opts, &mut progress);
         if shown {
             eprintln!();
         }
-        t.with_context(|| format!("cannot load trace {}", path.display()))?
+        t.naming("cannot load trace", path)?
     };
     for w in &trace.warnings {
         eprintln!("warning: {}", crate::quote::printable(w));
@@ -501,9 +559,7 @@ fn inspect(
 ) -> Result<()> {
     let trace = load_trace(path, input)?;
     // Every count checked and each function's total, in one pass on all cores.
-    let profile = trace
-        .profile()
-        .with_context(|| format!("cannot load trace {}", path.display()))?;
+    let profile = trace.profile().naming("cannot load trace", path)?;
     let summary = trace.summary_of(&profile.per_function, top);
     if json {
         serde_json::to_writer_pretty(&mut *out, &report::summary_json(&trace.source, &summary))?;
@@ -536,9 +592,7 @@ fn stats(a: &StatsArgs, out: &mut impl Write) -> Result<()> {
     let trace = load_trace(&a.trace, &a.read)?;
     let r = run_replay(&trace, &params)?;
     // The header shows the whole trace's total: a full read, checked.
-    let total = trace
-        .check()
-        .with_context(|| format!("cannot load trace {}", a.trace.display()))?;
+    let total = trace.check().naming("cannot load trace", &a.trace)?;
     if a.json {
         serde_json::to_writer_pretty(&mut *out, &report::stats_json(&r, total))?;
         writeln!(out)?;
@@ -592,7 +646,7 @@ fn export(a: &ExportArgs, out: &mut (impl Write + Send)) -> Result<()> {
     } else {
         let bytes = workload
             .write(&a.output, format, a.force)
-            .with_context(|| format!("cannot export the workload to {}", a.output.display()))?;
+            .naming("cannot export the workload to", &a.output)?;
         writeln!(out, "{}", summary(&a.output.display().to_string(), bytes))?;
     }
     let _ = unmap.join();
@@ -626,9 +680,7 @@ fn convert(a: &ConvertArgs, out: &mut impl Write) -> Result<()> {
     }
     refuse_existing(&a.output, a.force)?;
     let trace = load_trace(&a.input, &a.read)?;
-    trace
-        .check()
-        .with_context(|| format!("cannot load trace {}", a.input.display()))?;
+    trace.check().naming("cannot load trace", &a.input)?;
     let to = a.to.unwrap_or_else(|| {
         if a.output
             .extension()
@@ -647,7 +699,7 @@ fn convert(a: &ConvertArgs, out: &mut impl Write) -> Result<()> {
         ConvertTo::Native => crate::ingest::native::encode(&trace, w),
         ConvertTo::Pickle => crate::ingest::pickle_out::write(&trace, w),
     })
-    .with_context(|| format!("cannot write {}", a.output.display()))?;
+    .naming("cannot write", &a.output)?;
     writeln!(
         out,
         "wrote {} ({} functions, {} invocations, {}, {bytes} bytes) to {}",
@@ -730,7 +782,7 @@ fn plot(a: &PlotArgs, out: &mut impl Write) -> Result<()> {
         w.write_all(&data)
             .map_err(|e| crate::Error::Encode(e.to_string()))
     })
-    .with_context(|| format!("cannot write {}", a.output.display()))?;
+    .naming("cannot write", &a.output)?;
     writeln!(out, "wrote {} ({bytes} bytes)", a.output.display())?;
     Ok(())
 }

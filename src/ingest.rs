@@ -577,7 +577,8 @@ pub fn column(header: &[&[u8]], want: &str, what: &str, file: &str) -> Result<us
     }
     let names: Vec<&str> = header.iter().map(|h| csv::text(h)).collect();
     Err(Error::Format(format!(
-        "{file}: no {what} column {want:?}; the header has {}",
-        names.join(", ")
+        "{file}: no {what} column \"{}\"; the header has {}",
+        crate::quote::quoted(want),
+        crate::quote::clip(&names.join(", "), 200)
     )))
 }

@@ -552,7 +552,7 @@ fn exports_are_all_or_nothing() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("cannot export the workload") && err.contains("too large"),
+        err.contains("cannot write") && err.contains("w.msgpack") && err.contains("too large"),
         "{err}"
     );
     assert_eq!(
@@ -958,4 +958,59 @@ fn names_from_files_cannot_drive_the_terminal() {
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&shown.stdout).contains("\\u{1b}]2;PWNED"));
+}
+
+/// Error messages as a new user meets them: each names the file once, quotes at most a short,
+/// escaped piece of the input, says "empty" for an empty field, and a mistyped command is
+/// suggested rather than read as a file.
+#[test]
+fn error_messages_are_short_and_say_things_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = |args: &[&std::ffi::OsStr]| {
+        let out = bin().args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let os = std::ffi::OsStr::new;
+    let e = err(&[os("stat"), os("sample")]);
+    assert!(e.contains("did you mean the command `stats`"), "{e}");
+    let missing = dir.path().join("missing.pkl");
+    let e = err(&[os("inspect"), missing.as_os_str()]);
+    assert_eq!(e.matches("missing.pkl").count(), 1, "{e}");
+    // A 500 KB field is quoted in 80 characters (a longer record is refused as not a trace).
+    let big = dir.path().join("big.csv");
+    let mut text = String::from("ts\n");
+    text.push_str(&"7x".repeat(250_000));
+    text.push('\n');
+    std::fs::write(&big, text).unwrap();
+    let e = err(&[
+        os("inspect"),
+        big.as_os_str(),
+        os("--time-column"),
+        os("ts"),
+    ]);
+    assert!(
+        e.len() < 600,
+        "{} bytes: {}",
+        e.len(),
+        &e[..600.min(e.len())]
+    );
+    assert!(e.contains("(500000 characters)"), "{e}");
+    let empty = dir.path().join("empty.csv");
+    std::fs::write(&empty, "ts,k\n,a\n").unwrap();
+    let e = err(&[
+        os("inspect"),
+        empty.as_os_str(),
+        os("--time-column"),
+        os("ts"),
+    ]);
+    assert!(e.contains("the field is empty"), "{e}");
+    assert!(!e.contains("\"\" is not"), "{e}");
+    // A failed write names the file once.
+    if let Some(full) = mknod(dir.path(), "full", "c", "1", "7") {
+        for cmd in [["convert", "sample"], ["replay", "sample"]] {
+            let e = err(&[os(cmd[0]), os(cmd[1]), os("-o"), full.as_os_str()]);
+            assert_eq!(e.matches("full").count(), 1, "{e}");
+        }
+    }
 }

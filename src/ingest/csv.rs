@@ -155,12 +155,18 @@ pub fn text(field: &[u8]) -> &str {
     std::str::from_utf8(field).map_or("<not UTF-8>", str::trim)
 }
 
+/// A field's text as an error quotes it: in quotes, escaped, at most 80 characters.
+fn shown(t: &str) -> String {
+    format!("\"{}\"", crate::quote::quoted(t))
+}
+
 /// Parses a finite number.
 pub fn number(field: &[u8]) -> std::result::Result<f64, String> {
     let t = text(field);
     match t.parse::<f64>() {
         Ok(v) if v.is_finite() => Ok(v),
-        _ => Err(format!("{t:?} is not a number")),
+        _ if t.is_empty() => Err("the field is empty where a number was expected".into()),
+        _ => Err(format!("{} is not a number", shown(t))),
     }
 }
 
@@ -184,7 +190,10 @@ pub fn count(field: &[u8]) -> std::result::Result<u32, String> {
     }
     match t.parse::<f64>() {
         Ok(v) if v.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&v) => Ok(v as u32),
-        _ => Err(format!("{t:?} is not a whole number in 0..=4294967295")),
+        _ => Err(format!(
+            "{} is not a whole number in 0..=4294967295",
+            shown(t)
+        )),
     }
 }
 

@@ -316,7 +316,17 @@ fn stem(file: &str) -> String {
 /// Parses `YYYY-MM-DD[ T]HH:MM:SS[.fraction][Z|±HH:MM]` into nanoseconds since 1970 (UTC when a
 /// zone is given; the wall clock as is otherwise).
 pub fn parse_iso_ns(s: &str) -> std::result::Result<i128, String> {
-    let err = || format!("{s:?} is not a date-time like 2023-11-16 18:17:03.9799600");
+    let err = || {
+        if s.is_empty() {
+            "the field is empty where a date-time like 2023-11-16 18:17:03.9799600 was expected"
+                .to_string()
+        } else {
+            format!(
+                "\"{}\" is not a date-time like 2023-11-16 18:17:03.9799600",
+                crate::quote::quoted(s)
+            )
+        }
+    };
     let b = s.as_bytes();
     // Byte offsets below must fall on characters: anything non-ASCII is not a date-time anyway.
     if !s.is_ascii()
@@ -360,7 +370,8 @@ pub fn parse_iso_ns(s: &str) -> std::result::Result<i128, String> {
     ];
     if d > month_days[(mo - 1) as usize] {
         return Err(format!(
-            "{s:?} is not a date: {y:04}-{mo:02} has {} days",
+            "\"{}\" is not a date: {y:04}-{mo:02} has {} days",
+            crate::quote::quoted(s),
             month_days[(mo - 1) as usize]
         ));
     }

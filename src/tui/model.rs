@@ -47,7 +47,7 @@ pub enum FieldKind {
     Start,
     /// D.H.M or empty for the trace's end.
     End,
-    /// vanilla / exponential / gamma / pareto.
+    /// vanilla / exponential / gamma / pareto / auto.
     Distribution,
     /// Seconds.
     Interval,
