@@ -79,9 +79,9 @@ pub struct PlotArgs {
     /// The figure: histogram (the original's), rate, gaps or cdf.
     #[arg(long, default_value = "histogram")]
     pub figure: String,
-    /// Bins of the histogram (1 to 10000).
-    #[arg(long, default_value_t = 100)]
-    pub bins: usize,
+    /// Bins of the histogram (1 to 10000; default 100). Histogram only.
+    #[arg(long)]
+    pub bins: Option<usize>,
     /// Draw only these models (comma-separated); default all, one panel each.
     #[arg(long, value_delimiter = ',')]
     pub only: Option<Vec<String>>,
@@ -512,7 +512,13 @@ pub fn run(args: Args, out: &mut (impl Write + Send)) -> Result<()> {
                 .first()
                 .cloned()
                 .unwrap_or_else(|| PathBuf::from("sample"));
-            inspect(&path, &args.input, 10, false, out)
+            inspect(&path, &args.input, 10, false, out)?;
+            eprintln!(
+                "note: the explorer needs a terminal (standard input and output), so this is the \
+                 trace's summary; run tracereplay-tui in a terminal to explore it, or see \
+                 `tracereplay-tui --help` for the commands"
+            );
+            Ok(())
         }
     }
 }
@@ -754,8 +760,24 @@ fn plot(a: &PlotArgs, out: &mut impl Write) -> Result<()> {
     };
     refuse_existing(&a.output, a.force)?;
     let figure: crate::plot::Figure = a.figure.parse()?;
-    if figure == crate::plot::Figure::Histogram {
-        crate::plot::check_bins(a.bins)?;
+    // An option the figure does not use is refused, never silently ignored.
+    use crate::plot::Figure;
+    if a.bins.is_some() && figure != Figure::Histogram {
+        bail!(
+            "--bins is for --figure histogram; the {} figure has no bins to set (drop --bins)",
+            a.figure
+        );
+    }
+    if a.at.is_some() && figure != Figure::Gaps {
+        bail!(
+            "--at chooses the interval of --figure gaps; the {} figure shows the whole window \
+             (drop --at, or pass --figure gaps)",
+            a.figure
+        );
+    }
+    let bins = a.bins.unwrap_or(100);
+    if figure == Figure::Histogram {
+        crate::plot::check_bins(bins)?;
     }
     let at = match &a.at {
         Some(t) => Some(crate::time::Dhm::parse(t, "at")?.seconds() as f64),
@@ -767,7 +789,7 @@ fn plot(a: &PlotArgs, out: &mut impl Write) -> Result<()> {
     let r = run_replay(&trace, &params)?;
     let opts = crate::plot::PlotOptions {
         figure,
-        bins: a.bins,
+        bins,
         models: a.only.clone(),
         range: None,
         at,

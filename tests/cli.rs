@@ -150,10 +150,12 @@ fn inspect_summarises() {
     assert_eq!(v["functions"], 9);
     assert_eq!(v["busiest"].as_array().unwrap().len(), 3);
     assert_eq!(v["busiest"][0]["invocations"], 1734);
+    // Without a terminal: the summary, and a line on stderr saying why it is not the explorer.
     bin()
         .assert()
         .success()
-        .stdout(predicate::str::contains("embedded synthetic sample"));
+        .stdout(predicate::str::contains("embedded synthetic sample"))
+        .stderr(predicate::str::contains("the explorer needs a terminal"));
 }
 
 #[test]
@@ -191,7 +193,7 @@ fn user_errors_are_one_clear_line() {
     let svg = dir.path().join("f.svg").display().to_string();
     // Options wrong in themselves, and outputs that cannot be written, are reported before
     // the trace is read (here: instead of its absence).
-    let early: [(&[&str], &str); 12] = [
+    let early: [(&[&str], &str); 14] = [
         (
             &["replay", missing, "-o", &out, "--rate-scale", "-2"],
             "-2 must be a positive, finite number",
@@ -238,6 +240,17 @@ fn user_errors_are_one_clear_line() {
         (
             &["plot", missing, "-o", &svg, "--models", "2000"],
             "at most 64 panels",
+        ),
+        // Options the figure does not use were silently ignored.
+        (
+            &[
+                "plot", missing, "-o", &svg, "--figure", "rate", "--bins", "50",
+            ],
+            "--bins is for --figure histogram",
+        ),
+        (
+            &["plot", missing, "-o", &svg, "--at", "0.1.0"],
+            "--at chooses the interval of --figure gaps",
         ),
     ];
     for (args, msg) in cases.into_iter().chain(early) {
