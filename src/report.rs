@@ -135,6 +135,38 @@ fn silent(m: &ModelReplay) -> usize {
     m.intervals.iter().filter(|i| i.process.is_none()).count()
 }
 
+/// Trace invocations of `m` in intervals too sparse to fit (one invocation has no gap; gamma
+/// needs two): those intervals stay silent, as in the original, and their traffic is lost.
+pub fn sparse_invocations(m: &ModelReplay) -> u64 {
+    m.intervals
+        .iter()
+        .filter(|i| i.process.is_none())
+        .map(|i| i.trace_count)
+        .sum()
+}
+
+/// Trace invocations lost to sparse intervals over all models, and all the models' trace
+/// invocations: `None` for vanilla replays or when none were lost.
+pub fn sparse_share(r: &crate::replay::Replay) -> Option<(u64, u64)> {
+    if r.params.distribution == Distribution::Vanilla {
+        return None;
+    }
+    let lost: u64 = r.models.iter().map(sparse_invocations).sum();
+    let total: u64 = r.models.iter().map(|m| m.trace_count).sum();
+    (lost > 0).then_some((lost, total))
+}
+
+/// The note under a fitted replay's table when sparse intervals lost traffic, or `None`.
+pub fn sparse_note(r: &crate::replay::Replay) -> Option<String> {
+    let (lost, total) = sparse_share(r)?;
+    Some(format!(
+        "{lost} of {total} trace invocations ({:.1} %) fell in intervals too sparse to fit \
+         (one invocation has no gap; gamma needs two), which stay silent as in the original; \
+         a longer --interval or fewer models keeps them",
+        100.0 * lost as f64 / total.max(1) as f64
+    ))
+}
+
 /// A replay's statistics as text: context, a per-model table, the original's report lines.
 /// `trace_invocations` is the whole trace's total ([`crate::trace::Trace::check`]).
 pub fn stats_text(r: &Replay, trace_invocations: u64) -> String {
@@ -185,7 +217,15 @@ pub fn stats_text(r: &Replay, trace_invocations: u64) -> String {
         "{:<name_w$}  {:>9}  {:>11}  {:>10}  {:>10}  {:>8}",
         "model", "functions", "trace inv.", "arrivals", "rate/s", "cv"
     );
-    let _ = writeln!(out, "{}", if fitted { "  silent intervals" } else { "" });
+    let _ = writeln!(
+        out,
+        "{}",
+        if fitted {
+            "  silent intervals  sparse inv."
+        } else {
+            ""
+        }
+    );
     for m in &r.models {
         let _ = write!(
             out,
@@ -198,7 +238,8 @@ pub fn stats_text(r: &Replay, trace_invocations: u64) -> String {
             m.cv
         );
         if fitted {
-            let _ = write!(out, "  {}/{}", silent(m), m.intervals.len());
+            let share = format!("{}/{}", silent(m), m.intervals.len());
+            let _ = write!(out, "  {share:>16}  {:>11}", sparse_invocations(m));
         }
         let _ = writeln!(out);
     }
@@ -214,6 +255,9 @@ pub fn stats_text(r: &Replay, trace_invocations: u64) -> String {
         g.rate,
         g.cv
     );
+    if let Some(note) = sparse_note(r) {
+        let _ = writeln!(out, "note: {note}");
+    }
     let _ = writeln!(out);
     if r.models
         .iter()
@@ -292,6 +336,7 @@ pub fn stats_json(r: &Replay, trace_invocations: u64) -> Value {
                 "report": report_stats_line(r, m),
             });
             if fitted {
+                v["sparse_invocations"] = json!(sparse_invocations(m));
                 v["intervals"] = m
                     .intervals
                     .iter()

@@ -269,6 +269,14 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
                         "replayed {}: {} arrivals",
                         view.replay.window, view.group.arrivals
                     );
+                    if let Some((lost, total)) = crate::report::sparse_share(&view.replay) {
+                        m.status = format!(
+                            "{}; {lost} of {total} trace invocations ({:.1} %) fell in \
+                             intervals too sparse to fit (silent: try a longer interval)",
+                            m.status,
+                            100.0 * lost as f64 / total.max(1) as f64
+                        );
+                    }
                     if let Some(note) = m.note.take() {
                         m.status = format!("{}; {note}", m.status);
                     }
