@@ -270,9 +270,11 @@ pub fn run(traces: Vec<PathBuf>, params: ReplayParams, load: LoadOptions) -> Res
         }
     });
     if traces.is_empty() {
+        m.requested.push(assets::SAMPLE_NAME.to_string());
         spawn(Cmd::Load(None, load.clone()), tx.clone());
     }
     for t in traces {
+        m.requested.push(t.display().to_string());
         spawn(Cmd::Load(Some(t), load.clone()), tx.clone());
     }
     m.loading = Some("loading…".into());

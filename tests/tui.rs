@@ -776,3 +776,59 @@ fn the_status_line_reports_invocations_lost_to_sparse_intervals() {
         m.status
     );
 }
+
+/// Traces keep the order they were asked for, whichever loads first; each has its own form
+/// (a rate scale lowered for a big trace stays with it); a trace whose replay fails is shown
+/// with its error, not under the previous trace's results.
+#[test]
+fn traces_keep_their_order_their_forms_and_their_own_results() {
+    use tracereplay_tui::tui::model::{FieldKind, LoadedTrace, field_index};
+    let dir = tempfile::tempdir().unwrap();
+    let small = dir.path().join("one.csv");
+    std::fs::write(&small, "t\n1\n2\n3\n").unwrap();
+    // A limit the sample's 60,000 invocations go over: its rate scale is lowered on opening.
+    let mut m = Model::new(ReplayParams {
+        max_arrivals: 1000,
+        ..ReplayParams::default()
+    });
+    let sample = tracereplay_tui::assets::SAMPLE_NAME.to_string();
+    m.requested = vec![sample.clone(), small.display().to_string()];
+    let load = |path: Option<std::path::PathBuf>| {
+        let opts = tracereplay_tui::ingest::LoadOptions {
+            time_column: path.is_some().then(|| "t".into()),
+            ..Default::default()
+        };
+        let (tx, _rx) = channel();
+        execute(Cmd::Load(path, opts), &tx)
+    };
+    // The second loads first; then the first: the first asked for is shown, first.
+    step(&mut m, vec![load(Some(small.clone()))]);
+    step(&mut m, vec![load(None)]);
+    let names: Vec<&str> = m
+        .traces
+        .iter()
+        .map(|t: &LoadedTrace| t.name.as_str())
+        .collect();
+    assert_eq!(names, vec![sample.as_str(), &small.display().to_string()]);
+    assert_eq!(m.trace, 0);
+    let rate = field_index(FieldKind::RateScale).unwrap();
+    assert_ne!(
+        m.fields[rate], "1.0",
+        "the sample's rate scale was not lowered"
+    );
+    let lowered = m.fields[rate].clone();
+    // t: the one-function trace has its own form; 5 models cannot be made from 1 function,
+    // and the error shows under its name with no models table left from the sample.
+    step(&mut m, vec![key(KeyCode::Char('t'))]);
+    assert_eq!(m.trace, 1);
+    assert_eq!(m.fields[rate], "1.0");
+    assert!(m.result.is_none(), "the sample's results stayed on screen");
+    assert!(m.status.starts_with("error:"), "{}", m.status);
+    let shown = screen(&m);
+    assert!(shown.contains("one.csv"), "{shown}");
+    assert!(!shown.contains("gpt4 "), "{shown}");
+    // Back: the sample's form as it was left.
+    step(&mut m, vec![key(KeyCode::Char('t'))]);
+    assert_eq!(m.fields[rate], lowered);
+    assert!(m.result.is_some());
+}

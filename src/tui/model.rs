@@ -254,6 +254,11 @@ pub struct LoadedTrace {
     pub hourly: Vec<u64>,
     /// Hours per entry of `hourly` (1 unless the trace is longer than a year).
     pub bin_hours: usize,
+    /// Its place among the traces: the command line's order, then the order opened.
+    pub order: usize,
+    /// Its parameter form, kept while another trace is shown (the form belongs to its
+    /// trace: a rate scale lowered for a huge trace must not carry over to the next).
+    pub form: Vec<String>,
 }
 
 impl LoadedTrace {
@@ -285,6 +290,8 @@ impl LoadedTrace {
             trace: Arc::new(trace),
             hourly: profile.hourly,
             bin_hours: profile.bin_hours,
+            order: usize::MAX,
+            form: Vec::new(),
         })
     }
 }
@@ -531,6 +538,13 @@ pub struct Model {
     pub confirm_quit: bool,
     /// Leave as soon as the running export has finished.
     pub quit_after_export: bool,
+    /// Names of the traces asked for, in order (command line, then `o`): where each goes in
+    /// `traces` when it has loaded, whichever loads first.
+    pub requested: Vec<String>,
+    /// The user chose a trace (`t`, `o`): later loads no longer change the selection.
+    pub trace_chosen: bool,
+    /// The trace opened with `o`, shown when it has loaded.
+    pub show_on_load: Option<String>,
     /// Spinner phase while work is pending.
     pub tick: usize,
     /// Arrivals per bin of the zoomed detail range for the selected model.

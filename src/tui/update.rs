@@ -248,10 +248,7 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
                 .map(|w| format!(" (warning: {w})"))
                 .unwrap_or_default();
             m.status = format!("loaded {}{warn}", t.name);
-            m.traces.push(t);
-            m.trace = m.traces.len() - 1;
-            m.note = fit_rate_scale(m);
-            request_replay(m)
+            add_trace(m, t)
         }
         Msg::Loaded(Err(e)) => {
             m.loading = None;
@@ -335,6 +332,66 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
             Vec::new()
         }
     }
+}
+
+/// Puts a loaded trace in its place (the order it was asked for, whichever loads first). It
+/// is shown when it is the first asked for (until the user picks a trace), or was just opened
+/// with `o`; otherwise the one shown stays.
+fn add_trace(m: &mut Model, mut t: LoadedTrace) -> Vec<Cmd> {
+    let slot = m.requested.iter().position(|r| *r == t.name);
+    t.order = slot.unwrap_or(m.requested.len());
+    if let Some(i) = slot {
+        // Claimed: a second trace of the same name takes a later place.
+        m.requested[i].clear();
+    }
+    let opened = m.show_on_load.as_deref() == Some(t.name.as_str());
+    let at = m.traces.partition_point(|x| x.order <= t.order);
+    let first = m.traces.is_empty();
+    if !first && at <= m.trace {
+        m.trace += 1;
+    }
+    m.traces.insert(at, t);
+    if !(first || opened || !m.trace_chosen && at == 0) {
+        return Vec::new();
+    }
+    if opened {
+        m.show_on_load = None;
+    }
+    select_trace(m, at);
+    request_replay(m)
+}
+
+/// Shows trace `index` with its own form (the shown one keeps its form for later): a trace
+/// shown for the first time starts from the command line's options, its rate scale lowered
+/// when they would make too many arrivals. Results of the previous trace are cleared, so its
+/// models and chart never stand under the new name.
+fn select_trace(m: &mut Model, index: usize) {
+    if index != m.trace
+        && let Some(shown) = m.traces.get_mut(m.trace)
+        && !shown.form.is_empty()
+    {
+        shown.form = m.fields.clone();
+    }
+    m.trace = index;
+    let Some(t) = m.traces.get(index) else {
+        return;
+    };
+    if t.form.is_empty() {
+        m.fields = super::model::field_texts(&m.base);
+        m.note = fit_rate_scale(m);
+        let form = m.fields.clone();
+        if let Some(t) = m.traces.get_mut(index) {
+            t.form = form;
+        }
+    } else {
+        m.fields = t.form.clone();
+    }
+    m.result = None;
+    m.field_error = None;
+    m.editing = None;
+    m.detail.clear();
+    m.detail_trace.clear();
+    m.detail_key = None;
 }
 
 /// Arrivals a replay may make and still answer a parameter change at once (≈ 0.1 s).
@@ -455,7 +512,12 @@ fn act(m: &mut Model, a: Action) -> Vec<Cmd> {
                 m.open = None;
                 m.loading = Some(format!("opening {text}…"));
                 let opts = m.load_options.clone();
-                return vec![Cmd::Load(Some(super::complete::expand_home(&text)), opts)];
+                let path = super::complete::expand_home(&text);
+                let name = path.display().to_string();
+                m.requested.push(name.clone());
+                m.show_on_load = Some(name);
+                m.trace_chosen = true;
+                return vec![Cmd::Load(Some(path), opts)];
             }
             _ => {}
         }
@@ -490,8 +552,8 @@ fn act(m: &mut Model, a: Action) -> Vec<Cmd> {
         Action::FocusNext => m.focus = m.focus.next(),
         Action::FocusPrev => m.focus = m.focus.prev(),
         Action::NextTrace if !m.traces.is_empty() => {
-            m.trace = (m.trace + 1) % m.traces.len();
-            m.note = fit_rate_scale(m);
+            m.trace_chosen = true;
+            select_trace(m, (m.trace + 1) % m.traces.len());
             return request_replay(m);
         }
         Action::OpenTrace => m.open = Some(OpenPrompt::default()),
