@@ -545,11 +545,11 @@ fn raw_csv_traces_open_like_pickles() {
     for (path, kind) in [
         (
             "azure-functions-2019-invitro-100",
-            "v1, 1 days, 100 functions",
+            "v1, 1 day, 100 functions",
         ),
         (
             "azure-llm-2023/AzureLLMInferenceTrace_conv.csv",
-            "v2, 1 days, 1 functions",
+            "v2, 1 day, 1 functions",
         ),
     ] {
         let mut keys = vec![key(KeyCode::Char('o'))];
@@ -831,4 +831,60 @@ fn traces_keep_their_order_their_forms_and_their_own_results() {
     step(&mut m, vec![key(KeyCode::Char('t'))]);
     assert_eq!(m.fields[rate], lowered);
     assert!(m.result.is_some());
+}
+
+/// A replay far smaller than its trace gets its own scale in the detail chart (it drew as
+/// nothing under the trace's), and the caption says so.
+#[test]
+fn a_small_replay_gets_its_own_scale() {
+    use tracereplay_tui::tui::model::{FieldKind, field_index};
+    let mut m = started();
+    assert!(!screen(&m).contains("each on its own scale"));
+    let rate = field_index(FieldKind::RateScale).unwrap();
+    m.focus = Focus::Params;
+    m.field = rate;
+    // Edit the rate scale to 0.01: Enter, erase "1.0", type, Enter.
+    let mut keys = vec![key(KeyCode::Enter)];
+    keys.extend((0..3).map(|_| key(KeyCode::Backspace)));
+    keys.extend(typed("0.01"));
+    keys.push(key(KeyCode::Enter));
+    press(&mut m, keys);
+    assert_eq!(m.fields[rate], "0.01");
+    let shown = screen(&m);
+    assert!(shown.contains("each on its own scale"), "{shown}");
+}
+
+/// A v1 trace offers only the distributions it can replay, and its triggers field is n/a
+/// when the file has no triggers (a pickle).
+#[test]
+fn a_v1_pickle_offers_only_what_applies() {
+    use tracereplay_tui::tui::model::{FieldKind, field_index};
+    // The fixture has two functions.
+    let mut m = Model::new(ReplayParams {
+        models: vec!["a".into(), "b".into()],
+        ..ReplayParams::default()
+    });
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/pickle/v1_full14d__np1.26.4__p4.pkl");
+    let (tx, _rx) = channel();
+    let loaded = execute(Cmd::Load(Some(path), Default::default()), &tx);
+    step(&mut m, vec![loaded]);
+    let dist = field_index(FieldKind::Distribution).unwrap();
+    m.focus = Focus::Params;
+    m.field = dist;
+    let mut seen = std::collections::BTreeSet::new();
+    for _ in 0..6 {
+        press(&mut m, vec![key(KeyCode::Right)]);
+        seen.insert(m.fields[dist].clone());
+        assert!(!m.status.starts_with("error"), "{}", m.status);
+    }
+    assert_eq!(
+        seen.into_iter().collect::<Vec<_>>(),
+        vec!["exponential".to_string(), "gamma".to_string()]
+    );
+    assert!(
+        screen(&m).contains("triggers      all (n/a)"),
+        "{}",
+        screen(&m)
+    );
 }

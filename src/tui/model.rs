@@ -100,10 +100,12 @@ impl FieldKind {
         }
     }
 
-    /// Choices cycled with ←/→ (empty for free text).
-    pub fn choices(self) -> &'static [&'static str] {
+    /// Choices cycled with ←/→ (empty for free text), those that apply to a trace of `kind`:
+    /// a v1 trace has counts, not gaps, so only exponential and gamma.
+    pub fn choices(self, kind: Option<TraceKind>) -> &'static [&'static str] {
         match self {
             FieldKind::Mapping => &["stripe", "round_robin"],
+            FieldKind::Distribution if kind == Some(TraceKind::V1) => &["exponential", "gamma"],
             FieldKind::Distribution => &["vanilla", "exponential", "gamma", "pareto", "auto"],
             _ => &[],
         }
@@ -254,6 +256,8 @@ pub struct LoadedTrace {
     pub hourly: Vec<u64>,
     /// Hours per entry of `hourly` (1 unless the trace is longer than a year).
     pub bin_hours: usize,
+    /// Whether its functions carry triggers (Azure 2019 files), which `triggers` filters by.
+    pub has_triggers: bool,
     /// Its place among the traces: the command line's order, then the order opened.
     pub order: usize,
     /// Its parameter form, kept while another trace is shown (the form belongs to its
@@ -284,12 +288,14 @@ impl LoadedTrace {
     /// over the trace that also checks every count (the panes summarise the whole trace).
     pub fn new(name: String, trace: Trace) -> crate::Result<Self> {
         let profile = trace.profile()?;
+        let has_triggers = trace.functions.iter().any(|f| f.trigger.is_some());
         Ok(LoadedTrace {
             name,
             summary: trace.summary_of(&profile.per_function, 5),
             trace: Arc::new(trace),
             hourly: profile.hourly,
             bin_hours: profile.bin_hours,
+            has_triggers,
             order: usize::MAX,
             form: Vec::new(),
         })

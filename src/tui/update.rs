@@ -599,7 +599,7 @@ fn act_pane(m: &mut Model, a: Action) -> Vec<Cmd> {
         (Focus::Params, Action::Down) => m.field = (m.field + 1).min(FIELDS.len() - 1),
         (Focus::Params, Action::Enter) => m.editing = Some(m.fields[m.field].clone()),
         (Focus::Params, Action::Left | Action::Right) => {
-            let choices = FIELDS[m.field].choices();
+            let choices = FIELDS[m.field].choices(m.current().map(|t| t.summary.kind));
             if !choices.is_empty() {
                 let at = choices
                     .iter()

@@ -59,7 +59,17 @@ pub fn view(m: &Model, f: &mut Frame) {
         f.render_widget(Paragraph::new(msg).wrap(Wrap { trim: true }), area);
         return;
     }
-    let [main, status] = Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(area);
+    let busy = m.pending.is_some() || m.loading.is_some();
+    let spin = if busy { SPINNER[m.tick % 4] } else { " " };
+    // Errors quote file content, which must not reach the terminal as escape sequences.
+    let text = printable(m.loading.as_deref().unwrap_or(&m.status)).into_owned();
+    let status_text = format!("{spin} {text}  ·  ? help  q quit");
+    // A long message (an error's useful part comes last) wraps onto up to three lines.
+    let status_lines = (status_text.chars().count() as u16)
+        .div_ceil(area.width.max(1))
+        .clamp(1, 3);
+    let [main, status] =
+        Layout::vertical([Constraint::Min(0), Constraint::Length(status_lines)]).areas(area);
     let [left, right] =
         Layout::horizontal([Constraint::Length(LEFT), Constraint::Min(0)]).areas(main);
     let [trace_area, params_area] =
@@ -74,12 +84,9 @@ pub fn view(m: &Model, f: &mut Frame) {
     params_pane(m, f, params_area);
     models_pane(m, f, models_area);
     detail_pane(m, f, detail_area);
-    let busy = m.pending.is_some() || m.loading.is_some();
-    let spin = if busy { SPINNER[m.tick % 4] } else { " " };
-    // Errors quote file content, which must not reach the terminal as escape sequences.
-    let text = printable(m.loading.as_deref().unwrap_or(&m.status)).into_owned();
     f.render_widget(
-        Paragraph::new(format!("{spin} {text}  ·  ? help  q quit"))
+        Paragraph::new(status_text)
+            .wrap(Wrap { trim: false })
             .style(Style::default().reversed()),
         status,
     );
@@ -123,10 +130,13 @@ fn trace_pane(m: &Model, f: &mut Frame, area: Rect) {
     };
     let s = &t.summary;
     let mut lines = vec![
-        Line::from(printable(&t.name).into_owned()).bold(),
+        // The file's name: a long absolute path would be cut before it.
+        Line::from(printable(&file_name(&t.name)).into_owned()).bold(),
         Line::from(format!(
-            "{}, {} days, {} functions",
-            s.kind, s.days, s.functions
+            "{}, {}, {} functions",
+            s.kind,
+            plural(u64::from(s.days), "day"),
+            s.functions
         )),
         Line::from(format!("{} invocations", s.invocations)),
         Line::from("busiest:"),
@@ -171,7 +181,9 @@ fn params_pane(m: &Model, f: &mut Frame, area: Rect) {
             _ if *kind_f == FieldKind::Triggers && m.fields[i].is_empty() => "all".into(),
             _ => m.fields[i].clone(),
         };
-        let value = if kind_f.inapplicable(dist, kind) {
+        let no_triggers =
+            *kind_f == FieldKind::Triggers && m.current().is_some_and(|t| !t.has_triggers);
+        let value = if kind_f.inapplicable(dist, kind) || no_triggers {
             Span::from(format!("{value} (n/a)")).dark_gray()
         } else if kind_f.label() == "end" && value.is_empty() {
             Span::from("trace end").italic()
@@ -213,7 +225,7 @@ fn models_pane(m: &Model, f: &mut Frame, area: Rect) {
         f.render_widget(Paragraph::new("no replay yet").block(b), area);
         return;
     };
-    let spark_w = area.width.saturating_sub(62).max(8) as usize;
+    let spark_w = area.width.saturating_sub(62).max(3) as usize;
     let spark = |bins: &[u64]| -> String {
         let data = rebin(bins, spark_w);
         let max = data.iter().copied().max().unwrap_or(0).max(1);
@@ -221,14 +233,21 @@ fn models_pane(m: &Model, f: &mut Frame, area: Rect) {
             .map(|&v| ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'][(v * 7 / max) as usize])
             .collect()
     };
+    // Narrow terminals get narrow columns, and numbers are rounded (or get k/M suffixes) to
+    // fit them: never cut, which turned 15424 into 1542.
+    let w: [u16; 6] = if area.width >= 72 {
+        [12, 5, 10, 9, 7, 8]
+    } else {
+        [6, 4, 6, 6, 5, 5]
+    };
     let row = |x: &super::model::ModelRow| {
         Row::new(vec![
             Cell::from(x.model.clone()),
-            Cell::from(x.functions.to_string()),
-            Cell::from(x.arrivals.to_string()),
-            Cell::from(format!("{:.4}", x.rate)),
-            Cell::from(format!("{:.3}", x.cv)),
-            Cell::from(format!("{:.3}", x.peak)),
+            Cell::from(fit_number(x.functions as f64, w[1].into(), 0)),
+            Cell::from(fit_number(x.arrivals as f64, w[2].into(), 0)),
+            Cell::from(fit_number(x.rate, w[3].into(), 4)),
+            Cell::from(fit_number(x.cv, w[4].into(), 3)),
+            Cell::from(fit_number(x.peak, w[5].into(), 3)),
             Cell::from(spark(&x.bins)),
         ])
     };
@@ -247,16 +266,22 @@ fn models_pane(m: &Model, f: &mut Frame, area: Rect) {
         .collect();
     rows.push(row(&r.group).bold());
     let widths = [
-        Constraint::Length(12),
-        Constraint::Length(5),
-        Constraint::Length(10),
-        Constraint::Length(9),
-        Constraint::Length(7),
-        Constraint::Length(8),
-        Constraint::Min(8),
+        Constraint::Length(w[0]),
+        Constraint::Length(w[1]),
+        Constraint::Length(w[2]),
+        Constraint::Length(w[3]),
+        Constraint::Length(w[4]),
+        Constraint::Length(w[5]),
+        Constraint::Min(3),
     ];
+    let names = if w[0] >= 12 {
+        cols
+    } else {
+        ["model", "fns", "arriv.", "rate/s", "cv", "peak"]
+    };
     let header = Row::new(
-        cols.iter()
+        names
+            .iter()
             .map(|c| Cell::from(*c))
             .chain([Cell::from("rate over the window")]),
     )
@@ -279,33 +304,49 @@ fn detail_pane(m: &Model, f: &mut Frame, area: Rect) {
     let b = block(title, focused);
     let inner = b.inner(area);
     f.render_widget(b, area);
-    let [chart, axis, info] = Layout::vertical([
-        Constraint::Min(1),
-        Constraint::Length(1),
-        Constraint::Length(3),
-    ])
-    .areas(inner);
     // Bins are one per column already (refresh_detail); rebin only guards a stale width.
-    let data = rebin(&m.detail, chart.width as usize);
-    let real = rebin(&m.detail_trace, chart.width as usize);
+    let data = rebin(&m.detail, inner.width as usize);
+    let real = rebin(&m.detail_trace, inner.width as usize);
     let bin_s = (hi - lo) / data.len().max(1) as f64;
     let max = data.iter().copied().max().unwrap_or(0);
     let real_max = real.iter().copied().max().unwrap_or(0);
-    // One scale for both, so heights compare.
-    let scale = max.max(real_max).max(1);
+    // One scale for both, so heights compare; unless one is so much smaller that it would
+    // draw as nothing (a replay at rate scale 0.002 under its trace): then each its own.
+    let (hi_max, lo_max) = (max.max(real_max), max.min(real_max));
+    let own = hi_max > 4 * lo_max.max(1);
+    let (top_scale, bottom_scale) = if own {
+        (max.max(1), real_max.max(1))
+    } else {
+        (hi_max.max(1), hi_max.max(1))
+    };
+    let per_s = |n: u64| n as f64 / bin_s.max(1e-9);
+    let caption = format!(
+        "top: replayed max {max} ({:.3}/s) · bottom: trace max {real_max} ({:.3}/s) · {} s bins{}",
+        per_s(max),
+        per_s(real_max),
+        seconds(bin_s),
+        if own { " · each on its own scale" } else { "" },
+    );
+    let caption_lines = (caption.chars().count() as u16)
+        .div_ceil(inner.width.max(1))
+        .clamp(1, 2);
+    let [chart, axis, info] = Layout::vertical([
+        Constraint::Min(1),
+        Constraint::Length(caption_lines),
+        Constraint::Length(3),
+    ])
+    .areas(inner);
     let [top, bottom] =
         Layout::vertical([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(chart);
-    f.render_widget(Sparkline::default().data(data).max(scale).cyan(), top);
-    f.render_widget(Sparkline::default().data(real).max(scale).yellow(), bottom);
-    let per_s = |n: u64| n as f64 / bin_s.max(1e-9);
+    f.render_widget(Sparkline::default().data(data).max(top_scale).cyan(), top);
     f.render_widget(
-        Paragraph::new(format!(
-            "top: replayed max {max} ({:.3}/s) · bottom: trace max {real_max} ({:.3}/s) · {} s bins",
-            per_s(max),
-            per_s(real_max),
-            seconds(bin_s),
-        ))
-        .dark_gray(),
+        Sparkline::default().data(real).max(bottom_scale).yellow(),
+        bottom,
+    );
+    f.render_widget(
+        Paragraph::new(caption)
+            .wrap(Wrap { trim: true })
+            .dark_gray(),
         axis,
     );
     let model = &r.replay.models[k];
@@ -363,6 +404,49 @@ fn seconds(s: f64) -> String {
     } else {
         format!("{s:.3}")
     }
+}
+
+/// `v` in at most `width` characters: with up to `decimals` decimals, fewer when they do not
+/// fit, then with a k/M/G/T suffix; rounded, never cut.
+pub fn fit_number(v: f64, width: usize, decimals: usize) -> String {
+    if !v.is_finite() {
+        return if v.is_nan() {
+            "n/a".into()
+        } else {
+            "inf".into()
+        };
+    }
+    for d in (0..=decimals).rev() {
+        let s = format!("{v:.d$}");
+        if s.chars().count() <= width {
+            return s;
+        }
+    }
+    for (div, suffix) in [(1e3, "k"), (1e6, "M"), (1e9, "G"), (1e12, "T")] {
+        for d in (0..=2).rev() {
+            let s = format!("{:.d$}{suffix}", v / div);
+            if s.chars().count() <= width {
+                return s;
+            }
+        }
+    }
+    format!("{v:.0e}")
+}
+
+/// `n thing` or `n things`.
+fn plural(n: u64, thing: &str) -> String {
+    if n == 1 {
+        format!("1 {thing}")
+    } else {
+        format!("{n} {thing}s")
+    }
+}
+
+/// The last part of a path, for a pane too narrow for the whole.
+fn file_name(path: &str) -> String {
+    std::path::Path::new(path)
+        .file_name()
+        .map_or_else(|| path.to_string(), |n| n.to_string_lossy().into_owned())
 }
 
 fn centered(area: Rect, w: u16, h: u16) -> Rect {
@@ -497,6 +581,26 @@ fn help(f: &mut Frame, area: Rect) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_fit_without_losing_digits() {
+        assert_eq!(fit_number(15424.0, 6, 0), "15424");
+        assert_eq!(fit_number(15424.0, 4, 0), "15k");
+        assert_eq!(fit_number(154_240.0, 6, 0), "154240");
+        assert_eq!(fit_number(1_542_400.0, 6, 0), "1542k");
+        assert_eq!(fit_number(1_542_400.0, 4, 0), "1.5M");
+        assert_eq!(fit_number(0.0595, 6, 4), "0.0595");
+        assert_eq!(fit_number(0.0595, 4, 4), "0.06");
+        assert_eq!(fit_number(1.253, 5, 3), "1.253");
+        assert_eq!(fit_number(1.253, 4, 3), "1.25");
+        assert_eq!(fit_number(f64::INFINITY, 4, 3), "inf");
+        for (v, w) in [(123_456_789.0, 5), (9.99e15, 5), (0.5, 1)] {
+            assert!(fit_number(v, w, 3).chars().count() <= w.max(5), "{v} {w}");
+        }
+        assert_eq!(plural(1, "day"), "1 day");
+        assert_eq!(plural(3, "day"), "3 days");
+        assert_eq!(file_name("/a/very/long/path/azure_v2.pkl"), "azure_v2.pkl");
+    }
 
     #[test]
     fn rebin_sums_or_keeps() {
