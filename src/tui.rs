@@ -3,6 +3,7 @@
 
 pub mod complete;
 pub mod model;
+pub mod text;
 pub mod update;
 pub mod view;
 
@@ -206,12 +207,18 @@ fn write_figure(
     Err("1000 figures of this model already exist here; move some away".into())
 }
 
+/// Turns bracketed paste off (the shell after us may not expect it).
+fn disable_paste() {
+    let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableBracketedPaste);
+}
+
 /// Restores the terminal when dropped (error returns); the panic hook covers panics.
 struct TerminalGuard;
 
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
         if !std::thread::panicking() {
+            disable_paste();
             ratatui::restore();
         }
     }
@@ -255,12 +262,21 @@ pub fn run(traces: Vec<PathBuf>, params: ReplayParams, load: LoadOptions) -> Res
     let mut terminal = ratatui::try_init()
         .context("cannot open the terminal (is this an interactive terminal?)")?;
     let _guard = TerminalGuard;
+    // Pasted text arrives whole (one message, not one key per character), so a paste cannot
+    // type commands; the panic hook turns it off again, before ratatui's restores the rest.
+    let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableBracketedPaste);
+    let restore_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        disable_paste();
+        restore_hook(info);
+    }));
     forward_signals(tx.clone())?;
     let input_tx = tx.clone();
     std::thread::spawn(move || {
         while let Ok(ev) = event::read() {
             let msg = match ev {
                 Event::Key(k) if k.kind != KeyEventKind::Release => Msg::Key(k),
+                Event::Paste(text) => Msg::Paste(text),
                 Event::Resize(..) => Msg::Resize,
                 _ => continue,
             };

@@ -888,3 +888,46 @@ fn a_v1_pickle_offers_only_what_applies() {
         screen(&m)
     );
 }
+
+/// Text fields edit like a shell line (tui-input): cursor keys, Home/End, Ctrl-A/E/U/W; a
+/// paste arrives whole and is capped (a 200,000-character paste filled the form; Ctrl-U
+/// typed a literal u).
+#[test]
+fn text_fields_have_a_cursor_and_a_bounded_length() {
+    let ctrl = |c| Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL));
+    let mut m = started();
+    step(&mut m, vec![key(KeyCode::Char('e'))]);
+    let d = |m: &Model| m.export.as_ref().unwrap().path.clone();
+    // The path field starts with a default name; Ctrl-U clears it.
+    press(&mut m, vec![ctrl('u')]);
+    assert_eq!(d(&m), "");
+    press(&mut m, typed("w.csv"));
+    press(&mut m, vec![key(KeyCode::Home)]);
+    press(&mut m, typed("out/"));
+    assert_eq!(d(&m), "out/w.csv");
+    press(
+        &mut m,
+        vec![ctrl('e'), key(KeyCode::Left), key(KeyCode::Left)],
+    );
+    press(&mut m, typed("v"));
+    assert_eq!(d(&m), "out/w.cvsv");
+    press(&mut m, vec![ctrl('w')]);
+    assert_eq!(d(&m), "out/sv", "{}", d(&m));
+    assert!(screen(&m).contains("out/▏sv"));
+    // A paste: one message, newlines dropped, capped.
+    press(&mut m, vec![Msg::Paste("a\nb".into())]);
+    assert_eq!(d(&m), "out/absv");
+    press(&mut m, vec![Msg::Paste("x".repeat(200_000))]);
+    assert_eq!(d(&m).chars().count(), tracereplay_tui::tui::text::MAX_FIELD);
+    assert!(m.status.contains("at most 4096 characters"), "{}", m.status);
+    // The form's fields too: edit the seed with the cursor in the middle.
+    step(&mut m, vec![key(KeyCode::Esc)]);
+    m.focus = Focus::Params;
+    m.field = field("seed");
+    press(&mut m, vec![key(KeyCode::Enter)]);
+    press(&mut m, typed("12"));
+    press(&mut m, vec![key(KeyCode::Left)]);
+    press(&mut m, typed("3"));
+    press(&mut m, vec![key(KeyCode::Enter)]);
+    assert_eq!(m.fields[field("seed")], "0132");
+}

@@ -69,7 +69,7 @@ static TERMIOS: std::sync::OnceLock<libc::termios> = std::sync::OnceLock::new();
 
 #[cfg(unix)]
 extern "C" fn on_bus_error(_: libc::c_int) {
-    const SCREEN: &[u8] = b"\x1b[?1049l\x1b[?25h\r\n";
+    const SCREEN: &[u8] = b"\x1b[?2004l\x1b[?1049l\x1b[?25h\r\n";
     const MESSAGE: &[u8] = b"error: bus error reading a memory-mapped trace file: it was probably \
 truncated or rewritten while open. Reopen it, or set TRACEREPLAY_NO_MMAP=1 to read trace \
 files into memory instead.\n";

@@ -516,6 +516,9 @@ pub struct Model {
     pub field: usize,
     /// Edit buffer while a field is being edited.
     pub editing: Option<String>,
+    /// Characters before the cursor in the text field being typed into; `None`: at its end
+    /// (where a field's cursor starts).
+    pub caret: Option<usize>,
     /// The last good replay.
     pub result: Option<ReplayView>,
     /// Generation of the replay we are waiting for.

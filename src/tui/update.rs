@@ -18,6 +18,8 @@ use crate::workload::Format;
 pub enum Msg {
     /// A key press.
     Key(KeyEvent),
+    /// Text pasted into the terminal (bracketed paste).
+    Paste(String),
     /// The terminal was resized.
     Resize,
     /// Spinner tick while work is pending.
@@ -105,7 +107,7 @@ pub enum Cmd {
 }
 
 /// What a key means, given the state.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     /// Leave (asks first while an export runs).
     Quit,
@@ -137,6 +139,8 @@ pub enum Action {
     Type(char),
     /// Backspace in an edit.
     Backspace,
+    /// Any other editing key in a text field (cursor keys, Home/End, Ctrl-U/W/A/E/K).
+    Edit(tui_input::InputRequest),
     /// Open the export dialog.
     OpenExport,
     /// Next trace.
@@ -175,10 +179,8 @@ pub fn keymap(m: &Model, key: KeyEvent) -> Option<Action> {
         return match key.code {
             KeyCode::Enter => Some(Action::Enter),
             KeyCode::Esc => Some(Action::Cancel),
-            KeyCode::Backspace => Some(Action::Backspace),
             KeyCode::Tab => Some(Action::Complete),
-            KeyCode::Char(c) => Some(Action::Type(c)),
-            _ => None,
+            _ => editing_key(key),
         };
     }
     let typing = m.editing.is_some()
@@ -189,11 +191,9 @@ pub fn keymap(m: &Model, key: KeyEvent) -> Option<Action> {
         return match key.code {
             KeyCode::Enter => Some(Action::Enter),
             KeyCode::Esc => Some(Action::Cancel),
-            KeyCode::Backspace => Some(Action::Backspace),
             KeyCode::Tab | KeyCode::Down if m.export.is_some() => Some(Action::Down),
             KeyCode::BackTab | KeyCode::Up if m.export.is_some() => Some(Action::Up),
-            KeyCode::Char(c) => Some(Action::Type(c)),
-            _ => None,
+            _ => editing_key(key),
         };
     }
     if m.help {
@@ -223,6 +223,57 @@ pub fn keymap(m: &Model, key: KeyEvent) -> Option<Action> {
     })
 }
 
+/// A key in a text field: typing, Backspace, or tui-input's editing keys.
+fn editing_key(key: KeyEvent) -> Option<Action> {
+    let plain = key.modifiers.difference(KeyModifiers::SHIFT).is_empty();
+    match key.code {
+        KeyCode::Char(c) if plain => Some(Action::Type(c)),
+        KeyCode::Backspace if key.modifiers.is_empty() => Some(Action::Backspace),
+        _ => tui_input::backend::crossterm::to_input_request(&crossterm::event::Event::Key(key))
+            .map(Action::Edit),
+    }
+}
+
+/// The text field being typed into, if any: the open prompt, a form value being edited, or
+/// the export dialog's current text field.
+fn active_text(m: &mut Model) -> Option<&mut String> {
+    if let Some(p) = &mut m.open {
+        return Some(&mut p.path);
+    }
+    if let Some(d) = &mut m.export {
+        return match d.cursor {
+            0 => Some(&mut d.path),
+            1 => Some(&mut d.slo),
+            2 => Some(&mut d.models),
+            _ => None,
+        };
+    }
+    m.editing.as_mut()
+}
+
+/// Applies a typing action to the active text field; `true` when it was one.
+fn edit_text(m: &mut Model, a: Action) -> bool {
+    let req = match a {
+        Action::Type(c) => tui_input::InputRequest::InsertChar(c),
+        Action::Backspace => tui_input::InputRequest::DeletePrevChar,
+        Action::Edit(r) => r,
+        _ => return false,
+    };
+    let mut caret = m.caret;
+    let Some(text) = active_text(m) else {
+        return false;
+    };
+    let fits = super::text::apply(text, &mut caret, req);
+    m.caret = caret;
+    if !fits {
+        m.status = format!(
+            "a field holds at most {} characters",
+            super::text::MAX_FIELD
+        );
+    }
+    true
+}
+
 /// Applies a message; returns the work to start.
 pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
     match msg {
@@ -231,6 +282,26 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
             None => Vec::new(),
         },
         Msg::Resize => Vec::new(),
+        Msg::Paste(text) => {
+            let mut caret = m.caret;
+            if let Some(field) = active_text(m) {
+                let whole = super::text::paste(field, &mut caret, &text);
+                m.caret = caret;
+                if !whole {
+                    m.status = format!(
+                        "pasted text cut: a field holds at most {} characters",
+                        super::text::MAX_FIELD
+                    );
+                }
+                if let Some(p) = &mut m.open {
+                    p.candidates.clear();
+                }
+                if let Some(d) = &mut m.export {
+                    d.confirm_overwrite = false;
+                }
+            }
+            Vec::new()
+        }
         Msg::Tick => {
             m.tick = m.tick.wrapping_add(1);
             Vec::new()
@@ -306,6 +377,7 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
         } => {
             if let Some(p) = m.open.as_mut().filter(|p| p.path == asked) {
                 p.path = text;
+                m.caret = None;
                 p.candidates = candidates;
             }
             Vec::new()
@@ -496,12 +568,17 @@ fn act(m: &mut Model, a: Action) -> Vec<Cmd> {
     if m.export.is_some() {
         return act_export(m, a);
     }
+    if matches!(a, Action::Type(_) | Action::Backspace | Action::Edit(_))
+        && (m.open.is_some() || m.editing.is_some())
+    {
+        edit_text(m, a);
+        if let Some(p) = &mut m.open {
+            p.candidates.clear();
+        }
+        return Vec::new();
+    }
     if let Some(p) = &mut m.open {
         match a {
-            Action::Type(c) => p.path.push(c),
-            Action::Backspace => {
-                p.path.pop();
-            }
             Action::Cancel => m.open = None,
             Action::Complete => return vec![Cmd::Complete(p.path.clone())],
             Action::Enter => {
@@ -521,19 +598,10 @@ fn act(m: &mut Model, a: Action) -> Vec<Cmd> {
             }
             _ => {}
         }
-        if matches!(a, Action::Type(_) | Action::Backspace)
-            && let Some(p) = &mut m.open
-        {
-            p.candidates.clear();
-        }
         return Vec::new();
     }
-    if let Some(buf) = &mut m.editing {
+    if m.editing.is_some() {
         match a {
-            Action::Type(c) => buf.push(c),
-            Action::Backspace => {
-                buf.pop();
-            }
             Action::Cancel => m.editing = None,
             Action::Enter => {
                 if let Some(text) = m.editing.take() {
@@ -556,7 +624,10 @@ fn act(m: &mut Model, a: Action) -> Vec<Cmd> {
             select_trace(m, (m.trace + 1) % m.traces.len());
             return request_replay(m);
         }
-        Action::OpenTrace => m.open = Some(OpenPrompt::default()),
+        Action::OpenTrace => {
+            m.open = Some(OpenPrompt::default());
+            m.caret = None;
+        }
         Action::Plot => {
             let (Some(r), Some(k), Some(range)) = (&m.result, m.selected_row(), m.detail_range())
             else {
@@ -575,6 +646,7 @@ fn act(m: &mut Model, a: Action) -> Vec<Cmd> {
         Action::OpenExport => {
             if m.result.is_some() {
                 m.export = Some(ExportDialog::new());
+                m.caret = None;
             } else {
                 m.status = "nothing to export yet".into();
             }
@@ -597,7 +669,10 @@ fn act_pane(m: &mut Model, a: Action) -> Vec<Cmd> {
     match (m.focus, a) {
         (Focus::Params, Action::Up) => m.field = m.field.saturating_sub(1),
         (Focus::Params, Action::Down) => m.field = (m.field + 1).min(FIELDS.len() - 1),
-        (Focus::Params, Action::Enter) => m.editing = Some(m.fields[m.field].clone()),
+        (Focus::Params, Action::Enter) => {
+            m.editing = Some(m.fields[m.field].clone());
+            m.caret = None;
+        }
         (Focus::Params, Action::Left | Action::Right) => {
             let choices = FIELDS[m.field].choices(m.current().map(|t| t.summary.kind));
             if !choices.is_empty() {
@@ -655,8 +730,14 @@ fn act_export(m: &mut Model, a: Action) -> Vec<Cmd> {
     let n = ExportDialog::FIELDS;
     match a {
         Action::Cancel | Action::Quit => m.export = None,
-        Action::Up => d.cursor = (d.cursor + n - 1) % n,
-        Action::Down | Action::FocusNext => d.cursor = (d.cursor + 1) % n,
+        Action::Up => {
+            d.cursor = (d.cursor + n - 1) % n;
+            m.caret = None;
+        }
+        Action::Down | Action::FocusNext => {
+            d.cursor = (d.cursor + 1) % n;
+            m.caret = None;
+        }
         Action::Left | Action::Right if d.cursor == ExportDialog::FORMAT => {
             d.format = (d.format + if a == Action::Right { 1 } else { 2 }) % EXPORT_FORMATS.len();
             let stem = d
@@ -666,21 +747,13 @@ fn act_export(m: &mut Model, a: Action) -> Vec<Cmd> {
                 .to_string();
             d.path = format!("{stem}.{}", EXPORT_FORMATS[d.format]);
         }
-        Action::Type(c) if d.cursor == 0 => {
-            d.path.push(c);
-            d.confirm_overwrite = false;
-        }
-        Action::Type(c) if d.cursor == 1 => d.slo.push(c),
-        Action::Type(c) if d.cursor == 2 => d.models.push(c),
-        Action::Backspace if d.cursor == 0 => {
-            d.path.pop();
-            d.confirm_overwrite = false;
-        }
-        Action::Backspace if d.cursor == 1 => {
-            d.slo.pop();
-        }
-        Action::Backspace if d.cursor == 2 => {
-            d.models.pop();
+        Action::Type(_) | Action::Backspace | Action::Edit(_)
+            if d.cursor != ExportDialog::FORMAT =>
+        {
+            if d.cursor == 0 {
+                d.confirm_overwrite = false;
+            }
+            edit_text(m, a);
         }
         Action::Enter => return submit_export(m),
         _ => {}

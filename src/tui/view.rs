@@ -177,7 +177,7 @@ fn params_pane(m: &Model, f: &mut Frame, area: Rect) {
     for (i, kind_f) in FIELDS.iter().enumerate() {
         let selected = focused && i == m.field;
         let value = match (&m.editing, selected) {
-            (Some(buf), true) => format!("{buf}▏"),
+            (Some(buf), true) => super::text::with_caret(buf, m.caret),
             _ if *kind_f == FieldKind::Triggers && m.fields[i].is_empty() => "all".into(),
             _ => m.fields[i].clone(),
         };
@@ -225,20 +225,22 @@ fn models_pane(m: &Model, f: &mut Frame, area: Rect) {
         f.render_widget(Paragraph::new("no replay yet").block(b), area);
         return;
     };
-    let spark_w = area.width.saturating_sub(62).max(3) as usize;
-    let spark = |bins: &[u64]| -> String {
-        let data = rebin(bins, spark_w);
-        let max = data.iter().copied().max().unwrap_or(0).max(1);
-        data.iter()
-            .map(|&v| ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'][(v * 7 / max) as usize])
-            .collect()
-    };
     // Narrow terminals get narrow columns, and numbers are rounded (or get k/M suffixes) to
     // fit them: never cut, which turned 15424 into 1542.
     let w: [u16; 6] = if area.width >= 72 {
         [12, 5, 10, 9, 7, 8]
     } else {
         [6, 4, 6, 6, 5, 5]
+    };
+    // What the columns, their gaps and the borders leave, less a margin.
+    let used: u16 = w.iter().sum::<u16>() + 6 + 2 + 2;
+    let spark_w = area.width.saturating_sub(used).max(3) as usize;
+    let spark = |bins: &[u64]| -> String {
+        let data = rebin(bins, spark_w);
+        let max = data.iter().copied().max().unwrap_or(0).max(1);
+        data.iter()
+            .map(|&v| ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'][(v * 7 / max) as usize])
+            .collect()
     };
     let row = |x: &super::model::ModelRow| {
         Row::new(vec![
@@ -465,11 +467,18 @@ fn export_dialog(m: &Model, f: &mut Frame, area: Rect) {
     let r = centered(area, 64, 10);
     f.render_widget(Clear, r);
     let mark = |i: usize| if d.cursor == i { "▶ " } else { "  " };
-    let caret = |i: usize| if d.cursor == i { "▏" } else { "" };
+    let shown = |i: usize, text: &str| {
+        let text = printable(text);
+        if d.cursor == i {
+            super::text::with_caret(&text, m.caret)
+        } else {
+            text.into_owned()
+        }
+    };
     let lines = vec![
-        Line::from(format!("{}path    {}{}", mark(0), d.path, caret(0))),
-        Line::from(format!("{}slo s   {}{}", mark(1), d.slo, caret(1))),
-        Line::from(format!("{}models  {}{}", mark(2), d.models, caret(2))),
+        Line::from(format!("{}path    {}", mark(0), shown(0, &d.path))),
+        Line::from(format!("{}slo s   {}", mark(1), shown(1, &d.slo))),
+        Line::from(format!("{}models  {}", mark(2), shown(2, &d.models))),
         Line::from(format!(
             "{}format  ◀ {} ▶",
             mark(ExportDialog::FORMAT),
@@ -504,7 +513,10 @@ fn open_prompt(m: &Model, f: &mut Frame, area: Rect) {
         cands.push_str(&format!("  … {more} more"));
     }
     let lines = vec![
-        Line::from(format!("path  {}▏", p.path)),
+        Line::from(format!(
+            "path  {}",
+            super::text::with_caret(&printable(&p.path), m.caret)
+        )),
         Line::from(""),
         Line::from(cands).dark_gray(),
         Line::from(""),
@@ -555,6 +567,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("Enter", "edit the selected parameter (Enter again applies)"),
     ("← → / h l", "cycle a choice field; pan the detail chart"),
     ("Esc", "cancel an edit or close a dialog"),
+    ("in a text field", "←→ Home End, Ctrl-A/E/U/W/K; paste"),
     ("↑↓ in detail, + -", "zoom the detail chart in / out"),
     ("1-6 in models", "sort by column (again: reverse)"),
     ("t", "switch to the next loaded trace"),
