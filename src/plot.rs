@@ -286,20 +286,65 @@ impl Panel {
         );
     }
 
-    fn legend(&self, s: &mut String, items: &[(&str, &str)]) {
-        for (i, (label, colour)) in items.iter().enumerate() {
-            let x = self.left + self.width - 120.0;
-            let y = self.top + 8.0 + 16.0 * i as f64;
+    /// The legend in the corner of the plot where least is drawn (`drawn`: pixels of the
+    /// lines and bar tops drawn), so it never sits on the data when a corner is free.
+    fn legend(&self, s: &mut String, items: &[(&str, &str, Swatch)], drawn: &[(f64, f64)]) {
+        let longest = items.iter().map(|i| i.0.chars().count()).max().unwrap_or(0);
+        let (w, h) = (28.0 + 7.0 * longest as f64, 8.0 + 16.0 * items.len() as f64);
+        let (l, t) = (self.left + 4.0, self.top + 4.0);
+        let (r, b) = (
+            self.left + self.width - 4.0 - w,
+            self.top + self.height - 4.0 - h,
+        );
+        // Top right first, as before; then the others.
+        let corners = [(r, t), (l, t), (r, b), (l, b)];
+        let inside = |&(x0, y0): &(f64, f64)| {
+            drawn
+                .iter()
+                .filter(|&&(x, y)| x >= x0 && x <= x0 + w && y >= y0 && y <= y0 + h)
+                .count()
+        };
+        let (x, y0) = corners
+            .iter()
+            .min_by_key(|c| inside(c))
+            .copied()
+            .unwrap_or((r, t));
+        // Readable over whatever it could not avoid.
+        let _ = write!(
+            s,
+            r#"<rect class="legend-box" x="{}" y="{y0}" width="{w}" height="{h}" fill="white" fill-opacity="0.85"/>"#,
+            x - 4.0
+        );
+        for (i, (label, colour, swatch)) in items.iter().enumerate() {
+            let y = y0 + 4.0 + 16.0 * i as f64;
+            let mark = match swatch {
+                Swatch::Bar => format!(
+                    r#"<rect x="{x}" y="{y}" width="14" height="10" fill="{colour}" fill-opacity="0.7"/>"#
+                ),
+                Swatch::Line | Swatch::Dashed => format!(
+                    r#"<line x1="{x}" y1="{}" x2="{}" y2="{}" stroke="{colour}" stroke-width="2"{}/>"#,
+                    y + 5.0,
+                    x + 14.0,
+                    y + 5.0,
+                    if *swatch == Swatch::Dashed {
+                        r#" stroke-dasharray="4,2""#
+                    } else {
+                        ""
+                    }
+                ),
+            };
             let _ = write!(
                 s,
-                r#"<rect x="{x}" y="{y}" width="12" height="10" fill="{colour}"/><text class="legend" x="{}" y="{}">{}</text>"#,
-                x + 16.0,
+                r#"{mark}<text class="legend" x="{}" y="{}">{}</text>"#,
+                x + 20.0,
                 y + 9.0,
                 esc(label)
             );
         }
     }
 
+    /// Draws `pts` as lines, broken where a value is not finite (a pareto interval with no
+    /// finite rate is a gap, not a drop to 0); returns the pixels drawn, for [`Panel::legend`].
     #[allow(clippy::too_many_arguments)]
     fn polyline(
         &self,
@@ -310,25 +355,55 @@ impl Panel {
         colour: &str,
         class: &str,
         dash: bool,
-    ) {
-        if pts.is_empty() {
-            return;
-        }
-        let d: Vec<String> = pts
-            .iter()
-            .map(|&(x, y)| format!("{:.2},{:.2}", self.x(x, xr), self.y(y, yr)))
-            .collect();
+    ) -> Vec<(f64, f64)> {
         let dash = if dash {
             r#" stroke-dasharray="5,3""#
         } else {
             ""
         };
-        let _ = write!(
-            s,
-            r#"<polyline class="{class}" points="{}" fill="none" stroke="{colour}" stroke-width="1.5"{dash}/>"#,
-            d.join(" ")
-        );
+        let mut drawn = Vec::new();
+        for run in pts.split(|p| !(p.0.is_finite() && p.1.is_finite())) {
+            if run.is_empty() {
+                continue;
+            }
+            let px: Vec<(f64, f64)> = run
+                .iter()
+                .map(|&(x, y)| (self.x(x, xr), self.y(y, yr)))
+                .collect();
+            let d: Vec<String> = px.iter().map(|(x, y)| format!("{x:.2},{y:.2}")).collect();
+            let _ = write!(
+                s,
+                r#"<polyline class="{class}" points="{}" fill="none" stroke="{colour}" stroke-width="1.5"{dash}/>"#,
+                d.join(" ")
+            );
+            drawn.extend(densify(&px));
+        }
+        drawn
     }
+}
+
+/// How a legend entry is marked: bars by a filled box, lines by a line.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Swatch {
+    Bar,
+    Line,
+    Dashed,
+}
+
+/// Points every few pixels along a line through `px`, so a long segment counts where it
+/// passes.
+fn densify(px: &[(f64, f64)]) -> Vec<(f64, f64)> {
+    let mut out = Vec::with_capacity(px.len());
+    for w in px.windows(2) {
+        let ((x0, y0), (x1, y1)) = (w[0], w[1]);
+        let steps = ((x1 - x0).hypot(y1 - y0) / 4.0).ceil().clamp(1.0, 400.0) as usize;
+        out.extend((0..steps).map(|k| {
+            let f = k as f64 / steps as f64;
+            (x0 + f * (x1 - x0), y0 + f * (y1 - y0))
+        }));
+    }
+    out.extend(px.last().copied());
+    out
 }
 
 /// About five round tick values across `(lo, hi)`.
@@ -394,12 +469,15 @@ fn histogram(
         * 1.05;
     let (xr, yr) = ((lo, hi), (0.0, ymax));
     let bw = (hi - lo) / bins as f64;
+    let mut drawn = Vec::new();
     for (i, &c) in replayed.iter().enumerate() {
         let (x0, x1) = (
             p.x(lo + i as f64 * bw, xr),
             p.x(lo + (i + 1) as f64 * bw, xr),
         );
         let (y, y0) = (p.y(c as f64, yr), p.y(0.0, yr));
+        // A bar fills down to the axis: all of it is occupied.
+        drawn.extend(densify(&[((x0 + x1) / 2.0, y), ((x0 + x1) / 2.0, y0)]));
         let _ = write!(
             s,
             r#"<rect class="bar" x="{x0:.2}" y="{y:.2}" width="{:.2}" height="{:.2}" fill="{REPLAYED}" fill-opacity="0.7"/>"#,
@@ -417,7 +495,7 @@ fn histogram(
             ]
         })
         .collect();
-    p.polyline(s, &steps, xr, yr, TRACE, "trace", false);
+    drawn.extend(p.polyline(s, &steps, xr, yr, TRACE, "trace", false));
     p.axes(
         s,
         xr,
@@ -427,7 +505,14 @@ fn histogram(
         3600.0,
         &hours,
     );
-    p.legend(s, &[("replayed", REPLAYED), ("trace", TRACE)]);
+    p.legend(
+        s,
+        &[
+            ("replayed", REPLAYED, Swatch::Bar),
+            ("trace", TRACE, Swatch::Line),
+        ],
+        &drawn,
+    );
 }
 
 fn duration(seconds: f64) -> String {
@@ -461,7 +546,11 @@ fn rate(s: &mut String, p: &Panel, r: &Replay, k: usize, lo: f64, hi: f64) {
         height: p.height * 0.4 - 8.0,
         ..*p
     };
-    let fitted = step(&|i| i.process.and_then(|p: Process| p.rate()).unwrap_or(0.0));
+    // No finite rate (a pareto of shape ≤ 1): a gap in the line, not a drop to 0.
+    let fitted = step(&|i| match i.process {
+        Some(p) => p.rate().unwrap_or(f64::NAN),
+        None => 0.0,
+    });
     let real = step(&|i| i.trace_count as f64 / (i.end - i.start));
     let realized = step(&|i| i.realized_rate());
     let max_of = |sets: &[&Vec<(f64, f64)>]| {
@@ -474,17 +563,18 @@ fn rate(s: &mut String, p: &Panel, r: &Replay, k: usize, lo: f64, hi: f64) {
     };
     let xr = (lo, hi);
     let yr = (0.0, max_of(&[&fitted, &real, &realized]));
-    top.polyline(s, &real, xr, yr, TRACE, "trace", true);
-    top.polyline(s, &fitted, xr, yr, REPLAYED, "fitted", false);
-    top.polyline(s, &realized, xr, yr, REALIZED, "realized", false);
+    let mut drawn = top.polyline(s, &real, xr, yr, TRACE, "trace", true);
+    drawn.extend(top.polyline(s, &fitted, xr, yr, REPLAYED, "fitted", false));
+    drawn.extend(top.polyline(s, &realized, xr, yr, REALIZED, "realized", false));
     top.axes(s, xr, yr, "", "arrivals / s", 3600.0, &hours);
     top.legend(
         s,
         &[
-            ("fitted (target)", REPLAYED),
-            ("realized", REALIZED),
-            ("trace", TRACE),
+            ("fitted (target)", REPLAYED, Swatch::Line),
+            ("realized", REALIZED, Swatch::Line),
+            ("trace", TRACE, Swatch::Dashed),
         ],
+        &drawn,
     );
     let fitted_cv = step(&|i| i.process.and_then(|p: Process| p.cv()).unwrap_or(f64::NAN));
     let realized_cv = step(&|i| {
@@ -617,9 +707,9 @@ fn gaps(
             .flat_map(|(i, &c)| [(xmin + i as f64 * bw, c), (xmin + (i + 1) as f64 * bw, c)])
             .collect()
     };
-    p.polyline(s, &steps(&dt), xr, yr, TRACE, "trace", false);
-    p.polyline(s, &steps(&dr), xr, yr, REPLAYED, "replayed", false);
-    p.polyline(s, &fitted, xr, yr, REALIZED, "fitted", true);
+    let mut drawn = p.polyline(s, &steps(&dt), xr, yr, TRACE, "trace", false);
+    drawn.extend(p.polyline(s, &steps(&dr), xr, yr, REPLAYED, "replayed", false));
+    drawn.extend(p.polyline(s, &fitted, xr, yr, REALIZED, "fitted", true));
     p.axes(
         s,
         xr,
@@ -636,10 +726,11 @@ fn gaps(
     p.legend(
         s,
         &[
-            ("replayed", REPLAYED),
-            ("trace", TRACE),
-            ("fitted density", REALIZED),
+            ("replayed", REPLAYED, Swatch::Line),
+            ("trace", TRACE, Swatch::Line),
+            ("fitted density", REALIZED, Swatch::Dashed),
         ],
+        &drawn,
     );
 }
 
@@ -693,11 +784,12 @@ fn cdf(
             .map(|i| (v[i], (i + 1) as f64 / n as f64))
             .collect()
     };
+    let mut drawn = Vec::new();
     if !real.is_empty() {
-        p.polyline(s, &curve(&real), xr, yr, TRACE, "trace", false);
+        drawn.extend(p.polyline(s, &curve(&real), xr, yr, TRACE, "trace", false));
     }
     if !replayed.is_empty() {
-        p.polyline(s, &curve(&replayed), xr, yr, REPLAYED, "replayed", false);
+        drawn.extend(p.polyline(s, &curve(&replayed), xr, yr, REPLAYED, "replayed", false));
     }
     p.axes(
         s,
@@ -708,7 +800,14 @@ fn cdf(
         1.0,
         &|v| format!("1e{v:.0}"),
     );
-    p.legend(s, &[("replayed", REPLAYED), ("trace", TRACE)]);
+    p.legend(
+        s,
+        &[
+            ("replayed", REPLAYED, Swatch::Line),
+            ("trace", TRACE, Swatch::Line),
+        ],
+        &drawn,
+    );
 }
 
 /// DejaVu Sans (Bitstream Vera licence, `assets/DejaVuSans-LICENSE.txt`), so PNG text renders the

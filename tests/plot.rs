@@ -228,3 +228,71 @@ fn the_plot_command_writes_svg_and_png() {
     let e = plot_cmd(&[], &dir.path().join("fig.jpg")).unwrap_err();
     assert!(e.contains("name the output .svg"), "{e}");
 }
+
+fn trace_of(times: Vec<f64>) -> Trace {
+    use tracereplay_tui::trace::{Function, Series, TraceKind};
+    let f = Function::new("f", Series::Times(times.into()));
+    Trace::new("t", TraceKind::V2, vec![f], vec![]).unwrap()
+}
+
+fn one_model(distribution: Distribution, end: &str) -> ReplayParams {
+    ReplayParams {
+        models: vec!["m".into()],
+        end: Some(end.into()),
+        distribution,
+        ..ReplayParams::default()
+    }
+}
+
+/// The legend goes to the corner with the least drawn in it: traffic that only fills the
+/// right half puts it on the left (it sat top right, on the data). Line series have line
+/// swatches, bars a box.
+#[test]
+fn the_legend_avoids_the_data_and_marks_lines_as_lines() {
+    // All arrivals in the second half of the day, increasingly dense.
+    let times: Vec<f64> = (0..20_000)
+        .map(|i| 43_200.0 + 43_000.0 * (f64::from(i) / 20_000.0).sqrt())
+        .collect();
+    let t = trace_of(times);
+    let r = replay(&t, &one_model(Distribution::Vanilla, "1.0.0")).unwrap();
+    let doc = svg(&r, &t, &PlotOptions::default()).unwrap();
+    let at = doc.find(r#"class="legend-box""#).unwrap();
+    let x = attr(&doc[at..], "x");
+    assert!(
+        x < 260.0,
+        "the legend is at x = {x}, over the data on the right"
+    );
+    // Bars: a box; the trace line: a line.
+    let legend = &doc[at..];
+    assert!(legend.contains(r#"<rect x="#), "{legend}");
+    assert!(legend.contains(r#"<line x1="#), "{legend}");
+}
+
+/// Pareto intervals whose fit has no finite mean (shape ≤ 1) are gaps in the fitted-rate line,
+/// not drops to 0.
+#[test]
+fn intervals_without_a_finite_rate_are_gaps_in_the_line() {
+    // Dense (gaps 0.5 s: finite pareto mean) / sparse (100 s: shape < 1) / dense.
+    let mut times: Vec<f64> = (0..1000).map(|i| 0.5 * f64::from(i)).collect();
+    times.extend((0..6).map(|i| 600.0 + 100.0 * f64::from(i)));
+    times.extend((0..1000).map(|i| 1200.0 + 0.5 * f64::from(i)));
+    let t = trace_of(times);
+    let r = replay(&t, &one_model(Distribution::Pareto, "0.0.30")).unwrap();
+    let iv = &r.models[0].intervals;
+    assert!(iv[0].process.unwrap().rate().is_some());
+    assert!(iv[1].process.unwrap().rate().is_none());
+    let doc = svg(
+        &r,
+        &t,
+        &PlotOptions {
+            figure: Figure::Rate,
+            ..PlotOptions::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        doc.matches(r#"class="fitted""#).count(),
+        2,
+        "one line on each side of the gap"
+    );
+}
