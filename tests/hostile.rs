@@ -468,3 +468,37 @@ fn a_figure_of_thousands_of_panels_is_refused() {
     assert!(run.status.success(), "{run:?}");
     assert!(std::fs::read(&svg).unwrap().starts_with(b"<svg"));
 }
+
+/// Items 7 and 8 of the hostile-input list under a 2 GB address-space limit: an endless device
+/// as a native or pickle trace, and a pickle through a pipe, end cleanly (a 4 GB allocation
+/// aborted before).
+#[cfg(unix)]
+#[test]
+fn endless_devices_and_pipes_stay_within_memory() {
+    let zero = std::ffi::OsStr::new("/dev/zero");
+    for format in ["native", "pickle"] {
+        let args = [
+            std::ffi::OsStr::new("inspect"),
+            zero,
+            std::ffi::OsStr::new("--input-format"),
+            std::ffi::OsStr::new(format),
+        ];
+        let out = limited(&args);
+        assert_eq!(out.status.code(), Some(1), "{out:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("it starts with the bytes 00 00 00 00"),
+            "{err}"
+        );
+    }
+    // As a CSV, zeros are one endless record: refused at 1 MiB.
+    let args = [
+        std::ffi::OsStr::new("inspect"),
+        zero,
+        std::ffi::OsStr::new("--time-column"),
+        std::ffi::OsStr::new("0"),
+    ];
+    let out = limited(&args);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("longer than 1048576 bytes"));
+}

@@ -931,3 +931,77 @@ fn text_fields_have_a_cursor_and_a_bounded_length() {
     press(&mut m, vec![key(KeyCode::Enter)]);
     assert_eq!(m.fields[field("seed")], "0132");
 }
+
+/// Random keys, pastes and terminal sizes through the real keymap, update, workers (run
+/// inline) and view: nothing panics, and the state stays drawable. Exports are not run (they
+/// would write into the working directory); figures go to a temporary one.
+#[test]
+fn random_keys_never_break_the_explorer() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut m = started();
+    m.figure_dir = dir.path().to_path_buf();
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let codes = [
+        KeyCode::Enter,
+        KeyCode::Esc,
+        KeyCode::Tab,
+        KeyCode::BackTab,
+        KeyCode::Up,
+        KeyCode::Down,
+        KeyCode::Left,
+        KeyCode::Right,
+        KeyCode::Home,
+        KeyCode::End,
+        KeyCode::Backspace,
+        KeyCode::Delete,
+    ];
+    let chars = "qeotp?+-123456hjklxcw0.9,/~ ";
+    let (tx, _rx) = channel();
+    // More for a soak: TRACEREPLAY_RANDOM_KEYS=30000 cargo test --test tui random_keys
+    let n: usize = std::env::var("TRACEREPLAY_RANDOM_KEYS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3000);
+    for i in 0..n {
+        let r = next();
+        let msg = match r % 10 {
+            0..=3 => Msg::Key(KeyEvent::new(
+                codes[(r >> 8) as usize % codes.len()],
+                KeyModifiers::NONE,
+            )),
+            4..=7 => {
+                let c = chars.chars().nth((r >> 8) as usize % chars.len()).unwrap();
+                Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+            }
+            8 => Msg::Key(KeyEvent::new(
+                KeyCode::Char(['u', 'w', 'a', 'e', 'k', 'c'][(r >> 8) as usize % 6]),
+                KeyModifiers::CONTROL,
+            )),
+            _ => Msg::Paste("x".repeat((r >> 8) as usize % 300)),
+        };
+        let mut queue = vec![msg];
+        while let Some(msg) = queue.pop() {
+            for cmd in update(&mut m, msg) {
+                match cmd {
+                    // Loads of random paths are errors or directories; exports write files.
+                    Cmd::Export { .. } => {}
+                    other => queue.push(execute(other, &tx)),
+                }
+            }
+        }
+        m.quit = false;
+        if i % 25 == 0 {
+            let (w, h) = [(120, 36), (80, 24), (60, 10), (200, 50)][(r >> 20) as usize % 4];
+            let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+            m.detail_width = view::detail_width(w);
+            refresh_detail(&mut m);
+            t.draw(|f| view::view(&m, f)).unwrap();
+        }
+    }
+}
