@@ -233,3 +233,81 @@ fn the_terminal_is_restored_on_every_exit() {
         }
     }
 }
+
+/// An export running when the explorer is stopped leaves no partial file: quit anyway (`q`,
+/// then `q` at the question), and SIGTERM (a 1.36 GB hidden `.partial` stayed behind).
+#[test]
+fn stopping_the_explorer_during_an_export_leaves_no_partial_file() {
+    if !have_tmux() {
+        assert!(std::env::var_os("CI").is_none(), "CI must install tmux");
+        eprintln!("tmux not found: skipping the terminal tests");
+        return;
+    }
+    for (name, keys, signal) in [
+        ("quit-anyway", &["q", "q"][..], None),
+        ("sigterm", &[][..], Some("TERM")),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let socket = format!("tracereplay-test-{}-export-{name}", std::process::id());
+        let bin = env!("CARGO_BIN_EXE_tracereplay-tui");
+        let d = dir.path().display();
+        tmux(
+            &socket,
+            &[
+                "new-session",
+                "-d",
+                "-s",
+                "t",
+                "-x",
+                "120",
+                "-y",
+                "40",
+                "sh",
+            ],
+        );
+        // 60,000 invocations 400 times over: an export that takes seconds, written into `d`.
+        let cmd =
+            format!("cd {d} && {bin} --distribution vanilla --replication 400; echo $? > {d}/exit");
+        tmux(&socket, &["send-keys", "-t", "t", &cmd, "Enter"]);
+        wait_for("the explorer to draw", &socket, || {
+            tmux(&socket, &["capture-pane", "-p", "-t", "t"]).contains("replayed")
+        });
+        tmux(&socket, &["send-keys", "-t", "t", "e"]);
+        tmux(&socket, &["send-keys", "-t", "t", "Enter"]);
+        let partial = || {
+            std::fs::read_dir(dir.path())
+                .unwrap()
+                .filter_map(Result::ok)
+                .any(|e| e.file_name().to_string_lossy().ends_with(".partial"))
+        };
+        wait_for("the export to start writing", &socket, partial);
+        for k in keys {
+            tmux(&socket, &["send-keys", "-t", "t", k]);
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        if let Some(signal) = signal {
+            let shell = tmux(&socket, &["display", "-p", "-t", "t", "#{pane_pid}"]);
+            let shell = shell.trim();
+            let children =
+                std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children")).unwrap();
+            let child = children.split_whitespace().next().unwrap_or_default();
+            let st = Command::new("sh")
+                .args(["-c", &format!("kill -s {signal} {child}")])
+                .status()
+                .unwrap();
+            assert!(st.success(), "{name}");
+        }
+        wait_for("the explorer to exit", &socket, || {
+            std::fs::read_to_string(dir.path().join("exit")).is_ok_and(|s| !s.trim().is_empty())
+        });
+        let screen = tmux(&socket, &["capture-pane", "-p", "-t", "t"]);
+        tmux(&socket, &["kill-server"]);
+        let left: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter_map(Result::ok)
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n != "exit")
+            .collect();
+        assert!(left.is_empty(), "{name}: left {left:?}\n{screen}");
+    }
+}
