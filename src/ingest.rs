@@ -3,6 +3,7 @@
 //! detected from the content (or given); a directory is the 2019 per-day layout.
 
 pub mod azure2019;
+pub mod compressed;
 pub mod csv;
 pub mod native;
 pub mod pickle_out;
@@ -166,6 +167,12 @@ pub fn load(path: &Path, opts: &LoadOptions, progress: Progress<'_>) -> Result<T
     let total = meta.len();
     let mut head = [0u8; 512];
     let n = csv::read_full(&mut file, &mut head).map_err(io)?;
+    if let Some(c) = compressed::Compression::detect(&head[..n]) {
+        use std::io::{Seek, SeekFrom};
+        file.seek(SeekFrom::Start(0)).map_err(io)?;
+        let decoded = c.decoder(file).map_err(io)?;
+        return load_stream(decoded, &source, opts, progress);
+    }
     let format = match opts.format {
         Some(f) => f,
         None => detect(&head[..n], opts)?,
@@ -209,10 +216,21 @@ pub const MAX_STREAM_BYTES: u64 = 4 << 30;
 /// are parsed as they arrive; a pickle or converted trace is read into memory first (at most
 /// [`MAX_STREAM_BYTES`]), after its first bytes have shown it is one.
 pub fn load_stream(
-    mut input: impl std::io::Read,
+    input: impl std::io::Read,
     source: &str,
     opts: &LoadOptions,
     progress: Progress<'_>,
+) -> Result<Trace> {
+    stream(Box::new(input), source, opts, progress, 0)
+}
+
+/// [`load_stream`], decompressing what is compressed (at most twice: a `.gz` of a `.gz`).
+fn stream(
+    mut input: Box<dyn std::io::Read + '_>,
+    source: &str,
+    opts: &LoadOptions,
+    progress: Progress<'_>,
+    depth: u8,
 ) -> Result<Trace> {
     use std::io::Read;
     let io = |err| Error::Io {
@@ -223,6 +241,14 @@ pub fn load_stream(
     let mut head = vec![0u8; 512];
     let n = csv::read_full(&mut input, &mut head).map_err(io)?;
     head.truncate(n);
+    if depth < 2
+        && let Some(c) = compressed::Compression::detect(&head)
+    {
+        let decoded = c
+            .decoder(std::io::Cursor::new(head).chain(input))
+            .map_err(io)?;
+        return stream(decoded, source, opts, progress, depth + 1);
+    }
     let format = match opts.format {
         Some(f) => f,
         None => detect(&head, opts)?,

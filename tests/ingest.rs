@@ -803,3 +803,76 @@ fn unix_nanoseconds_negative_times_headerless_files_and_impossible_dates() {
         .to_string();
     assert!(err.contains("2023-02 has 28 days"), "{err}");
 }
+
+/// gzip, zstd and xz files (recognised by their bytes, whatever their names) read exactly as
+/// the plain file; a truncated one and a `.gz` that is not gzip are clear errors.
+#[test]
+fn compressed_inputs_read_like_the_plain_file() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let plain_path = real("azure-llm-2023/AzureLLMInferenceTrace_conv.csv");
+    let plain = std::fs::read(&plain_path).unwrap();
+    let gz = {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(&plain).unwrap();
+        e.finish().unwrap()
+    };
+    let zst = zstd::stream::encode_all(&plain[..], 3).unwrap();
+    let xz = {
+        let mut e = xz2::write::XzEncoder::new(Vec::new(), 6);
+        e.write_all(&plain).unwrap();
+        e.finish().unwrap()
+    };
+    let want = load(&plain_path);
+    for (name, bytes) in [
+        ("conv.csv.gz", &gz),
+        ("conv.csv.zst", &zst),
+        ("conv.csv.xz", &xz),
+        // Named wrong: the bytes decide.
+        ("conv.csv", &gz),
+    ] {
+        let p = dir.path().join(name);
+        std::fs::write(&p, bytes).unwrap();
+        let t = load(&p);
+        assert!(
+            t.functions == want.functions || {
+                // Named after the file: compare the series and tokens.
+                t.functions.len() == 1
+                    && t.functions[0].series == want.functions[0].series
+                    && t.functions[0].tokens == want.functions[0].tokens
+            },
+            "{name}"
+        );
+    }
+    // Cut short: the error names the file.
+    let cut = dir.path().join("cut.csv.gz");
+    std::fs::write(&cut, &gz[..gz.len() / 2]).unwrap();
+    let err = load_with(&cut, &LoadOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("cut.csv.gz") && err.contains("deflate"),
+        "{err}"
+    );
+    // A .gz that is not gzip is read as what it is: here, nothing known.
+    let fake = write(dir.path(), "fake.gz", "not gzip at all\n");
+    let err = load_with(&fake, &LoadOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("cannot tell what this file is"), "{err}");
+    // A compressed pickle through a pipe.
+    let pkl = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/pickle/v2_replay__np1.26.4__p4.pkl"),
+    )
+    .unwrap();
+    let zipped = zstd::stream::encode_all(&pkl[..], 3).unwrap();
+    let t = ingest::load_stream(
+        &zipped[..],
+        "stdin",
+        &LoadOptions::default(),
+        &mut |_, _| {},
+    )
+    .unwrap();
+    assert_eq!(t.functions.len(), 9);
+}

@@ -42,8 +42,16 @@ pub fn for_each_row(
         reason: format!("the record is longer than {MAX_LINE} bytes; this is not a trace CSV"),
     };
     loop {
-        let n = read_full(&mut input, &mut chunk)
-            .map_err(|err| Error::Format(format!("cannot read {file}: {err}")))?;
+        let n = read_full(&mut input, &mut chunk).map_err(|err| {
+            // A compressed file cut short or damaged fails here: say how far it got.
+            let lines = line_base + reader.line() - 1;
+            let at = if lines > 0 {
+                format!(" after line {lines}")
+            } else {
+                String::new()
+            };
+            Error::Format(format!("cannot read {file}{at}: {err}"))
+        })?;
         done += n as u64;
         let mut pos = 0;
         if first {

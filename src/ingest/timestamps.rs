@@ -307,10 +307,16 @@ fn exact_number(field: &[u8]) -> std::result::Result<Num, String> {
 /// Numeric times beyond this (≈ 3.2 years in seconds) are taken for Unix times.
 const EPOCH_LIKE: f64 = 1e8;
 
+/// The file's name without its extensions of format and compression: `conv` for
+/// `conv.csv.gz`.
 fn stem(file: &str) -> String {
-    std::path::Path::new(file)
+    let bare = [".gz", ".zst", ".xz"]
+        .iter()
+        .find_map(|ext| file.strip_suffix(ext))
+        .unwrap_or(file);
+    std::path::Path::new(bare)
         .file_stem()
-        .map_or_else(|| file.to_string(), |s| s.to_string_lossy().into_owned())
+        .map_or_else(|| bare.to_string(), |s| s.to_string_lossy().into_owned())
 }
 
 /// Parses `YYYY-MM-DD[ T]HH:MM:SS[.fraction][Z|±HH:MM]` into nanoseconds since 1970 (UTC when a
