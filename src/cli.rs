@@ -213,6 +213,16 @@ pub struct ExportArgs {
     /// Export only these models (comma-separated); default all, merged.
     #[arg(long, value_delimiter = ',')]
     pub only: Option<Vec<String>>,
+    /// Prompt tokens of every request (instead of the trace's own counts, or where it has
+    /// none).
+    #[arg(long, value_name = "TOKENS")]
+    pub input_length: Option<u32>,
+    /// Generated tokens of every request (likewise).
+    #[arg(long, value_name = "TOKENS")]
+    pub output_length: Option<u32>,
+    /// Mooncake JSONL: tokens per hash id (run AIPerf with the same --isl-block-size).
+    #[arg(long, default_value_t = crate::workload::mooncake::DEFAULT_BLOCK_SIZE)]
+    pub block_size: u32,
     /// Overwrite the output file if it exists.
     #[arg(long)]
     pub force: bool,
@@ -315,6 +325,8 @@ pub enum FormatArg {
     Json,
     /// CSV.
     Csv,
+    /// Mooncake JSONL (AIPerf, SGLang, vLLM, GuideLLM): needs token counts.
+    Mooncake,
 }
 
 impl From<KindArg> for TraceKind {
@@ -615,8 +627,27 @@ fn export(a: &ExportArgs, out: &mut (impl Write + Send)) -> Result<()> {
         Some(FormatArg::Msgpack) => Format::Msgpack,
         Some(FormatArg::Json) => Format::Json,
         Some(FormatArg::Csv) => Format::Csv,
-        None => Format::from_path(&a.output)?,
+        Some(FormatArg::Mooncake) => Format::Mooncake {
+            block_size: a.block_size,
+        },
+        None => match Format::from_path(&a.output)? {
+            Format::Mooncake { .. } => Format::Mooncake {
+                block_size: a.block_size,
+            },
+            f => f,
+        },
     };
+    if a.block_size == 0 {
+        bail!("--block-size 0: a hash id stands for a block of at least 1 token (default 512)");
+    }
+    for (name, v) in [
+        ("--input-length", a.input_length),
+        ("--output-length", a.output_length),
+    ] {
+        if v == Some(0) {
+            bail!("{name} 0: a request has at least 1 token; give a positive number");
+        }
+    }
     if to_stdout {
         use std::io::IsTerminal;
         if format == Format::Msgpack && std::io::stdout().is_terminal() {
@@ -635,8 +666,25 @@ fn export(a: &ExportArgs, out: &mut (impl Write + Send)) -> Result<()> {
     // Unmapping a large trace takes a while (808 MB v1: ~13 ms): let another core do it
     // while the workload is built and written.
     let unmap = std::thread::spawn(move || drop(trace));
-    let workload =
+    let mut workload =
         Workload::from_replay(&r, a.slo, a.only.as_deref()).context("cannot build the workload")?;
+    // Constants replace the trace's own counts, or stand where it has none.
+    let n = workload.len();
+    if let Some(v) = a.input_length {
+        workload.input_tokens = Some(vec![v; n]);
+    }
+    if let Some(v) = a.output_length {
+        workload.output_tokens = Some(vec![v; n]);
+    }
+    if matches!(format, Format::Mooncake { .. })
+        && (workload.input_tokens.is_none() || workload.output_tokens.is_none())
+    {
+        bail!(
+            "Mooncake JSONL needs each request's input and output tokens, and {} has no token \
+             counts; give them with --input-length N --output-length N",
+            crate::quote::quoted(&r.source)
+        );
+    }
     let summary = |to: &str, bytes: u64| {
         format!(
             "wrote {} requests of {} model(s) to {to} ({format}, {bytes} bytes); window {}",

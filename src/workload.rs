@@ -7,6 +7,7 @@ use std::str::FromStr;
 
 mod early_sync;
 pub mod merge;
+pub mod mooncake;
 mod msgpack;
 mod sink;
 mod target;
@@ -78,6 +79,12 @@ pub enum Format {
     Json,
     /// CSV `index,arrival,model,slo` with the parameters in `#` comment lines.
     Csv,
+    /// Mooncake JSONL, one request a line (needs token counts), for AIPerf, SGLang, vLLM and
+    /// GuideLLM; `block_size` tokens per hash id.
+    Mooncake {
+        /// Tokens per `hash_ids` entry.
+        block_size: u32,
+    },
 }
 
 impl std::fmt::Display for Format {
@@ -86,6 +93,7 @@ impl std::fmt::Display for Format {
             Format::Msgpack => "msgpack",
             Format::Json => "JSON",
             Format::Csv => "CSV",
+            Format::Mooncake { .. } => "Mooncake JSONL",
         })
     }
 }
@@ -97,9 +105,12 @@ impl FromStr for Format {
             "msgpack" | "mp" => Ok(Format::Msgpack),
             "json" => Ok(Format::Json),
             "csv" => Ok(Format::Csv),
+            "mooncake" | "jsonl" => Ok(Format::Mooncake {
+                block_size: mooncake::DEFAULT_BLOCK_SIZE,
+            }),
             other => Err(Error::param(
                 "format",
-                format!("{other:?}: use msgpack, json or csv"),
+                format!("{other:?}: use msgpack, json, csv or mooncake"),
             )),
         }
     }
@@ -117,11 +128,14 @@ impl Format {
             "json" => Ok(Format::Json),
             "csv" => Ok(Format::Csv),
             "msgpack" | "mpk" => Ok(Format::Msgpack),
+            "jsonl" => Ok(Format::Mooncake {
+                block_size: mooncake::DEFAULT_BLOCK_SIZE,
+            }),
             other => Err(Error::param(
                 "format",
                 format!(
                     "{}: the extension .{} names no workload format; name the file .msgpack, \
-                     .json or .csv, or give --format",
+                     .json, .csv or .jsonl (Mooncake), or give --format",
                     crate::quote::quoted(&path.display().to_string()),
                     crate::quote::clip(other, 16)
                 ),
@@ -202,6 +216,9 @@ impl Workload {
             Format::Msgpack => msgpack::encode(self, out),
             Format::Json => serde_json::to_writer(out, self).map_err(|e| enc(&e)),
             Format::Csv => self.encode_csv(out).map_err(|e| enc(&e)),
+            Format::Mooncake { block_size } => {
+                mooncake::encode(self, block_size, out).map_err(|e| enc(&e))
+            }
         }
     }
 

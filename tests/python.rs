@@ -200,3 +200,84 @@ fn every_tool_script_has_help() {
     }
     assert!(seen >= 4);
 }
+
+/// Whether python3 can import AIPerf (CI installs it).
+fn aiperf_ready() -> bool {
+    Command::new("python3")
+        .args(["-c", "import aiperf.dataset.loader.models, msgpack"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Every line of a Mooncake JSONL export passes AIPerf's own `MooncakeTrace` validation, and
+/// the lines are the msgpack export's requests: times to 1 µs in ms since the window start,
+/// models in `extra`, token counts, fresh hash ids of ceil(input / block) each.
+#[test]
+fn mooncake_export_validates_in_aiperfs_loader() {
+    if !aiperf_ready() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install aiperf and msgpack for python3"
+        );
+        eprintln!("python3 with aiperf not found: skipping the Mooncake validation");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let bin = env!("CARGO_BIN_EXE_tracereplay-tui");
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/aiperf/validate.py");
+    for (extra, block) in [
+        (
+            &[
+                "--models",
+                "3",
+                "--input-length",
+                "100",
+                "--output-length",
+                "10",
+            ][..],
+            "512",
+        ),
+        (
+            &[
+                "--distribution",
+                "gamma",
+                "--start",
+                "1.0.0",
+                "--end",
+                "1.2.0",
+                "--input-length",
+                "1300",
+                "--output-length",
+                "7",
+                "--block-size",
+                "256",
+            ][..],
+            "256",
+        ),
+    ] {
+        let jsonl = dir.path().join("w.jsonl");
+        let mp = dir.path().join("w.msgpack");
+        for (out, fmt) in [(&jsonl, "mooncake"), (&mp, "msgpack")] {
+            let run = Command::new(bin)
+                .args(["replay", "sample", "--format", fmt, "--force", "-o"])
+                .arg(out)
+                .args(extra)
+                .output()
+                .unwrap();
+            assert!(run.status.success(), "{run:?}");
+        }
+        let check = Command::new("python3")
+            .arg(&script)
+            .arg(&jsonl)
+            .arg(&mp)
+            .arg(block)
+            .output()
+            .unwrap();
+        assert!(
+            check.status.success(),
+            "{}",
+            String::from_utf8_lossy(&check.stderr)
+        );
+        assert!(String::from_utf8_lossy(&check.stdout).contains("lines valid"));
+    }
+}
