@@ -281,3 +281,161 @@ fn mooncake_export_validates_in_aiperfs_loader() {
         assert!(String::from_utf8_lossy(&check.stdout).contains("lines valid"));
     }
 }
+
+/// Kills the stub server when the test ends, passed or not.
+struct Stub(std::process::Child);
+
+impl Drop for Stub {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// AIPerf itself replays a Mooncake export with `--fixed-schedule` against a local
+/// OpenAI-compatible stub (127.0.0.1 only): every request arrives at its timestamp (to
+/// 100 ms, from the first), for its model (`extra.model` in the body), with `max_tokens` =
+/// `output_length`. AIPerf's tokenizer is a tiny one made by `tests/aiperf/mktok.py` in a
+/// Hugging Face cache, read with HF_HUB_OFFLINE=1.
+#[test]
+fn aiperf_sends_each_request_at_its_time_to_its_model() {
+    use std::io::BufRead;
+    if !aiperf_ready() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install aiperf for python3"
+        );
+        eprintln!("aiperf not found: skipping the fixed-schedule run");
+        return;
+    }
+    let here = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/aiperf");
+    let dir = tempfile::tempdir().unwrap();
+    let hf = dir.path().join("hf");
+    let made = Command::new("python3")
+        .arg(here.join("mktok.py"))
+        .arg(&hf)
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{made:?}");
+    // Two models, requests at least 150 ms apart over 4 s.
+    let csv = dir.path().join("t.csv");
+    let times = [0.0, 0.3, 0.5, 1.0, 1.2, 1.5, 1.9, 2.5, 2.7, 3.1, 3.4, 3.9];
+    let mut text = String::from("t,fn\n");
+    for (i, t) in times.iter().enumerate() {
+        text.push_str(&format!("{t},{}\n", ["a", "b", "c"][i % 3]));
+    }
+    std::fs::write(&csv, text).unwrap();
+    let jsonl = dir.path().join("w.jsonl");
+    let export = Command::new(env!("CARGO_BIN_EXE_tracereplay-tui"))
+        .arg("replay")
+        .arg(&csv)
+        .args(["--time-column", "t", "--key-column", "fn", "--models", "2"])
+        .args([
+            "--distribution",
+            "vanilla",
+            "--input-length",
+            "40",
+            "--output-length",
+        ])
+        .args(["5", "--block-size", "16", "-o"])
+        .arg(&jsonl)
+        .output()
+        .unwrap();
+    assert!(export.status.success(), "{export:?}");
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&jsonl)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), times.len());
+
+    let log = dir.path().join("requests.log");
+    let mut stub = Stub(
+        Command::new("python3")
+            .arg(here.join("stub.py"))
+            .arg(&log)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut port = String::new();
+    std::io::BufReader::new(stub.0.stdout.take().unwrap())
+        .read_line(&mut port)
+        .unwrap();
+    let url = format!("http://127.0.0.1:{}", port.trim());
+    let mut run = Command::new("aiperf")
+        .args([
+            "profile",
+            "--model",
+            "gpt0",
+            "--url",
+            &url,
+            "--endpoint-type",
+            "chat",
+        ])
+        .arg("--input-file")
+        .arg(&jsonl)
+        .args([
+            "--custom-dataset-type",
+            "mooncake_trace",
+            "--fixed-schedule",
+        ])
+        .args([
+            "--tokenizer",
+            "local/tiny",
+            "--isl-block-size",
+            "16",
+            "--ui-type",
+            "none",
+        ])
+        .arg("--artifact-dir")
+        .arg(dir.path().join("artifacts"))
+        .env("HF_HOME", &hf)
+        .env("HF_HUB_OFFLINE", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Bounded: AIPerf takes ~15 s here; give up after 5 minutes.
+    let start = std::time::Instant::now();
+    while run.try_wait().unwrap().is_none() {
+        if start.elapsed() > std::time::Duration::from_secs(300) {
+            let _ = run.kill();
+            panic!("aiperf did not finish in 5 minutes");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let out = run.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "aiperf failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    drop(stub);
+    let mut got: Vec<serde_json::Value> = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    got.sort_by(|a, b| {
+        a["t"]
+            .as_f64()
+            .unwrap()
+            .total_cmp(&b["t"].as_f64().unwrap())
+    });
+    assert_eq!(got.len(), lines.len(), "requests received: {got:?}");
+    let t0 = got[0]["t"].as_f64().unwrap();
+    let ms0 = lines[0]["timestamp"].as_f64().unwrap();
+    for (want, seen) in lines.iter().zip(&got) {
+        let due = (want["timestamp"].as_f64().unwrap() - ms0) / 1000.0;
+        let at = seen["t"].as_f64().unwrap() - t0;
+        assert!(
+            (at - due).abs() < 0.1,
+            "sent at {at:.3} s, due at {due:.3} s"
+        );
+        assert_eq!(seen["model"], want["extra"]["model"], "{seen}");
+        assert_eq!(seen["max_tokens"], want["output_length"], "{seen}");
+        assert_eq!(seen["path"], "/v1/chat/completions");
+    }
+}
