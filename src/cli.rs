@@ -223,6 +223,9 @@ pub struct ExportArgs {
     /// Mooncake JSONL: tokens per hash id (run AIPerf with the same --isl-block-size).
     #[arg(long, default_value_t = crate::workload::mooncake::DEFAULT_BLOCK_SIZE)]
     pub block_size: u32,
+    /// InVitro: how long every request runs, in seconds (1 µs to a day).
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
+    pub duration: f64,
     /// Overwrite the output file if it exists.
     #[arg(long)]
     pub force: bool,
@@ -327,6 +330,12 @@ pub enum FormatArg {
     Csv,
     /// Mooncake JSONL (AIPerf, SGLang, vLLM, GuideLLM): needs token counts.
     Mooncake,
+    /// InVitro's Azure 2021 CSV (app,func,end_timestamp,duration).
+    Invitro,
+    /// Vidur's trace CSV: needs token counts.
+    Vidur,
+    /// Splitwise's trace CSV: needs token counts.
+    Splitwise,
 }
 
 impl From<KindArg> for TraceKind {
@@ -630,6 +639,11 @@ fn export(a: &ExportArgs, out: &mut (impl Write + Send)) -> Result<()> {
         Some(FormatArg::Mooncake) => Format::Mooncake {
             block_size: a.block_size,
         },
+        Some(FormatArg::Invitro) => Format::Invitro {
+            duration_us: (a.duration * 1e6).round() as u64,
+        },
+        Some(FormatArg::Vidur) => Format::Vidur,
+        Some(FormatArg::Splitwise) => Format::Splitwise,
         None => match Format::from_path(&a.output)? {
             Format::Mooncake { .. } => Format::Mooncake {
                 block_size: a.block_size,
@@ -637,6 +651,12 @@ fn export(a: &ExportArgs, out: &mut (impl Write + Send)) -> Result<()> {
             f => f,
         },
     };
+    if !(a.duration.is_finite() && (1e-6..=86_400.0).contains(&a.duration)) {
+        bail!(
+            "--duration {}: give how long each request runs in seconds, from 0.000001 to 86400",
+            crate::stats::py_float(a.duration)
+        );
+    }
     if a.block_size == 0 {
         bail!("--block-size 0: a hash id stands for a block of at least 1 token (default 512)");
     }
@@ -676,14 +696,29 @@ fn export(a: &ExportArgs, out: &mut (impl Write + Send)) -> Result<()> {
     if let Some(v) = a.output_length {
         workload.output_tokens = Some(vec![v; n]);
     }
-    if matches!(format, Format::Mooncake { .. })
-        && (workload.input_tokens.is_none() || workload.output_tokens.is_none())
+    if matches!(
+        format,
+        Format::Mooncake { .. } | Format::Vidur | Format::Splitwise
+    ) && (workload.input_tokens.is_none() || workload.output_tokens.is_none())
     {
         bail!(
-            "Mooncake JSONL needs each request's input and output tokens, and {} has no token \
+            "{format} needs each request's input and output tokens, and {} has no token \
              counts; give them with --input-length N --output-length N",
             crate::quote::quoted(&r.source)
         );
+    }
+    if let Format::Invitro { duration_us } = format {
+        let moved = crate::workload::simulators::encode_invitro(
+            &workload,
+            duration_us,
+            &mut std::io::sink(),
+        )?;
+        if moved > 0 {
+            eprintln!(
+                "note: InVitro stops on two invocations of a function in the same microsecond; \
+                 {moved} request(s) were moved 1 µs after the one before"
+            );
+        }
     }
     let summary = |to: &str, bytes: u64| {
         format!(

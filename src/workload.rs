@@ -9,6 +9,7 @@ mod early_sync;
 pub mod merge;
 pub mod mooncake;
 mod msgpack;
+pub mod simulators;
 mod sink;
 mod target;
 
@@ -85,6 +86,16 @@ pub enum Format {
         /// Tokens per `hash_ids` entry.
         block_size: u32,
     },
+    /// InVitro's Azure 2021 CSV (`app,func,end_timestamp,duration`), every request lasting
+    /// `duration_us` microseconds.
+    Invitro {
+        /// Each request's duration in microseconds.
+        duration_us: u64,
+    },
+    /// Vidur's trace CSV (needs token counts).
+    Vidur,
+    /// Splitwise's trace CSV (needs token counts).
+    Splitwise,
 }
 
 impl std::fmt::Display for Format {
@@ -94,6 +105,9 @@ impl std::fmt::Display for Format {
             Format::Json => "JSON",
             Format::Csv => "CSV",
             Format::Mooncake { .. } => "Mooncake JSONL",
+            Format::Invitro { .. } => "InVitro CSV",
+            Format::Vidur => "Vidur CSV",
+            Format::Splitwise => "Splitwise CSV",
         })
     }
 }
@@ -219,6 +233,11 @@ impl Workload {
             Format::Mooncake { block_size } => {
                 mooncake::encode(self, block_size, out).map_err(|e| enc(&e))
             }
+            Format::Invitro { duration_us } => simulators::encode_invitro(self, duration_us, out)
+                .map(drop)
+                .map_err(|e| enc(&e)),
+            Format::Vidur => simulators::encode_vidur(self, out).map_err(|e| enc(&e)),
+            Format::Splitwise => simulators::encode_splitwise(self, out).map_err(|e| enc(&e)),
         }
     }
 
@@ -323,7 +342,7 @@ pub fn output_dir(path: &Path) -> Result<PathBuf> {
     Ok(dir)
 }
 
-fn csv_field(s: &str) -> String {
+pub(crate) fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {

@@ -224,7 +224,8 @@ fn mooncake_export_validates_in_aiperfs_loader() {
     }
     let dir = tempfile::tempdir().unwrap();
     let bin = env!("CARGO_BIN_EXE_tracereplay-tui");
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/aiperf/validate.py");
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/consumers/validate.py");
     for (extra, block) in [
         (
             &[
@@ -295,7 +296,7 @@ impl Drop for Stub {
 /// AIPerf itself replays a Mooncake export with `--fixed-schedule` against a local
 /// OpenAI-compatible stub (127.0.0.1 only): every request arrives at its timestamp (to
 /// 100 ms, from the first), for its model (`extra.model` in the body), with `max_tokens` =
-/// `output_length`. AIPerf's tokenizer is a tiny one made by `tests/aiperf/mktok.py` in a
+/// `output_length`. AIPerf's tokenizer is a tiny one made by `tests/consumers/mktok.py` in a
 /// Hugging Face cache, read with HF_HUB_OFFLINE=1.
 #[test]
 fn aiperf_sends_each_request_at_its_time_to_its_model() {
@@ -308,7 +309,7 @@ fn aiperf_sends_each_request_at_its_time_to_its_model() {
         eprintln!("aiperf not found: skipping the fixed-schedule run");
         return;
     }
-    let here = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/aiperf");
+    let here = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/consumers");
     let dir = tempfile::tempdir().unwrap();
     let hf = dir.path().join("hf");
     let made = Command::new("python3")
@@ -438,4 +439,61 @@ fn aiperf_sends_each_request_at_its_time_to_its_model() {
         assert_eq!(seen["max_tokens"], want["output_length"], "{seen}");
         assert_eq!(seen["path"], "/v1/chat/completions");
     }
+}
+
+/// InVitro, Vidur and Splitwise exports read with Python's csv module reproduce the msgpack
+/// export's arrivals to 1 µs, models and token counts (`tests/consumers/simulators.py`).
+#[test]
+fn simulator_csvs_agree_with_the_msgpack_export() {
+    if skip_without_python("the simulator CSV check") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let bin = env!("CARGO_BIN_EXE_tracereplay-tui");
+    let common = [
+        "--start",
+        "1.0.0",
+        "--end",
+        "1.6.0",
+        "--distribution",
+        "gamma",
+        "--input-length",
+        "300",
+        "--output-length",
+        "20",
+    ];
+    let mut paths = Vec::new();
+    for fmt in ["msgpack", "invitro", "vidur", "splitwise"] {
+        let out = dir.path().join(format!("w.{fmt}"));
+        let run = Command::new(bin)
+            .args([
+                "replay",
+                "sample",
+                "--format",
+                fmt,
+                "--duration",
+                "0.25",
+                "-o",
+            ])
+            .arg(&out)
+            .args(common)
+            .output()
+            .unwrap();
+        assert!(run.status.success(), "{fmt}: {run:?}");
+        paths.push(out);
+    }
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/consumers/simulators.py");
+    let check = Command::new("python3")
+        .arg(script)
+        .args(&paths)
+        .arg("0.25")
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    assert!(String::from_utf8_lossy(&check.stdout).contains("requests agree"));
 }

@@ -1,0 +1,110 @@
+//! CSV layouts of the tools that replay a workload: InVitro's Azure 2021 trace
+//! (`app,func,end_timestamp,duration`), and the LLM serving simulators Vidur
+//! (`arrived_at,num_prefill_tokens,num_decode_tokens`) and Splitwise
+//! (`request_id,request_type,application_id,arrival_timestamp,batch_size,prompt_size,token_size`).
+//! Times are seconds since the window start (after time scaling), written from the columns.
+
+use std::io::{self, Write};
+
+use super::Workload;
+
+/// Seconds since the window start of request `i`.
+fn since_start(w: &Workload, i: usize) -> f64 {
+    w.arrival[i] - w.params.window.start as f64
+}
+
+/// `micros` as seconds with six decimals, exactly.
+fn write_micros(out: &mut impl Write, micros: u64, int: &mut itoa::Buffer) -> io::Result<()> {
+    out.write_all(int.format(micros / 1_000_000).as_bytes())?;
+    write!(out, ".{:06}", micros % 1_000_000)
+}
+
+/// InVitro's Azure 2021 CSV: the model name as both `app` and `func`, `end_timestamp` =
+/// arrival + `duration_us`. InVitro refuses two invocations of one function in the same
+/// microsecond (its loader stops), so such a request is moved 1 µs after the one before it;
+/// returns how many were moved.
+pub fn encode_invitro(w: &Workload, duration_us: u64, out: &mut impl Write) -> io::Result<u64> {
+    out.write_all(b"app,func,end_timestamp,duration\n")?;
+    let names: Vec<String> = w.models.iter().map(|m| super::csv_field(m)).collect();
+    let mut last: Vec<Option<u64>> = vec![None; w.models.len()];
+    let mut moved = 0;
+    let mut int = itoa::Buffer::new();
+    for i in 0..w.len() {
+        let m = w.model[i] as usize;
+        let mut start = (since_start(w, i) * 1e6).round().max(0.0) as u64;
+        if let Some(prev) = last[m]
+            && start <= prev
+        {
+            start = prev + 1;
+            moved += 1;
+        }
+        last[m] = Some(start);
+        let name = &names[m];
+        write!(out, "{name},{name},")?;
+        write_micros(out, start + duration_us, &mut int)?;
+        out.write_all(b",")?;
+        write_micros(out, duration_us, &mut int)?;
+        out.write_all(b"\n")?;
+    }
+    Ok(moved)
+}
+
+/// The token columns, or the error that says how to give them.
+fn tokens(w: &Workload) -> io::Result<(&[u32], &[u32])> {
+    match (&w.input_tokens, &w.output_tokens) {
+        (Some(i), Some(o)) => Ok((i, o)),
+        _ => Err(io::Error::other(
+            "this format needs token counts: the trace has none, so give constants with \
+             --input-length N and --output-length N",
+        )),
+    }
+}
+
+/// Vidur's trace: arrival seconds, prompt and generated tokens.
+pub fn encode_vidur(w: &Workload, out: &mut impl Write) -> io::Result<()> {
+    let (input, output) = tokens(w)?;
+    out.write_all(b"arrived_at,num_prefill_tokens,num_decode_tokens\n")?;
+    let mut int = itoa::Buffer::new();
+    for i in 0..w.len() {
+        write!(out, "{:?},", since_start(w, i))?;
+        out.write_all(int.format(input[i]).as_bytes())?;
+        out.write_all(b",")?;
+        out.write_all(int.format(output[i]).as_bytes())?;
+        out.write_all(b"\n")?;
+    }
+    Ok(())
+}
+
+/// Splitwise's trace: one request of type 2 (its LLM inference type) and batch size 1 a row,
+/// the model's index as `application_id`.
+pub fn encode_splitwise(w: &Workload, out: &mut impl Write) -> io::Result<()> {
+    let (input, output) = tokens(w)?;
+    out.write_all(
+        b"request_id,request_type,application_id,arrival_timestamp,batch_size,prompt_size,token_size\n",
+    )?;
+    let mut int = itoa::Buffer::new();
+    for i in 0..w.len() {
+        out.write_all(int.format(i).as_bytes())?;
+        out.write_all(b",2,")?;
+        out.write_all(int.format(w.model[i]).as_bytes())?;
+        write!(out, ",{:?},1,", since_start(w, i))?;
+        out.write_all(int.format(input[i]).as_bytes())?;
+        out.write_all(b",")?;
+        out.write_all(int.format(output[i]).as_bytes())?;
+        out.write_all(b"\n")?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seconds_to_the_microsecond() {
+        let mut v = Vec::new();
+        write_micros(&mut v, 1_500_001, &mut itoa::Buffer::new()).unwrap();
+        write_micros(&mut v, 7, &mut itoa::Buffer::new()).unwrap();
+        assert_eq!(String::from_utf8(v).unwrap(), "1.5000010.000007");
+    }
+}
