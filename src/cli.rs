@@ -692,6 +692,8 @@ fn export(a: &ExportArgs, out: &mut (impl Write + Send)) -> Result<()> {
     let n = workload.len();
     if let Some(v) = a.input_length {
         workload.input_tokens = Some(vec![v; n]);
+        // The source's prefix-cache ids describe its own prompt lengths.
+        workload.hash_rows = None;
     }
     if let Some(v) = a.output_length {
         workload.output_tokens = Some(vec![v; n]);

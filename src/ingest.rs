@@ -5,6 +5,7 @@
 pub mod azure2019;
 pub mod compressed;
 pub mod csv;
+pub mod mooncake;
 pub mod native;
 pub mod pickle_out;
 pub mod timestamps;
@@ -32,6 +33,8 @@ pub enum InputFormat {
     AzureLlm,
     /// Any CSV with a column of timestamps (`--time-column`).
     Timestamps,
+    /// Mooncake JSONL (`timestamp` in ms, `input_length`, `output_length`, `hash_ids`).
+    Mooncake,
 }
 
 impl fmt::Display for InputFormat {
@@ -43,6 +46,7 @@ impl fmt::Display for InputFormat {
             InputFormat::Azure2019 => "azure2019",
             InputFormat::AzureLlm => "azure-llm",
             InputFormat::Timestamps => "timestamps",
+            InputFormat::Mooncake => "mooncake",
         })
     }
 }
@@ -57,12 +61,13 @@ impl FromStr for InputFormat {
             "azure2019" => InputFormat::Azure2019,
             "azure-llm" | "llm" => InputFormat::AzureLlm,
             "timestamps" | "csv" => InputFormat::Timestamps,
+            "mooncake" | "jsonl" => InputFormat::Mooncake,
             other => {
                 return Err(Error::param(
                     "format",
                     format!(
                         "{other:?} is not an input format; use pickle, native, azure2021, azure2019, \
-                         azure-llm or timestamps"
+                         azure-llm, timestamps or mooncake"
                     ),
                 ));
             }
@@ -346,6 +351,9 @@ pub fn detect(head: &[u8], opts: &LoadOptions) -> Result<InputFormat> {
     if native::is_native(head) {
         return Ok(InputFormat::Native);
     }
+    if mooncake::is_mooncake(head) {
+        return Ok(InputFormat::Mooncake);
+    }
     let line = head.split(|&b| b == b'\n').next().unwrap_or(&[]);
     let header = String::from_utf8_lossy(line)
         .trim()
@@ -372,9 +380,9 @@ pub fn detect(head: &[u8], opts: &LoadOptions) -> Result<InputFormat> {
     let shown: String = header.chars().take(80).collect();
     Err(Error::Format(format!(
         "cannot tell what this file is (first line {shown:?}): expected an AlpaServe pickle, a file \
-         written by `tracereplay-tui convert`, or a CSV with the header of an Azure Functions 2019 \
-         or 2021 trace or an Azure LLM inference trace; for another CSV of timestamps pass \
-         --time-column (and --key-column, --time-unit)"
+         written by `tracereplay-tui convert`, Mooncake JSONL, or a CSV with the header of an Azure \
+         Functions 2019 or 2021 trace or an Azure LLM inference trace; for another CSV of \
+         timestamps pass --time-column (and --key-column, --time-unit)"
     )))
 }
 
@@ -397,6 +405,7 @@ fn parse_csv(
         }
         InputFormat::AzureLlm => timestamps::azure_llm(source, input, total, opts, progress),
         InputFormat::Timestamps => timestamps::generic(source, input, total, opts, progress),
+        InputFormat::Mooncake => mooncake::read(source, input, total, opts, progress),
         InputFormat::Pickle | InputFormat::Native => Err(Error::Format(format!(
             "{source}: a {format} file is not a CSV"
         ))),

@@ -5,6 +5,7 @@ pub mod fit;
 pub mod params;
 pub mod sample;
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 pub use fit::{Estimate, Process};
@@ -546,19 +547,41 @@ fn plan_part(
 
 /// The sources' requests in time order with their token counts.
 fn merge_with_tokens(trace: &Trace, sources: &[&Slice]) -> (Vec<f64>, Tokens) {
-    let mut rows: Vec<(f64, u32, u32)> = Vec::new();
+    // Prefix-cache ids are kept when every source has them, from one table.
+    let table = sources.first().and_then(|s| {
+        trace.functions[s.function]
+            .tokens
+            .as_ref()?
+            .hash_ids
+            .clone()
+    });
+    let shared = table.as_ref().is_some_and(|t| {
+        sources.iter().all(|s| {
+            trace.functions[s.function]
+                .tokens
+                .as_ref()
+                .is_some_and(|k| {
+                    k.hash_rows.is_some() && k.hash_ids.as_ref().is_some_and(|h| Arc::ptr_eq(h, t))
+                })
+        })
+    });
+    let mut rows: Vec<(f64, u32, u32, u32)> = Vec::new();
     for s in sources {
         let f = &trace.functions[s.function];
         if let (Series::Times(t), Some(k)) = (&f.series, &f.tokens) {
             for i in s.range.clone() {
-                rows.push((t.get(i), k.input[i], k.output[i]));
+                let row = k.hash_rows.as_ref().map_or(0, |h| h[i]);
+                rows.push((t.get(i), k.input[i], k.output[i], row));
             }
         }
     }
+    // Stable: requests at one time keep the file's order.
     rows.sort_by(|a, b| a.0.total_cmp(&b.0));
     let tokens = Tokens {
         input: rows.iter().map(|r| r.1).collect(),
         output: rows.iter().map(|r| r.2).collect(),
+        hash_rows: shared.then(|| rows.iter().map(|r| r.3).collect()),
+        hash_ids: if shared { table } else { None },
     };
     (rows.into_iter().map(|r| r.0).collect(), tokens)
 }
@@ -578,10 +601,11 @@ fn sampled_tokens(
     if times.is_empty() {
         return None;
     }
-    let mut out = Tokens {
-        input: Vec::with_capacity(arrivals.len()),
-        output: Vec::with_capacity(arrivals.len()),
-    };
+    // Drawn requests get fresh prefix-cache ids when exported: none are kept.
+    let mut out = Tokens::counts(
+        Vec::with_capacity(arrivals.len()),
+        Vec::with_capacity(arrivals.len()),
+    );
     let mut next = 0;
     for (i, iv) in intervals.iter().enumerate() {
         let end = next + iv.realized_count as usize;
@@ -686,6 +710,8 @@ fn sample_model(
             Tokens {
                 input: rep(&t.input),
                 output: rep(&t.output),
+                hash_rows: t.hash_rows.as_deref().map(rep),
+                hash_ids: t.hash_ids.clone(),
             }
         })
     } else {

@@ -66,6 +66,13 @@ pub struct Workload {
     /// Generated tokens of each request (LLM traces only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_tokens: Option<Vec<u32>>,
+    /// Each request's row of `hash_ids` (a Mooncake input replayed vanilla), for Mooncake
+    /// exports; not part of our own formats.
+    #[serde(skip)]
+    pub hash_rows: Option<Vec<u32>>,
+    /// The rows `hash_rows` index.
+    #[serde(skip)]
+    pub hash_ids: Option<std::sync::Arc<crate::trace::HashIds>>,
     /// How it was made.
     pub params: WorkloadParams,
 }
@@ -191,6 +198,22 @@ impl Workload {
         };
         let input_tokens = pick(|t| &t.input);
         let output_tokens = pick(|t| &t.output);
+        // Prefix-cache ids when every chosen model has them, from one table.
+        let table = tokens.as_ref().and_then(|t| t.first()?.hash_ids.clone());
+        let shared = tokens.as_ref().is_some_and(|ts| {
+            ts.iter().all(|t| {
+                t.hash_rows.is_some()
+                    && t.hash_ids
+                        .as_ref()
+                        .zip(table.as_ref())
+                        .is_some_and(|(a, b)| std::sync::Arc::ptr_eq(a, b))
+            })
+        });
+        let hash_rows = if shared {
+            pick(|t| t.hash_rows.as_ref().unwrap_or(&t.input))
+        } else {
+            None
+        };
         Ok(Workload {
             format: FORMAT_NAME.into(),
             version: FORMAT_VERSION,
@@ -203,6 +226,8 @@ impl Workload {
             slo: vec![slo; total],
             input_tokens,
             output_tokens,
+            hash_ids: if hash_rows.is_some() { table } else { None },
+            hash_rows,
             params: WorkloadParams {
                 tool: format!("tracereplay-tui {}", env!("CARGO_PKG_VERSION")),
                 trace: replay.source.clone(),

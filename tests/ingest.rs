@@ -876,3 +876,89 @@ fn compressed_inputs_read_like_the_plain_file() {
     .unwrap();
     assert_eq!(t.functions.len(), 9);
 }
+
+/// Mooncake JSONL as published: the shared synthetic trace (3,993 requests; sums computed with
+/// Python's json module in SOURCES.md) replayed vanilla with one model and exported as Mooncake
+/// JSONL reproduces every line's timestamp, lengths and hash ids; our own export with
+/// `extra.model` reads back one function per model.
+#[test]
+fn mooncake_traces_round_trip_with_their_hash_ids() {
+    let path = real("mooncake/synthetic_trace.jsonl");
+    let t = load(&path);
+    assert_eq!(t.invocations(), 3993);
+    let k = t.functions[0].tokens.as_ref().unwrap();
+    assert_eq!(
+        k.input.iter().map(|&x| u64::from(x)).sum::<u64>(),
+        61_194_628
+    );
+    assert_eq!(k.output.iter().map(|&x| u64::from(x)).sum::<u64>(), 595_432);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("w.jsonl");
+    let r = replay(
+        &t,
+        &ReplayParams {
+            models: vec!["m".into()],
+            distribution: Distribution::Vanilla,
+            ..ReplayParams::default()
+        },
+    )
+    .unwrap();
+    let w = Workload::from_replay(&r, 1.0, None).unwrap();
+    w.write(&out, Format::Mooncake { block_size: 512 }, false)
+        .unwrap();
+    let parse = |p: &Path| -> Vec<serde_json::Value> {
+        std::fs::read_to_string(p)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    let (a, b) = (parse(&path), parse(&out));
+    assert_eq!(a.len(), b.len());
+    for (x, y) in a.iter().zip(&b) {
+        for key in ["timestamp", "input_length", "output_length", "hash_ids"] {
+            assert_eq!(x[key], y[key], "{key}: {x} vs {y}");
+        }
+        assert_eq!(y["extra"]["model"], "m");
+    }
+    // Three models in `extra`: three functions, counted as exported.
+    let r = replay(
+        &t,
+        &ReplayParams {
+            models: vec!["a".into()],
+            distribution: Distribution::Exponential,
+            end: Some("0.0.10".into()),
+            ..ReplayParams::default()
+        },
+    )
+    .unwrap();
+    let mut w = Workload::from_replay(&r, 1.0, None).unwrap();
+    w.models = vec!["x".into(), "y".into(), "z".into()];
+    w.model = (0..w.len() as u32).map(|i| i % 3).collect();
+    let three = dir.path().join("three.jsonl");
+    w.write(&three, Format::Mooncake { block_size: 512 }, false)
+        .unwrap();
+    let back = load(&three);
+    let names: Vec<&str> = back.functions.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(names, vec!["x", "y", "z"]);
+    assert_eq!(back.invocations(), w.len() as u64);
+    // A request without a timestamp names its line; --skip-bad-rows skips it.
+    let bad = write(
+        dir.path(),
+        "bad.jsonl",
+        "{\"timestamp\": 0, \"input_length\": 5, \"output_length\": 1}\n{\"input_length\": 5, \"output_length\": 1}\n",
+    );
+    let err = load_with(&bad, &LoadOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("line 2, column timestamp"), "{err}");
+    let skipped = load_with(
+        &bad,
+        &LoadOptions {
+            skip_bad_rows: true,
+            ..LoadOptions::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(skipped.invocations(), 1);
+}

@@ -184,10 +184,10 @@ fn decode_in(bytes: &[u8], backing: Option<&Backing>, source: &str) -> Result<Tr
         };
         let tokens = match (&f.input_tokens, &f.output_tokens) {
             (Some(i), Some(o)) => {
-                let t = Tokens {
-                    input: words(i, "input tokens", &f.name)?,
-                    output: words(o, "output tokens", &f.name)?,
-                };
+                let t = Tokens::counts(
+                    words(i, "input tokens", &f.name)?,
+                    words(o, "output tokens", &f.name)?,
+                );
                 if t.input.len() as u64 != series.invocations() || t.output.len() != t.input.len() {
                     return Err(bad(format!(
                         "function {:?}: token counts do not match its invocations",

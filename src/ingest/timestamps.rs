@@ -309,7 +309,7 @@ const EPOCH_LIKE: f64 = 1e8;
 
 /// The file's name without its extensions of format and compression: `conv` for
 /// `conv.csv.gz`.
-fn stem(file: &str) -> String {
+pub(super) fn stem(file: &str) -> String {
     let bare = [".gz", ".zst", ".xz"]
         .iter()
         .find_map(|ext| file.strip_suffix(ext))

@@ -12,8 +12,9 @@ use super::Workload;
 /// Tokens per `hash_ids` entry unless told otherwise (Mooncake's and AIPerf's default).
 pub const DEFAULT_BLOCK_SIZE: u32 = 512;
 
-/// Writes `w` as Mooncake JSONL: every request gets `ceil(input_length / block_size)` hash ids
-/// of its own, numbered on from 0 across the file, so no prefix is shared by accident.
+/// Writes `w` as Mooncake JSONL. Requests keep the hash ids of their source (a Mooncake trace
+/// replayed vanilla); otherwise every request gets `ceil(input_length / block_size)` ids of its
+/// own, numbered on from 0 across the file, so no prefix is shared by accident.
 pub fn encode(w: &Workload, block_size: u32, out: &mut impl Write) -> io::Result<()> {
     let (Some(input), Some(output)) = (&w.input_tokens, &w.output_tokens) else {
         return Err(io::Error::other(
@@ -34,6 +35,7 @@ pub fn encode(w: &Workload, block_size: u32, out: &mut impl Write) -> io::Result
         })
         .collect::<Result<_, _>>()
         .map_err(io::Error::other)?;
+    let kept = w.hash_rows.as_ref().zip(w.hash_ids.as_ref());
     let mut next_id: u64 = 0;
     let mut int = itoa::Buffer::new();
     for i in 0..w.len() {
@@ -44,14 +46,24 @@ pub fn encode(w: &Workload, block_size: u32, out: &mut impl Write) -> io::Result
         out.write_all(br#", "output_length": "#)?;
         out.write_all(int.format(output[i]).as_bytes())?;
         out.write_all(br#", "hash_ids": ["#)?;
-        let blocks = u64::from(input[i].div_ceil(block_size));
-        for k in 0..blocks {
-            if k > 0 {
-                out.write_all(b", ")?;
+        if let Some((rows, table)) = kept {
+            // The source's own ids, so prefix sharing survives.
+            for (k, id) in table.row(rows[i]).iter().enumerate() {
+                if k > 0 {
+                    out.write_all(b", ")?;
+                }
+                out.write_all(int.format(*id).as_bytes())?;
             }
-            out.write_all(int.format(next_id + k).as_bytes())?;
+        } else {
+            let blocks = u64::from(input[i].div_ceil(block_size));
+            for k in 0..blocks {
+                if k > 0 {
+                    out.write_all(b", ")?;
+                }
+                out.write_all(int.format(next_id + k).as_bytes())?;
+            }
+            next_id += blocks;
         }
-        next_id += blocks;
         out.write_all(b"]")?;
         out.write_all(extras[w.model[i] as usize].as_bytes())?;
         out.write_all(b"\n")?;
