@@ -187,9 +187,24 @@ pub struct StatsArgs {
     pub read: InputOpts,
     #[command(flatten)]
     pub replay: ReplayOpts,
+    #[command(flatten)]
+    pub tokens: TokenOpts,
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Token lengths drawn from another trace.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct TokenOpts {
+    /// Give every request an (input, output) token pair drawn from this trace's requests (an
+    /// Azure LLM CSV, Mooncake JSONL, or a workload exported with tokens); seeded apart from
+    /// the arrivals, which do not change.
+    #[arg(long, value_name = "TRACE")]
+    pub tokens_from: Option<PathBuf>,
+    /// With --tokens-from: draw from the requests of the same hour of day.
+    #[arg(long, requires = "tokens_from")]
+    pub tokens_by_hour: bool,
 }
 
 /// `replay` options.
@@ -201,6 +216,8 @@ pub struct ExportArgs {
     pub read: InputOpts,
     #[command(flatten)]
     pub replay: ReplayOpts,
+    #[command(flatten)]
+    pub tokens: TokenOpts,
     /// SLO of every request, in seconds.
     #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
     pub slo: f64,
@@ -611,13 +628,45 @@ fn run_replay(trace: &Trace, params: &ReplayParams) -> Result<replay::Replay> {
     replay::replay(trace, params).context("cannot replay the trace")
 }
 
+/// The token source `--tokens-from` names, read before the (larger) trace: any trace with
+/// token counts, or a workload we exported with them.
+fn token_source(opts: &TokenOpts) -> Result<Option<crate::tokens::TokenSource>> {
+    let Some(path) = &opts.tokens_from else {
+        return Ok(None);
+    };
+    let source = match crate::ingest::load(path, &Default::default(), &mut |_, _| {}) {
+        Ok(t) => crate::tokens::TokenSource::from_trace(&t),
+        Err(first) => match Workload::read(path) {
+            Ok(w) => crate::tokens::TokenSource::from_workload(&w),
+            Err(_) => Err(first),
+        },
+    };
+    source
+        .map(Some)
+        .naming("cannot read token counts from", path)
+}
+
+/// Draws the replay's token pairs from `source`, when there is one.
+fn add_tokens(
+    r: &mut replay::Replay,
+    source: Option<&crate::tokens::TokenSource>,
+    opts: &TokenOpts,
+) {
+    if let Some(s) = source {
+        let seed = r.params.seed;
+        crate::tokens::assign(r, s, opts.tokens_by_hour, seed);
+    }
+}
+
 fn stats(a: &StatsArgs, out: &mut impl Write) -> Result<()> {
     let params = ReplayParams {
         fit_quality: true,
         ..checked_params(&a.replay, None)?
     };
+    let tokens = token_source(&a.tokens)?;
     let trace = load_trace(&a.trace, &a.read)?;
-    let r = run_replay(&trace, &params)?;
+    let mut r = run_replay(&trace, &params)?;
+    add_tokens(&mut r, tokens.as_ref(), &a.tokens);
     // The header shows the whole trace's total: a full read, checked.
     let total = trace.check().naming("cannot load trace", &a.trace)?;
     if a.json {
@@ -681,8 +730,10 @@ fn export(a: &ExportArgs, out: &mut (impl Write + Send)) -> Result<()> {
     }
     let params = checked_params(&a.replay, a.only.as_deref())?;
     crate::workload::check_slo(a.slo).context("cannot build the workload")?;
+    let tokens = token_source(&a.tokens)?;
     let trace = load_trace(&a.trace, &a.read)?;
-    let r = run_replay(&trace, &params)?;
+    let mut r = run_replay(&trace, &params)?;
+    add_tokens(&mut r, tokens.as_ref(), &a.tokens);
     // Unmapping a large trace takes a while (808 MB v1: ~13 ms): let another core do it
     // while the workload is built and written.
     let unmap = std::thread::spawn(move || drop(trace));
@@ -705,7 +756,8 @@ fn export(a: &ExportArgs, out: &mut (impl Write + Send)) -> Result<()> {
     {
         bail!(
             "{format} needs each request's input and output tokens, and {} has no token \
-             counts; give them with --input-length N --output-length N",
+             counts; draw them from an LLM trace with --tokens-from TRACE, or give constants \
+             with --input-length N --output-length N",
             crate::quote::quoted(&r.source)
         );
     }

@@ -40,6 +40,7 @@ pub mod report;
 pub mod stats;
 pub mod synth;
 pub mod time;
+pub mod tokens;
 pub mod trace;
 pub mod tui;
 pub mod workload;

@@ -131,6 +131,21 @@ fn verdicts(m: &ModelReplay) -> String {
         .join(", ")
 }
 
+/// The p50, p90 and p99 of a model's input and output tokens, when it has requests with tokens.
+pub fn token_percentiles(m: &ModelReplay) -> Option<([u32; 3], [u32; 3])> {
+    let t = m.tokens.as_ref()?;
+    let of = |v: &[u32]| -> Option<[u32; 3]> {
+        let mut v = v.to_vec();
+        v.sort_unstable();
+        Some([
+            crate::tokens::percentile(&v, 50.0)?,
+            crate::tokens::percentile(&v, 90.0)?,
+            crate::tokens::percentile(&v, 99.0)?,
+        ])
+    };
+    Some((of(&t.input)?, of(&t.output)?))
+}
+
 fn silent(m: &ModelReplay) -> usize {
     m.intervals.iter().filter(|i| i.process.is_none()).count()
 }
@@ -258,6 +273,26 @@ pub fn stats_text(r: &Replay, trace_invocations: u64) -> String {
     if let Some(note) = sparse_note(r) {
         let _ = writeln!(out, "note: {note}");
     }
+    if r.models.iter().any(|m| m.tokens.is_some()) {
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "{:<name_w$}  {:>22}  {:>22}",
+            "tokens", "input p50/p90/p99", "output p50/p90/p99"
+        );
+        for m in &r.models {
+            if let Some((i, o)) = token_percentiles(m) {
+                let show = |p: [u32; 3]| format!("{}/{}/{}", p[0], p[1], p[2]);
+                let _ = writeln!(
+                    out,
+                    "{:<name_w$}  {:>22}  {:>22}",
+                    m.model,
+                    show(i),
+                    show(o)
+                );
+            }
+        }
+    }
     let _ = writeln!(out);
     if r.models
         .iter()
@@ -335,6 +370,10 @@ pub fn stats_json(r: &Replay, trace_invocations: u64) -> Value {
                 "cv": m.cv,
                 "report": report_stats_line(r, m),
             });
+            if let Some((i, o)) = token_percentiles(m) {
+                let p = |x: [u32; 3]| json!({"p50": x[0], "p90": x[1], "p99": x[2]});
+                v["tokens"] = json!({"input": p(i), "output": p(o)});
+            }
             if fitted {
                 v["sparse_invocations"] = json!(sparse_invocations(m));
                 v["intervals"] = m

@@ -1068,3 +1068,48 @@ fn invocations_lost_to_sparse_intervals_are_reported() {
         "{text}"
     );
 }
+
+/// Exports that need token counts take them from --tokens-from; a source without any, and a
+/// format that needs them without a source, are refused and nothing is written.
+#[test]
+fn token_sources_for_exports() {
+    let dir = tempfile::tempdir().unwrap();
+    let llm = fixture("realdata/azure-llm-2023/AzureLLMInferenceTrace_conv.csv");
+    let out = dir.path().join("w.jsonl");
+    let run = |extra: &[&str]| {
+        bin()
+            .args(["replay", "sample", "--end", "0.2.0", "-o"])
+            .arg(&out)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let refused = run(&[]);
+    assert_eq!(refused.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        err.contains("--tokens-from TRACE") && err.contains("--input-length"),
+        "{err}"
+    );
+    assert!(!out.exists());
+    let none = run(&["--tokens-from", &fixture(REPLAY)]);
+    assert_eq!(none.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&none.stderr);
+    assert!(err.contains("has no token counts to draw from"), "{err}");
+    assert!(!out.exists());
+    assert!(
+        run(&["--tokens-from", &llm, "--tokens-by-hour"])
+            .status
+            .success()
+    );
+    let first = std::fs::read_to_string(&out).unwrap();
+    let line: Json = serde_json::from_str(first.lines().next().unwrap()).unwrap();
+    assert!(line["input_length"].as_u64().unwrap() > 0);
+    // The same seed draws the same tokens.
+    assert!(
+        run(&["--tokens-from", &llm, "--tokens-by-hour", "--force"])
+            .status
+            .success()
+    );
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), first);
+}

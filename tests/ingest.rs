@@ -962,3 +962,88 @@ fn mooncake_traces_round_trip_with_their_hash_ids() {
     .unwrap();
     assert_eq!(skipped.invocations(), 1);
 }
+
+/// `--tokens-from`: an Azure Functions trace's requests draw their token pairs from the shared
+/// Azure LLM sample. Over the 16,888 requests of the sample's first day, the drawn input and
+/// output lengths follow the LLM file's distributions (Kolmogorov–Smirnov distance ≤ 0.02,
+/// the file read here with a plain split, not our reader), pairs stay pairs, and the arrivals
+/// equal those of the same replay without tokens.
+#[test]
+fn tokens_from_an_llm_trace_follow_its_distribution() {
+    use tracereplay_tui::tokens::{TokenSource, assign};
+    let csv =
+        std::fs::read_to_string(real("azure-llm-2023/AzureLLMInferenceTrace_conv.csv")).unwrap();
+    let mut pairs: Vec<(u32, u32)> = csv
+        .lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (f[1].trim().parse().unwrap(), f[2].trim().parse().unwrap())
+        })
+        .collect();
+    let llm = load(&real("azure-llm-2023/AzureLLMInferenceTrace_conv.csv"));
+    let source = TokenSource::from_trace(&llm).unwrap();
+    assert_eq!(source.len(), pairs.len());
+    let trace = ingest::sample(&LoadOptions::default()).unwrap();
+    let params = ReplayParams {
+        end: Some("1.0.0".into()),
+        ..ReplayParams::default()
+    };
+    let plain = replay(&trace, &params).unwrap();
+    let mut with = replay(&trace, &params).unwrap();
+    assign(&mut with, &source, false, params.seed);
+    let mut drawn: Vec<(u32, u32)> = Vec::new();
+    for (a, b) in plain.models.iter().zip(&with.models) {
+        assert_eq!(a.arrivals, b.arrivals);
+        let t = b.tokens.as_ref().unwrap();
+        assert_eq!(t.input.len(), b.arrivals.len());
+        drawn.extend(t.input.iter().copied().zip(t.output.iter().copied()));
+    }
+    assert!(drawn.len() >= 10_000, "{}", drawn.len());
+    let ks = |mut x: Vec<u32>, mut y: Vec<u32>| {
+        x.sort_unstable();
+        y.sort_unstable();
+        let mut d: f64 = 0.0;
+        for v in x.iter().chain(&y) {
+            let fx = x.partition_point(|a| a <= v) as f64 / x.len() as f64;
+            let fy = y.partition_point(|a| a <= v) as f64 / y.len() as f64;
+            d = d.max((fx - fy).abs());
+        }
+        d
+    };
+    let d_in = ks(
+        drawn.iter().map(|p| p.0).collect(),
+        pairs.iter().map(|p| p.0).collect(),
+    );
+    let d_out = ks(
+        drawn.iter().map(|p| p.1).collect(),
+        pairs.iter().map(|p| p.1).collect(),
+    );
+    assert!(
+        d_in <= 0.02 && d_out <= 0.02,
+        "KS input {d_in:.4}, output {d_out:.4}"
+    );
+    // Every drawn pair is a pair of the file (the joint distribution, not two marginals).
+    pairs.sort_unstable();
+    assert!(drawn.iter().all(|p| pairs.binary_search(p).is_ok()));
+    // By hour: a source whose input length names its hour of day (1000 × hour + 1, from
+    // requests every 10 minutes of a day): each request draws from its own hour.
+    let times: Vec<f64> = (0..144).map(|i| 300.0 + 600.0 * f64::from(i)).collect();
+    let hours: Vec<u32> = times
+        .iter()
+        .map(|t| (t / 3600.0) as u32 * 1000 + 1)
+        .collect();
+    let mut f = tracereplay_tui::trace::Function::new("s", Series::Times(times.clone().into()));
+    f.tokens = Some(tracereplay_tui::trace::Tokens::counts(hours, vec![1; 144]));
+    let hourly_source =
+        TokenSource::from_trace(&Trace::new("h", TraceKind::V2, vec![f], vec![]).unwrap()).unwrap();
+    let mut hourly = replay(&trace, &params).unwrap();
+    assign(&mut hourly, &hourly_source, true, params.seed);
+    for m in &hourly.models {
+        let t = m.tokens.as_ref().unwrap();
+        for (a, i) in m.arrivals.iter().zip(&t.input) {
+            assert_eq!(u64::from(i / 1000), (a / 3600.0) as u64 % 24, "at {a} s");
+        }
+    }
+}

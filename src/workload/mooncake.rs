@@ -18,8 +18,8 @@ pub const DEFAULT_BLOCK_SIZE: u32 = 512;
 pub fn encode(w: &Workload, block_size: u32, out: &mut impl Write) -> io::Result<()> {
     let (Some(input), Some(output)) = (&w.input_tokens, &w.output_tokens) else {
         return Err(io::Error::other(
-            "Mooncake JSONL needs token counts: the trace has none, so give constants with \
-             --input-length N and --output-length N",
+            "Mooncake JSONL needs token counts: the trace has none, so draw them with \
+             --tokens-from TRACE or give constants with --input-length N and --output-length N",
         ));
     };
     if block_size == 0 {

@@ -54,8 +54,8 @@ fn tokens(w: &Workload) -> io::Result<(&[u32], &[u32])> {
     match (&w.input_tokens, &w.output_tokens) {
         (Some(i), Some(o)) => Ok((i, o)),
         _ => Err(io::Error::other(
-            "this format needs token counts: the trace has none, so give constants with \
-             --input-length N and --output-length N",
+            "this format needs token counts: the trace has none, so draw them with \
+             --tokens-from TRACE or give constants with --input-length N and --output-length N",
         )),
     }
 }
