@@ -211,7 +211,12 @@ pub struct TokenOpts {
 #[derive(Debug, ClapArgs)]
 pub struct ExportArgs {
     /// Trace file or directory (`sample` for the embedded one).
-    pub trace: PathBuf,
+    #[arg(required_unless_present = "params")]
+    pub trace: Option<PathBuf>,
+    /// Re-create an export from the FILE.params.json written beside it (give only -o, and
+    /// --force to overwrite).
+    #[arg(long, value_name = "FILE", conflicts_with = "trace")]
+    pub params: Option<PathBuf>,
     #[command(flatten)]
     pub read: InputOpts,
     #[command(flatten)]
@@ -679,6 +684,12 @@ fn stats(a: &StatsArgs, out: &mut impl Write) -> Result<()> {
 }
 
 fn export(a: &ExportArgs, out: &mut (impl Write + Send)) -> Result<()> {
+    if let Some(p) = &a.params {
+        return export_again(p, a, out);
+    }
+    let Some(trace_path) = &a.trace else {
+        bail!("give the trace to replay (or --params FILE.params.json)");
+    };
     // `-o -`: standard output, for pipes (`… -o - --format csv | head`).
     let to_stdout = a.output.as_os_str() == "-";
     let format = match a.format {
@@ -728,10 +739,16 @@ fn export(a: &ExportArgs, out: &mut (impl Write + Send)) -> Result<()> {
     } else {
         refuse_existing(&a.output, a.force)?;
     }
+    let provenance = (!to_stdout && format.needs_provenance())
+        .then(|| provenance_path(&a.output))
+        .transpose()?;
+    if let Some(p) = &provenance {
+        refuse_existing(p, a.force)?;
+    }
     let params = checked_params(&a.replay, a.only.as_deref())?;
     crate::workload::check_slo(a.slo).context("cannot build the workload")?;
     let tokens = token_source(&a.tokens)?;
-    let trace = load_trace(&a.trace, &a.read)?;
+    let trace = load_trace(trace_path, &a.read)?;
     let mut r = run_replay(&trace, &params)?;
     add_tokens(&mut r, tokens.as_ref(), &a.tokens);
     // Unmapping a large trace takes a while (808 MB v1: ~13 ms): let another core do it
@@ -791,9 +808,120 @@ fn export(a: &ExportArgs, out: &mut (impl Write + Send)) -> Result<()> {
             .write(&a.output, format, a.force)
             .naming("cannot export the workload to", &a.output)?;
         writeln!(out, "{}", summary(&a.output.display().to_string(), bytes))?;
+        if let Some(p) = &provenance {
+            write_provenance(p, a, &workload, format, trace_path)?;
+            writeln!(out, "wrote how it was made to {}", p.display())?;
+        }
     }
     let _ = unmap.join();
     Ok(())
+}
+
+/// `FILE.params.json` beside an export whose format cannot hold our parameters.
+fn provenance_path(output: &Path) -> Result<PathBuf> {
+    let mut name = output
+        .file_name()
+        .context("the output needs a file name")?
+        .to_os_string();
+    name.push(".params.json");
+    Ok(output.with_file_name(name))
+}
+
+/// The arguments this process was run with, less the output and --force, with the trace and
+/// token-source paths made absolute: what `--params` runs again.
+fn recorded_command(a: &ExportArgs, trace: &Path) -> Vec<String> {
+    let absolute = |p: &Path| {
+        std::fs::canonicalize(p)
+            .map_or_else(|_| p.display().to_string(), |c| c.display().to_string())
+    };
+    let raw: Vec<String> = std::env::args_os()
+        .skip(1)
+        .map(|s| s.to_string_lossy().into_owned())
+        .collect();
+    let mut out = Vec::new();
+    let mut it = raw.into_iter();
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "-o" | "--output" => {
+                it.next();
+            }
+            "--force" => {}
+            _ if arg.starts_with("--output=") => {}
+            _ if Path::new(&arg) == trace && trace != Path::new("sample") => {
+                out.push(absolute(trace));
+            }
+            _ if a.tokens.tokens_from.as_deref() == Some(Path::new(&arg)) => {
+                out.push(absolute(Path::new(&arg)));
+            }
+            _ => out.push(arg),
+        }
+    }
+    out
+}
+
+/// Writes how an export was made beside it (atomically): the tool, trace, window, every
+/// option, and the command that makes it again with `replay --params`.
+fn write_provenance(
+    path: &Path,
+    a: &ExportArgs,
+    w: &Workload,
+    format: Format,
+    trace: &Path,
+) -> Result<()> {
+    let doc = serde_json::json!({
+        "tool": w.params.tool,
+        "format": format.to_string(),
+        "trace": trace.display().to_string(),
+        "workload": w.params,
+        "export": {
+            "slo": a.slo,
+            "only": a.only,
+            "input_length": a.input_length,
+            "output_length": a.output_length,
+            "block_size": a.block_size,
+            "duration": a.duration,
+            "tokens_from": a.tokens.tokens_from.as_ref().map(|p| p.display().to_string()),
+            "tokens_by_hour": a.tokens.tokens_by_hour,
+        },
+        "command": recorded_command(a, trace),
+    });
+    let text = serde_json::to_string_pretty(&doc)?;
+    crate::workload::write_atomic(path, a.force, None, |w| {
+        w.write_all(text.as_bytes())
+            .and_then(|()| w.write_all(b"\n"))
+            .map_err(|e| crate::Error::Encode(e.to_string()))
+    })
+    .naming("cannot write", path)?;
+    Ok(())
+}
+
+/// `replay --params FILE -o OUT`: runs the recorded command again into OUT.
+fn export_again(params: &Path, a: &ExportArgs, out: &mut (impl Write + Send)) -> Result<()> {
+    let text = std::fs::read_to_string(params)
+        .with_context(|| format!("cannot read {}", params.display()))?;
+    let doc: serde_json::Value = serde_json::from_str(&text).with_context(|| {
+        format!(
+            "{} is not a params file written beside an export",
+            params.display()
+        )
+    })?;
+    let command: Vec<String> = doc["command"]
+        .as_array()
+        .and_then(|c| c.iter().map(|v| v.as_str().map(String::from)).collect())
+        .with_context(|| format!("{} has no \"command\" list of arguments", params.display()))?;
+    let mut argv = vec!["tracereplay-tui".to_string()];
+    argv.extend(command);
+    argv.push("-o".into());
+    argv.push(a.output.display().to_string());
+    if a.force {
+        argv.push("--force".into());
+    }
+    let again = Args::try_parse_from(&argv)
+        .with_context(|| format!("the command in {} no longer parses", params.display()))?;
+    match again.command {
+        Some(Command::Replay(e)) if e.params.is_none() => export(&e, out),
+        _ => bail!("{} does not record a `replay` command", params.display()),
+    }
 }
 
 /// Encodes `workload` into `out`; the bytes written. A failed write is the error itself, so

@@ -105,6 +105,13 @@ pub enum Format {
     Splitwise,
 }
 
+impl Format {
+    /// Whether the format cannot carry our parameters inside, so an export writes them beside.
+    pub fn needs_provenance(self) -> bool {
+        !matches!(self, Format::Msgpack | Format::Json | Format::Csv)
+    }
+}
+
 impl std::fmt::Display for Format {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {

@@ -1113,3 +1113,66 @@ fn token_sources_for_exports() {
     );
     assert_eq!(std::fs::read_to_string(&out).unwrap(), first);
 }
+
+/// Formats that cannot hold our parameters get FILE.params.json beside them, and
+/// `replay --params FILE.params.json -o OUT` makes the same export again, byte for byte, from
+/// another directory (the trace was given by a relative path).
+#[test]
+fn params_files_recreate_every_export() {
+    let work = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        fixture("realdata/azure-llm-2023/AzureLLMInferenceTrace_conv.csv"),
+        work.path().join("llm.csv"),
+    )
+    .unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    for (fmt, extra) in [
+        ("mooncake", &["--block-size", "64"][..]),
+        ("invitro", &["--duration", "0.5"][..]),
+        ("vidur", &[][..]),
+        ("splitwise", &["--distribution", "gamma", "--seed", "7"][..]),
+    ] {
+        let out = work.path().join(format!("w.{fmt}"));
+        let made = bin()
+            .current_dir(work.path())
+            .args([
+                "replay", "llm.csv", "--models", "1", "--end", "0.0.30", "--format", fmt,
+            ])
+            .args(extra)
+            .arg("-o")
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(made.status.success(), "{fmt}: {made:?}");
+        let params = work.path().join(format!("w.{fmt}.params.json"));
+        let doc: Json = serde_json::from_str(&std::fs::read_to_string(&params).unwrap()).unwrap();
+        assert_eq!(doc["workload"]["models"][0], "gpt0");
+        let again = elsewhere.path().join(format!("again.{fmt}"));
+        let redone = bin()
+            .current_dir(elsewhere.path())
+            .arg("replay")
+            .arg("--params")
+            .arg(&params)
+            .arg("-o")
+            .arg(&again)
+            .output()
+            .unwrap();
+        assert!(redone.status.success(), "{fmt}: {redone:?}");
+        assert_eq!(
+            std::fs::read(&out).unwrap(),
+            std::fs::read(&again).unwrap(),
+            "{fmt}"
+        );
+    }
+    // Our own formats carry their parameters inside: no file beside them.
+    let own = work.path().join("w.msgpack");
+    assert!(
+        bin()
+            .args(["replay", "sample", "--end", "0.1.0", "-o"])
+            .arg(&own)
+            .status()
+            .unwrap()
+            .success()
+    );
+    assert!(!work.path().join("w.msgpack.params.json").exists());
+}
