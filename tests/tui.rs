@@ -1005,3 +1005,44 @@ fn random_keys_never_break_the_explorer() {
         }
     }
 }
+
+/// The export dialog offers Mooncake JSONL: written for a trace with token counts (the Azure
+/// LLM sample), refused with what to do for one without.
+#[test]
+fn the_export_dialog_writes_mooncake_jsonl_when_there_are_tokens() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut m = started();
+    step(&mut m, vec![key(KeyCode::Char('e'))]);
+    m.export.as_mut().unwrap().cursor = tracereplay_tui::tui::model::ExportDialog::FORMAT;
+    press(&mut m, vec![key(KeyCode::Left)]);
+    assert!(m.export.as_ref().unwrap().path.ends_with(".jsonl"));
+    assert!(screen(&m).contains("jsonl (Mooncake"));
+    assert!(step(&mut m, vec![key(KeyCode::Enter)]).is_empty());
+    assert!(m.status.contains("needs token counts"), "{}", m.status);
+    // An LLM trace has them.
+    let llm = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/realdata/azure-llm-2023/AzureLLMInferenceTrace_conv.csv");
+    let mut m = Model::new(ReplayParams {
+        models: vec!["llm".into()],
+        distribution: tracereplay_tui::replay::Distribution::Vanilla,
+        ..ReplayParams::default()
+    });
+    let (tx, _rx) = channel();
+    step(
+        &mut m,
+        vec![execute(Cmd::Load(Some(llm), Default::default()), &tx)],
+    );
+    step(&mut m, vec![key(KeyCode::Char('e'))]);
+    let d = m.export.as_mut().unwrap();
+    d.format = 3;
+    d.path = dir.path().join("w.jsonl").display().to_string();
+    let export = step(&mut m, vec![key(KeyCode::Enter)]).pop().unwrap();
+    step(&mut m, vec![execute(export, &tx)]);
+    assert!(m.status.starts_with("wrote 19366 requests"), "{}", m.status);
+    let first = std::fs::read_to_string(dir.path().join("w.jsonl")).unwrap();
+    assert!(
+        first.starts_with(r#"{"timestamp": 0, "input_length": 374, "output_length": 44"#),
+        "{}",
+        &first[..100]
+    );
+}

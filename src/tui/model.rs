@@ -493,7 +493,7 @@ pub struct OpenPrompt {
 }
 
 /// Export formats offered in the dialog.
-pub const EXPORT_FORMATS: [&str; 3] = ["msgpack", "json", "csv"];
+pub const EXPORT_FORMATS: [&str; 4] = ["msgpack", "json", "csv", "jsonl"];
 
 /// Everything the TUI shows.
 #[derive(Debug, Clone, Default)]

@@ -739,7 +739,8 @@ fn act_export(m: &mut Model, a: Action) -> Vec<Cmd> {
             m.caret = None;
         }
         Action::Left | Action::Right if d.cursor == ExportDialog::FORMAT => {
-            d.format = (d.format + if a == Action::Right { 1 } else { 2 }) % EXPORT_FORMATS.len();
+            let n = EXPORT_FORMATS.len();
+            d.format = (d.format + if a == Action::Right { 1 } else { n - 1 }) % n;
             let stem = d
                 .path
                 .rsplit_once('.')
@@ -811,8 +812,20 @@ fn submit_export(m: &mut Model) -> Vec<Cmd> {
     let format = match d.format {
         1 => Format::Json,
         2 => Format::Csv,
+        3 => Format::Mooncake {
+            block_size: crate::workload::mooncake::DEFAULT_BLOCK_SIZE,
+        },
         _ => Format::Msgpack,
     };
+    if matches!(format, Format::Mooncake { .. })
+        && r.replay.models.iter().any(|m| m.tokens.is_none())
+    {
+        m.status = "Mooncake JSONL needs token counts, and this trace has none: export it from \
+                    the command line with --tokens-from LLM_TRACE or --input-length N \
+                    --output-length N"
+            .into();
+        return Vec::new();
+    }
     let overwrite = d.confirm_overwrite;
     let replay = Arc::clone(&r.replay);
     m.export = None;

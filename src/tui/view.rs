@@ -482,7 +482,10 @@ fn export_dialog(m: &Model, f: &mut Frame, area: Rect) {
         Line::from(format!(
             "{}format  ◀ {} ▶",
             mark(ExportDialog::FORMAT),
-            EXPORT_FORMATS[d.format]
+            match EXPORT_FORMATS[d.format] {
+                "jsonl" => "jsonl (Mooncake: AIPerf, SGLang, vLLM)",
+                f => f,
+            }
         )),
         Line::from(""),
         Line::from(match d.chosen_models() {
