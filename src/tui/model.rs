@@ -319,6 +319,8 @@ pub struct ModelRow {
     pub peak: f64,
     /// Arrivals per overview bin over the window.
     pub bins: Vec<u64>,
+    /// Input and output tokens' p50, p90 and p99, when the requests have token counts.
+    pub tokens: Option<([u32; 3], [u32; 3])>,
 }
 
 /// Bins in the per-model overview (the view rebins to its width).
@@ -356,20 +358,24 @@ impl ReplayView {
             cv,
             peak: bins.iter().copied().max().unwrap_or(0) as f64 / bin_seconds,
             bins,
+            tokens: None,
         };
         let rows: Vec<ModelRow> = replay
             .models
             .iter()
             .map(|m| {
                 let bins = stats::histogram(&m.arrivals, s, e, OVERVIEW_BINS);
-                row(
-                    m.model.clone(),
-                    m.functions,
-                    m.arrivals.len(),
-                    m.rate,
-                    m.cv,
-                    bins,
-                )
+                ModelRow {
+                    tokens: crate::report::token_percentiles(m),
+                    ..row(
+                        m.model.clone(),
+                        m.functions,
+                        m.arrivals.len(),
+                        m.rate,
+                        m.cv,
+                        bins,
+                    )
+                }
             })
             .collect();
         // The group's bins are the sum of the models' (the models' arrivals are disjoint), so

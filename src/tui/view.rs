@@ -233,7 +233,13 @@ fn models_pane(m: &Model, f: &mut Frame, area: Rect) {
         [6, 4, 6, 6, 5, 5]
     };
     // What the columns, their gaps and the borders leave, less a margin.
-    let used: u16 = w.iter().sum::<u16>() + 6 + 2 + 2;
+    // Token counts (LLM traces): the median input/output lengths in a column of their own.
+    let tokens_w: u16 = if r.rows.iter().any(|x| x.tokens.is_some()) {
+        12
+    } else {
+        0
+    };
+    let used: u16 = w.iter().sum::<u16>() + 6 + 2 + 2 + if tokens_w > 0 { tokens_w + 1 } else { 0 };
     let spark_w = area.width.saturating_sub(used).max(3) as usize;
     let spark = |bins: &[u64]| -> String {
         let data = rebin(bins, spark_w);
@@ -243,15 +249,25 @@ fn models_pane(m: &Model, f: &mut Frame, area: Rect) {
             .collect()
     };
     let row = |x: &super::model::ModelRow| {
-        Row::new(vec![
+        let mut cells = vec![
             Cell::from(x.model.clone()),
             Cell::from(fit_number(x.functions as f64, w[1].into(), 0)),
             Cell::from(fit_number(x.arrivals as f64, w[2].into(), 0)),
             Cell::from(fit_number(x.rate, w[3].into(), 4)),
             Cell::from(fit_number(x.cv, w[4].into(), 3)),
             Cell::from(fit_number(x.peak, w[5].into(), 3)),
-            Cell::from(spark(&x.bins)),
-        ])
+        ];
+        if tokens_w > 0 {
+            cells.push(Cell::from(x.tokens.map_or(String::new(), |(i, o)| {
+                format!(
+                    "{}/{}",
+                    fit_number(f64::from(i[0]), 5, 0),
+                    fit_number(f64::from(o[0]), 5, 0)
+                )
+            })));
+        }
+        cells.push(Cell::from(spark(&x.bins)));
+        Row::new(cells)
     };
     let order = m.sorted_rows();
     let mut rows: Vec<Row> = order
@@ -267,15 +283,18 @@ fn models_pane(m: &Model, f: &mut Frame, area: Rect) {
         })
         .collect();
     rows.push(row(&r.group).bold());
-    let widths = [
+    let mut widths = vec![
         Constraint::Length(w[0]),
         Constraint::Length(w[1]),
         Constraint::Length(w[2]),
         Constraint::Length(w[3]),
         Constraint::Length(w[4]),
         Constraint::Length(w[5]),
-        Constraint::Min(3),
     ];
+    if tokens_w > 0 {
+        widths.push(Constraint::Length(tokens_w));
+    }
+    widths.push(Constraint::Min(3));
     let names = if w[0] >= 12 {
         cols
     } else {
@@ -285,6 +304,7 @@ fn models_pane(m: &Model, f: &mut Frame, area: Rect) {
         names
             .iter()
             .map(|c| Cell::from(*c))
+            .chain((tokens_w > 0).then(|| Cell::from("tok in/out")))
             .chain([Cell::from("rate over the window")]),
     )
     .underlined();
@@ -393,6 +413,13 @@ fn detail_pane(m: &Model, f: &mut Frame, area: Rect) {
             model.arrivals.len(),
             model.trace_count
         ),
+    };
+    let text = match r.rows[k].tokens {
+        Some((i, o)) => format!(
+            "{text} · tokens in p50/p90/p99 {}/{}/{}, out {}/{}/{}",
+            i[0], i[1], i[2], o[0], o[1], o[2]
+        ),
+        None => text,
     };
     f.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), info);
 }
