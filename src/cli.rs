@@ -146,6 +146,12 @@ pub struct InputOpts {
     /// Function name for single-function inputs (LLM traces, CSV without --key-column).
     #[arg(long)]
     pub name: Option<String>,
+    /// CSV of timestamps: the column of each request's prompt tokens (name or number).
+    #[arg(long, value_name = "COLUMN", requires = "output_tokens_column")]
+    pub input_tokens_column: Option<String>,
+    /// CSV of timestamps: the column of each request's generated tokens.
+    #[arg(long, value_name = "COLUMN", requires = "input_tokens_column")]
+    pub output_tokens_column: Option<String>,
 }
 
 impl InputOpts {
@@ -159,6 +165,8 @@ impl InputOpts {
             time_unit: self.time_unit.parse()?,
             skip_bad_rows: self.skip_bad_rows,
             name: self.name.clone(),
+            input_tokens_column: self.input_tokens_column.clone(),
+            output_tokens_column: self.output_tokens_column.clone(),
         })
     }
 }

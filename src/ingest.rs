@@ -140,6 +140,10 @@ pub struct LoadOptions {
     pub skip_bad_rows: bool,
     /// Function name for single-function inputs (LLM traces, generic CSV without a key).
     pub name: Option<String>,
+    /// Generic CSV: the column of each request's prompt tokens (with `output_tokens_column`).
+    pub input_tokens_column: Option<String>,
+    /// Generic CSV: the column of each request's generated tokens.
+    pub output_tokens_column: Option<String>,
 }
 
 /// Progress callback: bytes done, bytes in all.

@@ -1047,3 +1047,46 @@ fn tokens_from_an_llm_trace_follow_its_distribution() {
         }
     }
 }
+
+/// A generic CSV of timestamps can carry token counts (`--input-tokens-column`,
+/// `--output-tokens-column`), by name or, headerless, by number.
+#[test]
+fn generic_csvs_carry_token_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        dir.path(),
+        "t.csv",
+        "ts,model,prompt,completion\n0.5,a,100,7\n1.5,b,200,8\n2.5,a,300,9\n",
+    );
+    let opts = LoadOptions {
+        time_column: Some("ts".into()),
+        key_column: Some("model".into()),
+        input_tokens_column: Some("prompt".into()),
+        output_tokens_column: Some("completion".into()),
+        ..LoadOptions::default()
+    };
+    let t = load_with(&p, &opts).unwrap();
+    let a = t.functions[0].tokens.as_ref().unwrap();
+    assert_eq!(
+        (a.input.clone(), a.output.clone()),
+        (vec![100, 300], vec![7, 9])
+    );
+    let nh = write(dir.path(), "nh.csv", "0.5,a,100,7\n1.5,b,200,8\n");
+    let by_number = LoadOptions {
+        time_column: Some("0".into()),
+        key_column: Some("1".into()),
+        input_tokens_column: Some("2".into()),
+        output_tokens_column: Some("3".into()),
+        ..LoadOptions::default()
+    };
+    let t = load_with(&nh, &by_number).unwrap();
+    assert_eq!(t.functions[1].tokens.as_ref().unwrap().input, vec![200]);
+    // A bad count names its column and line.
+    let bad = write(
+        dir.path(),
+        "bad.csv",
+        "ts,model,prompt,completion\n0.5,a,x,7\n",
+    );
+    let err = load_with(&bad, &opts).unwrap_err().to_string();
+    assert!(err.contains("line 2, column prompt"), "{err}");
+}

@@ -134,7 +134,18 @@ pub fn generic(
         )));
     };
     let single = opts.name.clone().unwrap_or_else(|| stem(file));
-    let mut b = TimesBuilder::default();
+    let token_cols = opts
+        .input_tokens_column
+        .as_deref()
+        .zip(opts.output_tokens_column.as_deref());
+    let mut b = if token_cols.is_some() {
+        TimesBuilder::with_tokens()
+    } else {
+        TimesBuilder::default()
+    };
+    // Each row's (input, output) tokens, beside its time, when asked for.
+    let mut pairs: Vec<(u32, u32)> = Vec::new();
+    let mut token_at: Option<(usize, usize)> = None;
     let mut bad = BadRows::new(opts);
     // (time column, key column, their names for messages)
     let mut cols: Option<(usize, Option<usize>, String, Option<String>)> = None;
@@ -173,6 +184,12 @@ pub fn generic(
                     }
                 };
                 cols = Some((t, k, name(t), k.map(name)));
+                if let Some((ic, oc)) = token_cols {
+                    token_at = Some((
+                        column(f, ic, "input tokens", file)?,
+                        column(f, oc, "output tokens", file)?,
+                    ));
+                }
                 if !data {
                     return Ok(());
                 }
@@ -196,6 +213,23 @@ pub fn generic(
                 None => b"",
             };
             let field = f.get(*tc).copied().unwrap_or(b"");
+            let pair = match token_at {
+                Some((ic, oc)) => {
+                    let get = |c: usize| csv::count(f.get(c).copied().unwrap_or(b""));
+                    match (get(ic), get(oc)) {
+                        (Ok(a), Ok(z)) => Some((a, z)),
+                        (Err(r), _) => {
+                            let col = opts.input_tokens_column.as_deref().unwrap_or("-");
+                            return bad.bad(file, line, col, r);
+                        }
+                        (_, Err(r)) => {
+                            let col = opts.output_tokens_column.as_deref().unwrap_or("-");
+                            return bad.bad(file, line, col, r);
+                        }
+                    }
+                }
+                None => None,
+            };
             let i = b.function(key, || {
                 if kc.is_some() {
                     csv::text(key).to_string()
@@ -208,10 +242,14 @@ pub fn generic(
                     Ok(t) => iso.push((i, t)),
                     Err(r) => return bad.bad(file, line, tname, r),
                 }
+                pairs.extend(pair);
                 return Ok(());
             }
             match exact_number(field) {
-                Ok(v) => nums.push((i, v)),
+                Ok(v) => {
+                    nums.push((i, v));
+                    pairs.extend(pair);
+                }
                 Err(r) => {
                     return bad.bad(
                         file,
@@ -233,8 +271,8 @@ pub fn generic(
         );
     }
     if let Some(&first) = iso.iter().map(|(_, t)| t).min() {
-        for &(i, t) in &iso {
-            b.push(i, (t - first) as f64 / 1e9, None);
+        for (k, &(i, t)) in iso.iter().enumerate() {
+            b.push(i, (t - first) as f64 / 1e9, pairs.get(k).copied());
         }
         return b.finish(file, warnings);
     }
@@ -256,18 +294,18 @@ pub fn generic(
     {
         // Whole Unix times, made relative in integers first: as f64 seconds, microsecond and
         // nanosecond times would be rounded to a quarter microsecond before the subtraction.
-        for &(i, t) in &ints {
-            b.push(i, (t - min) as f64 * scale, None);
+        for (k, &(i, t)) in ints.iter().enumerate() {
+            b.push(i, (t - min) as f64 * scale, pairs.get(k).copied());
         }
         warnings.push(unix_note(min as f64 * scale));
         return b.finish(file, warnings);
     }
-    for &(i, v) in &nums {
+    for (k, &(i, v)) in nums.iter().enumerate() {
         let t = match v {
             Num::Int(t) => t as f64,
             Num::Float(x) => x,
         };
-        b.push(i, t * scale, None);
+        b.push(i, t * scale, pairs.get(k).copied());
     }
     if let Some(min) = b.min_time()
         && min > EPOCH_LIKE
