@@ -134,7 +134,8 @@ pub struct InputOpts {
     /// CSV of timestamps: the column with the times (name or 0-based number).
     #[arg(long, value_name = "COLUMN")]
     pub time_column: Option<String>,
-    /// CSV of timestamps: the column naming the function (default: one function).
+    /// CSV of timestamps: the column naming the function (default: one function). BurstGPT:
+    /// the columns, comma-separated (default Model; `Log Type`, or `Model,Log Type`).
     #[arg(long, value_name = "COLUMN")]
     pub key_column: Option<String>,
     /// CSV of timestamps: unit of the times: s, ms, us, ns, or iso (wall-clock date-times).
@@ -146,6 +147,9 @@ pub struct InputOpts {
     /// Function name for single-function inputs (LLM traces, CSV without --key-column).
     #[arg(long)]
     pub name: Option<String>,
+    /// BurstGPT: drop failed requests (0 response tokens); their count is reported.
+    #[arg(long)]
+    pub skip_failed: bool,
     /// CSV of timestamps: the column of each request's prompt tokens (name or number).
     #[arg(long, value_name = "COLUMN", requires = "output_tokens_column")]
     pub input_tokens_column: Option<String>,
@@ -165,6 +169,7 @@ impl InputOpts {
             time_unit: self.time_unit.parse()?,
             skip_bad_rows: self.skip_bad_rows,
             name: self.name.clone(),
+            skip_failed: self.skip_failed,
             input_tokens_column: self.input_tokens_column.clone(),
             output_tokens_column: self.output_tokens_column.clone(),
         })

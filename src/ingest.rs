@@ -3,6 +3,7 @@
 //! detected from the content (or given); a directory is the 2019 per-day layout.
 
 pub mod azure2019;
+pub mod burstgpt;
 pub mod compressed;
 pub mod csv;
 pub mod mooncake;
@@ -35,6 +36,8 @@ pub enum InputFormat {
     Timestamps,
     /// Mooncake JSONL (`timestamp` in ms, `input_length`, `output_length`, `hash_ids`).
     Mooncake,
+    /// BurstGPT's CSV (`Timestamp,Model,Request tokens,Response tokens,…`).
+    BurstGpt,
 }
 
 impl fmt::Display for InputFormat {
@@ -47,6 +50,7 @@ impl fmt::Display for InputFormat {
             InputFormat::AzureLlm => "azure-llm",
             InputFormat::Timestamps => "timestamps",
             InputFormat::Mooncake => "mooncake",
+            InputFormat::BurstGpt => "burstgpt",
         })
     }
 }
@@ -62,12 +66,13 @@ impl FromStr for InputFormat {
             "azure-llm" | "llm" => InputFormat::AzureLlm,
             "timestamps" | "csv" => InputFormat::Timestamps,
             "mooncake" | "jsonl" => InputFormat::Mooncake,
+            "burstgpt" => InputFormat::BurstGpt,
             other => {
                 return Err(Error::param(
                     "format",
                     format!(
                         "{other:?} is not an input format; use pickle, native, azure2021, azure2019, \
-                         azure-llm, timestamps or mooncake"
+                         azure-llm, timestamps, mooncake or burstgpt"
                     ),
                 ));
             }
@@ -140,6 +145,8 @@ pub struct LoadOptions {
     pub skip_bad_rows: bool,
     /// Function name for single-function inputs (LLM traces, generic CSV without a key).
     pub name: Option<String>,
+    /// BurstGPT: drop failed requests (0 response tokens) instead of keeping them.
+    pub skip_failed: bool,
     /// Generic CSV: the column of each request's prompt tokens (with `output_tokens_column`).
     pub input_tokens_column: Option<String>,
     /// Generic CSV: the column of each request's generated tokens.
@@ -378,6 +385,9 @@ pub fn detect(head: &[u8], opts: &LoadOptions) -> Result<InputFormat> {
     if has(&["HashOwner", "HashApp", "HashFunction", "Trigger"]) {
         return Ok(InputFormat::Azure2019);
     }
+    if burstgpt::is_burstgpt(&cols) {
+        return Ok(InputFormat::BurstGpt);
+    }
     if has(&["TIMESTAMP", "ContextTokens", "GeneratedTokens"]) {
         return Ok(InputFormat::AzureLlm);
     }
@@ -385,7 +395,7 @@ pub fn detect(head: &[u8], opts: &LoadOptions) -> Result<InputFormat> {
     Err(Error::Format(format!(
         "cannot tell what this file is (first line {shown:?}): expected an AlpaServe pickle, a file \
          written by `tracereplay-tui convert`, Mooncake JSONL, or a CSV with the header of an Azure \
-         Functions 2019 or 2021 trace or an Azure LLM inference trace; for another CSV of \
+         Functions 2019 or 2021 trace, an Azure LLM inference trace or BurstGPT; for another CSV of \
          timestamps pass --time-column (and --key-column, --time-unit)"
     )))
 }
@@ -410,6 +420,7 @@ fn parse_csv(
         InputFormat::AzureLlm => timestamps::azure_llm(source, input, total, opts, progress),
         InputFormat::Timestamps => timestamps::generic(source, input, total, opts, progress),
         InputFormat::Mooncake => mooncake::read(source, input, total, opts, progress),
+        InputFormat::BurstGpt => burstgpt::read(source, input, total, opts, progress),
         InputFormat::Pickle | InputFormat::Native => Err(Error::Format(format!(
             "{source}: a {format} file is not a CSV"
         ))),

@@ -1090,3 +1090,104 @@ fn generic_csvs_carry_token_columns() {
     let err = load_with(&bad, &opts).unwrap_err().to_string();
     assert!(err.contains("line 2, column prompt"), "{err}");
 }
+
+/// BurstGPT in both published layouts (from the documented schema: the data files are large),
+/// with failed requests (0 response tokens) and two models: per-model counts and token sums as
+/// summed here from the rows written; failed rows kept, or dropped and counted with
+/// --skip-failed; `--key-column` chooses the log type or both columns; a missing column is a
+/// clear error.
+#[test]
+fn burstgpt_in_both_layouts() {
+    let dir = tempfile::tempdir().unwrap();
+    // (time, model, request tokens, response tokens, log type)
+    let rows = [
+        (5.0, "ChatGPT", 472, 18, "Conversation log"),
+        (45.0, "ChatGPT", 1087, 0, "Conversation log"),
+        (118.0, "GPT-4", 417, 30, "API log"),
+        (130.0, "ChatGPT", 1360, 1046, "API log"),
+        (131.0, "GPT-4", 2000, 0, "Conversation log"),
+        (160.0, "GPT-4", 66, 12, "API log"),
+    ];
+    let v1: String = std::iter::once(
+        "Timestamp,Model,Request tokens,Response tokens,Total tokens,Log Type\n".to_string(),
+    )
+    .chain(
+        rows.iter()
+            .map(|r| format!("{},{},{},{},{},{}\n", r.0, r.1, r.2, r.3, r.2 + r.3, r.4)),
+    )
+    .collect();
+    let v11: String = std::iter::once(
+        "Timestamp,Session ID,Elapsed time,Model,Request tokens,Response tokens,Total tokens,Log Type\n"
+            .to_string(),
+    )
+    .chain(rows.iter().enumerate().map(|(k, r)| {
+        format!("{},s{k},1.5,{},{},{},{},{}\n", r.0, r.1, r.2, r.3, r.2 + r.3, r.4)
+    }))
+    .collect();
+    for (name, text) in [("burst.csv", v1), ("burst_v11.csv", v11)] {
+        let p = write(dir.path(), name, &text);
+        let t = load(&p);
+        for model in ["ChatGPT", "GPT-4"] {
+            let f = t.functions.iter().find(|f| f.name == model).unwrap();
+            let want: Vec<_> = rows.iter().filter(|r| r.1 == model).collect();
+            let k = f.tokens.as_ref().unwrap();
+            assert_eq!(k.input.len(), want.len(), "{name} {model}");
+            assert_eq!(
+                k.input.iter().sum::<u32>(),
+                want.iter().map(|r| r.2).sum::<u32>()
+            );
+            assert_eq!(
+                k.output.iter().sum::<u32>(),
+                want.iter().map(|r| r.3).sum::<u32>()
+            );
+            assert_eq!(times(f), want.iter().map(|r| r.0).collect::<Vec<_>>());
+        }
+        assert!(
+            t.warnings
+                .iter()
+                .any(|w| w.starts_with("2 request(s) failed")),
+            "{:?}",
+            t.warnings
+        );
+        let skipped = load_with(
+            &p,
+            &LoadOptions {
+                skip_failed: true,
+                ..LoadOptions::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(skipped.invocations(), 4);
+        assert!(
+            skipped
+                .warnings
+                .iter()
+                .any(|w| w.starts_with("2 failed request(s)"))
+        );
+        let by_both = load_with(
+            &p,
+            &LoadOptions {
+                key_column: Some("Model,Log Type".into()),
+                ..LoadOptions::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(by_both.functions.len(), 4);
+        assert!(by_both.functions.iter().any(|f| f.name == "GPT-4/API log"));
+    }
+    let missing = write(
+        dir.path(),
+        "missing.csv",
+        "Timestamp,Model,Request tokens,Response tokens\n1,a,2,3\n",
+    );
+    let err = load_with(
+        &missing,
+        &LoadOptions {
+            key_column: Some("Log Type".into()),
+            ..LoadOptions::default()
+        },
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("no BurstGPT column \"Log Type\""), "{err}");
+}
