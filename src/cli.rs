@@ -623,11 +623,19 @@ fn inspect(
     // Every count checked and each function's total, in one pass on all cores.
     let profile = trace.profile().naming("cannot load trace", path)?;
     let summary = trace.summary_of(&profile.per_function, top);
+    let coarse = crate::coarse::Coarseness::of_trace(&trace);
     if json {
-        serde_json::to_writer_pretty(&mut *out, &report::summary_json(&trace.source, &summary))?;
+        let mut v = report::summary_json(&trace.source, &summary);
+        if let Some(c) = coarse {
+            v["timestamps"] = serde_json::json!(c);
+        }
+        serde_json::to_writer_pretty(&mut *out, &v)?;
         writeln!(out)?;
     } else {
         write!(out, "{}", report::summary_text(&trace.source, &summary))?;
+        if let Some(c) = coarse {
+            writeln!(out, "timestamps   {}", c.describe())?;
+        }
     }
     Ok(())
 }
@@ -687,11 +695,19 @@ fn stats(a: &StatsArgs, out: &mut impl Write) -> Result<()> {
     add_tokens(&mut r, tokens.as_ref(), &a.tokens);
     // The header shows the whole trace's total: a full read, checked.
     let total = trace.check().naming("cannot load trace", &a.trace)?;
+    let coarse = crate::coarse::Coarseness::of_trace(&trace);
     if a.json {
-        serde_json::to_writer_pretty(&mut *out, &report::stats_json(&r, total))?;
+        let mut v = report::stats_json(&r, total);
+        if let Some(c) = coarse {
+            v["trace"]["timestamps"] = serde_json::json!(c);
+        }
+        serde_json::to_writer_pretty(&mut *out, &v)?;
         writeln!(out)?;
     } else {
         write!(out, "{}", report::stats_text(&r, total))?;
+        if let Some(c) = coarse.filter(|c| c.is_coarse()) {
+            writeln!(out, "timestamps {}", c.describe())?;
+        }
     }
     Ok(())
 }

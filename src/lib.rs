@@ -26,6 +26,7 @@
 
 pub mod assets;
 pub mod cli;
+pub mod coarse;
 pub mod compare;
 pub mod error;
 pub mod estimate;

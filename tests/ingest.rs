@@ -1191,3 +1191,38 @@ fn burstgpt_in_both_layouts() {
     .to_string();
     assert!(err.contains("no BurstGPT column \"Log Type\""), "{err}");
 }
+
+/// Coarse timestamps are measured without assuming a grid: a Mooncake-style file whose
+/// requests come in groups 2,997–3,003 ms apart reports a tick of about 3 s and the share of
+/// requests that share a timestamp (counted here from the rows written); the shared Mooncake
+/// sample's 3,982 distinct timestamps match SOURCES.md.
+#[test]
+fn coarse_timestamps_are_measured() {
+    use tracereplay_tui::coarse::Coarseness;
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::new();
+    let (mut t, mut n, mut shared) = (0u64, 0u64, 0u64);
+    for g in 0..200u64 {
+        let size = 1 + g % 4; // 1 to 4 requests a group
+        for _ in 0..size {
+            text.push_str(&format!(
+                "{{\"timestamp\": {t}, \"input_length\": 10, \"output_length\": 2}}\n"
+            ));
+        }
+        n += size;
+        if size > 1 {
+            shared += size;
+        }
+        t += 2997 + (g * 3) % 7; // 2,997..3,003 ms
+    }
+    let p = write(dir.path(), "coarse.jsonl", &text);
+    let c = Coarseness::of_trace(&load(&p)).unwrap();
+    assert_eq!(c.distinct_timestamps, 200);
+    assert_eq!(c.max_simultaneous, 4);
+    assert!((c.shared_fraction - shared as f64 / n as f64).abs() < 1e-12);
+    assert!((c.tick.unwrap() - 3.0).abs() <= 0.0031, "{:?}", c.tick);
+    assert!(c.is_coarse());
+    let sample = Coarseness::of_trace(&load(&real("mooncake/synthetic_trace.jsonl"))).unwrap();
+    assert_eq!(sample.distinct_timestamps, 3982);
+    assert!(!sample.is_coarse());
+}

@@ -1046,3 +1046,33 @@ fn the_export_dialog_writes_mooncake_jsonl_when_there_are_tokens() {
         &first[..100]
     );
 }
+
+/// A trace whose requests mostly share timestamps gets a warning line in the trace pane.
+#[test]
+fn coarse_traces_are_flagged_in_the_trace_pane() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("coarse.jsonl");
+    let mut text = String::new();
+    for g in 0..50u64 {
+        for _ in 0..3 {
+            text.push_str(&format!(
+                "{{\"timestamp\": {}, \"input_length\": 10, \"output_length\": 2}}\n",
+                g * 3000
+            ));
+        }
+    }
+    std::fs::write(&p, text).unwrap();
+    let mut m = Model::new(ReplayParams {
+        models: vec!["m".into()],
+        ..ReplayParams::default()
+    });
+    let (tx, _rx) = channel();
+    step(
+        &mut m,
+        vec![execute(Cmd::Load(Some(p), Default::default()), &tx)],
+    );
+    let shown = screen(&m);
+    assert!(shown.contains("coarse times: 100 % share one"), "{shown}");
+    // The sample is not coarse.
+    assert!(!screen(&started()).contains("coarse times"));
+}

@@ -258,6 +258,8 @@ pub struct LoadedTrace {
     pub bin_hours: usize,
     /// Whether its functions carry triggers (Azure 2019 files), which `triggers` filters by.
     pub has_triggers: bool,
+    /// How its timestamps share values (v2 traces).
+    pub coarse: Option<crate::coarse::Coarseness>,
     /// Its place among the traces: the command line's order, then the order opened.
     pub order: usize,
     /// Its parameter form, kept while another trace is shown (the form belongs to its
@@ -289,6 +291,7 @@ impl LoadedTrace {
     pub fn new(name: String, trace: Trace) -> crate::Result<Self> {
         let profile = trace.profile()?;
         let has_triggers = trace.functions.iter().any(|f| f.trigger.is_some());
+        let coarse = crate::coarse::Coarseness::of_trace(&trace);
         Ok(LoadedTrace {
             name,
             summary: trace.summary_of(&profile.per_function, 5),
@@ -296,6 +299,7 @@ impl LoadedTrace {
             hourly: profile.hourly,
             bin_hours: profile.bin_hours,
             has_triggers,
+            coarse,
             order: usize::MAX,
             form: Vec::new(),
         })

@@ -141,9 +141,20 @@ fn trace_pane(m: &Model, f: &mut Frame, area: Rect) {
         Line::from(format!("{} invocations", s.invocations)),
         Line::from("busiest:"),
     ];
-    for (name, n) in s.busiest.iter().take(2) {
+    // A coarse trace's warning takes the second busiest function's line.
+    let coarse = t.coarse.filter(|c| c.is_coarse());
+    for (name, n) in s.busiest.iter().take(if coarse.is_some() { 1 } else { 2 }) {
         let short: String = printable(name).chars().take(16).collect();
         lines.push(Line::from(format!(" {n:>8} {short}…")));
+    }
+    if let Some(c) = coarse {
+        lines.push(
+            Line::from(format!(
+                "⚠ coarse times: {:.0} % share one",
+                100.0 * c.shared_fraction
+            ))
+            .yellow(),
+        );
     }
     let [text, spark, marks] = Layout::vertical([
         Constraint::Length(6),
