@@ -313,6 +313,10 @@ pub struct ReplayOpts {
     /// Only functions with this trigger (http, timer, queue, …; Azure 2019 files); repeatable.
     #[arg(long = "trigger", value_name = "TRIGGER")]
     pub triggers: Vec<String>,
+    /// Vanilla: requests that share a timestamp (coarse traces) stay as they are (none), or
+    /// are spread at random over the gap to the next timestamp (uniform).
+    #[arg(long, value_enum, default_value_t = SpreadArg::None)]
+    pub spread: SpreadArg,
     /// Lift the size limits: --max-arrivals, the available-memory check, at most 1,000,000
     /// models and 10,000,000 interval fits.
     #[arg(long)]
@@ -352,6 +356,15 @@ pub enum DistributionArg {
     /// Per interval, the process (exponential, gamma or pareto) whose fit has the lowest AIC
     /// (v2 only).
     Auto,
+}
+
+/// `--spread`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SpreadArg {
+    /// Keep the data as it is.
+    None,
+    /// Spread each group of equal timestamps uniformly over the gap to the next.
+    Uniform,
 }
 
 /// `--format`.
@@ -421,6 +434,10 @@ impl ReplayOpts {
             triggers: self.triggers.clone(),
             allow_huge: self.allow_huge,
             fit_quality: false,
+            spread: match self.spread {
+                SpreadArg::None => crate::replay::params::Spread::None,
+                SpreadArg::Uniform => crate::replay::params::Spread::Uniform,
+            },
         })
     }
 }

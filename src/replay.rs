@@ -631,6 +631,45 @@ fn sampled_tokens(
     Some(out)
 }
 
+/// Seed salt of `--spread uniform`.
+const SPREAD_STREAM: u64 = 0x7370_7265_6164_0001;
+
+/// Spreads each run of equal times in sorted `a` uniformly at random over the gap to the next
+/// distinct time (after the last, the median gap between distinct times, not past `end`),
+/// keeping the run's order: its members take the sorted draws, so whatever is aligned with
+/// them (tokens) stays with them.
+fn spread_uniform(a: &mut [f64], end: f64, rng: &mut rand_xoshiro::Xoshiro256PlusPlus) {
+    use rand::RngExt;
+    let mut gaps: Vec<f64> = a
+        .windows(2)
+        .map(|w| w[1] - w[0])
+        .filter(|&g| g > 0.0)
+        .collect();
+    let tick = if gaps.is_empty() {
+        1.0
+    } else {
+        let mid = gaps.len() / 2;
+        *gaps.select_nth_unstable_by(mid, f64::total_cmp).1
+    };
+    let mut i = 0;
+    while i < a.len() {
+        let t = a[i];
+        let j = i + a[i..].partition_point(|&x| x == t);
+        if j - i > 1 {
+            let next = a.get(j).copied().unwrap_or((t + tick).min(end));
+            if next > t {
+                let width = next - t;
+                let mut draws: Vec<f64> = (i..j)
+                    .map(|_| (t + rng.random::<f64>() * width).min(next.next_down()))
+                    .collect();
+                draws.sort_by(f64::total_cmp);
+                a[i..j].copy_from_slice(&draws);
+            }
+        }
+        i = j;
+    }
+}
+
 /// Seed salt of the token draws.
 const TOKEN_STREAM: u64 = 0x746f_6b65_6e73_0001;
 
@@ -677,6 +716,12 @@ fn sample_model(
                 }
             }
         }
+    }
+    if params.spread == params::Spread::Uniform {
+        let end =
+            (window.end as f64 - window.start as f64) / params.time_scale + window.start as f64;
+        let mut rng = sample::interval_rng(params.seed ^ SPREAD_STREAM, model, 0);
+        spread_uniform(&mut arrivals, end, &mut rng);
     }
     // Realized rate and cv per interval, beside the fitted targets, in one pass: each
     // interval's gap moments, combined with the gaps between intervals into the whole's.

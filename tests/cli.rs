@@ -1176,3 +1176,34 @@ fn params_files_recreate_every_export() {
     );
     assert!(!work.path().join("w.msgpack.params.json").exists());
 }
+
+/// `--spread none` (the default) changes nothing: the export is byte-identical to one made
+/// without the option, its parameters included.
+#[test]
+fn spread_none_is_the_replay_as_before() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |name: &str, extra: &[&str]| {
+        let out = dir.path().join(name);
+        let r = bin()
+            .args([
+                "replay",
+                "sample",
+                "--distribution",
+                "vanilla",
+                "--end",
+                "0.3.0",
+                "-o",
+            ])
+            .arg(&out)
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(r.status.success(), "{r:?}");
+        std::fs::read(out).unwrap()
+    };
+    assert_eq!(
+        run("a.msgpack", &[]),
+        run("b.msgpack", &["--spread", "none"])
+    );
+    assert_ne!(run("a.json", &[]), run("c.json", &["--spread", "uniform"]));
+}

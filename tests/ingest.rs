@@ -1226,3 +1226,72 @@ fn coarse_timestamps_are_measured() {
     assert_eq!(sample.distinct_timestamps, 3982);
     assert!(!sample.is_coarse());
 }
+
+/// `--spread uniform` on a coarse trace: every request keeps its count and tokens, arrivals
+/// become distinct and sorted, and none leaves its group's gap (the last group: the median
+/// tick); `--spread none` is the replay of before. Fitted modes refuse it.
+#[test]
+fn spreading_coarse_timestamps() {
+    use tracereplay_tui::replay::params::Spread;
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::new();
+    let mut groups: Vec<(f64, usize)> = Vec::new();
+    for g in 0..100u64 {
+        let size = 1 + (g % 5) as usize;
+        let t = g * 3000 + (g * 3) % 7;
+        for k in 0..size {
+            text.push_str(&format!(
+                "{{\"timestamp\": {t}, \"input_length\": {}, \"output_length\": 1}}\n",
+                1000 * g + k as u64
+            ));
+        }
+        groups.push((t as f64 / 1000.0, size));
+    }
+    let p = write(dir.path(), "coarse.jsonl", &text);
+    let trace = load(&p);
+    let params = |spread| ReplayParams {
+        models: vec!["m".into()],
+        distribution: Distribution::Vanilla,
+        spread,
+        ..ReplayParams::default()
+    };
+    let plain = replay(&trace, &params(Spread::None)).unwrap();
+    let spread = replay(&trace, &params(Spread::Uniform)).unwrap();
+    let (a, b) = (&plain.models[0], &spread.models[0]);
+    assert_eq!(a.arrivals.len(), b.arrivals.len());
+    assert_eq!(
+        a.tokens.as_ref().unwrap().input,
+        b.tokens.as_ref().unwrap().input
+    );
+    assert!(
+        b.arrivals.windows(2).all(|w| w[0] < w[1]),
+        "not distinct and sorted"
+    );
+    let tick = 3.0; // the median gap between groups, 2.997..3.003 s
+    let mut at = 0;
+    for (k, &(t, size)) in groups.iter().enumerate() {
+        let next = groups.get(k + 1).map_or(t + tick + 0.004, |g| g.0);
+        for &x in &b.arrivals[at..at + size] {
+            assert!(
+                t <= x && x < next,
+                "group at {t}: {x} outside [{t}, {next})"
+            );
+        }
+        // Tokens follow their requests: input lengths name the group.
+        for &i in &b.tokens.as_ref().unwrap().input[at..at + size] {
+            assert_eq!(i / 1000, k as u32);
+        }
+        at += size;
+    }
+    // Fitted replays have nothing to spread.
+    let err = replay(
+        &trace,
+        &ReplayParams {
+            distribution: Distribution::Exponential,
+            ..params(Spread::Uniform)
+        },
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("`spread`"), "{err}");
+}

@@ -94,6 +94,28 @@ pub struct ReplayParams {
     /// `auto` always does.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub fit_quality: bool,
+    /// Vanilla: spread requests that share a timestamp over the gap to the next one.
+    #[serde(default, skip_serializing_if = "Spread::is_none")]
+    pub spread: Spread,
+}
+
+/// What a vanilla replay does with requests that share a timestamp (coarse traces).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Spread {
+    /// Keep the data as it is: simultaneous requests stay simultaneous.
+    #[default]
+    None,
+    /// Spread them at random (uniformly) over the gap to the next distinct timestamp (the
+    /// median gap after the last one), in their order; their tokens stay with them.
+    Uniform,
+}
+
+impl Spread {
+    /// Whether nothing is spread.
+    pub fn is_none(&self) -> bool {
+        *self == Spread::None
+    }
 }
 
 /// Most models without `allow_huge` (checked where model names are made from a count).
@@ -128,6 +150,7 @@ impl Default for ReplayParams {
             triggers: Vec::new(),
             allow_huge: false,
             fit_quality: false,
+            spread: Spread::None,
         }
     }
 }
@@ -208,6 +231,13 @@ impl ReplayParams {
             return Err(Error::param(
                 "replication",
                 "must be at least 1 (1 = no replication)",
+            ));
+        }
+        if !self.spread.is_none() && self.distribution != Vanilla {
+            return Err(Error::param(
+                "spread",
+                "spreads the shared timestamps of a vanilla replay; fitted processes have none \
+                 (use --distribution vanilla, or drop --spread)",
             ));
         }
         if self.cv_scale != 1.0 && !matches!(self.distribution, Gamma | Auto) {
