@@ -1091,7 +1091,7 @@ fn plot(a: &PlotArgs, out: &mut impl Write) -> Result<()> {
         crate::plot::check_bins(bins)?;
     }
     let at = match &a.at {
-        Some(t) => Some(crate::time::Dhm::parse(t, "at")?.seconds() as f64),
+        Some(t) => Some(crate::time::point_seconds(t, "at")? as f64),
         None => None,
     };
     let params = checked_params(&a.replay, a.only.as_deref())?;

@@ -417,14 +417,24 @@ fn parse_csv(
             )?);
             days.finish(source)
         }
-        InputFormat::AzureLlm => timestamps::azure_llm(source, input, total, opts, progress),
-        InputFormat::Timestamps => timestamps::generic(source, input, total, opts, progress),
-        InputFormat::Mooncake => mooncake::read(source, input, total, opts, progress),
-        InputFormat::BurstGpt => burstgpt::read(source, input, total, opts, progress),
+        // Not day-based: they last from their first request to their last.
+        InputFormat::AzureLlm => {
+            timestamps::azure_llm(source, input, total, opts, progress).map(spanned)
+        }
+        InputFormat::Timestamps => {
+            timestamps::generic(source, input, total, opts, progress).map(spanned)
+        }
+        InputFormat::Mooncake => mooncake::read(source, input, total, opts, progress).map(spanned),
+        InputFormat::BurstGpt => burstgpt::read(source, input, total, opts, progress).map(spanned),
         InputFormat::Pickle | InputFormat::Native => Err(Error::Format(format!(
             "{source}: a {format} file is not a CSV"
         ))),
     }
+}
+
+fn spanned(mut t: Trace) -> Trace {
+    t.use_span();
+    t
 }
 
 /// Reads a whole file with progress.

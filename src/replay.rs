@@ -77,6 +77,8 @@ pub struct Replay {
     pub kind: TraceKind,
     /// Days in the trace.
     pub days: u32,
+    /// The trace's span in seconds when it is not day-based.
+    pub span: Option<u64>,
     /// Functions in the whole trace.
     pub trace_functions: usize,
     /// The parameters used.
@@ -278,6 +280,7 @@ fn replay_in_parts(
         source: trace.source.clone(),
         kind: trace.kind,
         days: trace.days,
+        span: trace.span,
         trace_functions: trace.functions.len(),
         params: params.clone(),
         window,

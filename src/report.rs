@@ -18,7 +18,14 @@ pub fn summary_text(source: &str, s: &Summary) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "trace        {}", printable(source));
     let _ = writeln!(out, "kind         {kind}");
-    let _ = writeln!(out, "days         {}", s.days);
+    match s.span {
+        Some(sp) => {
+            let _ = writeln!(out, "span         {} ({sp} s)", crate::time::fmt_span(sp));
+        }
+        None => {
+            let _ = writeln!(out, "days         {}", s.days);
+        }
+    }
     let _ = writeln!(out, "functions    {}", s.functions);
     let _ = writeln!(
         out,
@@ -46,6 +53,7 @@ pub fn summary_json(source: &str, s: &Summary) -> Value {
         "trace": source,
         "kind": s.kind,
         "days": s.days,
+        "span_seconds": s.span,
         "functions": s.functions,
         "invocations": s.invocations,
         "max": s.max,
@@ -189,10 +197,11 @@ pub fn stats_text(r: &Replay, trace_invocations: u64) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "trace    {}: {}, {} days, {} functions, {} invocations",
+        "trace    {}: {}, {}, {} functions, {} invocations",
         printable(&r.source),
         r.kind,
-        r.days,
+        r.span
+            .map_or_else(|| format!("{} days", r.days), crate::time::fmt_span),
         r.trace_functions,
         trace_invocations
     );
@@ -354,6 +363,7 @@ pub fn stats_json(r: &Replay, trace_invocations: u64) -> Value {
             "source": r.source,
             "kind": r.kind,
             "days": r.days,
+            "span_seconds": r.span,
             "functions": r.trace_functions,
             "invocations": trace_invocations,
         },

@@ -31,7 +31,10 @@ impl Dhm {
         let bad = |why: &str| Error::Time(format!("{which} time {text:?}: {why}"));
         let parts: Vec<&str> = text.trim().split('.').collect();
         if parts.len() != 3 {
-            return Err(bad("expected DAY.HOUR.MINUTE, e.g. 0.0.0 or 1.12.30"));
+            return Err(bad(
+                "expected DAY.HOUR.MINUTE (0.0.0, 1.12.30) or a duration from the trace start \
+                 (90s, 15m, 2h, 1d2h, 3600)",
+            ));
         }
         let mut nums = [0u64; 3];
         for (n, (part, label)) in nums
@@ -66,6 +69,96 @@ impl Dhm {
     }
 }
 
+/// A time given for `--start` or `--end`: `D.H.M`, or a duration from the trace start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Point {
+    Dhm(Dhm),
+    Seconds(u64),
+}
+
+impl Point {
+    fn parse(text: &str, which: &str) -> Result<Point> {
+        match duration_seconds(text.trim()) {
+            Some(s) => Ok(Point::Seconds(s)),
+            None => Dhm::parse(text, which).map(Point::Dhm),
+        }
+    }
+
+    fn seconds(self) -> u64 {
+        match self {
+            Point::Dhm(d) => d.seconds(),
+            Point::Seconds(s) => s,
+        }
+    }
+}
+
+/// Seconds since the trace start of a `--start`/`--end`/`--at` value: `D.H.M` or a duration.
+pub fn point_seconds(text: &str, which: &str) -> Result<u64> {
+    Point::parse(text, which).map(Point::seconds)
+}
+
+/// `90s`, `15m`, `2h`, `1d2h`, `1d2h30m10s` or plain whole seconds `3600`; `None` for anything
+/// else (such as `D.H.M`).
+pub fn duration_seconds(text: &str) -> Option<u64> {
+    if text.is_empty() {
+        return None;
+    }
+    if text.bytes().all(|b| b.is_ascii_digit()) {
+        return text.parse().ok();
+    }
+    let (mut total, mut num, mut last_rank) = (0u64, String::new(), 0u8);
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            num.push(c);
+            continue;
+        }
+        // Units in order, each once: d, h, m, s.
+        let (rank, unit) = match c {
+            'd' => (1, DAY_SECONDS),
+            'h' => (2, 3600),
+            'm' => (3, 60),
+            's' => (4, 1),
+            _ => return None,
+        };
+        if num.is_empty() || rank <= last_rank {
+            return None;
+        }
+        let n: u64 = num.parse().ok()?;
+        total = total.checked_add(n.checked_mul(unit)?)?;
+        num.clear();
+        last_rank = rank;
+    }
+    num.is_empty().then_some(total)
+}
+
+/// A length for people: `58 min`, `3 h 10 min`, `2 days 1 h`, `45 s`.
+pub fn fmt_span(seconds: u64) -> String {
+    let (d, h, m, s) = (
+        seconds / DAY_SECONDS,
+        seconds % DAY_SECONDS / 3600,
+        seconds % 3600 / 60,
+        seconds % 60,
+    );
+    let mut parts = Vec::new();
+    if d > 0 {
+        parts.push(format!("{d} day{}", if d == 1 { "" } else { "s" }));
+    }
+    if h > 0 {
+        parts.push(format!("{h} h"));
+    }
+    if m > 0 {
+        parts.push(format!("{m} min"));
+    }
+    if s > 0 && d == 0 && h == 0 {
+        parts.push(format!("{s} s"));
+    }
+    if parts.is_empty() {
+        "0 s".into()
+    } else {
+        parts.join(" ")
+    }
+}
+
 /// A half-open replay window `[start, end)` in whole seconds since the trace start.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Window {
@@ -86,24 +179,45 @@ impl Window {
     /// assert_eq!(w.to_string(), "day 0 00:00 → day 1 00:00, 86400 s");
     /// ```
     pub fn parse(start: &str, end: Option<&str>, days: u32) -> Result<Window> {
-        let s = Dhm::parse(start, "start")?;
-        let trace_end = u64::from(days) * DAY_SECONDS;
+        Window::parse_in(start, end, days, None)
+    }
+
+    /// [`Window::parse`] for a trace of `days` days, or, with `span`, one that lasts `span`
+    /// seconds (LLM and other timestamp traces: the window runs to the last request, not to the
+    /// end of a day). Times are `D.H.M`, or durations from the trace start: `90s`, `15m`, `2h`,
+    /// `1d2h`, or plain seconds `3600`.
+    ///
+    /// ```
+    /// use tracereplay_tui::time::Window;
+    /// let w = Window::parse_in("0.0.0", None, 1, Some(3_480)).unwrap();
+    /// assert_eq!((w.start, w.end), (0, 3_480));
+    /// let w = Window::parse_in("15m", Some("1h"), 1, Some(3_600)).unwrap();
+    /// assert_eq!((w.start, w.end), (900, 3_600));
+    /// ```
+    pub fn parse_in(
+        start: &str,
+        end: Option<&str>,
+        days: u32,
+        span: Option<u64>,
+    ) -> Result<Window> {
+        let trace_end = span.unwrap_or(u64::from(days) * DAY_SECONDS);
+        let s = Point::parse(start, "start")?;
         let e = match end {
-            Some(text) => Dhm::parse(text, "end")?,
-            None => Dhm {
-                day: u64::from(days),
-                hour: 0,
-                minute: 0,
-            },
+            Some(text) => Point::parse(text, "end")?,
+            None => Point::Seconds(trace_end),
         };
-        if s.day >= u64::from(days) {
+        if let (Point::Dhm(s), None) = (s, span)
+            && s.day >= u64::from(days)
+        {
             return Err(Error::Time(format!(
                 "start day {} is outside the trace, which has {days} day(s) (days 0..={})",
                 s.day,
                 days.saturating_sub(1)
             )));
         }
-        if s.day > e.day {
+        if let (Point::Dhm(s), Point::Dhm(e)) = (s, e)
+            && s.day > e.day
+        {
             return Err(Error::Time(format!(
                 "start day {} is after end day {}",
                 s.day, e.day
@@ -114,8 +228,12 @@ impl Window {
             end: e.seconds(),
         };
         if window.end > trace_end {
+            let hint = match span {
+                Some(sp) => format!("the trace lasts {}; use at most --end {sp}", fmt_span(sp)),
+                None => format!("use at most {days}.0.0"),
+            };
             return Err(Error::Time(format!(
-                "end {} is past the trace's end ({}); use at most {days}.0.0",
+                "end {} is past the trace's end ({}); {hint}",
                 fmt_point(window.end),
                 fmt_point(trace_end)
             )));
@@ -172,6 +290,36 @@ pub fn fmt_point(seconds: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_from_the_trace_start() {
+        for (text, want) in [
+            ("90s", Some(90)),
+            ("15m", Some(900)),
+            ("2h", Some(7200)),
+            ("1d2h", Some(93_600)),
+            ("1d2h30m10s", Some(95_410)),
+            ("3600", Some(3600)),
+            ("0", Some(0)),
+            ("2h1d", None),
+            ("1.0.0", None),
+            ("h", None),
+            ("5x", None),
+            ("", None),
+            ("99999999999999999999d", None),
+        ] {
+            assert_eq!(duration_seconds(text), want, "{text}");
+        }
+        assert_eq!(fmt_span(3502), "58 min 22 s");
+        assert_eq!(fmt_span(11_400), "3 h 10 min");
+        assert_eq!(fmt_span(90_000), "1 day 1 h");
+        let w = Window::parse_in("0.0.0", Some("1.0.0"), 1, Some(3502));
+        assert!(
+            w.unwrap_err()
+                .to_string()
+                .contains("use at most --end 3502")
+        );
+    }
 
     #[test]
     fn parse_rules() {

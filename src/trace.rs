@@ -175,6 +175,10 @@ pub struct Trace {
     pub days: u32,
     /// Things the user should know about the data (sorted for them, ignored bytes, …).
     pub warnings: Vec<String>,
+    /// For traces that are not day-based (LLM, Mooncake, BurstGPT, generic timestamps): their
+    /// length in seconds, first request to last (the default window and rates use it); `None`
+    /// for pickles and the Azure Functions traces, which keep whole days.
+    pub span: Option<u64>,
     /// Total invocations, counted on first use (a full pass over a 0.8 GB v1 trace).
     invocations: Memo,
 }
@@ -241,6 +245,9 @@ pub struct Summary {
     pub kind: TraceKind,
     /// Days covered.
     pub days: u32,
+    /// The span in seconds of a trace that is not day-based ([`Trace::span`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub span: Option<u64>,
     /// Number of functions.
     pub functions: usize,
     /// Total invocations.
@@ -488,6 +495,7 @@ impl Trace {
             functions,
             days,
             warnings,
+            span: None,
             invocations: Memo::default(),
         })
     }
@@ -506,9 +514,29 @@ impl Trace {
         }
     }
 
-    /// End of the trace in seconds (`days × 86400`).
+    /// End of the trace in seconds (`days × 86400`, or its span).
     pub fn end_seconds(&self) -> u64 {
-        u64::from(self.days) * DAY_SECONDS
+        self.span.unwrap_or(u64::from(self.days) * DAY_SECONDS)
+    }
+
+    /// The window `start`..`end` (`None`: the trace's end) of this trace, checked.
+    pub fn window(&self, start: &str, end: Option<&str>) -> Result<crate::time::Window> {
+        crate::time::Window::parse_in(start, end, self.days, self.span)
+    }
+
+    /// Makes the trace last from 0 to just past its last request instead of whole days: for
+    /// traces that are not day-based.
+    pub fn use_span(&mut self) {
+        let last = self
+            .functions
+            .iter()
+            .filter_map(|f| match &f.series {
+                Series::Times(t) => t.last(),
+                Series::Counts(_) => None,
+            })
+            .fold(0.0f64, f64::max);
+        // Half-open windows: one second past the last request keeps it inside.
+        self.span = Some(last.max(0.0).floor() as u64 + 1);
     }
 
     /// Total invocations over all functions (counted once: `functions` is not meant to change
@@ -579,6 +607,7 @@ impl Trace {
         Summary {
             kind: self.kind,
             days: self.days,
+            span: self.span,
             functions: counts.len(),
             invocations: total,
             max: counts.iter().copied().max().unwrap_or(0),

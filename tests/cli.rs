@@ -1207,3 +1207,69 @@ fn spread_none_is_the_replay_as_before() {
     );
     assert_ne!(run("a.json", &[]), run("c.json", &["--spread", "uniform"]));
 }
+
+/// A 58-minute LLM trace is its own length, not a padded day: the window runs to just past its
+/// last request and the rate is per second of that (0.224 req/s over a day before; here
+/// 5.5 req/s). The span is computed here from the CSV's first and last timestamps with a plain
+/// split. `--end` takes durations; a D.H.M end past the span says how long the trace lasts.
+#[test]
+fn short_traces_are_their_own_length() {
+    let path = fixture("realdata/azure-llm-2023/AzureLLMInferenceTrace_conv.csv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let secs = |ts: &str| -> f64 {
+        // "2023-11-16 18:15:46.6805900": seconds of the day.
+        let clock = ts.split(' ').nth(1).unwrap();
+        let p: Vec<f64> = clock.split(':').map(|x| x.parse().unwrap()).collect();
+        p[0] * 3600.0 + p[1] * 60.0 + p[2]
+    };
+    let stamps: Vec<f64> = text
+        .lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| secs(l.split(',').next().unwrap()))
+        .collect();
+    let first = stamps.iter().copied().fold(f64::INFINITY, f64::min);
+    let last = stamps.iter().copied().fold(0.0, f64::max);
+    let span = (last - first).floor() as u64 + 1;
+    assert!((58 * 60..60 * 60).contains(&span), "{span}");
+    let out = bin()
+        .args([
+            "stats",
+            &path,
+            "--models",
+            "1",
+            "--distribution",
+            "vanilla",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let v: Json = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["window"]["end"], span);
+    assert_eq!(v["trace"]["span_seconds"], span);
+    let rate = v["models"][0]["rate"].as_f64().unwrap();
+    assert!(
+        (rate - stamps.len() as f64 / span as f64).abs() < 0.01,
+        "{rate}"
+    );
+    assert!((5.4..5.6).contains(&rate), "{rate}");
+    let text = bin()
+        .args(["stats", &path, "--models", "1", "--distribution", "vanilla"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&text.stdout).contains("v2, 58 min"));
+    // Durations for --end; D.H.M past the span is explained.
+    let half = bin()
+        .args(["stats", &path, "--models", "1", "--end", "30m", "--json"])
+        .output()
+        .unwrap();
+    let v: Json = serde_json::from_slice(&half.stdout).unwrap();
+    assert_eq!(v["window"]["end"], 1800);
+    let past = bin()
+        .args(["stats", &path, "--models", "1", "--end", "0.1.0"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&past.stderr);
+    assert!(err.contains("the trace lasts 58 min"), "{err}");
+}

@@ -549,7 +549,7 @@ fn raw_csv_traces_open_like_pickles() {
         ),
         (
             "azure-llm-2023/AzureLLMInferenceTrace_conv.csv",
-            "v2, 1 day, 1 functions",
+            "v2, 58 min 22 s, 1 functions",
         ),
     ] {
         let mut keys = vec![key(KeyCode::Char('o'))];

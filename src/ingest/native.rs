@@ -26,6 +26,9 @@ struct File<B> {
     kind: TraceKind,
     warnings: Vec<String>,
     functions: Vec<Func<B>>,
+    /// The trace's span when it is not day-based; absent in older files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    span: Option<u64>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -98,6 +101,7 @@ pub fn encode(trace: &Trace, out: &mut impl std::io::Write) -> Result<()> {
         kind: trace.kind,
         warnings: trace.warnings.clone(),
         functions,
+        span: trace.span,
     };
     rmp_serde::encode::write_named(out, &file).map_err(|e| Error::Encode(e.to_string()))
 }
@@ -205,5 +209,7 @@ fn decode_in(bytes: &[u8], backing: Option<&Backing>, source: &str) -> Result<Tr
             tokens,
         });
     }
-    Trace::new(&file.source, file.kind, functions, file.warnings)
+    let mut t = Trace::new(&file.source, file.kind, functions, file.warnings)?;
+    t.span = file.span;
+    Ok(t)
 }

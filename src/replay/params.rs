@@ -194,7 +194,7 @@ impl ReplayParams {
                 ));
             }
         }
-        self.validate_for(trace.kind, trace.days)
+        self.validate_for(trace.kind, trace.days, trace.span)
     }
 
     /// `true` when `trigger` passes the trigger filter.
@@ -255,15 +255,15 @@ impl ReplayParams {
                 "choose one: scale the rate or scale time, not both",
             ));
         }
-        crate::time::Dhm::parse(&self.start, "start")?;
+        crate::time::point_seconds(&self.start, "start")?;
         if let Some(end) = &self.end {
-            crate::time::Dhm::parse(end, "end")?;
+            crate::time::point_seconds(end, "end")?;
         }
         Ok(())
     }
 
     /// Like [`ReplayParams::validate`] for a trace of `kind` spanning `days` days.
-    pub fn validate_for(&self, kind: TraceKind, days: u32) -> Result<Window> {
+    pub fn validate_for(&self, kind: TraceKind, days: u32, span: Option<u64>) -> Result<Window> {
         use Distribution::*;
         self.check_values()?;
         if kind == TraceKind::V1 && self.distribution == Vanilla {
@@ -311,7 +311,7 @@ impl ReplayParams {
                 ),
             ));
         }
-        let window = Window::parse(&self.start, self.end.as_deref(), days)?;
+        let window = Window::parse_in(&self.start, self.end.as_deref(), days, span)?;
         if self.distribution != Vanilla && !self.allow_huge {
             let fits =
                 (window.seconds() as f64 / self.interval_seconds).ceil() * self.models.len() as f64;

@@ -252,10 +252,11 @@ pub struct LoadedTrace {
     pub trace: Arc<Trace>,
     /// Figures for the pane.
     pub summary: Summary,
-    /// Total invocations per `bin_hours` hours over the whole trace.
+    /// Total invocations per `bin_seconds` over the whole trace: hours (wider bins past a
+    /// year), or 240 bins over a trace that is not day-based.
     pub hourly: Vec<u64>,
-    /// Hours per entry of `hourly` (1 unless the trace is longer than a year).
-    pub bin_hours: usize,
+    /// Seconds per entry of `hourly`.
+    pub bin_seconds: f64,
     /// Whether its functions carry triggers (Azure 2019 files), which `triggers` filters by.
     pub has_triggers: bool,
     /// How its timestamps share values (v2 traces).
@@ -271,17 +272,18 @@ impl LoadedTrace {
     /// Invocations in `[start, end)` seconds, from the hourly overview (a partial hour counts
     /// in proportion).
     pub fn invocations_between(&self, start: u64, end: u64) -> f64 {
-        let hour = 3_600 * self.bin_hours as u64;
+        let bin = self.bin_seconds;
         // The last bin may reach past the trace's end, where nothing was counted.
-        let trace_end = u64::from(self.summary.days) * 86_400;
+        let trace_end = self.trace.end_seconds() as f64;
+        let (start, end) = (start as f64, end as f64);
         self.hourly
             .iter()
             .enumerate()
             .map(|(h, &n)| {
-                let lo = h as u64 * hour;
-                let hi = ((h as u64 + 1) * hour).min(trace_end).max(lo + 1);
-                let overlap = end.min(hi).saturating_sub(start.max(lo));
-                n as f64 * overlap as f64 / (hi - lo) as f64
+                let lo = h as f64 * bin;
+                let hi = ((h + 1) as f64 * bin).min(trace_end).max(lo + 1e-9);
+                let overlap = (end.min(hi) - start.max(lo)).max(0.0);
+                n as f64 * overlap / (hi - lo)
             })
             .sum()
     }
@@ -292,12 +294,26 @@ impl LoadedTrace {
         let profile = trace.profile()?;
         let has_triggers = trace.functions.iter().any(|f| f.trigger.is_some());
         let coarse = crate::coarse::Coarseness::of_trace(&trace);
+        // A trace of an hour would be one bar of a day: its own span in 240 bins instead.
+        let (hourly, bin_seconds) = match trace.span {
+            Some(span) => {
+                let mut bins = vec![0u64; 240];
+                for f in &trace.functions {
+                    if let crate::trace::Series::Times(t) = &f.series {
+                        let h = stats::histogram(&t.to_vec(), 0.0, span as f64, 240);
+                        bins.iter_mut().zip(h).for_each(|(b, x)| *b += x);
+                    }
+                }
+                (bins, span as f64 / 240.0)
+            }
+            None => (profile.hourly, 3600.0 * profile.bin_hours as f64),
+        };
         Ok(LoadedTrace {
             name,
             summary: trace.summary_of(&profile.per_function, 5),
             trace: Arc::new(trace),
-            hourly: profile.hourly,
-            bin_hours: profile.bin_hours,
+            hourly,
+            bin_seconds,
             has_triggers,
             coarse,
             order: usize::MAX,

@@ -479,7 +479,7 @@ fn fit_rate_scale(m: &mut Model) -> Option<String> {
     if p.allow_huge || p.distribution == crate::replay::Distribution::Vanilla {
         return None;
     }
-    let w = crate::time::Window::parse(&p.start, p.end.as_deref(), t.trace.days).ok()?;
+    let w = t.trace.window(&p.start, p.end.as_deref()).ok()?;
     let expected = t.invocations_between(w.start, w.end) * p.rate_scale;
     if expected.is_nan() || expected <= p.max_arrivals as f64 {
         return None;

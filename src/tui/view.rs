@@ -135,7 +135,8 @@ fn trace_pane(m: &Model, f: &mut Frame, area: Rect) {
         Line::from(format!(
             "{}, {}, {} functions",
             s.kind,
-            plural(u64::from(s.days), "day"),
+            s.span
+                .map_or_else(|| plural(u64::from(s.days), "day"), crate::time::fmt_span),
             s.functions
         )),
         Line::from(format!("{} invocations", s.invocations)),
@@ -166,7 +167,7 @@ fn trace_pane(m: &Model, f: &mut Frame, area: Rect) {
     let width = spark.width as usize;
     f.render_widget(Sparkline::default().data(rebin(&t.hourly, width)), spark);
     if let Some(r) = &m.result {
-        let total = (t.summary.days as f64 * 86_400.0).max(1.0);
+        let total = (t.trace.end_seconds() as f64).max(1.0);
         let a = (r.replay.window.start as f64 / total * width as f64) as usize;
         let b = ((r.replay.window.end as f64 / total * width as f64).ceil() as usize)
             .clamp(a + 1, width.max(1));
