@@ -183,6 +183,11 @@ pub fn load(path: &Path, opts: &LoadOptions, progress: Progress<'_>) -> Result<T
     let total = meta.len();
     let mut head = [0u8; 512];
     let n = csv::read_full(&mut file, &mut head).map_err(io)?;
+    if head.get(257..262) == Some(b"ustar".as_slice()) {
+        use std::io::{Seek, SeekFrom};
+        file.seek(SeekFrom::Start(0)).map_err(io)?;
+        return azure2019::load_tar(&source, std::io::BufReader::new(file), opts, progress);
+    }
     if let Some(c) = compressed::Compression::detect(&head[..n]) {
         use std::io::{Seek, SeekFrom};
         file.seek(SeekFrom::Start(0)).map_err(io)?;
@@ -264,6 +269,15 @@ fn stream(
             .decoder(std::io::Cursor::new(head).chain(input))
             .map_err(io)?;
         return stream(decoded, source, opts, progress, depth + 1);
+    }
+    // A tar archive (ustar magic at byte 257): the 2019 dataset as published.
+    if head.get(257..262) == Some(b"ustar".as_slice()) {
+        return azure2019::load_tar(
+            source,
+            std::io::Cursor::new(head).chain(input),
+            opts,
+            progress,
+        );
     }
     let format = match opts.format {
         Some(f) => f,

@@ -1295,3 +1295,51 @@ fn spreading_coarse_timestamps() {
     .to_string();
     assert!(err.contains("`spread`"), "{err}");
 }
+
+/// The 2019 dataset as published, a .tar.xz of day files, reads straight from the archive
+/// exactly as its unpacked directory (built by tools/gen_azure2019_archive.py from the shared
+/// InVitro slice: 14 days, plus a durations file to skip); an archive without day files is a
+/// clear error.
+#[test]
+fn azure_2019_archives_read_like_their_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("a19");
+    let tool = Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/gen_azure2019_archive.py");
+    let made = std::process::Command::new("python3")
+        .arg(tool)
+        .arg(real("azure-functions-2019-invitro-100/invocations.csv"))
+        .arg(&out)
+        .output();
+    let Ok(made) = made else {
+        assert!(std::env::var_os("CI").is_none(), "CI must have python3");
+        eprintln!("python3 not found: skipping the 2019 archive check");
+        return;
+    };
+    assert!(made.status.success(), "{made:?}");
+    let unpacked = load(&out);
+    let packed = load(&dir.path().join("a19.tar.xz"));
+    assert_eq!(unpacked.days, 14);
+    assert!(
+        unpacked.functions == packed.functions,
+        "the archive differs from its directory"
+    );
+    assert_eq!(unpacked.warnings, packed.warnings);
+    // No day files inside.
+    let empty = dir.path().join("empty.tar");
+    let mut b = tar::Builder::new(std::fs::File::create(&empty).unwrap());
+    let data = b"HashOwner,Average\n";
+    let mut h = tar::Header::new_gnu();
+    h.set_size(data.len() as u64);
+    h.set_cksum();
+    b.append_data(&mut h, "function_durations.csv", &data[..])
+        .unwrap();
+    b.finish().unwrap();
+    drop(b);
+    let err = load_with(&empty, &LoadOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("the archive has no Azure Functions 2019 day files"),
+        "{err}"
+    );
+}

@@ -313,6 +313,64 @@ pub fn load_dir(dir: &Path, opts: &LoadOptions, progress: Progress<'_>) -> Resul
     days.finish(&super::file_name(dir))
 }
 
+/// Reads the Azure Functions 2019 dataset as published, a tar archive (once decompressed:
+/// `azurefunctions-dataset2019.tar.xz`) of day files, without unpacking it to disk: day files
+/// are parsed one after another as the archive streams by; other members (durations, memory)
+/// are skipped.
+pub fn load_tar(
+    source: &str,
+    input: impl Read,
+    opts: &LoadOptions,
+    progress: Progress<'_>,
+) -> Result<Trace> {
+    let bad = |e: std::io::Error| Error::Format(format!("{source}: cannot read the archive: {e}"));
+    let mut archive = tar::Archive::new(input);
+    let mut days = Days::default();
+    let mut present = Vec::new();
+    let mut done = 0u64;
+    for entry in archive.entries().map_err(bad)? {
+        let entry = entry.map_err(bad)?;
+        let path = entry.path().map_err(bad)?.into_owned();
+        let Some(name) = path.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+            continue;
+        };
+        let lower = name.to_ascii_lowercase();
+        if !lower.ends_with(".csv") || !lower.starts_with("invocations") {
+            continue;
+        }
+        let Some(day) = day_of(&name) else {
+            continue;
+        };
+        let size = entry.size();
+        let label = format!("{source}: {name}");
+        let rows = parse_day(&label, day, entry, size, opts, &mut |_, _| {})?;
+        done += size;
+        progress(done, 0);
+        days.add(rows);
+        present.push(day);
+    }
+    if present.is_empty() {
+        return Err(Error::Format(format!(
+            "{source}: the archive has no Azure Functions 2019 day files \
+             (invocations_per_function_md.anon.dNN.csv)"
+        )));
+    }
+    let missing: Vec<String> = (0..=days.last_day)
+        .filter(|d| !present.contains(d))
+        .map(|d| format!("d{:02}", d + 1))
+        .collect();
+    if !missing.is_empty() {
+        days.warnings.push((
+            usize::MAX,
+            format!(
+                "no file for day(s) {}: counted as zeros",
+                missing.join(", ")
+            ),
+        ));
+    }
+    days.finish(source)
+}
+
 /// Parses the day files on all cores, a file at a time, adding each to `days` as it is done
 /// (so no more than a day per core waits in memory). Progress counts every thread's bytes,
 /// reported from this one. The error of the first failing file, in file order.
