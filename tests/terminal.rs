@@ -37,6 +37,42 @@ fn wait_for(what: &str, socket: &str, mut f: impl FnMut() -> bool) {
     }
 }
 
+/// A fresh tmux server with one 120×40 pane running `sh`.
+fn start_shell(socket: &str) {
+    tmux(
+        socket,
+        &[
+            "new-session",
+            "-d",
+            "-s",
+            "t",
+            "-x",
+            "120",
+            "-y",
+            "40",
+            "sh",
+        ],
+    );
+}
+
+/// Sends `signal` to the explorer: the child of the pane's `sh` (no procps needed: /proc, and
+/// the shell's own `kill`).
+fn signal_explorer(socket: &str, signal: &str, name: &str) {
+    let shell = tmux(socket, &["display", "-p", "-t", "t", "#{pane_pid}"]);
+    let shell = shell.trim();
+    let children = std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children")).unwrap();
+    let child = children.split_whitespace().next().unwrap_or_default();
+    assert!(
+        !child.is_empty(),
+        "{name}: no explorer process under the pane"
+    );
+    let st = Command::new("sh")
+        .args(["-c", &format!("kill -s {signal} {child}")])
+        .status()
+        .unwrap();
+    assert!(st.success(), "{name}: kill -s {signal} {child}");
+}
+
 /// How a session ends.
 struct Ending<'a> {
     /// `TRACEREPLAY_FAULT`.
@@ -64,20 +100,7 @@ fn session(name: &str, end: &Ending, dir: &Path) -> (String, String, bool, Strin
     let socket = format!("tracereplay-test-{}-{name}", std::process::id());
     let bin = env!("CARGO_BIN_EXE_tracereplay-tui");
     let d = dir.display();
-    tmux(
-        &socket,
-        &[
-            "new-session",
-            "-d",
-            "-s",
-            "t",
-            "-x",
-            "120",
-            "-y",
-            "40",
-            "sh",
-        ],
-    );
+    start_shell(&socket);
     let cmd = format!(
         "stty -g > {d}/before; TRACEREPLAY_FAULT={fault} {bin} {trace}; echo $? > {d}/exit; stty -g > {d}/after"
     );
@@ -92,22 +115,7 @@ fn session(name: &str, end: &Ending, dir: &Path) -> (String, String, bool, Strin
         }
     }
     if let Some(signal) = signal {
-        // The pane runs `sh`, whose child is the explorer (no procps needed: /proc, and the
-        // shell's own `kill`).
-        let shell = tmux(&socket, &["display", "-p", "-t", "t", "#{pane_pid}"]);
-        let shell = shell.trim();
-        let children =
-            std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children")).unwrap();
-        let child = children.split_whitespace().next().unwrap_or_default();
-        assert!(
-            !child.is_empty(),
-            "{name}: no explorer process under the pane"
-        );
-        let st = Command::new("sh")
-            .args(["-c", &format!("kill -s {signal} {child}")])
-            .status()
-            .unwrap();
-        assert!(st.success(), "{name}: kill -s {signal} {child}");
+        signal_explorer(&socket, signal, name);
     }
     wait_for("the explorer to exit", &socket, || {
         dir.join("after").exists()
@@ -251,20 +259,7 @@ fn stopping_the_explorer_during_an_export_leaves_no_partial_file() {
         let socket = format!("tracereplay-test-{}-export-{name}", std::process::id());
         let bin = env!("CARGO_BIN_EXE_tracereplay-tui");
         let d = dir.path().display();
-        tmux(
-            &socket,
-            &[
-                "new-session",
-                "-d",
-                "-s",
-                "t",
-                "-x",
-                "120",
-                "-y",
-                "40",
-                "sh",
-            ],
-        );
+        start_shell(&socket);
         // 60,000 invocations 400 times over: an export that takes seconds, written into `d`.
         let cmd =
             format!("cd {d} && {bin} --distribution vanilla --replication 400; echo $? > {d}/exit");
@@ -286,16 +281,7 @@ fn stopping_the_explorer_during_an_export_leaves_no_partial_file() {
             std::thread::sleep(Duration::from_millis(200));
         }
         if let Some(signal) = signal {
-            let shell = tmux(&socket, &["display", "-p", "-t", "t", "#{pane_pid}"]);
-            let shell = shell.trim();
-            let children =
-                std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children")).unwrap();
-            let child = children.split_whitespace().next().unwrap_or_default();
-            let st = Command::new("sh")
-                .args(["-c", &format!("kill -s {signal} {child}")])
-                .status()
-                .unwrap();
-            assert!(st.success(), "{name}");
+            signal_explorer(&socket, signal, name);
         }
         wait_for("the explorer to exit", &socket, || {
             std::fs::read_to_string(dir.path().join("exit")).is_ok_and(|s| !s.trim().is_empty())

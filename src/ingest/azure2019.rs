@@ -42,6 +42,24 @@ impl Default for Days {
 }
 
 impl Days {
+    /// Warns about the days up to the last one that no file was found for (they count as
+    /// zeros), after every day's own warnings.
+    fn warn_missing(&mut self, present: &[usize]) {
+        let missing: Vec<String> = (0..=self.last_day)
+            .filter(|d| !present.contains(d))
+            .map(|d| format!("d{:02}", d + 1))
+            .collect();
+        if !missing.is_empty() {
+            self.warnings.push((
+                usize::MAX,
+                format!(
+                    "no file for day(s) {}: counted as zeros",
+                    missing.join(", ")
+                ),
+            ));
+        }
+    }
+
     /// Room for `days` days per function (more are made room for when added).
     pub fn with_days(days: usize) -> Self {
         Days {
@@ -296,20 +314,7 @@ pub fn load_dir(dir: &Path, opts: &LoadOptions, progress: Progress<'_>) -> Resul
     let last = files.iter().map(|f| f.0).max().unwrap_or(0);
     let mut days = parse_files(&files, opts, progress, total, Days::with_days(last + 1))?;
     let present: Vec<usize> = files.iter().map(|f| f.0).collect();
-    let missing: Vec<String> = (0..=days.last_day)
-        .filter(|d| !present.contains(d))
-        .map(|d| format!("d{:02}", d + 1))
-        .collect();
-    if !missing.is_empty() {
-        // After every day's own warnings.
-        days.warnings.push((
-            usize::MAX,
-            format!(
-                "no file for day(s) {}: counted as zeros",
-                missing.join(", ")
-            ),
-        ));
-    }
+    days.warn_missing(&present);
     days.finish(&super::file_name(dir))
 }
 
@@ -355,19 +360,7 @@ pub fn load_tar(
              (invocations_per_function_md.anon.dNN.csv)"
         )));
     }
-    let missing: Vec<String> = (0..=days.last_day)
-        .filter(|d| !present.contains(d))
-        .map(|d| format!("d{:02}", d + 1))
-        .collect();
-    if !missing.is_empty() {
-        days.warnings.push((
-            usize::MAX,
-            format!(
-                "no file for day(s) {}: counted as zeros",
-                missing.join(", ")
-            ),
-        ));
-    }
+    days.warn_missing(&present);
     days.finish(source)
 }
 
