@@ -941,6 +941,81 @@ fn write_provenance(
     Ok(())
 }
 
+/// The `replay` command that makes a workload of `trace` (a path, or `sample`) read with
+/// `load` and replayed with `p`, as the explorer exports it: for its `FILE.params.json`.
+pub fn replay_command(
+    trace: &str,
+    load: &crate::ingest::LoadOptions,
+    p: &ReplayParams,
+    format: &str,
+    slo: f64,
+    only: Option<&[String]>,
+) -> Vec<String> {
+    let trace = if trace == crate::assets::SAMPLE_NAME {
+        "sample".to_string()
+    } else {
+        std::fs::canonicalize(trace).map_or_else(|_| trace.to_string(), |c| c.display().to_string())
+    };
+    let mut c: Vec<String> = vec!["replay".into(), trace];
+    let mut opt = |k: &str, v: String| {
+        c.push(k.into());
+        c.push(v);
+    };
+    opt("--model-names", p.models.join(","));
+    opt("--mapping", p.mapping.to_string());
+    opt("--start", p.start.clone());
+    if let Some(e) = &p.end {
+        opt("--end", e.clone());
+    }
+    opt("--distribution", p.distribution.to_string());
+    opt("--interval", crate::stats::py_float(p.interval_seconds));
+    opt("--rate-scale", crate::stats::py_float(p.rate_scale));
+    opt("--cv-scale", crate::stats::py_float(p.cv_scale));
+    opt("--time-scale", crate::stats::py_float(p.time_scale));
+    opt("--replication", p.replication.to_string());
+    opt("--seed", p.seed.to_string());
+    opt("--max-arrivals", p.max_arrivals.to_string());
+    for t in &p.triggers {
+        opt("--trigger", t.clone());
+    }
+    if p.spread == crate::replay::params::Spread::Uniform {
+        opt("--spread", "uniform".into());
+    }
+    opt("--format", format.into());
+    opt("--slo", crate::stats::py_float(slo));
+    if let Some(o) = only {
+        opt("--only", o.join(","));
+    }
+    if let Some(f) = load.format {
+        opt("--input-format", f.to_string());
+    }
+    if let Some(k) = load.kind {
+        opt("--kind", k.to_string());
+    }
+    for (flag, v) in [
+        ("--time-column", &load.time_column),
+        ("--key-column", &load.key_column),
+        ("--name", &load.name),
+        ("--input-tokens-column", &load.input_tokens_column),
+        ("--output-tokens-column", &load.output_tokens_column),
+    ] {
+        if let Some(v) = v {
+            opt(flag, v.clone());
+        }
+    }
+    opt("--time-unit", load.time_unit.name().into());
+    if p.allow_huge {
+        c.push("--allow-huge".into());
+    }
+    if load.skip_bad_rows {
+        c.push("--skip-bad-rows".into());
+    }
+    if load.skip_failed {
+        c.push("--skip-failed".into());
+    }
+    c
+}
+
 /// `replay --params FILE -o OUT`: runs the recorded command again into OUT.
 fn export_again(params: &Path, a: &ExportArgs, out: &mut (impl Write + Send)) -> Result<()> {
     let text = std::fs::read_to_string(params)

@@ -1045,6 +1045,19 @@ fn the_export_dialog_writes_mooncake_jsonl_when_there_are_tokens() {
         "{}",
         &first[..100]
     );
+    // Its parameters beside it: the command line makes the same file again.
+    let params = dir.path().join("w.jsonl.params.json");
+    assert!(params.exists(), "{}", m.status);
+    let again = dir.path().join("again.jsonl");
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_tracereplay-tui"))
+        .args(["replay", "--params"])
+        .arg(&params)
+        .arg("-o")
+        .arg(&again)
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{run:?}");
+    assert_eq!(std::fs::read_to_string(&again).unwrap(), first);
 }
 
 /// A trace whose requests mostly share timestamps gets a warning line in the trace pane.

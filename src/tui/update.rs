@@ -103,6 +103,9 @@ pub enum Cmd {
         only: Option<Vec<String>>,
         /// Set to stop the export (its partial file is removed).
         cancel: Arc<AtomicBool>,
+        /// For formats that cannot hold our parameters: the `replay` command that makes the
+        /// same file, written with them into `FILE.params.json`.
+        provenance: Option<Vec<String>>,
     },
 }
 
@@ -809,6 +812,7 @@ fn submit_export(m: &mut Model) -> Vec<Cmd> {
         );
         return Vec::new();
     }
+    let d_format = d.format;
     let format = match d.format {
         1 => Format::Json,
         2 => Format::Csv,
@@ -832,6 +836,23 @@ fn submit_export(m: &mut Model) -> Vec<Cmd> {
     m.status = format!("exporting to {}…", path.display());
     let cancel = Arc::new(AtomicBool::new(false));
     m.exporting = Some(Arc::clone(&cancel));
+    let provenance = format.needs_provenance().then(|| {
+        let trace = m.current().map_or("sample", |t| t.name.as_str());
+        crate::cli::replay_command(
+            trace,
+            &m.load_options,
+            &replay.params,
+            match format {
+                Format::Mooncake { .. } => "mooncake",
+                Format::Invitro { .. } => "invitro",
+                Format::Vidur => "vidur",
+                Format::Splitwise => "splitwise",
+                _ => EXPORT_FORMATS[d_format],
+            },
+            slo,
+            only.as_deref(),
+        )
+    });
     vec![Cmd::Export {
         replay,
         path,
@@ -840,6 +861,7 @@ fn submit_export(m: &mut Model) -> Vec<Cmd> {
         overwrite,
         only,
         cancel,
+        provenance,
     }]
 }
 
