@@ -28,9 +28,12 @@ impl Coarseness {
         self.shared_fraction > Self::COARSE
     }
 
-    /// The figures of a trace's timestamps (all functions together); `None` for a v1 trace of
-    /// per-minute counts, or one without requests.
+    /// The figures of a trace's timestamps (all functions together), for the traces that are
+    /// published with rounded times (LLM, Mooncake, BurstGPT, generic timestamps: those with a
+    /// span); `None` for the Azure Functions traces and pickles (sorting all their timestamps
+    /// would cost more than the whole of `inspect`), v1 counts, or no requests.
     pub fn of_trace(t: &Trace) -> Option<Coarseness> {
+        t.span?;
         let mut all = Vec::new();
         for f in &t.functions {
             match &f.series {
