@@ -1020,6 +1020,10 @@ fn tokens_from_an_llm_trace_follow_its_distribution() {
         drawn.iter().map(|p| p.1).collect(),
         pairs.iter().map(|p| p.1).collect(),
     );
+    eprintln!(
+        "KS distance over {} requests: input {d_in:.4}, output {d_out:.4}",
+        drawn.len()
+    );
     assert!(
         d_in <= 0.02 && d_out <= 0.02,
         "KS input {d_in:.4}, output {d_out:.4}"
