@@ -568,13 +568,20 @@ fn merge_with_tokens(trace: &Trace, sources: &[&Slice]) -> (Vec<f64>, Tokens) {
                 })
         })
     });
-    let mut rows: Vec<(f64, u32, u32, u32)> = Vec::new();
+    let images = sources.iter().all(|s| {
+        trace.functions[s.function]
+            .tokens
+            .as_ref()
+            .is_some_and(|k| k.images.is_some())
+    });
+    let mut rows: Vec<(f64, u32, u32, u32, u32)> = Vec::new();
     for s in sources {
         let f = &trace.functions[s.function];
         if let (Series::Times(t), Some(k)) = (&f.series, &f.tokens) {
             for i in s.range.clone() {
                 let row = k.hash_rows.as_ref().map_or(0, |h| h[i]);
-                rows.push((t.get(i), k.input[i], k.output[i], row));
+                let img = k.images.as_ref().map_or(0, |m| m[i]);
+                rows.push((t.get(i), k.input[i], k.output[i], row, img));
             }
         }
     }
@@ -585,6 +592,7 @@ fn merge_with_tokens(trace: &Trace, sources: &[&Slice]) -> (Vec<f64>, Tokens) {
         output: rows.iter().map(|r| r.2).collect(),
         hash_rows: shared.then(|| rows.iter().map(|r| r.3).collect()),
         hash_ids: if shared { table } else { None },
+        images: images.then(|| rows.iter().map(|r| r.4).collect()),
     };
     (rows.into_iter().map(|r| r.0).collect(), tokens)
 }
@@ -609,6 +617,10 @@ fn sampled_tokens(
         Vec::with_capacity(arrivals.len()),
         Vec::with_capacity(arrivals.len()),
     );
+    let mut images = source
+        .images
+        .as_ref()
+        .map(|_| Vec::with_capacity(arrivals.len()));
     let mut next = 0;
     for (i, iv) in intervals.iter().enumerate() {
         let end = next + iv.realized_count as usize;
@@ -621,6 +633,9 @@ fn sampled_tokens(
             let k = rng.random_range(lo..hi);
             out.input.push(source.input[k]);
             out.output.push(source.output[k]);
+            if let (Some(v), Some(m)) = (&mut images, &source.images) {
+                v.push(m[k]);
+            }
         }
         next = end;
     }
@@ -630,7 +645,11 @@ fn sampled_tokens(
         let k = rng.random_range(0..times.len());
         out.input.push(source.input[k]);
         out.output.push(source.output[k]);
+        if let (Some(v), Some(m)) = (&mut images, &source.images) {
+            v.push(m[k]);
+        }
     }
+    out.images = images;
     Some(out)
 }
 
@@ -760,6 +779,7 @@ fn sample_model(
                 output: rep(&t.output),
                 hash_rows: t.hash_rows.as_deref().map(rep),
                 hash_ids: t.hash_ids.clone(),
+                images: t.images.as_deref().map(rep),
             }
         })
     } else {

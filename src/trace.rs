@@ -95,6 +95,9 @@ pub struct Tokens {
     /// The rows, shared by all functions of the trace.
     #[serde(skip)]
     pub hash_ids: Option<std::sync::Arc<HashIds>>,
+    /// Images sent with each request (Azure LMM multimodal traces' `NumImages`).
+    #[serde(skip)]
+    pub images: Option<Vec<u32>>,
 }
 
 impl Tokens {

@@ -66,6 +66,9 @@ pub struct Workload {
     /// Generated tokens of each request (LLM traces only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_tokens: Option<Vec<u32>>,
+    /// Images sent with each request (Azure LMM multimodal traces only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub num_images: Option<Vec<u32>>,
     /// Each request's row of `hash_ids` (a Mooncake input replayed vanilla), for Mooncake
     /// exports; not part of our own formats.
     #[serde(skip)]
@@ -221,6 +224,14 @@ impl Workload {
         } else {
             None
         };
+        let num_images = if tokens
+            .as_ref()
+            .is_some_and(|ts| ts.iter().all(|t| t.images.is_some()))
+        {
+            pick(|t| t.images.as_ref().unwrap_or(&t.input))
+        } else {
+            None
+        };
         Ok(Workload {
             format: FORMAT_NAME.into(),
             version: FORMAT_VERSION,
@@ -233,6 +244,7 @@ impl Workload {
             slo: vec![slo; total],
             input_tokens,
             output_tokens,
+            num_images,
             hash_ids: if hash_rows.is_some() { table } else { None },
             hash_rows,
             params: WorkloadParams {
@@ -283,7 +295,9 @@ impl Workload {
         } else {
             ""
         };
-        writeln!(out, "index,arrival,model,slo{extra}")?;
+        let images = self.num_images.as_ref();
+        let image_col = if images.is_some() { ",num_images" } else { "" };
+        writeln!(out, "index,arrival,model,slo{extra}{image_col}")?;
         for i in 0..self.len() {
             // `{:?}` prints the shortest text that reads back to the same f64, and keeps a
             // float a float (`1.0`, not `1`, which pandas reads as an integer column).
@@ -294,10 +308,13 @@ impl Workload {
                 csv_field(&self.models[self.model[i] as usize]),
                 self.slo[i]
             )?;
-            match tokens {
-                Some((a, b)) => writeln!(out, ",{},{}", a[i], b[i])?,
-                None => writeln!(out)?,
+            if let Some((a, b)) = tokens {
+                write!(out, ",{},{}", a[i], b[i])?;
             }
+            if let Some(m) = images {
+                write!(out, ",{}", m[i])?;
+            }
+            writeln!(out)?;
         }
         Ok(())
     }

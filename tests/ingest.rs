@@ -1347,3 +1347,65 @@ fn azure_2019_archives_read_like_their_directory() {
         "{err}"
     );
 }
+
+/// Azure LMM 2025 multimodal traces (`TIMESTAMP,NumImages,ContextTokens,GeneratedTokens`):
+/// the image counts stay with their requests (sorted into time order with them) and reach
+/// exports: a `num_images` column, and `extra.num_images` in Mooncake JSONL. A negative count
+/// names its line and column.
+#[test]
+fn multimodal_traces_carry_their_images() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        dir.path(),
+        "AzureLMMInferenceTrace_multimodal.csv",
+        "TIMESTAMP,NumImages,ContextTokens,GeneratedTokens\n\
+         2025-05-01 00:00:02.000,3,900,10\n\
+         2025-05-01 00:00:00.500,1,400,20\n\
+         2025-05-01 00:00:05.250,0,120,30\n",
+    );
+    let t = load(&p);
+    let k = t.functions[0].tokens.as_ref().unwrap();
+    assert_eq!(times(&t.functions[0]), vec![0.0, 1.5, 4.75]);
+    assert_eq!(k.input, vec![400, 900, 120]);
+    assert_eq!(k.images.as_deref(), Some(&[1, 3, 0][..]));
+    let r = replay(
+        &t,
+        &ReplayParams {
+            models: vec!["vlm".into()],
+            distribution: Distribution::Vanilla,
+            ..ReplayParams::default()
+        },
+    )
+    .unwrap();
+    let w = Workload::from_replay(&r, 1.0, None).unwrap();
+    assert_eq!(w.num_images.as_deref(), Some(&[1, 3, 0][..]));
+    let csv = dir.path().join("w.csv");
+    w.write(&csv, Format::Csv, false).unwrap();
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert!(text.contains("index,arrival,model,slo,input_tokens,output_tokens,num_images"));
+    assert!(text.contains("\n1,1.5,vlm,1.0,900,10,3\n"), "{text}");
+    let jsonl = dir.path().join("w.jsonl");
+    w.write(&jsonl, Format::Mooncake { block_size: 512 }, false)
+        .unwrap();
+    let first: serde_json::Value = serde_json::from_str(
+        std::fs::read_to_string(&jsonl)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        first["extra"],
+        serde_json::json!({"model": "vlm", "num_images": 1})
+    );
+    let bad = write(
+        dir.path(),
+        "bad.csv",
+        "TIMESTAMP,NumImages,ContextTokens,GeneratedTokens\n2025-05-01 00:00:00,-1,5,5\n",
+    );
+    let err = load_with(&bad, &LoadOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("line 2, column NumImages"), "{err}");
+}

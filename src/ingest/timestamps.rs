@@ -79,24 +79,36 @@ pub fn azure_llm(
     let mut b = TimesBuilder::with_tokens();
     let f0 = b.function(b"", || name);
     let mut bad = BadRows::new(opts);
-    let mut cols: Option<[usize; 3]> = None;
-    // Exact 100 ns ticks, so that subtracting the first request loses nothing.
-    let mut ticks: Vec<i128> = Vec::new();
+    // (TIMESTAMP, ContextTokens, GeneratedTokens, NumImages of the multimodal traces)
+    let mut cols: Option<([usize; 3], Option<usize>)> = None;
+    // Nanoseconds since 1970 (i64 reaches 2262), so subtracting the first request loses
+    // nothing.
+    let mut ticks: Vec<i64> = Vec::new();
     let mut tokens: Vec<(u32, u32)> = Vec::new();
+    let mut images: Vec<u32> = Vec::new();
     for_each_row(
         file,
         input,
         |done| progress(done, total),
         |line, f| {
-            let Some([ts, ctx, gen_]) = cols else {
+            let Some(([ts, ctx, gen_], img)) = cols else {
                 let c = |n| column(f, n, "LLM trace", file);
-                cols = Some([c("TIMESTAMP")?, c("ContextTokens")?, c("GeneratedTokens")?]);
+                let img = f
+                    .iter()
+                    .position(|h| csv::text(h).eq_ignore_ascii_case("NumImages"));
+                cols = Some((
+                    [c("TIMESTAMP")?, c("ContextTokens")?, c("GeneratedTokens")?],
+                    img,
+                ));
                 return Ok(());
             };
             let field = |i: usize| f.get(i).copied().unwrap_or(b"");
             let t = match parse_iso_ns(csv::text(field(ts))) {
                 Ok(v) => v,
                 Err(r) => return bad.bad(file, line, "TIMESTAMP", r),
+            };
+            let Ok(t) = i64::try_from(t) else {
+                return bad.bad(file, line, "TIMESTAMP", "the date is out of range".into());
             };
             let i = match csv::count(field(ctx)) {
                 Ok(v) => v,
@@ -106,6 +118,12 @@ pub fn azure_llm(
                 Ok(v) => v,
                 Err(r) => return bad.bad(file, line, "GeneratedTokens", r),
             };
+            if let Some(c) = img {
+                match csv::count(field(c)) {
+                    Ok(v) => images.push(v),
+                    Err(r) => return bad.bad(file, line, "NumImages", r),
+                }
+            }
             ticks.push(t);
             tokens.push((i, o));
             Ok(())
@@ -114,10 +132,23 @@ pub fn azure_llm(
     let Some(&first) = ticks.iter().min() else {
         return Err(Error::Format(format!("{file}: no requests (header only?)")));
     };
-    for (&t, &tok) in ticks.iter().zip(&tokens) {
-        b.push(f0, (t - first) as f64 / 1e9, Some(tok));
+    // In time order (stable), so the images stay beside their requests.
+    let mut order: Vec<usize> = (0..ticks.len()).collect();
+    let mut warnings: Vec<String> = bad.warning().into_iter().collect();
+    if !ticks.is_sorted() {
+        order.sort_by_key(|&k| ticks[k]);
+        warnings.push("the requests were out of time order in the file; sorted".into());
     }
-    b.finish(file, bad.warning().into_iter().collect())
+    for &k in &order {
+        b.push(f0, (ticks[k] - first) as f64 / 1e9, Some(tokens[k]));
+    }
+    let mut trace = b.finish(file, warnings)?;
+    if cols.is_some_and(|c| c.1.is_some())
+        && let Some(t) = trace.functions.get_mut(f0).and_then(|f| f.tokens.as_mut())
+    {
+        t.images = Some(order.iter().map(|&k| images[k]).collect());
+    }
+    Ok(trace)
 }
 
 /// Any CSV: times in `--time-column`, functions by `--key-column` (else one function).

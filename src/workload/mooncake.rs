@@ -65,7 +65,17 @@ pub fn encode(w: &Workload, block_size: u32, out: &mut impl Write) -> io::Result
             next_id += blocks;
         }
         out.write_all(b"]")?;
-        out.write_all(extras[w.model[i] as usize].as_bytes())?;
+        match &w.num_images {
+            // Images go beside the model in `extra`: `{"model": NAME, "num_images": N}`.
+            Some(m) => {
+                let e = &extras[w.model[i] as usize];
+                out.write_all(&e.as_bytes()[..e.len() - 2])?;
+                out.write_all(br#", "num_images": "#)?;
+                out.write_all(int.format(m[i]).as_bytes())?;
+                out.write_all(b"}}")?;
+            }
+            None => out.write_all(extras[w.model[i] as usize].as_bytes())?,
+        }
         out.write_all(b"\n")?;
     }
     Ok(())
