@@ -797,11 +797,24 @@ fn export(a: &ExportArgs, out: &mut (impl Write + Send)) -> Result<()> {
     let trace = load_trace(trace_path, &a.read)?;
     let mut r = run_replay(&trace, &params)?;
     add_tokens(&mut r, tokens.as_ref(), &a.tokens);
-    // Unmapping a large trace takes a while (808 MB v1: ~13 ms): let another core do it
-    // while the workload is built and written.
-    let unmap = std::thread::spawn(move || drop(trace));
-    let mut workload =
-        Workload::from_replay(&r, a.slo, a.only.as_deref()).context("cannot build the workload")?;
+    let build =
+        || Workload::from_replay(&r, a.slo, a.only.as_deref()).context("cannot build the workload");
+    // Unmapping a large trace takes a while: let another core do it while the workload is
+    // built and written (after InVitro has read its run times).
+    let (mut workload, unmap) = if matches!(format, Format::Invitro { .. }) {
+        let mut w = build()?;
+        if !w.add_durations(&trace, &r) {
+            eprintln!(
+                "note: every request runs {} s (--duration): the trace has no run times, or \
+                 the replay is not vanilla",
+                crate::stats::py_float(a.duration)
+            );
+        }
+        (w, std::thread::spawn(move || drop(trace)))
+    } else {
+        let unmap = std::thread::spawn(move || drop(trace));
+        (build()?, unmap)
+    };
     // Constants replace the trace's own counts, or stand where it has none.
     let n = workload.len();
     if let Some(v) = a.input_length {

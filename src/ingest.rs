@@ -488,6 +488,9 @@ pub struct TimesBuilder {
     times: Vec<Vec<f64>>,
     tokens: Vec<Tokens>,
     with_tokens: bool,
+    /// Each invocation's run time, when the input has them (Azure Functions 2021).
+    durations: Vec<Vec<f64>>,
+    with_durations: bool,
 }
 
 impl TimesBuilder {
@@ -496,6 +499,22 @@ impl TimesBuilder {
         TimesBuilder {
             with_tokens: true,
             ..TimesBuilder::default()
+        }
+    }
+
+    /// A builder that also keeps each invocation's run time.
+    pub fn with_durations() -> Self {
+        TimesBuilder {
+            with_durations: true,
+            ..TimesBuilder::default()
+        }
+    }
+
+    /// Adds an invocation that ran for `seconds`.
+    pub fn push_timed(&mut self, function: usize, time: f64, seconds: f64) {
+        self.push(function, time, None);
+        if self.with_durations {
+            self.durations[function].push(seconds);
         }
     }
 
@@ -509,6 +528,7 @@ impl TimesBuilder {
         self.names.push(name());
         self.times.push(Vec::new());
         self.tokens.push(Tokens::default());
+        self.durations.push(Vec::new());
         i
     }
 
@@ -554,17 +574,26 @@ impl TimesBuilder {
                  longer than end_timestamp) and fall in no window"
             ));
         }
-        for ((name, mut times), mut tokens) in
-            self.names.into_iter().zip(self.times).zip(self.tokens)
+        for (((name, mut times), mut tokens), mut durations) in self
+            .names
+            .into_iter()
+            .zip(self.times)
+            .zip(self.tokens)
+            .zip(self.durations)
         {
             if !times.is_sorted() {
                 unsorted += 1;
-                if self.with_tokens {
+                if self.with_tokens || self.with_durations {
                     let mut order: Vec<usize> = (0..times.len()).collect();
                     order.sort_by(|&a, &b| times[a].total_cmp(&times[b]));
                     times = order.iter().map(|&i| times[i]).collect();
-                    tokens.input = order.iter().map(|&i| tokens.input[i]).collect();
-                    tokens.output = order.iter().map(|&i| tokens.output[i]).collect();
+                    if self.with_tokens {
+                        tokens.input = order.iter().map(|&i| tokens.input[i]).collect();
+                        tokens.output = order.iter().map(|&i| tokens.output[i]).collect();
+                    }
+                    if self.with_durations {
+                        durations = order.iter().map(|&i| durations[i]).collect();
+                    }
                 } else {
                     times.sort_unstable_by(f64::total_cmp);
                 }
@@ -572,6 +601,9 @@ impl TimesBuilder {
             let mut f = Function::new(name, Series::Times(times.into()));
             if self.with_tokens {
                 f.tokens = Some(tokens);
+            }
+            if self.with_durations {
+                f.durations = Some(durations);
             }
             functions.push(f);
         }

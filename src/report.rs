@@ -49,18 +49,22 @@ pub fn summary_text(source: &str, s: &Summary) -> String {
 
 /// The trace summary as JSON.
 pub fn summary_json(source: &str, s: &Summary) -> Value {
-    json!({
+    let mut v = json!({
         "trace": source,
         "kind": s.kind,
         "days": s.days,
-        "span_seconds": s.span,
         "functions": s.functions,
         "invocations": s.invocations,
         "max": s.max,
         "min": s.min,
         "avg": s.avg,
         "busiest": s.busiest.iter().map(|(n, c)| json!({"function": n, "invocations": c})).collect::<Vec<_>>(),
-    })
+    });
+    // Only traces that are not day-based have a span: the others' JSON is as before.
+    if let Some(sp) = s.span {
+        v["span_seconds"] = json!(sp);
+    }
+    v
 }
 
 /// The generation interval the original reports: the interval, or the window for vanilla.
@@ -358,12 +362,11 @@ fn interval_json(i: &IntervalFit, quality: Option<&crate::quality::Quality>) -> 
 pub fn stats_json(r: &Replay, trace_invocations: u64) -> Value {
     let fitted = r.params.distribution != Distribution::Vanilla;
     let g = r.group();
-    json!({
+    let mut v = json!({
         "trace": {
             "source": r.source,
             "kind": r.kind,
             "days": r.days,
-            "span_seconds": r.span,
             "functions": r.trace_functions,
             "invocations": trace_invocations,
         },
@@ -396,5 +399,9 @@ pub fn stats_json(r: &Replay, trace_invocations: u64) -> Value {
             v
         }).collect::<Vec<_>>(),
         "group": {"arrivals": g.arrivals, "rate": g.rate, "cv": g.cv, "report": group_stats_line(r)},
-    })
+    });
+    if let Some(sp) = r.span {
+        v["trace"]["span_seconds"] = json!(sp);
+    }
+    v
 }

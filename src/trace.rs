@@ -151,6 +151,9 @@ pub struct Function {
     pub trigger: Option<String>,
     /// Per-invocation token counts where the trace has them (LLM traces; v2 only).
     pub tokens: Option<Tokens>,
+    /// Per-invocation run time in seconds where the trace has it (Azure Functions 2021),
+    /// aligned with the timestamps.
+    pub durations: Option<Vec<f64>>,
 }
 
 impl Function {
@@ -161,6 +164,7 @@ impl Function {
             series,
             trigger: None,
             tokens: None,
+            durations: None,
         }
     }
 }

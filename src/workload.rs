@@ -69,6 +69,10 @@ pub struct Workload {
     /// Images sent with each request (Azure LMM multimodal traces only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub num_images: Option<Vec<u32>>,
+    /// Each request's run time in seconds (an Azure Functions 2021 trace replayed vanilla), for
+    /// InVitro exports; not part of our own formats.
+    #[serde(skip)]
+    pub durations: Option<Vec<f64>>,
     /// Each request's row of `hash_ids` (a Mooncake input replayed vanilla), for Mooncake
     /// exports; not part of our own formats.
     #[serde(skip)]
@@ -176,6 +180,58 @@ impl Format {
 }
 
 impl Workload {
+    /// Gives each request of a vanilla replay of `trace` the run time of the invocation it
+    /// replays (Azure Functions 2021 traces have them), for InVitro exports. Returns whether it
+    /// could: not for fitted replays or traces without run times.
+    pub fn add_durations(&mut self, trace: &crate::trace::Trace, replay: &Replay) -> bool {
+        use crate::trace::Series;
+        if replay.params.distribution != crate::replay::Distribution::Vanilla {
+            return false;
+        }
+        let model_of: std::collections::HashMap<&str, usize> = replay
+            .mapping
+            .iter()
+            .map(|(f, m)| (f.as_str(), *m))
+            .collect();
+        let (lo, hi) = (replay.window.start as f64, replay.window.end as f64);
+        let mut per_model: Vec<Vec<(f64, f64)>> = vec![Vec::new(); replay.models.len()];
+        for f in &trace.functions {
+            let Some(&m) = model_of.get(f.name.as_str()) else {
+                continue;
+            };
+            let (Series::Times(t), Some(d)) = (&f.series, &f.durations) else {
+                return false;
+            };
+            for i in t.between(lo, hi) {
+                per_model[m].push((t.get(i), d[i]));
+            }
+        }
+        let k = replay.params.replication as usize;
+        for (m, rows) in per_model.iter_mut().enumerate() {
+            // Stable, as the replay orders a model's invocations.
+            rows.sort_by(|a, b| a.0.total_cmp(&b.0));
+            if rows.len() * k != replay.models[m].arrivals.len() {
+                return false;
+            }
+        }
+        let index: Vec<Option<usize>> = self
+            .models
+            .iter()
+            .map(|n| replay.models.iter().position(|m| &m.model == n))
+            .collect();
+        let mut next = vec![0usize; replay.models.len()];
+        let mut out = Vec::with_capacity(self.len());
+        for &m in &self.model {
+            let Some(r) = index[m as usize] else {
+                return false;
+            };
+            out.push(per_model[r][next[r] / k].1);
+            next[r] += 1;
+        }
+        self.durations = Some(out);
+        true
+    }
+
     /// Merges the chosen models of `replay` (all when `only` is `None`), every request with SLO
     /// `slo` seconds.
     pub fn from_replay(replay: &Replay, slo: f64, only: Option<&[String]>) -> Result<Workload> {
@@ -245,6 +301,7 @@ impl Workload {
             input_tokens,
             output_tokens,
             num_images,
+            durations: None,
             hash_ids: if hash_rows.is_some() { table } else { None },
             hash_rows,
             params: WorkloadParams {

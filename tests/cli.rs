@@ -1273,3 +1273,47 @@ fn short_traces_are_their_own_length() {
     let err = String::from_utf8_lossy(&past.stderr);
     assert!(err.contains("the trace lasts 58 min"), "{err}");
 }
+
+/// InVitro exports of an Azure Functions 2021 trace replayed vanilla keep each invocation's
+/// own run time: the export's (start, duration) pairs are the source file's (read here with a
+/// plain split), to the microsecond. Fitted replays use --duration and say so.
+#[test]
+fn invitro_exports_keep_the_source_run_times() {
+    let src = fixture("realdata/azure-functions-2021-head/Azure2021_200.csv");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("inv.csv");
+    let run = bin()
+        .args(["replay", &src, "--models", "1", "--distribution", "vanilla"])
+        .args(["--format", "invitro", "-o"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{run:?}");
+    let pairs = |text: &str, end: usize, dur: usize| -> Vec<(i64, i64)> {
+        let mut v: Vec<(i64, i64)> = text
+            .lines()
+            .skip(1)
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| {
+                let f: Vec<&str> = l.split(',').collect();
+                let (e, d): (f64, f64) = (f[end].parse().unwrap(), f[dur].parse().unwrap());
+                (((e - d) * 1e6).round() as i64, (d * 1e6).round() as i64)
+            })
+            .collect();
+        v.sort_unstable();
+        v
+    };
+    let want = pairs(&std::fs::read_to_string(&src).unwrap(), 2, 3);
+    let got = pairs(&std::fs::read_to_string(&out).unwrap(), 2, 3);
+    assert_eq!(got.len(), want.len());
+    for (g, w) in got.iter().zip(&want) {
+        assert!((g.0 - w.0).abs() <= 1 && g.1 == w.1, "{g:?} vs {w:?}");
+    }
+    let fitted = bin()
+        .args(["replay", &src, "--models", "1", "--format", "invitro", "-o"])
+        .arg(dir.path().join("fit.csv"))
+        .output()
+        .unwrap();
+    assert!(fitted.status.success());
+    assert!(String::from_utf8_lossy(&fitted.stderr).contains("every request runs 1.0 s"));
+}

@@ -39,6 +39,14 @@ struct Func<B> {
     data: B,
     input_tokens: Option<B>,
     output_tokens: Option<B>,
+    /// f64 run times in seconds (Azure Functions 2021), when the trace has them; absent in
+    /// older files.
+    #[serde(default = "absent", skip_serializing_if = "Option::is_none")]
+    durations: Option<B>,
+}
+
+fn absent<T>() -> Option<T> {
+    None
 }
 
 /// `true` when `head` starts like a file we wrote.
@@ -54,6 +62,7 @@ pub fn is_native(head: &[u8]) -> bool {
 enum Blob<'a> {
     Series(&'a Series),
     Words(&'a [u32]),
+    Floats(&'a [f64]),
 }
 
 impl Serialize for Blob<'_> {
@@ -76,6 +85,7 @@ impl Serialize for Blob<'_> {
             },
             Blob::Series(Series::Times(t)) => t.le_bytes(),
             Blob::Words(w) => Cow::Owned(le(&mut w.iter().copied())),
+            Blob::Floats(v) => Cow::Owned(v.iter().flat_map(|x| x.to_le_bytes()).collect()),
         };
         s.serialize_bytes(&bytes)
     }
@@ -92,6 +102,7 @@ pub fn encode(trace: &Trace, out: &mut impl std::io::Write) -> Result<()> {
             data: Blob::Series(&f.series),
             input_tokens: f.tokens.as_ref().map(|t| Blob::Words(&t.input)),
             output_tokens: f.tokens.as_ref().map(|t| Blob::Words(&t.output)),
+            durations: f.durations.as_deref().map(Blob::Floats),
         })
         .collect();
     let file = File {
@@ -202,11 +213,24 @@ fn decode_in(bytes: &[u8], backing: Option<&Backing>, source: &str) -> Result<Tr
             }
             _ => None,
         };
+        let durations = match &f.durations {
+            Some(d) if d.len() % 8 == 0 && (d.len() / 8) as u64 == series.invocations() => {
+                Some(times::decode(d))
+            }
+            Some(_) => {
+                return Err(bad(format!(
+                    "function {:?}: run times do not match its invocations",
+                    f.name
+                )));
+            }
+            None => None,
+        };
         functions.push(Function {
             name: f.name,
             series,
             trigger: f.trigger,
             tokens,
+            durations,
         });
     }
     let mut t = Trace::new(&file.source, file.kind, functions, file.warnings)?;

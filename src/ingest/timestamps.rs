@@ -17,7 +17,7 @@ pub fn azure2021(
     opts: &LoadOptions,
     progress: Progress<'_>,
 ) -> Result<Trace> {
-    let mut b = TimesBuilder::default();
+    let mut b = TimesBuilder::with_durations();
     let mut bad = BadRows::new(opts);
     let mut cols: Option<[usize; 4]> = None;
     let mut key: Vec<u8> = Vec::with_capacity(160);
@@ -56,7 +56,7 @@ pub fn azure2021(
             key.extend_from_slice(a);
             key.extend_from_slice(fu);
             let i = b.function(&key, || format!("{}/{}", csv::text(a), csv::text(fu)));
-            b.push(i, e - d, None);
+            b.push_timed(i, e - d, d);
             Ok(())
         },
     )?;

@@ -20,7 +20,7 @@ fn write_micros(out: &mut impl Write, micros: u64, int: &mut itoa::Buffer) -> io
 }
 
 /// InVitro's Azure 2021 CSV: the model name as both `app` and `func`, `end_timestamp` =
-/// arrival + `duration_us`. InVitro refuses two invocations of one function in the same
+/// arrival + the request's run time (its source's, else `duration_us`). InVitro refuses two invocations of one function in the same
 /// microsecond (its loader stops), so such a request is moved 1 µs after the one before it;
 /// returns how many were moved.
 pub fn encode_invitro(w: &Workload, duration_us: u64, out: &mut impl Write) -> io::Result<u64> {
@@ -40,10 +40,15 @@ pub fn encode_invitro(w: &Workload, duration_us: u64, out: &mut impl Write) -> i
         }
         last[m] = Some(start);
         let name = &names[m];
+        // The source's own run time when it has one (a 2021 trace replayed vanilla).
+        let d = w
+            .durations
+            .as_ref()
+            .map_or(duration_us, |d| (d[i] * 1e6).round().max(0.0) as u64);
         write!(out, "{name},{name},")?;
-        write_micros(out, start + duration_us, &mut int)?;
+        write_micros(out, start + d, &mut int)?;
         out.write_all(b",")?;
-        write_micros(out, duration_us, &mut int)?;
+        write_micros(out, d, &mut int)?;
         out.write_all(b"\n")?;
     }
     Ok(moved)
