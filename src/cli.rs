@@ -785,7 +785,14 @@ fn export(a: &ExportArgs, out: &mut (impl Write + Send)) -> Result<()> {
     } else {
         refuse_existing(&a.output, a.force)?;
     }
-    let provenance = (!to_stdout && format.needs_provenance())
+    // Beside a file only: a device or FIFO has no directory of its own to write into
+    // (`-o /dev/null` must not create /dev/null.params.json).
+    let to_file = !to_stdout
+        && matches!(
+            crate::workload::Target::resolve(&a.output),
+            Ok(crate::workload::Target::File(_))
+        );
+    let provenance = (to_file && format.needs_provenance())
         .then(|| provenance_path(&a.output))
         .transpose()?;
     if let Some(p) = &provenance {

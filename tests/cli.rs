@@ -1317,3 +1317,26 @@ fn invitro_exports_keep_the_source_run_times() {
     assert!(fitted.status.success());
     assert!(String::from_utf8_lossy(&fitted.stderr).contains("every request runs 1.0 s"));
 }
+
+/// Provenance goes beside files only: a Mooncake export to a device or FIFO writes no
+/// `.params.json` next to the node (`-o /dev/null` would have created /dev/null.params.json).
+#[cfg(unix)]
+#[test]
+fn no_params_file_beside_a_device() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(null) = mknod(dir.path(), "null", "c", "1", "3") else {
+        return;
+    };
+    let out = bin()
+        .args(["replay", "sample", "--end", "0.1.0", "--format", "mooncake"])
+        .args(["--input-length", "10", "--output-length", "2", "-o"])
+        .arg(&null)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, vec!["null".to_string()]);
+}

@@ -836,7 +836,8 @@ fn submit_export(m: &mut Model) -> Vec<Cmd> {
     m.status = format!("exporting to {}…", path.display());
     let cancel = Arc::new(AtomicBool::new(false));
     m.exporting = Some(Arc::clone(&cancel));
-    let provenance = format.needs_provenance().then(|| {
+    let to_file = matches!(target, crate::workload::Target::File(_));
+    let provenance = (to_file && format.needs_provenance()).then(|| {
         let trace = m.current().map_or("sample", |t| t.name.as_str());
         crate::cli::replay_command(
             trace,
