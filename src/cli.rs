@@ -679,10 +679,13 @@ fn token_source(opts: &TokenOpts) -> Result<Option<crate::tokens::TokenSource>> 
     };
     let source = match crate::ingest::load(path, &Default::default(), &mut |_, _| {}) {
         Ok(t) => crate::tokens::TokenSource::from_trace(&t),
-        Err(first) => match Workload::read(path) {
+        // Our own exports, from a file only (a pipe or device was read already, and
+        // /dev/zero has no end).
+        Err(first) if path.is_file() => match Workload::read(path) {
             Ok(w) => crate::tokens::TokenSource::from_workload(&w),
             Err(_) => Err(first),
         },
+        Err(first) => Err(first),
     };
     source
         .map(Some)
@@ -1038,7 +1041,12 @@ pub fn replay_command(
 
 /// `replay --params FILE -o OUT`: runs the recorded command again into OUT.
 fn export_again(params: &Path, a: &ExportArgs, out: &mut (impl Write + Send)) -> Result<()> {
-    let text = std::fs::read_to_string(params)
+    // A params file is a few kilobytes: read at most a megabyte (a device could be endless).
+    let mut text = String::new();
+    std::fs::File::open(params)
+        .and_then(|f| {
+            std::io::Read::read_to_string(&mut std::io::Read::take(f, 1 << 20), &mut text)
+        })
         .with_context(|| format!("cannot read {}", params.display()))?;
     let doc: serde_json::Value = serde_json::from_str(&text).with_context(|| {
         format!(

@@ -491,6 +491,21 @@ fn endless_devices_and_pipes_stay_within_memory() {
             "{err}"
         );
     }
+    // As a params file or a token source: read bounded, refused.
+    for args in [
+        &[
+            "replay",
+            "--params",
+            "/dev/zero",
+            "-o",
+            "/nonexistent/x.jsonl",
+        ][..],
+        &["stats", "sample", "--tokens-from", "/dev/zero"][..],
+    ] {
+        let args: Vec<&std::ffi::OsStr> = args.iter().map(std::ffi::OsStr::new).collect();
+        let out = limited(&args);
+        assert_eq!(out.status.code(), Some(1), "{out:?}");
+    }
     // As a CSV, zeros are one endless record: refused at 1 MiB.
     let args = [
         std::ffi::OsStr::new("inspect"),
