@@ -8,6 +8,16 @@ use tracereplay_tui::replay::{ReplayParams, replay};
 use tracereplay_tui::trace::Trace;
 use tracereplay_tui::workload::{Format, Workload};
 
+/// Held by every test here, so the AIPerf run, which checks send times, has the cores to itself
+/// (tests of one binary run in parallel).
+static ALONE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn alone() -> std::sync::MutexGuard<'static, ()> {
+    ALONE
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 fn readme_snippet() -> String {
     let readme = include_str!("../README.md");
     let start = readme
@@ -41,6 +51,7 @@ fn skip_without_python(what: &str) -> bool {
 
 #[test]
 fn readme_python_snippet_loads_the_export() {
+    let _alone = alone();
     if skip_without_python("the snippet check") {
         return;
     }
@@ -94,6 +105,7 @@ fn readme_python_snippet_loads_the_export() {
 /// with `numpy.core` deprecation warnings turned into errors (numpy 2 must not complain).
 #[test]
 fn converted_pickles_load_in_cpython_with_numpy() {
+    let _alone = alone();
     if skip_without_python("the pickle check") {
         return;
     }
@@ -174,6 +186,7 @@ fn converted_pickles_load_in_cpython_with_numpy() {
 /// before importing numpy or scipy, so it works on a bare python3.
 #[test]
 fn every_tool_script_has_help() {
+    let _alone = alone();
     if Command::new("python3").arg("--version").output().is_err() {
         eprintln!("python3 not found: skipping the tools' --help check");
         return;
@@ -214,6 +227,7 @@ fn aiperf_ready() -> bool {
 /// models in `extra`, token counts, fresh hash ids of ceil(input / block) each.
 #[test]
 fn mooncake_export_validates_in_aiperfs_loader() {
+    let _alone = alone();
     if !aiperf_ready() {
         assert!(
             std::env::var_os("CI").is_none(),
@@ -300,6 +314,7 @@ impl Drop for Stub {
 /// Hugging Face cache, read with HF_HUB_OFFLINE=1.
 #[test]
 fn aiperf_sends_each_request_at_its_time_to_its_model() {
+    let _alone = alone();
     use std::io::BufRead;
     if !aiperf_ready() {
         assert!(
@@ -445,6 +460,7 @@ fn aiperf_sends_each_request_at_its_time_to_its_model() {
 /// export's arrivals to 1 µs, models and token counts (`tests/consumers/simulators.py`).
 #[test]
 fn simulator_csvs_agree_with_the_msgpack_export() {
+    let _alone = alone();
     if skip_without_python("the simulator CSV check") {
         return;
     }
