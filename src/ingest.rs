@@ -541,6 +541,21 @@ impl TimesBuilder {
         }
     }
 
+    /// Adds a request with its tokens and the images sent with it (multimodal traces).
+    pub fn push_with_images(
+        &mut self,
+        function: usize,
+        time: f64,
+        tokens: (u32, u32),
+        images: u32,
+    ) {
+        self.push(function, time, Some(tokens));
+        self.tokens[function]
+            .images
+            .get_or_insert_with(Vec::new)
+            .push(images);
+    }
+
     /// Shifts every time by `-origin`.
     pub fn shift(&mut self, origin: f64) {
         for t in self.times.iter_mut().flatten() {
@@ -590,6 +605,9 @@ impl TimesBuilder {
                     if self.with_tokens {
                         tokens.input = order.iter().map(|&i| tokens.input[i]).collect();
                         tokens.output = order.iter().map(|&i| tokens.output[i]).collect();
+                        if let Some(m) = &tokens.images {
+                            tokens.images = Some(order.iter().map(|&i| m[i]).collect());
+                        }
                     }
                     if self.with_durations {
                         durations = order.iter().map(|&i| durations[i]).collect();

@@ -662,17 +662,9 @@ const SPREAD_STREAM: u64 = 0x7370_7265_6164_0001;
 /// them (tokens) stays with them.
 fn spread_uniform(a: &mut [f64], end: f64, rng: &mut rand_xoshiro::Xoshiro256PlusPlus) {
     use rand::RngExt;
-    let mut gaps: Vec<f64> = a
-        .windows(2)
-        .map(|w| w[1] - w[0])
-        .filter(|&g| g > 0.0)
-        .collect();
-    let tick = if gaps.is_empty() {
-        1.0
-    } else {
-        let mid = gaps.len() / 2;
-        *gaps.select_nth_unstable_by(mid, f64::total_cmp).1
-    };
+    let tick = crate::coarse::Coarseness::of_sorted(a)
+        .and_then(|c| c.tick)
+        .unwrap_or(1.0);
     let mut i = 0;
     while i < a.len() {
         let t = a[i];

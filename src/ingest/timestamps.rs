@@ -132,23 +132,17 @@ pub fn azure_llm(
     let Some(&first) = ticks.iter().min() else {
         return Err(Error::Format(format!("{file}: no requests (header only?)")));
     };
-    // In time order (stable), so the images stay beside their requests.
-    let mut order: Vec<usize> = (0..ticks.len()).collect();
-    let mut warnings: Vec<String> = bad.warning().into_iter().collect();
-    if !ticks.is_sorted() {
-        order.sort_by_key(|&k| ticks[k]);
-        warnings.push("the requests were out of time order in the file; sorted".into());
+    // The builder sorts them into time order, tokens and images with them.
+    let with_images = cols.is_some_and(|c| c.1.is_some());
+    for (k, (&t, &tok)) in ticks.iter().zip(&tokens).enumerate() {
+        let at = (t - first) as f64 / 1e9;
+        if with_images {
+            b.push_with_images(f0, at, tok, images[k]);
+        } else {
+            b.push(f0, at, Some(tok));
+        }
     }
-    for &k in &order {
-        b.push(f0, (ticks[k] - first) as f64 / 1e9, Some(tokens[k]));
-    }
-    let mut trace = b.finish(file, warnings)?;
-    if cols.is_some_and(|c| c.1.is_some())
-        && let Some(t) = trace.functions.get_mut(f0).and_then(|f| f.tokens.as_mut())
-    {
-        t.images = Some(order.iter().map(|&k| images[k]).collect());
-    }
-    Ok(trace)
+    b.finish(file, bad.warning().into_iter().collect())
 }
 
 /// Any CSV: times in `--time-column`, functions by `--key-column` (else one function).
