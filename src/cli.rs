@@ -847,12 +847,8 @@ fn export(a: &ExportArgs, out: &mut (impl Write + Send)) -> Result<()> {
             crate::quote::quoted(&r.source)
         );
     }
-    if let Format::Invitro { duration_us } = format {
-        let moved = crate::workload::simulators::encode_invitro(
-            &workload,
-            duration_us,
-            &mut std::io::sink(),
-        )?;
+    if matches!(format, Format::Invitro { .. }) {
+        let moved = crate::workload::simulators::invitro_moves(&workload);
         if moved > 0 {
             eprintln!(
                 "note: InVitro stops on two invocations of a function in the same microsecond; \

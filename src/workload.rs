@@ -334,9 +334,9 @@ impl Workload {
             Format::Mooncake { block_size } => {
                 mooncake::encode(self, block_size, out).map_err(|e| enc(&e))
             }
-            Format::Invitro { duration_us } => simulators::encode_invitro(self, duration_us, out)
-                .map(drop)
-                .map_err(|e| enc(&e)),
+            Format::Invitro { duration_us } => {
+                simulators::encode_invitro(self, duration_us, out).map_err(|e| enc(&e))
+            }
             Format::Vidur => simulators::encode_vidur(self, out).map_err(|e| enc(&e)),
             Format::Splitwise => simulators::encode_splitwise(self, out).map_err(|e| enc(&e)),
         }

@@ -19,27 +19,37 @@ fn write_micros(out: &mut impl Write, micros: u64, int: &mut itoa::Buffer) -> io
     write!(out, ".{:06}", micros % 1_000_000)
 }
 
+/// Each request's start in whole microseconds since the window start, as InVitro gets it:
+/// InVitro refuses two invocations of one function in the same microsecond (its loader stops),
+/// so such a request is moved 1 µs after the one before it; the flag says it was.
+fn invitro_starts(w: &Workload) -> impl Iterator<Item = (u64, bool)> + '_ {
+    let mut last: Vec<Option<u64>> = vec![None; w.models.len()];
+    (0..w.len()).map(move |i| {
+        let m = w.model[i] as usize;
+        let start = (since_start(w, i) * 1e6).round().max(0.0) as u64;
+        let (start, moved) = match last[m] {
+            Some(prev) if start <= prev => (prev + 1, true),
+            _ => (start, false),
+        };
+        last[m] = Some(start);
+        (start, moved)
+    })
+}
+
+/// How many requests an InVitro export moves by a microsecond (see [`encode_invitro`]).
+pub fn invitro_moves(w: &Workload) -> u64 {
+    invitro_starts(w).filter(|&(_, moved)| moved).count() as u64
+}
+
 /// InVitro's Azure 2021 CSV: the model name as both `app` and `func`, `end_timestamp` =
-/// arrival + the request's run time (its source's, else `duration_us`). InVitro refuses two invocations of one function in the same
-/// microsecond (its loader stops), so such a request is moved 1 µs after the one before it;
-/// returns how many were moved.
-pub fn encode_invitro(w: &Workload, duration_us: u64, out: &mut impl Write) -> io::Result<u64> {
+/// arrival + the request's run time (its source's, else `duration_us`); starts that collide
+/// within a function are moved 1 µs apart ([`invitro_moves`] counts them).
+pub fn encode_invitro(w: &Workload, duration_us: u64, out: &mut impl Write) -> io::Result<()> {
     out.write_all(b"app,func,end_timestamp,duration\n")?;
     let names: Vec<String> = w.models.iter().map(|m| super::csv_field(m)).collect();
-    let mut last: Vec<Option<u64>> = vec![None; w.models.len()];
-    let mut moved = 0;
     let mut int = itoa::Buffer::new();
-    for i in 0..w.len() {
-        let m = w.model[i] as usize;
-        let mut start = (since_start(w, i) * 1e6).round().max(0.0) as u64;
-        if let Some(prev) = last[m]
-            && start <= prev
-        {
-            start = prev + 1;
-            moved += 1;
-        }
-        last[m] = Some(start);
-        let name = &names[m];
+    for (i, (start, _)) in invitro_starts(w).enumerate() {
+        let name = &names[w.model[i] as usize];
         // The source's own run time when it has one (a 2021 trace replayed vanilla).
         let d = w
             .durations
@@ -51,7 +61,7 @@ pub fn encode_invitro(w: &Workload, duration_us: u64, out: &mut impl Write) -> i
         write_micros(out, d, &mut int)?;
         out.write_all(b"\n")?;
     }
-    Ok(moved)
+    Ok(())
 }
 
 /// The token columns, or the error that says how to give them.
