@@ -795,12 +795,13 @@ fn export(a: &ExportArgs, out: &mut (impl Write + Send)) -> Result<()> {
             crate::workload::Target::resolve(&a.output),
             Ok(crate::workload::Target::File(_))
         );
-    let provenance = (to_file && format.needs_provenance())
-        .then(|| provenance_path(&a.output))
-        .transpose()?;
-    if let Some(p) = &provenance {
-        refuse_existing(p, a.force)?;
-    }
+    let provenance = if to_file && format.needs_provenance() {
+        let p = params_path(&a.output).context("the output needs a file name")?;
+        refuse_existing(&p, a.force)?;
+        true
+    } else {
+        false
+    };
     let params = checked_params(&a.replay, a.only.as_deref())?;
     crate::workload::check_slo(a.slo).context("cannot build the workload")?;
     let tokens = token_source(&a.tokens)?;
@@ -873,8 +874,20 @@ fn export(a: &ExportArgs, out: &mut (impl Write + Send)) -> Result<()> {
             .write(&a.output, format, a.force)
             .naming("cannot export the workload to", &a.output)?;
         writeln!(out, "{}", summary(&a.output.display().to_string(), bytes))?;
-        if let Some(p) = &provenance {
-            write_provenance(p, a, &workload, format, trace_path)?;
+        if provenance {
+            let spec = ExportSpec {
+                format,
+                slo: a.slo,
+                only: a.only.clone(),
+                input_length: a.input_length,
+                output_length: a.output_length,
+                tokens_from: a.tokens.tokens_from.clone(),
+                tokens_by_hour: a.tokens.tokens_by_hour,
+            };
+            let trace = trace_path.display().to_string();
+            let command = replay_command(&trace, &a.read.load_options()?, &params, &spec);
+            let p = write_params(&a.output, a.force, &workload, &spec, &command)
+                .naming("cannot write how it was made beside", &a.output)?;
             writeln!(out, "wrote how it was made to {}", p.display())?;
         }
     }
@@ -882,98 +895,50 @@ fn export(a: &ExportArgs, out: &mut (impl Write + Send)) -> Result<()> {
     Ok(())
 }
 
-/// `FILE.params.json` beside an export whose format cannot hold our parameters.
-fn provenance_path(output: &Path) -> Result<PathBuf> {
-    let mut name = output
-        .file_name()
-        .context("the output needs a file name")?
-        .to_os_string();
+/// What an export adds to its replay, in `replay`'s own options: recorded beside the formats
+/// that cannot hold our parameters (`FILE.params.json`) by the CLI and the explorer alike.
+#[derive(Debug, Clone)]
+pub struct ExportSpec {
+    /// The format (with its block size or duration).
+    pub format: Format,
+    /// SLO of every request, in seconds.
+    pub slo: f64,
+    /// Only these models.
+    pub only: Option<Vec<String>>,
+    /// Constant prompt tokens.
+    pub input_length: Option<u32>,
+    /// Constant generated tokens.
+    pub output_length: Option<u32>,
+    /// The trace token pairs were drawn from.
+    pub tokens_from: Option<PathBuf>,
+    /// Drawn by hour of day.
+    pub tokens_by_hour: bool,
+}
+
+/// A path as the command records it: absolute, so it runs from anywhere.
+fn absolute(p: &Path) -> String {
+    std::fs::canonicalize(p).map_or_else(|_| p.display().to_string(), |c| c.display().to_string())
+}
+
+/// `FILE.params.json` beside the export `output` (`None` without a file name).
+pub fn params_path(output: &Path) -> Option<PathBuf> {
+    let mut name = output.file_name()?.to_os_string();
     name.push(".params.json");
-    Ok(output.with_file_name(name))
+    Some(output.with_file_name(name))
 }
 
-/// The arguments this process was run with, less the output and --force, with the trace and
-/// token-source paths made absolute: what `--params` runs again.
-fn recorded_command(a: &ExportArgs, trace: &Path) -> Vec<String> {
-    let absolute = |p: &Path| {
-        std::fs::canonicalize(p)
-            .map_or_else(|_| p.display().to_string(), |c| c.display().to_string())
-    };
-    let raw: Vec<String> = std::env::args_os()
-        .skip(1)
-        .map(|s| s.to_string_lossy().into_owned())
-        .collect();
-    let mut out = Vec::new();
-    let mut it = raw.into_iter();
-    while let Some(arg) = it.next() {
-        match arg.as_str() {
-            "-o" | "--output" => {
-                it.next();
-            }
-            "--force" => {}
-            _ if arg.starts_with("--output=") => {}
-            _ if Path::new(&arg) == trace && trace != Path::new("sample") => {
-                out.push(absolute(trace));
-            }
-            _ if a.tokens.tokens_from.as_deref() == Some(Path::new(&arg)) => {
-                out.push(absolute(Path::new(&arg)));
-            }
-            _ => out.push(arg),
-        }
-    }
-    out
-}
-
-/// Writes how an export was made beside it (atomically): the tool, trace, window, every
-/// option, and the command that makes it again with `replay --params`.
-fn write_provenance(
-    path: &Path,
-    a: &ExportArgs,
-    w: &Workload,
-    format: Format,
-    trace: &Path,
-) -> Result<()> {
-    let doc = serde_json::json!({
-        "tool": w.params.tool,
-        "format": format.to_string(),
-        "trace": trace.display().to_string(),
-        "workload": w.params,
-        "export": {
-            "slo": a.slo,
-            "only": a.only,
-            "input_length": a.input_length,
-            "output_length": a.output_length,
-            "block_size": a.block_size,
-            "duration": a.duration,
-            "tokens_from": a.tokens.tokens_from.as_ref().map(|p| p.display().to_string()),
-            "tokens_by_hour": a.tokens.tokens_by_hour,
-        },
-        "command": recorded_command(a, trace),
-    });
-    let text = serde_json::to_string_pretty(&doc)?;
-    crate::workload::write_atomic(path, a.force, None, |w| {
-        w.write_all(text.as_bytes())
-            .and_then(|()| w.write_all(b"\n"))
-            .map_err(|e| crate::Error::Encode(e.to_string()))
-    })
-    .naming("cannot write", path)?;
-    Ok(())
-}
-
-/// The `replay` command that makes a workload of `trace` (a path, or `sample`) read with
-/// `load` and replayed with `p`, as the explorer exports it: for its `FILE.params.json`.
+/// The `replay` command that makes the export of `trace` (a path, or the sample) read with
+/// `load`, replayed with `p` and exported as `e`: what `replay --params` runs again.
 pub fn replay_command(
     trace: &str,
     load: &crate::ingest::LoadOptions,
     p: &ReplayParams,
-    format: &str,
-    slo: f64,
-    only: Option<&[String]>,
+    e: &ExportSpec,
 ) -> Vec<String> {
-    let trace = if trace == crate::assets::SAMPLE_NAME {
+    let trace = if trace == crate::assets::SAMPLE_NAME || trace == "sample" {
         "sample".to_string()
     } else {
-        std::fs::canonicalize(trace).map_or_else(|_| trace.to_string(), |c| c.display().to_string())
+        absolute(Path::new(trace))
     };
     let mut c: Vec<String> = vec!["replay".into(), trace];
     let mut opt = |k: &str, v: String| {
@@ -1000,10 +965,38 @@ pub fn replay_command(
     if p.spread == crate::replay::params::Spread::Uniform {
         opt("--spread", "uniform".into());
     }
+    let format = match e.format {
+        Format::Msgpack => "msgpack",
+        Format::Json => "json",
+        Format::Csv => "csv",
+        Format::Mooncake { .. } => "mooncake",
+        Format::Invitro { .. } => "invitro",
+        Format::Vidur => "vidur",
+        Format::Splitwise => "splitwise",
+    };
     opt("--format", format.into());
-    opt("--slo", crate::stats::py_float(slo));
-    if let Some(o) = only {
+    match e.format {
+        Format::Mooncake { block_size } => opt("--block-size", block_size.to_string()),
+        Format::Invitro { duration_us } => {
+            opt(
+                "--duration",
+                crate::stats::py_float(duration_us as f64 / 1e6),
+            );
+        }
+        _ => {}
+    }
+    opt("--slo", crate::stats::py_float(e.slo));
+    if let Some(o) = &e.only {
         opt("--only", o.join(","));
+    }
+    if let Some(v) = e.input_length {
+        opt("--input-length", v.to_string());
+    }
+    if let Some(v) = e.output_length {
+        opt("--output-length", v.to_string());
+    }
+    if let Some(t) = &e.tokens_from {
+        opt("--tokens-from", absolute(t));
     }
     if let Some(f) = load.format {
         opt("--input-format", f.to_string());
@@ -1032,7 +1025,58 @@ pub fn replay_command(
     if load.skip_failed {
         c.push("--skip-failed".into());
     }
+    if e.tokens_by_hour {
+        c.push("--tokens-by-hour".into());
+    }
     c
+}
+
+/// Writes `FILE.params.json` beside the export `output` (atomically): the tool, format,
+/// workload parameters (trace, window, every replay option, seed), the export's options and
+/// `command`, which `replay --params` runs again. Returns its path.
+pub fn write_params(
+    output: &Path,
+    overwrite: bool,
+    w: &Workload,
+    e: &ExportSpec,
+    command: &[String],
+) -> crate::Result<PathBuf> {
+    let beside = params_path(output).ok_or_else(|| crate::Error::Io {
+        action: "cannot write beside",
+        path: output.to_owned(),
+        err: std::io::Error::new(std::io::ErrorKind::InvalidInput, "it has no file name"),
+    })?;
+    let doc = serde_json::json!({
+        "tool": w.params.tool,
+        "format": e.format.to_string(),
+        "trace": command.get(1),
+        "workload": w.params,
+        "export": {
+            "slo": e.slo,
+            "only": e.only,
+            "input_length": e.input_length,
+            "output_length": e.output_length,
+            "block_size": match e.format {
+                Format::Mooncake { block_size } => Some(block_size),
+                _ => None,
+            },
+            "duration": match e.format {
+                Format::Invitro { duration_us } => Some(duration_us as f64 / 1e6),
+                _ => None,
+            },
+            "tokens_from": e.tokens_from.as_deref().map(absolute),
+            "tokens_by_hour": e.tokens_by_hour,
+        },
+        "command": command,
+    });
+    let text =
+        serde_json::to_string_pretty(&doc).map_err(|e| crate::Error::Encode(e.to_string()))?;
+    crate::workload::write_atomic(&beside, overwrite, None, |out| {
+        out.write_all(text.as_bytes())
+            .and_then(|()| out.write_all(b"\n"))
+            .map_err(|e| crate::Error::Encode(e.to_string()))
+    })?;
+    Ok(beside)
 }
 
 /// `replay --params FILE -o OUT`: runs the recorded command again into OUT.

@@ -163,8 +163,8 @@ pub fn execute(cmd: Cmd, tx: &Sender<Msg>) -> Msg {
                     w.len(),
                     path.display()
                 );
-                if let Some(command) = provenance {
-                    let beside = write_params_file(&path, overwrite, &w, format, command)?;
+                if let Some((spec, command)) = provenance {
+                    let beside = crate::cli::write_params(&path, overwrite, &w, &spec, &command)?;
                     done.push_str(&format!(" and {}", beside.display()));
                 }
                 Ok(done)
@@ -172,36 +172,6 @@ pub fn execute(cmd: Cmd, tx: &Sender<Msg>) -> Msg {
             Msg::Exported(r.map_err(|e| e.to_string()))
         }
     }
-}
-
-/// Writes `FILE.params.json` beside an export whose format cannot hold our parameters: what
-/// made it, and the command (`replay --params` runs it again).
-fn write_params_file(
-    path: &std::path::Path,
-    overwrite: bool,
-    w: &Workload,
-    format: crate::workload::Format,
-    command: Vec<String>,
-) -> crate::Result<PathBuf> {
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(".params.json");
-    let beside = path.with_file_name(name);
-    let doc = serde_json::json!({
-        "tool": w.params.tool,
-        "format": format.to_string(),
-        "trace": w.params.trace,
-        "workload": w.params,
-        "export": {"slo": w.slo.first(), "models": w.models},
-        "command": command,
-    });
-    let text =
-        serde_json::to_string_pretty(&doc).map_err(|e| crate::Error::Encode(e.to_string()))?;
-    crate::workload::write_atomic(&beside, overwrite, None, |out| {
-        std::io::Write::write_all(out, text.as_bytes())
-            .and_then(|()| std::io::Write::write_all(out, b"\n"))
-            .map_err(|e| crate::Error::Encode(e.to_string()))
-    })?;
-    Ok(beside)
 }
 
 /// Writes the detail view as `tracereplay-MODEL-N.svg` in `dir`, N the first free number.

@@ -105,7 +105,7 @@ pub enum Cmd {
         cancel: Arc<AtomicBool>,
         /// For formats that cannot hold our parameters: the `replay` command that makes the
         /// same file, written with them into `FILE.params.json`.
-        provenance: Option<Vec<String>>,
+        provenance: Option<(crate::cli::ExportSpec, Vec<String>)>,
     },
 }
 
@@ -812,7 +812,6 @@ fn submit_export(m: &mut Model) -> Vec<Cmd> {
         );
         return Vec::new();
     }
-    let d_format = d.format;
     let format = match d.format {
         1 => Format::Json,
         2 => Format::Csv,
@@ -838,21 +837,18 @@ fn submit_export(m: &mut Model) -> Vec<Cmd> {
     m.exporting = Some(Arc::clone(&cancel));
     let to_file = matches!(target, crate::workload::Target::File(_));
     let provenance = (to_file && format.needs_provenance()).then(|| {
-        let trace = m.current().map_or("sample", |t| t.name.as_str());
-        crate::cli::replay_command(
-            trace,
-            &m.load_options,
-            &replay.params,
-            match format {
-                Format::Mooncake { .. } => "mooncake",
-                Format::Invitro { .. } => "invitro",
-                Format::Vidur => "vidur",
-                Format::Splitwise => "splitwise",
-                _ => EXPORT_FORMATS[d_format],
-            },
+        let spec = crate::cli::ExportSpec {
+            format,
             slo,
-            only.as_deref(),
-        )
+            only: only.clone(),
+            input_length: None,
+            output_length: None,
+            tokens_from: None,
+            tokens_by_hour: false,
+        };
+        let trace = m.current().map_or("sample", |t| t.name.as_str());
+        let command = crate::cli::replay_command(trace, &m.load_options, &replay.params, &spec);
+        (spec, command)
     });
     vec![Cmd::Export {
         replay,
