@@ -785,15 +785,13 @@ fn export(a: &ExportArgs, out: &mut (impl Write + Send)) -> Result<()> {
                  (`-o - > workload.msgpack`) or pass --format csv or --format json"
             );
         }
-    } else {
-        refuse_existing(&a.output, a.force)?;
     }
     // Beside a file only: a device or FIFO has no directory of its own to write into
     // (`-o /dev/null` must not create /dev/null.params.json).
     let to_file = !to_stdout
         && matches!(
-            crate::workload::Target::resolve(&a.output),
-            Ok(crate::workload::Target::File(_))
+            refuse_existing(&a.output, a.force)?,
+            crate::workload::Target::File(_)
         );
     let provenance = if to_file && format.needs_provenance() {
         let p = params_path(&a.output).context("the output needs a file name")?;
@@ -1183,8 +1181,8 @@ fn convert(a: &ConvertArgs, out: &mut impl Write) -> Result<()> {
 
 /// Refuses, before any long work, an output that is a file that exists (unless `force`), whose
 /// directory does not exist, or that cannot hold an export (a directory, a block device).
-/// Devices and FIFOs are written to directly and need no `force`.
-fn refuse_existing(output: &Path, force: bool) -> Result<()> {
+/// Devices and FIFOs are written to directly and need no `force`. Returns what it is.
+fn refuse_existing(output: &Path, force: bool) -> Result<crate::workload::Target> {
     use crate::workload::Target;
     let target = Target::resolve(output)?;
     if !force && target.replaces_a_file() {
@@ -1196,7 +1194,7 @@ fn refuse_existing(output: &Path, force: bool) -> Result<()> {
     if let Target::File(real) = &target {
         crate::workload::output_dir(real)?;
     }
-    Ok(())
+    Ok(target)
 }
 
 fn plot(a: &PlotArgs, out: &mut impl Write) -> Result<()> {
