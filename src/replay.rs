@@ -5,7 +5,6 @@ pub mod fit;
 pub mod params;
 pub mod sample;
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 pub use fit::{Estimate, Process};
@@ -551,23 +550,11 @@ fn plan_part(
 /// The sources' requests in time order with their token counts.
 fn merge_with_tokens(trace: &Trace, sources: &[&Slice]) -> (Vec<f64>, Tokens) {
     // Prefix-cache ids are kept when every source has them, from one table.
-    let table = sources.first().and_then(|s| {
-        trace.functions[s.function]
-            .tokens
-            .as_ref()?
-            .hash_ids
-            .clone()
-    });
-    let shared = table.as_ref().is_some_and(|t| {
-        sources.iter().all(|s| {
-            trace.functions[s.function]
-                .tokens
-                .as_ref()
-                .is_some_and(|k| {
-                    k.hash_rows.is_some() && k.hash_ids.as_ref().is_some_and(|h| Arc::ptr_eq(h, t))
-                })
-        })
-    });
+    let table = Tokens::shared_hash_ids(
+        sources
+            .iter()
+            .map(|s| trace.functions[s.function].tokens.as_ref()),
+    );
     let images = sources.iter().all(|s| {
         trace.functions[s.function]
             .tokens
@@ -590,8 +577,8 @@ fn merge_with_tokens(trace: &Trace, sources: &[&Slice]) -> (Vec<f64>, Tokens) {
     let tokens = Tokens {
         input: rows.iter().map(|r| r.1).collect(),
         output: rows.iter().map(|r| r.2).collect(),
-        hash_rows: shared.then(|| rows.iter().map(|r| r.3).collect()),
-        hash_ids: if shared { table } else { None },
+        hash_rows: table.is_some().then(|| rows.iter().map(|r| r.3).collect()),
+        hash_ids: table,
         images: images.then(|| rows.iter().map(|r| r.4).collect()),
     };
     (rows.into_iter().map(|r| r.0).collect(), tokens)

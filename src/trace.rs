@@ -101,6 +101,28 @@ pub struct Tokens {
 }
 
 impl Tokens {
+    /// The hash-id table that every one of `tokens` has rows of, when they all share one
+    /// (a merge of them can keep the ids then; otherwise they are dropped).
+    pub fn shared_hash_ids<'a>(
+        mut tokens: impl Iterator<Item = Option<&'a Tokens>>,
+    ) -> Option<std::sync::Arc<HashIds>> {
+        let first = tokens.next()??;
+        let table = first
+            .hash_ids
+            .clone()
+            .filter(|_| first.hash_rows.is_some())?;
+        tokens
+            .all(|t| {
+                t.is_some_and(|k| {
+                    k.hash_rows.is_some()
+                        && k.hash_ids
+                            .as_ref()
+                            .is_some_and(|h| std::sync::Arc::ptr_eq(h, &table))
+                })
+            })
+            .then_some(table)
+    }
+
     /// Token counts without prefix-cache ids.
     pub fn counts(input: Vec<u32>, output: Vec<u32>) -> Tokens {
         Tokens {

@@ -265,17 +265,10 @@ impl Workload {
         let input_tokens = pick(|t| &t.input);
         let output_tokens = pick(|t| &t.output);
         // Prefix-cache ids when every chosen model has them, from one table.
-        let table = tokens.as_ref().and_then(|t| t.first()?.hash_ids.clone());
-        let shared = tokens.as_ref().is_some_and(|ts| {
-            ts.iter().all(|t| {
-                t.hash_rows.is_some()
-                    && t.hash_ids
-                        .as_ref()
-                        .zip(table.as_ref())
-                        .is_some_and(|(a, b)| std::sync::Arc::ptr_eq(a, b))
-            })
-        });
-        let hash_rows = if shared {
+        let table = tokens
+            .as_ref()
+            .and_then(|ts| crate::trace::Tokens::shared_hash_ids(ts.iter().map(|t| Some(*t))));
+        let hash_rows = if table.is_some() {
             pick(|t| t.hash_rows.as_ref().unwrap_or(&t.input))
         } else {
             None
@@ -302,7 +295,7 @@ impl Workload {
             output_tokens,
             num_images,
             durations: None,
-            hash_ids: if hash_rows.is_some() { table } else { None },
+            hash_ids: table,
             hash_rows,
             params: WorkloadParams {
                 tool: format!("tracereplay-tui {}", env!("CARGO_PKG_VERSION")),
