@@ -92,6 +92,11 @@ pub fn for_each_row(
                     }
                 }
             }
+            // An empty slice would tell the reader that the data has ended: when the chunk was
+            // used up exactly at a line's end, read the next one first.
+            if pos == n && !eof {
+                break;
+            }
             let (result, n_in, n_out, n_end) =
                 reader.read_record(&chunk[pos..n], &mut out[out_len..], &mut ends[n_ends..]);
             if n_in > 0 {
@@ -280,6 +285,29 @@ mod tests {
         )
         .unwrap();
         assert_eq!(last, (2_000_001, 1));
+    }
+
+    #[test]
+    fn a_chunk_that_ends_at_a_line_end_is_not_the_end_of_the_file() {
+        // Lines of 8 bytes: every chunk ends exactly where a line does.
+        let mut data = b"header \n".to_vec();
+        let rows_in = 3 * CHUNK / 8;
+        for i in 0..rows_in {
+            data.extend_from_slice(format!("{i:07}\n").as_bytes());
+        }
+        let mut seen = 0;
+        for_each_row(
+            "t",
+            &data[..],
+            |_| {},
+            |n, _| {
+                seen += 1;
+                assert_eq!(n, seen);
+                Ok(())
+            },
+        )
+        .unwrap();
+        assert_eq!(seen, rows_in as u64 + 1);
     }
 
     #[test]

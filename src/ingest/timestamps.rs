@@ -460,8 +460,10 @@ pub fn parse_iso_ns(s: &str) -> std::result::Result<i128, String> {
     let offset_s: i64 = match rest {
         "" | "Z" | "z" => 0,
         z if (z.len() == 6 && (z.starts_with('+') || z.starts_with('-')) && &z[3..4] == ":") => {
+            // The zone follows the fraction, if any: read it where it is, not at a fixed column.
+            let at = s.len() - 6;
             let sign = if z.starts_with('-') { -1 } else { 1 };
-            sign * (num(20..22)? * 3600 + num(23..25)? * 60)
+            sign * (num(at + 1..at + 3)? * 3600 + num(at + 4..at + 6)? * 60)
         }
         _ => return Err(err()),
     };
@@ -503,6 +505,16 @@ mod tests {
             parse_iso_ns("2024-03-01 00:00:00").unwrap()
                 - parse_iso_ns("2024-01-01 00:00:00").unwrap(),
             60 * 86_400 * 1_000_000_000
+        );
+        // The week-long 2024 traces write microseconds and then the zone.
+        assert_eq!(
+            parse_iso_ns("2024-05-10 00:00:00.465919+00:00").unwrap()
+                - parse_iso_ns("2024-05-10 00:00:00").unwrap(),
+            465_919_000
+        );
+        assert_eq!(
+            parse_iso_ns("2024-05-10 01:30:00.5-01:30").unwrap(),
+            parse_iso_ns("2024-05-10T03:00:00.5Z").unwrap()
         );
         assert!(parse_iso_ns("2024-02-29 00:00:00").is_ok());
         assert!(parse_iso_ns("2000-02-29 00:00:00").is_ok());
