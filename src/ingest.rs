@@ -541,6 +541,14 @@ impl TimesBuilder {
         }
     }
 
+    /// Gives a function that has no invocations yet all of them at once, with their tokens.
+    pub fn set(&mut self, function: usize, times: Vec<f64>, tokens: Tokens) {
+        self.times[function] = times;
+        if self.with_tokens {
+            self.tokens[function] = tokens;
+        }
+    }
+
     /// Adds a request with its tokens and the images sent with it (multimodal traces).
     pub fn push_with_images(
         &mut self,
@@ -672,6 +680,14 @@ impl BadRows {
         self.skipped += 1;
         self.first.get_or_insert_with(|| err.to_string());
         Ok(())
+    }
+
+    /// Adds the rows `later` skipped, from further on in the file.
+    pub fn absorb(&mut self, later: BadRows) {
+        self.skipped += later.skipped;
+        if self.first.is_none() {
+            self.first = later.first;
+        }
     }
 
     /// The warning to attach to the trace, if rows were skipped.

@@ -1,14 +1,17 @@
 //! Trace CSVs, read as RFC 4180 says (csv-core: quoted fields with commas, doubled quotes and
-//! newlines, CRLF or LF, an optional final newline) and streamed in chunks, so memory is bounded
-//! by the longest record, not the file. A UTF-8 byte-order mark at the start is skipped.
+//! newlines, CRLF or LF, an optional final newline) and streamed in blocks of whole records, so
+//! memory is bounded by the block size and the longest record, not the file. A UTF-8 byte-order
+//! mark at the start is skipped. [`par_rows`] parses the blocks on every core.
 
+use std::collections::BTreeMap;
 use std::io::Read;
+use std::sync::{Mutex, mpsc};
 
 use csv_core::{ReadRecordResult, Reader};
 
 use crate::error::{Error, Result};
 
-/// Bytes read per chunk.
+/// Bytes read per block.
 const CHUNK: usize = 8 << 20;
 
 /// Longest record accepted: a longer one is not a trace row (2019 rows are ~6 KB).
@@ -16,130 +19,364 @@ pub const MAX_LINE: usize = 1 << 20;
 
 /// Calls `row(line_number, fields)` for every record of `input` (the header included; blank
 /// lines skipped), with the line the record starts on, and `progress(bytes_done)` after every
-/// chunk. Stops at the first error `row` returns.
+/// block. Stops at the first error `row` returns.
 pub fn for_each_row(
     file: &str,
-    mut input: impl Read,
+    input: impl Read,
     mut progress: impl FnMut(u64),
     mut row: impl FnMut(u64, &[&[u8]]) -> Result<()>,
 ) -> Result<()> {
-    let mut reader = Reader::new();
-    let mut chunk = vec![0u8; CHUNK];
-    // Unescaped fields of the record being read, and where each ends.
-    let mut out = vec![0u8; 1 << 16];
-    let mut ends = vec![0usize; 64];
-    let (mut out_len, mut n_ends) = (0, 0);
-    let mut fields: Vec<&[u8]> = Vec::new();
-    let mut done = 0u64;
-    let mut first = true;
-    let mut last_byte = 0u8;
-    // Lines split without the reader (see below): its line count misses them.
-    let mut line_base = 0u64;
-    let too_long = |line: u64| Error::Row {
+    let mut blocks = Blocks::new(file, input);
+    let mut buf = Vec::new();
+    while let Some(block) = blocks.next(buf)? {
+        rows_in(file, &block.data, block.first_line, &mut row)?;
+        progress(blocks.done);
+        buf = block.data;
+    }
+    Ok(())
+}
+
+/// What the header record says: `H`, what every row needs (column positions), and whether the
+/// record is data too (a headerless file).
+pub struct Header<H> {
+    /// Passed to every row.
+    pub columns: H,
+    /// The record is a row as well.
+    pub is_data: bool,
+}
+
+/// As [`for_each_row`], with the records after the header parsed on every core: `header` reads
+/// the first record, `row` adds a record to the part of the block it is in (a fresh `part()` per
+/// block), and `merge` receives the parts in file order. The first error in file order is the
+/// one returned. `None` when the input holds no record.
+pub fn par_rows<H: Sync, P: Send>(
+    file: &str,
+    input: impl Read,
+    mut progress: impl FnMut(u64),
+    header: impl FnOnce(u64, &[&[u8]]) -> Result<Header<H>>,
+    part: impl Fn() -> P + Sync,
+    row: impl Fn(&H, &mut P, u64, &[&[u8]]) -> Result<()> + Sync,
+    mut merge: impl FnMut(P) -> Result<()>,
+) -> Result<Option<H>> {
+    let mut blocks = Blocks::new(file, input);
+    let mut header = Some(header);
+    let mut columns: Option<H> = None;
+    let mut buf = Vec::new();
+    // The blocks up to the header's are read here, in order.
+    while columns.is_none() {
+        let Some(block) = blocks.next(buf)? else {
+            return Ok(None);
+        };
+        let mut p = part();
+        rows_in(file, &block.data, block.first_line, &mut |line, f| {
+            if let Some(c) = &columns {
+                return row(c, &mut p, line, f);
+            }
+            let Some(read_header) = header.take() else {
+                return Ok(());
+            };
+            let h = read_header(line, f)?;
+            let c = columns.insert(h.columns);
+            if h.is_data {
+                row(c, &mut p, line, f)
+            } else {
+                Ok(())
+            }
+        })?;
+        progress(blocks.done);
+        merge(p)?;
+        buf = block.data;
+    }
+    let Some(columns) = columns else {
+        return Ok(None);
+    };
+    let threads = crate::par::threads();
+    if threads <= 1 {
+        while let Some(block) = blocks.next(buf)? {
+            let mut p = part();
+            rows_in(file, &block.data, block.first_line, &mut |line, f| {
+                row(&columns, &mut p, line, f)
+            })?;
+            progress(blocks.done);
+            merge(p)?;
+            buf = block.data;
+        }
+        return Ok(Some(columns));
+    }
+    // A worker's panic travels to this thread as its payload, to be resumed here.
+    type Parsed<P> = std::thread::Result<Result<P>>;
+    let (work_tx, work_rx) = mpsc::sync_channel::<(usize, Block)>(threads);
+    let work_rx = Mutex::new(work_rx);
+    let (done_tx, done_rx) = mpsc::channel::<(usize, Parsed<P>, Vec<u8>)>();
+    let work = |done_tx: mpsc::Sender<(usize, Parsed<P>, Vec<u8>)>| {
+        loop {
+            let Ok(job) = work_rx.lock().map(|rx| rx.recv()) else {
+                return;
+            };
+            let Ok((seq, block)) = job else {
+                return;
+            };
+            let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let mut p = part();
+                rows_in(file, &block.data, block.first_line, &mut |line, f| {
+                    row(&columns, &mut p, line, f)
+                })
+                .map(|()| p)
+            }));
+            if done_tx.send((seq, parsed, block.data)).is_err() {
+                return;
+            }
+        }
+    };
+    std::thread::scope(|scope| -> Result<()> {
+        for _ in 0..threads {
+            let done_tx = done_tx.clone();
+            scope.spawn(|| work(done_tx));
+        }
+        // Dropped on every way out of here, so that the workers stop.
+        let work_tx = work_tx;
+        // Every worker busy and one block waiting; their buffers are reused.
+        let mut spare = vec![buf];
+        let (mut sent, mut merged, mut in_flight) = (0usize, 0usize, 0usize);
+        let mut ended = false;
+        let mut parsed: BTreeMap<usize, Result<P>> = BTreeMap::new();
+        loop {
+            while !ended && in_flight <= threads {
+                match blocks.next(spare.pop().unwrap_or_default())? {
+                    Some(block) => {
+                        progress(blocks.done);
+                        work_tx
+                            .send((sent, block))
+                            .map_err(|_| Error::Format(format!("{file}: a reader thread ended")))?;
+                        sent += 1;
+                        in_flight += 1;
+                    }
+                    None => ended = true,
+                }
+            }
+            if in_flight == 0 {
+                return Ok(());
+            }
+            let (seq, result, data) = done_rx
+                .recv()
+                .map_err(|_| Error::Format(format!("{file}: a reader thread ended")))?;
+            in_flight -= 1;
+            spare.push(data);
+            match result {
+                Ok(p) => parsed.insert(seq, p),
+                Err(panic) => std::panic::resume_unwind(panic),
+            };
+            while let Some(p) = parsed.remove(&merged) {
+                merge(p?)?;
+                merged += 1;
+            }
+        }
+    })?;
+    Ok(Some(columns))
+}
+
+/// A run of whole records, from a record's start to just after a record's end (or to the end of
+/// the data).
+struct Block {
+    data: Vec<u8>,
+    /// The line `data` starts on.
+    first_line: u64,
+}
+
+/// Cuts an input into [`Block`]s: each read is cut after the last line end outside quotes.
+struct Blocks<'f, R> {
+    file: &'f str,
+    input: R,
+    /// Bytes after the last cut, the start of the next block.
+    carry: Vec<u8>,
+    /// The line `carry` starts on.
+    line: u64,
+    /// Bytes read.
+    done: u64,
+    started: bool,
+    ended: bool,
+}
+
+impl<'f, R: Read> Blocks<'f, R> {
+    fn new(file: &'f str, input: R) -> Self {
+        Blocks {
+            file,
+            input,
+            carry: Vec::new(),
+            line: 1,
+            done: 0,
+            started: false,
+            ended: false,
+        }
+    }
+
+    /// The next block, in `buf`'s allocation; `None` at the end of the input.
+    fn next(&mut self, mut buf: Vec<u8>) -> Result<Option<Block>> {
+        buf.clear();
+        buf.extend_from_slice(&self.carry);
+        self.carry.clear();
+        let cut = loop {
+            if self.ended {
+                break buf.len();
+            }
+            let old = buf.len();
+            // Into the spare capacity: no zeroing of what the read overwrites.
+            buf.reserve(CHUNK);
+            let n = read_chunk(&mut self.input, &mut buf).map_err(|err| {
+                // A compressed file cut short or damaged fails here: say how far it got.
+                let lines = self.line - 1 + count_lines(&buf[..old]);
+                let at = if lines > 0 {
+                    format!(" after line {lines}")
+                } else {
+                    String::new()
+                };
+                Error::Format(format!("cannot read {}{at}: {err}", self.file))
+            })?;
+            self.done += n as u64;
+            if !self.started {
+                self.started = true;
+                if buf.starts_with(b"\xef\xbb\xbf") {
+                    buf.drain(..3);
+                }
+            }
+            if n < CHUNK {
+                self.ended = true;
+                break buf.len();
+            }
+            if let Some(cut) = last_record_end(&buf) {
+                break cut;
+            }
+            if buf.len() > MAX_LINE {
+                return Err(too_long(self.file, self.line));
+            }
+        };
+        if cut == 0 {
+            return Ok(None);
+        }
+        self.carry.extend_from_slice(&buf[cut..]);
+        buf.truncate(cut);
+        let first_line = self.line;
+        self.line += count_lines(&buf);
+        Ok(Some(Block {
+            data: buf,
+            first_line,
+        }))
+    }
+}
+
+fn count_lines(data: &[u8]) -> u64 {
+    memchr::memchr_iter(b'\n', data).count() as u64
+}
+
+/// Just after the last line end (LF, or CR when there is no LF) that is outside quotes, in data
+/// that starts outside quotes: a line end is inside a quoted field when an odd number of quotes
+/// precede it (a doubled quote counts twice).
+fn last_record_end(data: &[u8]) -> Option<usize> {
+    if memchr::memchr(b'"', data).is_none() {
+        return memchr::memrchr2(b'\n', b'\r', data).map(|i| i + 1);
+    }
+    let mut quoted = false;
+    let mut last = None;
+    for (i, &b) in data.iter().enumerate() {
+        match b {
+            b'"' => quoted = !quoted,
+            b'\n' | b'\r' if !quoted => last = Some(i + 1),
+            _ => {}
+        }
+    }
+    last
+}
+
+fn too_long(file: &str, line: u64) -> Error {
+    Error::Row {
         file: file.into(),
         line,
         column: "-".into(),
         reason: format!("the record is longer than {MAX_LINE} bytes; this is not a trace CSV"),
-    };
+    }
+}
+
+/// Calls `row` for every record of a block that starts on `first_line`.
+fn rows_in(
+    file: &str,
+    data: &[u8],
+    first_line: u64,
+    row: &mut impl FnMut(u64, &[&[u8]]) -> Result<()>,
+) -> Result<()> {
+    let mut fields: Vec<&[u8]> = Vec::new();
+    // Lines without a quote or a lone CR mean what they say: split them directly, faster than
+    // the reader's state machine.
+    let plain = memchr::memchr(b'"', data).is_none()
+        && memchr::memchr_iter(b'\r', data).all(|i| data.get(i + 1) == Some(&b'\n'));
+    if plain {
+        for (k, line) in data.split(|&b| b == b'\n').enumerate() {
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            if line.is_empty() {
+                continue;
+            }
+            let number = first_line + k as u64;
+            if line.len() > MAX_LINE {
+                return Err(too_long(file, number));
+            }
+            fields.clear();
+            let mut from = 0;
+            for comma in memchr::memchr_iter(b',', line) {
+                fields.push(&line[from..comma]);
+                from = comma + 1;
+            }
+            fields.push(&line[from..]);
+            row(number, &fields)?;
+        }
+        return Ok(());
+    }
+    let mut reader = Reader::new();
+    // Unescaped fields of the record being read, and where each ends.
+    let mut out = vec![0u8; 1 << 16];
+    let mut ends = vec![0usize; 64];
+    let (mut pos, mut out_len, mut n_ends) = (0, 0, 0);
+    let mut last_byte = 0u8;
     loop {
-        let n = read_full(&mut input, &mut chunk).map_err(|err| {
-            // A compressed file cut short or damaged fails here: say how far it got.
-            let lines = line_base + reader.line() - 1;
-            let at = if lines > 0 {
-                format!(" after line {lines}")
-            } else {
-                String::new()
-            };
-            Error::Format(format!("cannot read {file}{at}: {err}"))
-        })?;
-        done += n as u64;
-        let mut pos = 0;
-        if first {
-            first = false;
-            if chunk[..n].starts_with(b"\xef\xbb\xbf") {
-                pos = 3;
-            }
+        // The slice is empty once the block is used up: the reader takes that as the end.
+        let (result, n_in, n_out, n_end) =
+            reader.read_record(&data[pos..], &mut out[out_len..], &mut ends[n_ends..]);
+        if n_in > 0 {
+            last_byte = data[pos + n_in - 1];
         }
-        // An empty input tells the reader that the data has ended.
-        let eof = n == 0;
-        loop {
-            // Between records, whole lines without a quote mean what they say: split them
-            // directly, which is faster than the reader's state machine (by 12 % on 2019 day
-            // files, whose rows have 1,444 fields).
-            if out_len == 0 && n_ends == 0 {
-                let rest = &chunk[pos..n];
-                if let Some(last) = rest.iter().rposition(|&b| b == b'\n') {
-                    let lines = &rest[..=last];
-                    if !lines.contains(&b'"') {
-                        let mut fields_buf = std::mem::take(&mut fields);
-                        for line in lines[..last].split(|&b| b == b'\n') {
-                            let number = line_base + reader.line();
-                            line_base += 1;
-                            let line = line.strip_suffix(b"\r").unwrap_or(line);
-                            if line.is_empty() {
-                                continue;
-                            }
-                            if line.len() > MAX_LINE {
-                                return Err(too_long(number));
-                            }
-                            fields_buf.clear();
-                            fields_buf.extend(line.split(|&b| b == b','));
-                            row(number, &fields_buf)?;
-                        }
-                        fields = reuse(fields_buf);
-                        last_byte = b'\n';
-                        pos += lines.len();
-                    }
+        pos += n_in;
+        out_len += n_out;
+        n_ends += n_end;
+        match result {
+            ReadRecordResult::InputEmpty => {}
+            ReadRecordResult::OutputFull => {
+                if out.len() >= MAX_LINE {
+                    return Err(too_long(file, first_line - 1 + reader.line()));
                 }
+                out.resize(out.len() * 2, 0);
             }
-            // An empty slice would tell the reader that the data has ended: when the chunk was
-            // used up exactly at a line's end, read the next one first.
-            if pos == n && !eof {
-                break;
-            }
-            let (result, n_in, n_out, n_end) =
-                reader.read_record(&chunk[pos..n], &mut out[out_len..], &mut ends[n_ends..]);
-            if n_in > 0 {
-                last_byte = chunk[pos + n_in - 1];
-            }
-            pos += n_in;
-            out_len += n_out;
-            n_ends += n_end;
-            match result {
-                ReadRecordResult::InputEmpty if eof => return Ok(()),
-                ReadRecordResult::InputEmpty => break,
-                ReadRecordResult::OutputFull => {
-                    if out.len() >= MAX_LINE {
-                        return Err(too_long(line_base + reader.line()));
-                    }
-                    out.resize(out.len() * 2, 0);
+            ReadRecordResult::OutputEndsFull => {
+                if ends.len() >= MAX_LINE {
+                    return Err(too_long(file, first_line - 1 + reader.line()));
                 }
-                ReadRecordResult::OutputEndsFull => {
-                    if ends.len() >= MAX_LINE {
-                        return Err(too_long(line_base + reader.line()));
-                    }
-                    ends.resize(ends.len() * 2, 0);
-                }
-                ReadRecordResult::Record => {
-                    // The reader counts the newline that ended the record, and any inside
-                    // its quoted fields: the record starts that many lines earlier.
-                    let ended_by_newline = u64::from(last_byte == b'\n');
-                    let inside = out[..out_len].iter().filter(|&&b| b == b'\n').count() as u64;
-                    let line = line_base + reader.line() - ended_by_newline - inside;
-                    let mut fields_buf = std::mem::take(&mut fields);
-                    let mut from = 0;
-                    for &end in &ends[..n_ends] {
-                        fields_buf.push(&out[from..end]);
-                        from = end;
-                    }
-                    row(line, &fields_buf)?;
-                    fields = reuse(fields_buf);
-                    (out_len, n_ends) = (0, 0);
-                }
-                ReadRecordResult::End => return Ok(()),
+                ends.resize(ends.len() * 2, 0);
             }
+            ReadRecordResult::Record => {
+                // The reader counts the newline that ended the record, and any inside its
+                // quoted fields: the record starts that many lines earlier.
+                let ended_by_newline = u64::from(last_byte == b'\n');
+                let inside = count_lines(&out[..out_len]);
+                let line = first_line - 1 + reader.line() - ended_by_newline - inside;
+                let mut record = std::mem::take(&mut fields);
+                let mut from = 0;
+                for &end in &ends[..n_ends] {
+                    record.push(&out[from..end]);
+                    from = end;
+                }
+                row(line, &record)?;
+                fields = reuse(record);
+                (out_len, n_ends) = (0, 0);
+            }
+            ReadRecordResult::End => return Ok(()),
         }
-        progress(done);
     }
 }
 
@@ -147,6 +384,11 @@ pub fn for_each_row(
 fn reuse<'a>(mut v: Vec<&[u8]>) -> Vec<&'a [u8]> {
     v.clear();
     v.into_iter().map(|_| &[][..]).collect()
+}
+
+/// Appends up to [`CHUNK`] bytes, fewer only at the end of the input; the bytes read.
+fn read_chunk(input: &mut impl Read, buf: &mut Vec<u8>) -> std::io::Result<usize> {
+    input.take(CHUNK as u64).read_to_end(buf)
 }
 
 /// Reads until `buf` is full or the input ends; the bytes read.
@@ -308,6 +550,72 @@ mod tests {
         )
         .unwrap();
         assert_eq!(seen, rows_in as u64 + 1);
+    }
+
+    /// Lines `i,"q"` in blocks parsed on every core: the parts arrive in file order.
+    #[test]
+    fn parts_parsed_in_parallel_merge_in_file_order() {
+        let mut data = b"n,q\n".to_vec();
+        for i in 0..1_500_000u32 {
+            // Quotes on some lines, so some blocks take the reader's state machine.
+            if i % 100_000 == 7 {
+                data.extend_from_slice(format!("{i},\"a\nb\"\n").as_bytes());
+            } else {
+                data.extend_from_slice(format!("{i},x\n").as_bytes());
+            }
+        }
+        let mut seen: Vec<(u64, u32)> = Vec::new();
+        let columns = par_rows(
+            "t",
+            &data[..],
+            |_| {},
+            |line, f| {
+                assert_eq!((line, f.len()), (1, 2));
+                Ok(Header {
+                    columns: 0usize,
+                    is_data: false,
+                })
+            },
+            Vec::new,
+            |&c, part: &mut Vec<(u64, u32)>, line, f| {
+                part.push((line, text(f[c]).parse().unwrap_or(u32::MAX)));
+                Ok(())
+            },
+            |part| {
+                seen.extend(part);
+                Ok(())
+            },
+        )
+        .unwrap();
+        assert_eq!(columns, Some(0));
+        assert_eq!(seen.len(), 1_500_000);
+        let mut line = 2;
+        for (k, &(l, n)) in seen.iter().enumerate() {
+            assert_eq!((l, n), (line, k as u32));
+            line += if k % 100_000 == 7 { 2 } else { 1 };
+        }
+        // The first bad row in the file is the error, whichever block finishes first.
+        let err = par_rows(
+            "t",
+            &data[..],
+            |_| {},
+            |_, _| {
+                Ok(Header {
+                    columns: (),
+                    is_data: false,
+                })
+            },
+            || (),
+            |(), (), line, f| {
+                if text(f[0]).ends_with("99999") {
+                    return Err(Error::Format(format!("bad at {line}")));
+                }
+                Ok(())
+            },
+            |()| Ok(()),
+        )
+        .unwrap_err();
+        assert_eq!(err.to_string(), "bad at 100002");
     }
 
     #[test]

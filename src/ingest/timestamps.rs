@@ -3,10 +3,12 @@
 
 use std::io::Read;
 
-use super::csv::{self, for_each_row};
+use std::collections::HashMap;
+
+use super::csv::{self, Header, for_each_row, par_rows};
 use super::{BadRows, LoadOptions, Progress, TimeUnit, TimesBuilder, column};
 use crate::error::{Error, Result};
-use crate::trace::Trace;
+use crate::trace::{Tokens, Trace};
 
 /// Azure Functions 2021: `app,func,end_timestamp,duration`; arrival = end − duration; a function
 /// is the pair (app, func).
@@ -17,50 +19,85 @@ pub fn azure2021(
     opts: &LoadOptions,
     progress: Progress<'_>,
 ) -> Result<Trace> {
+    /// A block's rows, its functions numbered in the order the block meets them.
+    struct Part {
+        // Seeded per process, as the standard hasher, and quicker on 136-byte keys.
+        index: HashMap<Vec<u8>, u32, foldhash::fast::RandomState>,
+        /// Each function's key and name.
+        functions: Vec<(Vec<u8>, String)>,
+        /// (function, start, duration)
+        rows: Vec<(u32, f64, f64)>,
+        bad: BadRows,
+        key: Vec<u8>,
+    }
     let mut b = TimesBuilder::with_durations();
     let mut bad = BadRows::new(opts);
-    let mut cols: Option<[usize; 4]> = None;
-    let mut key: Vec<u8> = Vec::with_capacity(160);
-    for_each_row(
+    let found = par_rows(
         file,
         input,
         |done| progress(done, total),
-        |line, f| {
-            let Some([app, func, end, dur]) = cols else {
-                let c = |n| column(f, n, "Azure 2021", file);
-                cols = Some([c("app")?, c("func")?, c("end_timestamp")?, c("duration")?]);
-                return Ok(());
-            };
+        |_, f| {
+            let c = |n| column(f, n, "Azure 2021", file);
+            Ok(Header {
+                columns: [c("app")?, c("func")?, c("end_timestamp")?, c("duration")?],
+                is_data: false,
+            })
+        },
+        || Part {
+            index: HashMap::default(),
+            functions: Vec::new(),
+            rows: Vec::new(),
+            bad: BadRows::new(opts),
+            key: Vec::with_capacity(160),
+        },
+        |&[app, func, end, dur], p, line, f| {
             let get = |i: usize| f.get(i).copied();
             let (Some(a), Some(fu), Some(e), Some(d)) = (get(app), get(func), get(end), get(dur))
             else {
-                return bad.bad(
-                    file,
-                    line,
-                    "-",
-                    format!("{} fields where 4 were expected", f.len()),
-                );
+                let reason = format!("{} fields where 4 were expected", f.len());
+                return p.bad.bad(file, line, "-", reason);
             };
             let e = match csv::number(e) {
                 Ok(v) => v,
-                Err(r) => return bad.bad(file, line, "end_timestamp", r),
+                Err(r) => return p.bad.bad(file, line, "end_timestamp", r),
             };
             let d = match csv::number(d) {
                 Ok(v) => v,
-                Err(r) => return bad.bad(file, line, "duration", r),
+                Err(r) => return p.bad.bad(file, line, "duration", r),
             };
             // The key is app's length, app and func as bytes (a separator could occur inside a
             // quoted field), in a buffer reused for every row.
-            key.clear();
-            key.extend_from_slice(&(a.len() as u64).to_le_bytes());
-            key.extend_from_slice(a);
-            key.extend_from_slice(fu);
-            let i = b.function(&key, || format!("{}/{}", csv::text(a), csv::text(fu)));
-            b.push_timed(i, e - d, d);
+            p.key.clear();
+            p.key.extend_from_slice(&(a.len() as u64).to_le_bytes());
+            p.key.extend_from_slice(a);
+            p.key.extend_from_slice(fu);
+            let i = match p.index.get(&p.key) {
+                Some(&i) => i,
+                None => {
+                    let i = p.functions.len() as u32;
+                    p.index.insert(p.key.clone(), i);
+                    let name = format!("{}/{}", csv::text(a), csv::text(fu));
+                    p.functions.push((p.key.clone(), name));
+                    i
+                }
+            };
+            p.rows.push((i, e - d, d));
+            Ok(())
+        },
+        |p| {
+            let global: Vec<usize> = p
+                .functions
+                .into_iter()
+                .map(|(key, name)| b.function(&key, || name))
+                .collect();
+            for (i, start, seconds) in p.rows {
+                b.push_timed(global[i as usize], start, seconds);
+            }
+            bad.absorb(p.bad);
             Ok(())
         },
     )?;
-    if cols.is_none() {
+    if found.is_none() {
         return Err(Error::Format(format!("{file}: the file is empty")));
     }
     b.finish(file, bad.warning().into_iter().collect())
@@ -75,73 +112,116 @@ pub fn azure_llm(
     opts: &LoadOptions,
     progress: Progress<'_>,
 ) -> Result<Trace> {
+    /// A block's requests.
+    #[derive(Default)]
+    struct Part {
+        ticks: Vec<i64>,
+        input: Vec<u32>,
+        output: Vec<u32>,
+        images: Vec<u32>,
+        bad: BadRows,
+        clock: IsoColumn,
+    }
     let name = opts.name.clone().unwrap_or_else(|| stem(file));
-    let mut b = TimesBuilder::with_tokens();
-    let f0 = b.function(b"", || name);
     let mut bad = BadRows::new(opts);
-    // (TIMESTAMP, ContextTokens, GeneratedTokens, NumImages of the multimodal traces)
-    let mut cols: Option<([usize; 3], Option<usize>)> = None;
     // Nanoseconds since 1970 (i64 reaches 2262), so subtracting the first request loses
-    // nothing.
-    let mut ticks: Vec<i64> = Vec::new();
-    let mut tokens: Vec<(u32, u32)> = Vec::new();
-    let mut images: Vec<u32> = Vec::new();
-    for_each_row(
+    // nothing; made relative in place at the end.
+    let mut all = Part::default();
+    let mut reserved = false;
+    let read = std::cell::Cell::new(0u64);
+    // (TIMESTAMP, ContextTokens, GeneratedTokens, NumImages of the multimodal traces)
+    let found = par_rows(
         file,
         input,
-        |done| progress(done, total),
-        |line, f| {
-            let Some(([ts, ctx, gen_], img)) = cols else {
-                let c = |n| column(f, n, "LLM trace", file);
-                let img = f
-                    .iter()
-                    .position(|h| csv::text(h).eq_ignore_ascii_case("NumImages"));
-                cols = Some((
+        |done| {
+            read.set(done);
+            progress(done, total);
+        },
+        |_, f| {
+            let c = |n| column(f, n, "LLM trace", file);
+            let img = f
+                .iter()
+                .position(|h| csv::text(h).eq_ignore_ascii_case("NumImages"));
+            Ok(Header {
+                columns: (
                     [c("TIMESTAMP")?, c("ContextTokens")?, c("GeneratedTokens")?],
                     img,
-                ));
-                return Ok(());
-            };
+                ),
+                is_data: false,
+            })
+        },
+        || Part {
+            bad: BadRows::new(opts),
+            ..Part::default()
+        },
+        |&([ts, ctx, gen_], img), p, line, f| {
             let field = |i: usize| f.get(i).copied().unwrap_or(b"");
-            let t = match parse_iso_ns(csv::text(field(ts))) {
+            let t = match p.clock.parse(field(ts)) {
                 Ok(v) => v,
-                Err(r) => return bad.bad(file, line, "TIMESTAMP", r),
+                Err(r) => return p.bad.bad(file, line, "TIMESTAMP", r),
             };
             let Ok(t) = i64::try_from(t) else {
-                return bad.bad(file, line, "TIMESTAMP", "the date is out of range".into());
+                let reason = "the date is out of range".into();
+                return p.bad.bad(file, line, "TIMESTAMP", reason);
             };
             let i = match csv::count(field(ctx)) {
                 Ok(v) => v,
-                Err(r) => return bad.bad(file, line, "ContextTokens", r),
+                Err(r) => return p.bad.bad(file, line, "ContextTokens", r),
             };
             let o = match csv::count(field(gen_)) {
                 Ok(v) => v,
-                Err(r) => return bad.bad(file, line, "GeneratedTokens", r),
+                Err(r) => return p.bad.bad(file, line, "GeneratedTokens", r),
             };
             if let Some(c) = img {
                 match csv::count(field(c)) {
-                    Ok(v) => images.push(v),
-                    Err(r) => return bad.bad(file, line, "NumImages", r),
+                    Ok(v) => p.images.push(v),
+                    Err(r) => return p.bad.bad(file, line, "NumImages", r),
                 }
             }
-            ticks.push(t);
-            tokens.push((i, o));
+            p.ticks.push(t);
+            p.input.push(i);
+            p.output.push(o);
+            Ok(())
+        },
+        |p| {
+            if !reserved && !p.ticks.is_empty() {
+                // The whole file at the first block's bytes per row, and a little more: growing
+                // by doubling could hold twice the memory the requests need.
+                reserved = true;
+                let per_row = read.get() as f64 / p.ticks.len() as f64;
+                let rows = ((total as f64 / per_row * 1.02) as usize).min(total as usize / 8);
+                all.ticks.reserve_exact(rows);
+                all.input.reserve_exact(rows);
+                all.output.reserve_exact(rows);
+            }
+            all.ticks.extend_from_slice(&p.ticks);
+            all.input.extend_from_slice(&p.input);
+            all.output.extend_from_slice(&p.output);
+            all.images.extend_from_slice(&p.images);
+            bad.absorb(p.bad);
             Ok(())
         },
     )?;
-    let Some(&first) = ticks.iter().min() else {
+    let with_images = found.is_some_and(|(_, img)| img.is_some());
+    let Some(&first) = all.ticks.iter().min() else {
         return Err(Error::Format(format!("{file}: no requests (header only?)")));
     };
+    // In place: the nanosecond ticks become seconds from the first request.
+    let times: Vec<f64> = all
+        .ticks
+        .into_iter()
+        .map(|t| (t - first) as f64 / 1e9)
+        .collect();
+    let tokens = Tokens {
+        input: all.input,
+        output: all.output,
+        images: with_images.then_some(all.images),
+        ..Tokens::default()
+    };
     // The builder sorts them into time order, tokens and images with them.
-    let with_images = cols.is_some_and(|c| c.1.is_some());
-    for (k, (&t, &tok)) in ticks.iter().zip(&tokens).enumerate() {
-        let at = (t - first) as f64 / 1e9;
-        if with_images {
-            b.push_with_images(f0, at, tok, images[k]);
-        } else {
-            b.push(f0, at, Some(tok));
-        }
-    }
+    let mut b = TimesBuilder::with_tokens();
+    let f0 = b.function(b"", || name);
+    b.set(f0, times, tokens);
     b.finish(file, bad.warning().into_iter().collect())
 }
 
@@ -382,6 +462,96 @@ pub(super) fn stem(file: &str) -> String {
         .map_or_else(|| bare.to_string(), |s| s.to_string_lossy().into_owned())
 }
 
+/// [`parse_iso_ns`] for a column of date-times, most of them on the day of the one before:
+/// plain fields are read as bytes with the last date's day number kept; anything else (spaces,
+/// errors, years past 2262) goes to [`parse_iso_ns`].
+#[derive(Debug, Default)]
+pub struct IsoColumn {
+    /// The last date read (`YYYY-MM-DD`) and its days since 1970.
+    date: Option<([u8; 10], i64)>,
+}
+
+impl IsoColumn {
+    /// Nanoseconds since 1970, as [`parse_iso_ns`] gives them.
+    pub fn parse(&mut self, field: &[u8]) -> std::result::Result<i128, String> {
+        match self.fast(field) {
+            Some(ns) => Ok(i128::from(ns)),
+            None => parse_iso_ns(csv::text(field)),
+        }
+    }
+
+    fn fast(&mut self, b: &[u8]) -> Option<i64> {
+        let digits = |r: std::ops::Range<usize>| -> Option<i64> {
+            b.get(r)?.iter().try_fold(0i64, |acc, &c| {
+                c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0'))
+            })
+        };
+        let date: [u8; 10] = b.get(..10)?.try_into().ok()?;
+        let days = match self.date {
+            Some((d, days)) if d == date => days,
+            _ => {
+                if b[4] != b'-' || b[7] != b'-' {
+                    return None;
+                }
+                let days = civil_days(digits(0..4)?, digits(5..7)?, digits(8..10)?)?;
+                self.date = Some((date, days));
+                days
+            }
+        };
+        if b.len() < 19 || !matches!(b[10], b' ' | b'T') || b[13] != b':' || b[16] != b':' {
+            return None;
+        }
+        let (h, mi, sec) = (digits(11..13)?, digits(14..16)?, digits(17..19)?);
+        if h > 23 || mi > 59 || sec > 60 {
+            return None;
+        }
+        let mut rest = &b[19..];
+        let mut nanos = 0i64;
+        if let Some(frac) = rest.strip_prefix(b".") {
+            let n = frac.iter().take_while(|c| c.is_ascii_digit()).count();
+            if n == 0 {
+                return None;
+            }
+            for (k, &c) in frac[..n.min(9)].iter().enumerate() {
+                nanos += i64::from(c - b'0') * 10i64.pow(8 - k as u32);
+            }
+            rest = &frac[n..];
+        }
+        let offset = match rest {
+            b"" | b"Z" | b"z" => 0,
+            [sign @ (b'+' | b'-'), _, _, b':', _, _] => {
+                let at = b.len() - 6;
+                let o = digits(at + 1..at + 3)? * 3600 + digits(at + 4..at + 6)? * 60;
+                if *sign == b'-' { -o } else { o }
+            }
+            _ => return None,
+        };
+        let secs = days * 86_400 + h * 3600 + mi * 60 + sec - offset;
+        secs.checked_mul(1_000_000_000)?.checked_add(nanos)
+    }
+}
+
+/// Days since 1970 of a date that exists (not 2023-02-29 or 2023-04-31).
+fn civil_days(y: i64, m: i64, d: i64) -> Option<i64> {
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let month_days = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
+    let last = *month_days.get(usize::try_from(m).ok()?.checked_sub(1)?)?;
+    (1..=last).contains(&d).then(|| days_from_civil(y, m, d))
+}
+
 /// Parses `YYYY-MM-DD[ T]HH:MM:SS[.fraction][Z|±HH:MM]` into nanoseconds since 1970 (UTC when a
 /// zone is given; the wall clock as is otherwise).
 pub fn parse_iso_ns(s: &str) -> std::result::Result<i128, String> {
@@ -486,6 +656,39 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_column_parser_agrees_with_the_full_one() {
+        let cases = [
+            "2023-11-16 18:15:46.6805900",
+            "2023-11-16 18:15:46",
+            "2024-05-10 00:00:00.465919+00:00",
+            "2024-05-10T23:59:60.999999999999Z",
+            "2024-05-10 01:30:00.5-01:30",
+            "2024-02-29 00:00:00",
+            "2023-02-29 00:00:00",
+            "2023-04-31 00:00:00",
+            "2023-13-01 00:00:00",
+            "2023-11-16 24:00:00",
+            "2023-11-16 18:17:03.",
+            "2023-11-16 18:17:03 x",
+            "2023-11-16 18:17:03+0100",
+            " 2023-11-16 18:17:03 ",
+            "2023-11-16",
+            "9999-12-31 23:59:59",
+            "1969-12-31 23:59:59.5",
+            "2023-11-16 18:15:5Ӟ4.4260870",
+            "",
+        ];
+        for primed in ["", "2023-11-16 00:00:00", "2024-05-10 00:00:00"] {
+            for case in cases {
+                let mut column = IsoColumn::default();
+                let _ = column.parse(primed.as_bytes());
+                let full = parse_iso_ns(csv::text(case.as_bytes()));
+                assert_eq!(column.parse(case.as_bytes()), full, "{case}");
+            }
+        }
+    }
 
     #[test]
     fn iso_times() {
