@@ -314,7 +314,9 @@ pub struct ReplayOpts {
     #[arg(long = "trigger", value_name = "TRIGGER")]
     pub triggers: Vec<String>,
     /// Vanilla: requests that share a timestamp (coarse traces) stay as they are (none), or
-    /// are spread at random over the gap to the next timestamp (uniform).
+    /// are spread at random over the gap to the next timestamp: uniformly (uniform), or as a
+    /// gamma process with each --interval's burstiness, fitted from the requests per tick
+    /// (fitted).
     #[arg(long, value_enum, default_value_t = SpreadArg::None)]
     pub spread: SpreadArg,
     /// Lift the size limits: --max-arrivals, the available-memory check, at most 1,000,000
@@ -365,6 +367,9 @@ pub enum SpreadArg {
     None,
     /// Spread each group of equal timestamps uniformly over the gap to the next.
     Uniform,
+    /// As uniform, with places drawn from a gamma process of each interval's cv, fitted from
+    /// the requests per tick.
+    Fitted,
 }
 
 /// `--format`.
@@ -437,6 +442,7 @@ impl ReplayOpts {
             spread: match self.spread {
                 SpreadArg::None => crate::replay::params::Spread::None,
                 SpreadArg::Uniform => crate::replay::params::Spread::Uniform,
+                SpreadArg::Fitted => crate::replay::params::Spread::Fitted,
             },
         })
     }
@@ -960,8 +966,10 @@ pub fn replay_command(
     for t in &p.triggers {
         opt("--trigger", t.clone());
     }
-    if p.spread == crate::replay::params::Spread::Uniform {
-        opt("--spread", "uniform".into());
+    match p.spread {
+        crate::replay::params::Spread::None => {}
+        crate::replay::params::Spread::Uniform => opt("--spread", "uniform".into()),
+        crate::replay::params::Spread::Fitted => opt("--spread", "fitted".into()),
     }
     let format = match e.format {
         Format::Msgpack => "msgpack",

@@ -1287,6 +1287,44 @@ fn spreading_coarse_timestamps() {
         }
         at += size;
     }
+    // Fitted: the same invariants, on its own stream.
+    let fitted = replay(&trace, &params(Spread::Fitted)).unwrap();
+    let f = &fitted.models[0];
+    assert_eq!(f.tokens, b.tokens);
+    assert!(f.arrivals.windows(2).all(|w| w[0] < w[1]));
+    assert_ne!(f.arrivals, b.arrivals);
+    let mut at = 0;
+    for (k, &(t, size)) in groups.iter().enumerate() {
+        let next = groups.get(k + 1).map_or(t + tick + 0.004, |g| g.0);
+        assert!(
+            f.arrivals[at..at + size]
+                .iter()
+                .all(|&x| t <= x && x < next)
+        );
+        at += size;
+    }
+    // A clock that ticks with 4 requests every 3 s has no dispersion: fitted places them
+    // nearly evenly (cv 0.1), at 1/5 .. 4/5 of their gap; uniform places them anywhere.
+    let regular: String = (0..200u64)
+        .flat_map(|g| (0..4).map(move |_| g))
+        .map(|g| {
+            format!(
+                "{{\"timestamp\": {}, \"input_length\": 1, \"output_length\": 1}}\n",
+                g * 3000
+            )
+        })
+        .collect();
+    let even = load(&write(dir.path(), "regular.jsonl", &regular));
+    let worst = |spread| {
+        let r = replay(&even, &params(spread)).unwrap();
+        let a = &r.models[0].arrivals;
+        (0..199)
+            .flat_map(|g| (0..4).map(move |i| (g, i)))
+            .map(|(g, i)| (a[4 * g + i] - (g as f64 * 3.0 + 3.0 * (i + 1) as f64 / 5.0)).abs())
+            .fold(0.0, f64::max)
+    };
+    assert!(worst(Spread::Fitted) < 0.3, "{}", worst(Spread::Fitted));
+    assert!(worst(Spread::Uniform) > 1.0, "{}", worst(Spread::Uniform));
     // Fitted replays have nothing to spread.
     let err = replay(
         &trace,

@@ -109,6 +109,9 @@ pub enum Spread {
     /// Spread them at random (uniformly) over the gap to the next distinct timestamp (the
     /// median gap after the last one), in their order; their tokens stay with them.
     Uniform,
+    /// As `Uniform`, their places in the gap drawn from a gamma process with each interval's
+    /// cv, fitted from the requests per tick (cv 1 is uniform; bursty intervals cluster).
+    Fitted,
 }
 
 impl Spread {
