@@ -533,23 +533,18 @@ impl IsoColumn {
 
 /// Days since 1970 of a date that exists (not 2023-02-29 or 2023-04-31).
 fn civil_days(y: i64, m: i64, d: i64) -> Option<i64> {
+    (1..=month_days(y, m)?)
+        .contains(&d)
+        .then(|| days_from_civil(y, m, d))
+}
+
+/// The days of month `m` (1..=12) of year `y`.
+fn month_days(y: i64, m: i64) -> Option<i64> {
     let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    let month_days = [
-        31,
-        if leap { 29 } else { 28 },
-        31,
-        30,
-        31,
-        30,
-        31,
-        31,
-        30,
-        31,
-        30,
-        31,
-    ];
-    let last = *month_days.get(usize::try_from(m).ok()?.checked_sub(1)?)?;
-    (1..=last).contains(&d).then(|| days_from_civil(y, m, d))
+    let feb = if leap { 29 } else { 28 };
+    [31, feb, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        .get(usize::try_from(m).ok()?.checked_sub(1)?)
+        .copied()
 }
 
 /// Parses `YYYY-MM-DD[ T]HH:MM:SS[.fraction][Z|±HH:MM]` into nanoseconds since 1970 (UTC when a
@@ -592,26 +587,11 @@ pub fn parse_iso_ns(s: &str) -> std::result::Result<i128, String> {
         return Err(err());
     }
     // 2023-02-29 and 2023-04-31 do not exist (they were moved into the next month).
-    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    let month_days = [
-        31,
-        if leap { 29 } else { 28 },
-        31,
-        30,
-        31,
-        30,
-        31,
-        31,
-        30,
-        31,
-        30,
-        31,
-    ];
-    if d > month_days[(mo - 1) as usize] {
+    let last = month_days(y, mo).ok_or_else(err)?;
+    if d > last {
         return Err(format!(
-            "\"{}\" is not a date: {y:04}-{mo:02} has {} days",
+            "\"{}\" is not a date: {y:04}-{mo:02} has {last} days",
             crate::quote::quoted(s),
-            month_days[(mo - 1) as usize]
         ));
     }
     let mut rest = &s[19..];
