@@ -1,4 +1,4 @@
-//! The performance cases of the README (issue "Full-scale speed and memory") as one command:
+//! The performance cases of docs/performance.md (issue "Full-scale speed and memory") as one command:
 //!
 //! ```sh
 //! cargo run --release --example bench                  # synthetic full-scale traces, made once
@@ -264,7 +264,7 @@ fn page_cache_note(v1: &Path) {
 const USAGE: &str = "\
 Usage: cargo run --release --example bench -- [OPTIONS]
 
-Runs the performance cases of the README's Performance section and prints their table, the
+Runs the performance cases of docs/performance.md and prints their table, the
 scaling table and the sampler's floor. Build the CLI first (cargo build --release) for the
 \"process\" column.
 

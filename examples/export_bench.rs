@@ -1,5 +1,5 @@
 //! Times writing a workload as Mooncake JSONL from its columns in memory, the side of
-//! `tools/mooncake_baseline.py` that this tool does (see docs in the README's Performance
+//! `tools/mooncake_baseline.py` that this tool does (see docs/performance.md's
 //! section). Usage: `cargo run --release --example export_bench -- W.msgpack OUT.jsonl [RUNS]`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 

@@ -532,7 +532,7 @@ impl Trace {
     /// Copies timestamps read in place into memory, so that the trace no longer reads its
     /// file: a long-lived session (the explorer) then survives the file being rewritten in
     /// place, which would end a process reading a truncated mapping with SIGBUS. (v1 counts,
-    /// too many to copy, stay in place: see the README's Safety section.)
+    /// too many to copy, stay in place: see docs/safety.md.)
     pub fn copy_times_into_memory(&mut self) {
         for f in &mut self.functions {
             if let Series::Times(t) = &mut f.series

@@ -1,4 +1,4 @@
-//! The README's Python loader snippet, run against a real export when python3 has msgpack and
+//! The Python loader snippet of docs/formats.md, run against a real export when python3 has msgpack and
 //! numpy (CI installs them).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -19,7 +19,7 @@ fn alone() -> std::sync::MutexGuard<'static, ()> {
 }
 
 fn readme_snippet() -> String {
-    let readme = include_str!("../README.md");
+    let readme = include_str!("../docs/formats.md");
     let start = readme
         .find("<!-- python-snippet -->")
         .expect("snippet marker");

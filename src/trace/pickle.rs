@@ -3,7 +3,7 @@
 //!
 //! Nothing is ever executed. The reader is a small stack machine that understands the binary
 //! opcodes these files use and *interprets* an exact allow-list of globals
-//! (`collections.OrderedDict` and a few numpy and codecs helpers, listed in the README's
+//! (`collections.OrderedDict` and a few numpy and codecs helpers, listed in docs/safety.md's
 //! Safety section); any other global is an error naming it. Objects live in a flat arena addressed
 //! by index, so a memo reference shares one object (as in CPython, where numpy's dtype is
 //! mutated in place by a later `BUILD`), and dropping deeply nested input cannot recurse.
