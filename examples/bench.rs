@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use tracereplay_tui::ingest::pickle_out;
+use tracereplay_tui::ingest::pickle::write as pickle_out;
 use tracereplay_tui::replay::{Distribution, ReplayParams, replay};
 use tracereplay_tui::trace::Trace;
 use tracereplay_tui::workload::{Format, Workload, write_atomic};

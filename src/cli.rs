@@ -1163,7 +1163,7 @@ fn convert(a: &ConvertArgs, out: &mut impl Write) -> Result<()> {
         .any(|f| f.tokens.is_some() || f.trigger.is_some());
     let bytes = crate::workload::write_atomic(&a.output, a.force, None, |w| match to {
         ConvertTo::Native => crate::ingest::native::encode(&trace, w),
-        ConvertTo::Pickle => crate::ingest::pickle_out::write(&trace, w),
+        ConvertTo::Pickle => crate::ingest::pickle::write::write(&trace, w),
     })
     .naming("cannot write", &a.output)?;
     writeln!(

@@ -11,7 +11,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub enum Error {
     /// The pickle is malformed, hostile or not an AlpaServe trace.
     #[error(transparent)]
-    Pickle(#[from] crate::trace::pickle::PickleError),
+    Pickle(#[from] crate::ingest::pickle::PickleError),
 
     /// The file decoded, but its content is not a usable trace.
     #[error("not a usable trace: {0}")]

@@ -8,7 +8,7 @@ pub mod compressed;
 pub mod csv;
 pub mod mooncake;
 pub mod native;
-pub mod pickle_out;
+pub mod pickle;
 pub mod timestamps;
 
 use std::collections::HashMap;

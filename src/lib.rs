@@ -21,7 +21,7 @@
 //! assert!(result.models.iter().all(|m| m.arrivals.is_sorted()));
 //! ```
 //!
-//! Modules, from the data up: [`trace`] (and its safe [`trace::pickle`] reader), [`time`],
+//! Modules, from the data up: [`trace`], [`ingest`] (with its safe [`ingest::pickle`] reader), [`time`],
 //! [`mapping`], [`estimate`], [`replay`], [`stats`], [`workload`]; [`cli`] is the command line.
 
 pub mod assets;

@@ -2,8 +2,8 @@
 //! with a warning), without allocating beyond a small multiple of the input.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use tracereplay_tui::ingest::pickle::{self, PickleError};
 use tracereplay_tui::trace::Trace;
-use tracereplay_tui::trace::pickle::{self, PickleError};
 
 /// A tiny pickle assembler (protocol 4 opcodes).
 #[derive(Default)]

@@ -534,7 +534,7 @@ fn alpaserve_pickle_round_trips_through_our_reader() {
         let t = load(&input);
         let p = dir.path().join("out.pkl");
         tracereplay_tui::workload::write_atomic(&p, true, None, |w| {
-            ingest::pickle_out::write(&t, w)
+            ingest::pickle::write::write(&t, w)
         })
         .unwrap();
         let back = load(&p);
@@ -616,8 +616,10 @@ fn large_v2_pickles_and_caches_are_read_in_place() {
             .all(|f| matches!(&f.series, Series::Times(t) if t.is_mapped()))
     };
     let pkl = dir.path().join("v2.pkl");
-    tracereplay_tui::workload::write_atomic(&pkl, true, None, |w| ingest::pickle_out::write(&t, w))
-        .unwrap();
+    tracereplay_tui::workload::write_atomic(&pkl, true, None, |w| {
+        ingest::pickle::write::write(&t, w)
+    })
+    .unwrap();
     let from_pickle = load(&pkl);
     assert!(in_place(&from_pickle));
     assert_eq!(from_pickle.functions, t.functions);

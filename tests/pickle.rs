@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use serde_json::Value as Json;
-use tracereplay_tui::trace::pickle::{self, ArrayData, PickleError, Value};
+use tracereplay_tui::ingest::pickle::{self, ArrayData, PickleError, Value};
 use tracereplay_tui::trace::{Series, Trace, TraceKind};
 
 fn dir() -> PathBuf {
@@ -325,7 +325,7 @@ fn large_v1_pickles_are_mapped_and_checked() {
     let t = Trace::new("big", TraceKind::V1, functions, vec![]).unwrap();
     let path = dir.path().join("big.pkl");
     tracereplay_tui::workload::write_atomic(&path, false, None, |w| {
-        tracereplay_tui::ingest::pickle_out::write(&t, w)
+        tracereplay_tui::ingest::pickle::write::write(&t, w)
     })
     .unwrap();
     assert!(std::fs::metadata(&path).unwrap().len() > 2 << 20);
@@ -490,7 +490,7 @@ fn timestamps_read_in_place_replay_as_copied_ones() {
         seed: 7,
     });
     let mut bytes = Vec::new();
-    tracereplay_tui::ingest::pickle_out::write(&trace, &mut bytes).unwrap();
+    tracereplay_tui::ingest::pickle::write::write(&trace, &mut bytes).unwrap();
     let copied = Trace::from_pickle(&bytes, "f", None).unwrap();
     let mapped = Trace::from_backing(std::sync::Arc::new(bytes), "f", None).unwrap();
     let in_place = |t: &Trace| {

@@ -155,7 +155,7 @@ fn the_terminal_is_restored_on_every_exit() {
         seed: 1,
     });
     let mut bytes = Vec::new();
-    tracereplay_tui::ingest::pickle_out::write(&trace, &mut bytes).unwrap();
+    tracereplay_tui::ingest::pickle::write::write(&trace, &mut bytes).unwrap();
     assert!(
         bytes.len() > 1 << 20,
         "{} bytes: too small to be mapped",

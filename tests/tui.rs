@@ -298,7 +298,7 @@ fn the_explorer_copies_a_large_v2_trace_into_memory() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("big.pkl");
     tracereplay_tui::workload::write_atomic(&path, true, None, |w| {
-        tracereplay_tui::ingest::pickle_out::write(&trace, w)
+        tracereplay_tui::ingest::pickle::write::write(&trace, w)
     })
     .unwrap();
     assert!(

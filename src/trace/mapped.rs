@@ -93,3 +93,12 @@ files into memory instead.\n";
         libc::_exit(1);
     }
 }
+
+/// `file` memory-mapped when it is large (1 MiB or more) and the user allows mapping
+/// (`TRACEREPLAY_NO_MMAP`); `None` when it should be read instead.
+pub(crate) fn map_large(file: &std::fs::File) -> std::io::Result<Option<super::Backing>> {
+    if file.metadata()?.len() < (1 << 20) || !allowed() {
+        return Ok(None);
+    }
+    Ok(Some(std::sync::Arc::new(map(file)?)))
+}
