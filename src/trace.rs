@@ -4,7 +4,9 @@
 pub mod counts;
 pub mod le;
 mod mapped;
+pub mod summary;
 pub mod times;
+pub mod tokens;
 
 use std::fmt;
 use std::str::FromStr;
@@ -13,7 +15,9 @@ use crate::error::{Error, Result};
 pub use counts::{Backing, Counts};
 pub(crate) use mapped::map_large;
 pub use mapped::report_bus_errors;
+pub use summary::{OVERVIEW_BINS, Profile, Summary};
 pub use times::Times;
+pub use tokens::{HashIds, Tokens};
 
 /// Seconds in a day.
 pub const DAY_SECONDS: u64 = 86_400;
@@ -71,87 +75,6 @@ impl Series {
             Series::Counts(c) => c.sum_range(0..c.len()),
             Series::Times(t) => t.len() as u64,
         }
-    }
-}
-
-/// Token counts of each invocation of an LLM inference trace, aligned with its timestamps.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct Tokens {
-    /// Prompt (context) tokens.
-    pub input: Vec<u32>,
-    /// Generated tokens.
-    pub output: Vec<u32>,
-    /// Each request's row of `hash_ids` (Mooncake inputs): kept through vanilla replays so that
-    /// prefix sharing survives into a Mooncake export.
-    #[serde(skip)]
-    pub hash_rows: Option<Vec<u32>>,
-    /// The rows, shared by all functions of the trace.
-    #[serde(skip)]
-    pub hash_ids: Option<std::sync::Arc<HashIds>>,
-    /// Images sent with each request (Azure LMM multimodal traces' `NumImages`).
-    #[serde(skip)]
-    pub images: Option<Vec<u32>>,
-}
-
-impl Tokens {
-    /// The hash-id table that every one of `tokens` has rows of, when they all share one
-    /// (a merge of them can keep the ids then; otherwise they are dropped).
-    pub fn shared_hash_ids<'a>(
-        mut tokens: impl Iterator<Item = Option<&'a Tokens>>,
-    ) -> Option<std::sync::Arc<HashIds>> {
-        let first = tokens.next()??;
-        let table = first
-            .hash_ids
-            .clone()
-            .filter(|_| first.hash_rows.is_some())?;
-        tokens
-            .all(|t| {
-                t.is_some_and(|k| {
-                    k.hash_rows.is_some()
-                        && k.hash_ids
-                            .as_ref()
-                            .is_some_and(|h| std::sync::Arc::ptr_eq(h, &table))
-                })
-            })
-            .then_some(table)
-    }
-
-    /// Token counts without prefix-cache ids.
-    pub fn counts(input: Vec<u32>, output: Vec<u32>) -> Tokens {
-        Tokens {
-            input,
-            output,
-            ..Tokens::default()
-        }
-    }
-}
-
-/// Requests' prefix-cache block ids (Mooncake's `hash_ids`: equal ids are reusable KV-cache
-/// blocks), one row a request, stored flat.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct HashIds {
-    ends: Vec<u64>,
-    ids: Vec<u64>,
-}
-
-impl HashIds {
-    /// Adds a row; its number.
-    pub fn push(&mut self, ids: &[u64]) -> u32 {
-        self.ids.extend_from_slice(ids);
-        self.ends.push(self.ids.len() as u64);
-        (self.ends.len() - 1) as u32
-    }
-
-    /// Row `r` (empty if there is none).
-    pub fn row(&self, r: u32) -> &[u64] {
-        let r = r as usize;
-        let start = if r == 0 {
-            0
-        } else {
-            self.ends.get(r - 1).copied().unwrap_or(0)
-        };
-        let end = self.ends.get(r).copied().unwrap_or(start);
-        self.ids.get(start as usize..end as usize).unwrap_or(&[])
     }
 }
 
@@ -242,46 +165,6 @@ impl PartialEq for Memo {
     fn eq(&self, _: &Self) -> bool {
         true
     }
-}
-
-/// Whole-trace figures from one pass, for overviews.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Profile {
-    /// Invocations of each function, in trace order.
-    pub per_function: Vec<u64>,
-    /// All invocations in each `bin_hours` hours of the trace (`days × 24 / bin_hours` entries,
-    /// rounded up: at most [`OVERVIEW_BINS`]).
-    pub hourly: Vec<u64>,
-    /// Hours per entry of `hourly`: 1, or more for traces longer than [`OVERVIEW_BINS`] hours.
-    pub bin_hours: usize,
-}
-
-/// The most entries of a trace's overview ([`Profile::hourly`]): a year of hours. A longer
-/// span (a timestamp of 10^14 s makes billions of hours) gets wider bins instead of more.
-pub const OVERVIEW_BINS: usize = 24 * 365;
-
-/// Summary figures of a trace, as `inspect` shows them.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct Summary {
-    /// v1 or v2.
-    pub kind: TraceKind,
-    /// Days covered.
-    pub days: u32,
-    /// The span in seconds of a trace that is not day-based ([`Trace::span`]).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub span: Option<u64>,
-    /// Number of functions.
-    pub functions: usize,
-    /// Total invocations.
-    pub invocations: u64,
-    /// Most invocations of one function.
-    pub max: u64,
-    /// Fewest invocations of one function.
-    pub min: u64,
-    /// Mean invocations per function.
-    pub avg: f64,
-    /// The busiest functions, most invocations first: `(name, invocations)`.
-    pub busiest: Vec<(String, u64)>,
 }
 
 impl Trace {
@@ -423,79 +306,6 @@ impl Trace {
             .0
             .get_or_init(|| self.functions.iter().map(|f| f.series.invocations()).sum())
     }
-
-    /// Each function's invocations and all invocations per hour, in one pass on all cores,
-    /// checking counts read in place on the way (as [`Trace::check`], whose total it sets).
-    pub fn profile(&self) -> Result<Profile> {
-        let hours = (self.days as usize).saturating_mul(24);
-        let bin_hours = hours.div_ceil(OVERVIEW_BINS).max(1);
-        let bins = hours.div_ceil(bin_hours);
-        let scan = |part: &[Function]| -> Result<(Vec<u64>, Vec<u64>)> {
-            let mut hourly = vec![0u64; bins];
-            let mut totals = Vec::with_capacity(part.len());
-            for f in part {
-                totals.push(match &f.series {
-                    Series::Times(t) => {
-                        t.add_binned(3600.0 * bin_hours as f64, &mut hourly);
-                        t.len() as u64
-                    }
-                    Series::Counts(c) => c
-                        .add_per_hours(bin_hours, &mut hourly)
-                        .map_err(|(minute, v)| bad_count(&f.name, minute, v))?,
-                });
-            }
-            Ok((totals, hourly))
-        };
-        let weight = |f: &Function| match &f.series {
-            Series::Times(t) => t.len(),
-            Series::Counts(c) => c.len(),
-        };
-        let (x, y) = crate::par::on_both_weighed_halves(&self.functions, weight, scan);
-        let ((mut per_function, mut hourly), (more, hourly_b)) = (x?, y?);
-        per_function.extend(more);
-        for (h, v) in hourly.iter_mut().zip(hourly_b) {
-            *h += v;
-        }
-        let _ = self.invocations.0.set(per_function.iter().sum());
-        Ok(Profile {
-            per_function,
-            hourly,
-            bin_hours,
-        })
-    }
-
-    /// Summary figures with the `top` busiest functions.
-    pub fn summary(&self, top: usize) -> Summary {
-        let counts: Vec<u64> = self
-            .functions
-            .iter()
-            .map(|f| f.series.invocations())
-            .collect();
-        self.summary_of(&counts, top)
-    }
-
-    /// [`Trace::summary`] from each function's invocations already counted (by
-    /// [`Trace::profile`]).
-    pub fn summary_of(&self, counts: &[u64], top: usize) -> Summary {
-        let total: u64 = counts.iter().sum();
-        let mut order: Vec<usize> = (0..counts.len()).collect();
-        order.sort_by(|&a, &b| counts[b].cmp(&counts[a]).then(a.cmp(&b)));
-        Summary {
-            kind: self.kind,
-            days: self.days,
-            span: self.span,
-            functions: counts.len(),
-            invocations: total,
-            max: counts.iter().copied().max().unwrap_or(0),
-            min: counts.iter().copied().min().unwrap_or(0),
-            avg: total as f64 / counts.len().max(1) as f64,
-            busiest: order
-                .into_iter()
-                .take(top)
-                .map(|i| (self.functions[i].name.clone(), counts[i]))
-                .collect(),
-        }
-    }
 }
 
 /// The error for a negative count read in place.
@@ -527,19 +337,5 @@ mod tests {
         let t = Trace::new("x", TraceKind::V2, vec![times("a", &[86_400.0])], vec![]).unwrap();
         assert_eq!(t.days, 2);
         assert!(Trace::new("x", TraceKind::V2, vec![times("a", &[])], vec![]).is_err());
-    }
-
-    #[test]
-    fn summary_orders_busiest() {
-        let t = Trace::new(
-            "x",
-            TraceKind::V2,
-            vec![times("a", &[1.0]), times("b", &[1.0, 2.0]), times("c", &[])],
-            vec![],
-        )
-        .unwrap();
-        let s = t.summary(2);
-        assert_eq!((s.invocations, s.max, s.min), (3, 2, 0));
-        assert_eq!(s.busiest, vec![("b".to_string(), 2), ("a".to_string(), 1)]);
     }
 }

@@ -1,0 +1,83 @@
+//! What an LLM trace records beside each request's time: its token counts, images and prefix
+//! hash ids.
+
+/// Token counts of each invocation of an LLM inference trace, aligned with its timestamps.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct Tokens {
+    /// Prompt (context) tokens.
+    pub input: Vec<u32>,
+    /// Generated tokens.
+    pub output: Vec<u32>,
+    /// Each request's row of `hash_ids` (Mooncake inputs): kept through vanilla replays so that
+    /// prefix sharing survives into a Mooncake export.
+    #[serde(skip)]
+    pub hash_rows: Option<Vec<u32>>,
+    /// The rows, shared by all functions of the trace.
+    #[serde(skip)]
+    pub hash_ids: Option<std::sync::Arc<HashIds>>,
+    /// Images sent with each request (Azure LMM multimodal traces' `NumImages`).
+    #[serde(skip)]
+    pub images: Option<Vec<u32>>,
+}
+
+impl Tokens {
+    /// The hash-id table that every one of `tokens` has rows of, when they all share one
+    /// (a merge of them can keep the ids then; otherwise they are dropped).
+    pub fn shared_hash_ids<'a>(
+        mut tokens: impl Iterator<Item = Option<&'a Tokens>>,
+    ) -> Option<std::sync::Arc<HashIds>> {
+        let first = tokens.next()??;
+        let table = first
+            .hash_ids
+            .clone()
+            .filter(|_| first.hash_rows.is_some())?;
+        tokens
+            .all(|t| {
+                t.is_some_and(|k| {
+                    k.hash_rows.is_some()
+                        && k.hash_ids
+                            .as_ref()
+                            .is_some_and(|h| std::sync::Arc::ptr_eq(h, &table))
+                })
+            })
+            .then_some(table)
+    }
+
+    /// Token counts without prefix-cache ids.
+    pub fn counts(input: Vec<u32>, output: Vec<u32>) -> Tokens {
+        Tokens {
+            input,
+            output,
+            ..Tokens::default()
+        }
+    }
+}
+
+/// Requests' prefix-cache block ids (Mooncake's `hash_ids`: equal ids are reusable KV-cache
+/// blocks), one row a request, stored flat.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct HashIds {
+    ends: Vec<u64>,
+    ids: Vec<u64>,
+}
+
+impl HashIds {
+    /// Adds a row; its number.
+    pub fn push(&mut self, ids: &[u64]) -> u32 {
+        self.ids.extend_from_slice(ids);
+        self.ends.push(self.ids.len() as u64);
+        (self.ends.len() - 1) as u32
+    }
+
+    /// Row `r` (empty if there is none).
+    pub fn row(&self, r: u32) -> &[u64] {
+        let r = r as usize;
+        let start = if r == 0 {
+            0
+        } else {
+            self.ends.get(r - 1).copied().unwrap_or(0)
+        };
+        let end = self.ends.get(r).copied().unwrap_or(start);
+        self.ids.get(start as usize..end as usize).unwrap_or(&[])
+    }
+}
