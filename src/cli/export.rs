@@ -1,0 +1,432 @@
+//! `replay -o`: a replay exported as a workload file, with its parameters beside it, and made
+//! again from them.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use clap::Parser;
+
+use super::{
+    Args, Command, ExportArgs, FormatArg, Naming, add_tokens, checked_params, load_trace,
+    run_replay, token_source,
+};
+use crate::replay::ReplayParams;
+use crate::workload::{Format, Workload};
+
+pub(super) fn export(a: &ExportArgs, out: &mut (impl Write + Send)) -> Result<()> {
+    if let Some(p) = &a.params {
+        return export_again(p, a, out);
+    }
+    let Some(trace_path) = &a.trace else {
+        bail!("give the trace to replay (or --params FILE.params.json)");
+    };
+    // `-o -`: standard output, for pipes (`… -o - --format csv | head`).
+    let to_stdout = a.output.as_os_str() == "-";
+    let format = match a.format {
+        Some(FormatArg::Msgpack) => Format::Msgpack,
+        Some(FormatArg::Json) => Format::Json,
+        Some(FormatArg::Csv) => Format::Csv,
+        Some(FormatArg::Mooncake) => Format::Mooncake {
+            block_size: a.block_size,
+        },
+        Some(FormatArg::Invitro) => Format::Invitro {
+            duration_us: (a.duration * 1e6).round() as u64,
+        },
+        Some(FormatArg::Vidur) => Format::Vidur,
+        Some(FormatArg::Splitwise) => Format::Splitwise,
+        None => match Format::from_path(&a.output)? {
+            Format::Mooncake { .. } => Format::Mooncake {
+                block_size: a.block_size,
+            },
+            f => f,
+        },
+    };
+    if !(a.duration.is_finite() && (1e-6..=86_400.0).contains(&a.duration)) {
+        bail!(
+            "--duration {}: give how long each request runs in seconds, from 0.000001 to 86400",
+            crate::stats::py_float(a.duration)
+        );
+    }
+    if a.block_size == 0 {
+        bail!("--block-size 0: a hash id stands for a block of at least 1 token (default 512)");
+    }
+    for (name, v) in [
+        ("--input-length", a.input_length),
+        ("--output-length", a.output_length),
+    ] {
+        if v == Some(0) {
+            bail!("{name} 0: a request has at least 1 token; give a positive number");
+        }
+    }
+    if to_stdout {
+        use std::io::IsTerminal;
+        if format == Format::Msgpack && std::io::stdout().is_terminal() {
+            bail!(
+                "msgpack is binary and standard output is a terminal; redirect it \
+                 (`-o - > workload.msgpack`) or pass --format csv or --format json"
+            );
+        }
+    }
+    // Beside a file only: a device or FIFO has no directory of its own to write into
+    // (`-o /dev/null` must not create /dev/null.params.json).
+    let to_file = !to_stdout
+        && matches!(
+            refuse_existing(&a.output, a.force)?,
+            crate::workload::Target::File(_)
+        );
+    let provenance = if to_file && format.needs_provenance() {
+        let p = params_path(&a.output).context("the output needs a file name")?;
+        refuse_existing(&p, a.force)?;
+        true
+    } else {
+        false
+    };
+    let params = checked_params(&a.replay, a.only.as_deref())?;
+    crate::workload::check_slo(a.slo).context("cannot build the workload")?;
+    let tokens = token_source(&a.tokens)?;
+    let trace = load_trace(trace_path, &a.read)?;
+    let mut r = run_replay(&trace, &params)?;
+    add_tokens(&mut r, tokens.as_ref(), &a.tokens);
+    let build =
+        || Workload::from_replay(&r, a.slo, a.only.as_deref()).context("cannot build the workload");
+    // Unmapping a large trace takes a while: let another core do it while the workload is
+    // built and written (after InVitro has read its run times).
+    let (mut workload, unmap) = if matches!(format, Format::Invitro { .. }) {
+        let mut w = build()?;
+        if !w.add_durations(&trace, &r) {
+            eprintln!(
+                "note: every request runs {} s (--duration): the trace has no run times, or \
+                 the replay is not vanilla",
+                crate::stats::py_float(a.duration)
+            );
+        }
+        (w, std::thread::spawn(move || drop(trace)))
+    } else {
+        let unmap = std::thread::spawn(move || drop(trace));
+        (build()?, unmap)
+    };
+    // Constants replace the trace's own counts, or stand where it has none.
+    let n = workload.len();
+    if let Some(v) = a.input_length {
+        workload.input_tokens = Some(vec![v; n]);
+        // The source's prefix-cache ids describe its own prompt lengths.
+        workload.hash_rows = None;
+    }
+    if let Some(v) = a.output_length {
+        workload.output_tokens = Some(vec![v; n]);
+    }
+    if matches!(
+        format,
+        Format::Mooncake { .. } | Format::Vidur | Format::Splitwise
+    ) && (workload.input_tokens.is_none() || workload.output_tokens.is_none())
+    {
+        bail!(
+            "{format} needs each request's input and output tokens, and {} has no token \
+             counts; draw them from an LLM trace with --tokens-from TRACE, or give constants \
+             with --input-length N --output-length N",
+            crate::quote::quoted(&r.source)
+        );
+    }
+    if matches!(format, Format::Invitro { .. }) {
+        let moved = crate::workload::simulators::invitro_moves(&workload);
+        if moved > 0 {
+            eprintln!(
+                "note: InVitro stops on two invocations of a function in the same microsecond; \
+                 {moved} request(s) were moved 1 µs after the one before"
+            );
+        }
+    }
+    let summary = |to: &str, bytes: u64| {
+        format!(
+            "wrote {} requests of {} model(s) to {to} ({format}, {bytes} bytes); window {}",
+            workload.len(),
+            workload.models.len(),
+            r.window
+        )
+    };
+    if to_stdout {
+        // The summary goes to stderr, out of the data's way.
+        let bytes = write_to(out, &workload, format)?;
+        eprintln!("{}", summary("standard output", bytes));
+    } else {
+        let bytes = workload
+            .write(&a.output, format, a.force)
+            .naming("cannot export the workload to", &a.output)?;
+        writeln!(out, "{}", summary(&a.output.display().to_string(), bytes))?;
+        if provenance {
+            let spec = ExportSpec {
+                format,
+                slo: a.slo,
+                only: a.only.clone(),
+                input_length: a.input_length,
+                output_length: a.output_length,
+                tokens_from: a.tokens.tokens_from.clone(),
+                tokens_by_hour: a.tokens.tokens_by_hour,
+            };
+            let trace = trace_path.display().to_string();
+            let command = replay_command(&trace, &a.read.load_options()?, &params, &spec);
+            let p = write_params(&a.output, a.force, &workload, &spec, &command)
+                .naming("cannot write how it was made beside", &a.output)?;
+            writeln!(out, "wrote how it was made to {}", p.display())?;
+        }
+    }
+    let _ = unmap.join();
+    Ok(())
+}
+
+/// What an export adds to its replay, in `replay`'s own options: recorded beside the formats
+/// that cannot hold our parameters (`FILE.params.json`) by the CLI and the explorer alike.
+#[derive(Debug, Clone)]
+pub struct ExportSpec {
+    /// The format (with its block size or duration).
+    pub format: Format,
+    /// SLO of every request, in seconds.
+    pub slo: f64,
+    /// Only these models.
+    pub only: Option<Vec<String>>,
+    /// Constant prompt tokens.
+    pub input_length: Option<u32>,
+    /// Constant generated tokens.
+    pub output_length: Option<u32>,
+    /// The trace token pairs were drawn from.
+    pub tokens_from: Option<PathBuf>,
+    /// Drawn by hour of day.
+    pub tokens_by_hour: bool,
+}
+
+/// A path as the command records it: absolute, so it runs from anywhere.
+fn absolute(p: &Path) -> String {
+    std::fs::canonicalize(p).map_or_else(|_| p.display().to_string(), |c| c.display().to_string())
+}
+
+/// `FILE.params.json` beside the export `output` (`None` without a file name).
+pub fn params_path(output: &Path) -> Option<PathBuf> {
+    let mut name = output.file_name()?.to_os_string();
+    name.push(".params.json");
+    Some(output.with_file_name(name))
+}
+
+/// The `replay` command that makes the export of `trace` (a path, or the sample) read with
+/// `load`, replayed with `p` and exported as `e`: what `replay --params` runs again.
+pub fn replay_command(
+    trace: &str,
+    load: &crate::ingest::LoadOptions,
+    p: &ReplayParams,
+    e: &ExportSpec,
+) -> Vec<String> {
+    let trace = if trace == crate::assets::SAMPLE_NAME || trace == "sample" {
+        "sample".to_string()
+    } else {
+        absolute(Path::new(trace))
+    };
+    let mut c: Vec<String> = vec!["replay".into(), trace];
+    let mut opt = |k: &str, v: String| {
+        c.push(k.into());
+        c.push(v);
+    };
+    opt("--model-names", p.models.join(","));
+    opt("--mapping", p.mapping.to_string());
+    opt("--start", p.start.clone());
+    if let Some(e) = &p.end {
+        opt("--end", e.clone());
+    }
+    opt("--distribution", p.distribution.to_string());
+    opt("--interval", crate::stats::py_float(p.interval_seconds));
+    opt("--rate-scale", crate::stats::py_float(p.rate_scale));
+    opt("--cv-scale", crate::stats::py_float(p.cv_scale));
+    opt("--time-scale", crate::stats::py_float(p.time_scale));
+    opt("--replication", p.replication.to_string());
+    opt("--seed", p.seed.to_string());
+    opt("--max-arrivals", p.max_arrivals.to_string());
+    for t in &p.triggers {
+        opt("--trigger", t.clone());
+    }
+    match p.spread {
+        crate::replay::params::Spread::None => {}
+        crate::replay::params::Spread::Uniform => opt("--spread", "uniform".into()),
+        crate::replay::params::Spread::Fitted => opt("--spread", "fitted".into()),
+    }
+    let format = match e.format {
+        Format::Msgpack => "msgpack",
+        Format::Json => "json",
+        Format::Csv => "csv",
+        Format::Mooncake { .. } => "mooncake",
+        Format::Invitro { .. } => "invitro",
+        Format::Vidur => "vidur",
+        Format::Splitwise => "splitwise",
+    };
+    opt("--format", format.into());
+    match e.format {
+        Format::Mooncake { block_size } => opt("--block-size", block_size.to_string()),
+        Format::Invitro { duration_us } => {
+            opt(
+                "--duration",
+                crate::stats::py_float(duration_us as f64 / 1e6),
+            );
+        }
+        _ => {}
+    }
+    opt("--slo", crate::stats::py_float(e.slo));
+    if let Some(o) = &e.only {
+        opt("--only", o.join(","));
+    }
+    if let Some(v) = e.input_length {
+        opt("--input-length", v.to_string());
+    }
+    if let Some(v) = e.output_length {
+        opt("--output-length", v.to_string());
+    }
+    if let Some(t) = &e.tokens_from {
+        opt("--tokens-from", absolute(t));
+    }
+    if let Some(f) = load.format {
+        opt("--input-format", f.to_string());
+    }
+    if let Some(k) = load.kind {
+        opt("--kind", k.to_string());
+    }
+    for (flag, v) in [
+        ("--time-column", &load.time_column),
+        ("--key-column", &load.key_column),
+        ("--name", &load.name),
+        ("--input-tokens-column", &load.input_tokens_column),
+        ("--output-tokens-column", &load.output_tokens_column),
+    ] {
+        if let Some(v) = v {
+            opt(flag, v.clone());
+        }
+    }
+    opt("--time-unit", load.time_unit.name().into());
+    if p.allow_huge {
+        c.push("--allow-huge".into());
+    }
+    if load.skip_bad_rows {
+        c.push("--skip-bad-rows".into());
+    }
+    if load.skip_failed {
+        c.push("--skip-failed".into());
+    }
+    if e.tokens_by_hour {
+        c.push("--tokens-by-hour".into());
+    }
+    c
+}
+
+/// Writes `FILE.params.json` beside the export `output` (atomically): the tool, format,
+/// workload parameters (trace, window, every replay option, seed), the export's options and
+/// `command`, which `replay --params` runs again. Returns its path.
+pub fn write_params(
+    output: &Path,
+    overwrite: bool,
+    w: &Workload,
+    e: &ExportSpec,
+    command: &[String],
+) -> crate::Result<PathBuf> {
+    let beside = params_path(output).ok_or_else(|| crate::Error::Io {
+        action: "cannot write beside",
+        path: output.to_owned(),
+        err: std::io::Error::new(std::io::ErrorKind::InvalidInput, "it has no file name"),
+    })?;
+    let doc = serde_json::json!({
+        "tool": w.params.tool,
+        "format": e.format.to_string(),
+        "trace": command.get(1),
+        "workload": w.params,
+        "export": {
+            "slo": e.slo,
+            "only": e.only,
+            "input_length": e.input_length,
+            "output_length": e.output_length,
+            "block_size": match e.format {
+                Format::Mooncake { block_size } => Some(block_size),
+                _ => None,
+            },
+            "duration": match e.format {
+                Format::Invitro { duration_us } => Some(duration_us as f64 / 1e6),
+                _ => None,
+            },
+            "tokens_from": e.tokens_from.as_deref().map(absolute),
+            "tokens_by_hour": e.tokens_by_hour,
+        },
+        "command": command,
+    });
+    let text =
+        serde_json::to_string_pretty(&doc).map_err(|e| crate::Error::Encode(e.to_string()))?;
+    crate::workload::write_atomic(&beside, overwrite, None, |out| {
+        out.write_all(text.as_bytes())
+            .and_then(|()| out.write_all(b"\n"))
+            .map_err(|e| crate::Error::Encode(e.to_string()))
+    })?;
+    Ok(beside)
+}
+
+/// `replay --params FILE -o OUT`: runs the recorded command again into OUT.
+fn export_again(params: &Path, a: &ExportArgs, out: &mut (impl Write + Send)) -> Result<()> {
+    // A params file is a few kilobytes: read at most a megabyte (a device could be endless).
+    let mut text = String::new();
+    std::fs::File::open(params)
+        .and_then(|f| {
+            std::io::Read::read_to_string(&mut std::io::Read::take(f, 1 << 20), &mut text)
+        })
+        .with_context(|| format!("cannot read {}", params.display()))?;
+    let doc: serde_json::Value = serde_json::from_str(&text).with_context(|| {
+        format!(
+            "{} is not a params file written beside an export",
+            params.display()
+        )
+    })?;
+    let command: Vec<String> = doc["command"]
+        .as_array()
+        .and_then(|c| c.iter().map(|v| v.as_str().map(String::from)).collect())
+        .with_context(|| format!("{} has no \"command\" list of arguments", params.display()))?;
+    let mut argv = vec!["tracereplay-tui".to_string()];
+    argv.extend(command);
+    argv.push("-o".into());
+    argv.push(a.output.display().to_string());
+    if a.force {
+        argv.push("--force".into());
+    }
+    let again = Args::try_parse_from(&argv)
+        .with_context(|| format!("the command in {} no longer parses", params.display()))?;
+    match again.command {
+        Some(Command::Replay(e)) if e.params.is_none() => export(&e, out),
+        _ => bail!("{} does not record a `replay` command", params.display()),
+    }
+}
+
+/// Encodes `workload` into `out`; the bytes written. A failed write is the error itself, so
+/// `main` ends quietly when it was a pipe's reader that left (`| head`).
+fn write_to(out: &mut (impl Write + Send), workload: &Workload, format: Format) -> Result<u64> {
+    let mut sink = crate::workload::Sink::new(out);
+    let written = {
+        let mut w = std::io::BufWriter::with_capacity(1 << 16, &mut sink);
+        workload
+            .encode(format, &mut w)
+            .map_err(anyhow::Error::from)
+            .and_then(|()| w.flush().map_err(anyhow::Error::from))
+    };
+    if let Err(e) = written {
+        let e = sink.take_error().map_or(e, anyhow::Error::from);
+        return Err(e.context("cannot write the workload to standard output"));
+    }
+    Ok(sink.written())
+}
+
+/// Refuses, before any long work, an output that is a file that exists (unless `force`), whose
+/// directory does not exist, or that cannot hold an export (a directory, a block device).
+/// Devices and FIFOs are written to directly and need no `force`. Returns what it is.
+pub(super) fn refuse_existing(output: &Path, force: bool) -> Result<crate::workload::Target> {
+    use crate::workload::Target;
+    let target = Target::resolve(output)?;
+    if !force && target.replaces_a_file() {
+        bail!(
+            "{} already exists; pass --force to overwrite it or choose another path",
+            output.display()
+        );
+    }
+    if let Target::File(real) = &target {
+        crate::workload::output_dir(real)?;
+    }
+    Ok(target)
+}
