@@ -58,6 +58,42 @@ pub(crate) fn weighed_middle(weights: impl IntoIterator<Item = usize>) -> usize 
     best.1
 }
 
+/// Maps `f` over `0..n` on up to all cores; results in index order, first error wins.
+pub(crate) fn par_map<T: Send>(
+    n: usize,
+    f: impl Fn(usize) -> crate::Result<T> + Sync,
+) -> crate::Result<Vec<T>> {
+    let threads = threads().min(n);
+    if threads <= 1 {
+        return (0..n).map(&f).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if i >= n {
+                return done;
+            }
+            done.push((i, f(i)));
+        }
+    };
+    // This thread is one of the workers: a thread fewer to start on every call.
+    let mut results: Vec<(usize, crate::Result<T>)> = std::thread::scope(|scope| {
+        let others: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+        let mut all = work();
+        for w in others {
+            all.extend(
+                w.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            );
+        }
+        all
+    });
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, r)| r).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

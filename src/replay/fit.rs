@@ -237,6 +237,71 @@ pub fn fit_count(count: u64, length: f64, params: &ReplayParams) -> Estimate {
     }
 }
 
+/// The intervals' fits and, when asked for (or for `auto`, which chooses by it), each
+/// interval's fit quality, assessed once and shared with the fit.
+use super::IntervalFit;
+use super::plan::boundaries;
+use crate::time::Window;
+
+pub(super) fn fit_v2(
+    times: &[f64],
+    bounds: &[f64],
+    p: &ReplayParams,
+) -> (Vec<IntervalFit>, Vec<Option<crate::quality::Quality>>) {
+    let assess = p.fit_quality || p.distribution == Distribution::Auto;
+    let mut gaps = Vec::new();
+    let mut quality = Vec::new();
+    let mut lo = 0;
+    let fits = bounds
+        .windows(2)
+        .map(|w| {
+            let hi = lo + times[lo..].partition_point(|&t| t < w[1]);
+            let slice = &times[lo..hi];
+            gaps_into(slice, &mut gaps);
+            // Assessed before the fit, which may change the gaps (Pareto's).
+            let q = assess.then(|| crate::quality::assess(&gaps)).flatten();
+            let est = fit_gaps(&mut gaps, slice.len(), w[1] - w[0], p, q.as_ref());
+            if assess {
+                quality.push(q);
+            }
+            let fit = interval(w, (hi - lo) as u64, est);
+            lo = hi;
+            fit
+        })
+        .collect();
+    (fits, quality)
+}
+
+pub(super) fn fit_v1(counts: &[u64], window: Window, p: &ReplayParams) -> Vec<IntervalFit> {
+    let start = window.start as f64;
+    boundaries(window, p.interval_seconds)
+        .windows(2)
+        .map(|w| {
+            // Boundaries are whole minutes here (the interval is a multiple of 60).
+            let (m0, m1) = (
+                ((w[0] - start) / 60.0) as usize,
+                ((w[1] - start) / 60.0) as usize,
+            );
+            let count: u64 = counts[m0.min(counts.len())..m1.min(counts.len())]
+                .iter()
+                .sum();
+            interval(w, count, fit_count(count, w[1] - w[0], p))
+        })
+        .collect()
+}
+
+pub(super) fn interval(w: &[f64], trace_count: u64, est: Estimate) -> IntervalFit {
+    IntervalFit {
+        start: w[0],
+        end: w[1],
+        trace_count,
+        process: est.process,
+        reset_to_empirical: est.reset_to_empirical,
+        realized_count: 0,
+        realized_cv: 0.0,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,161 @@
+//! One model's replay: its arrivals sampled part after part, the realized figures beside the
+//! fitted targets.
+
+use super::plan::Plan;
+use super::spread::{SPREAD_FITTED_STREAM, SPREAD_STREAM, spread_fitted, spread_uniform};
+use super::tokens::sampled_tokens;
+use super::{IntervalFit, ModelReplay, sample};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use super::fit::Process;
+use super::params::{self, Distribution, ReplayParams};
+
+use crate::error::{Error, Result};
+use crate::stats;
+use crate::time::Window;
+use crate::trace::Tokens;
+
+/// A model's arrivals, part after part into one vector (sampling parts on their own would
+/// then need a copy into it: measured slower than the imbalance of models over cores).
+pub(super) fn sample_model(
+    plan: &Plan,
+    model: usize,
+    window: Window,
+    params: &ReplayParams,
+    made: &AtomicU64,
+) -> Result<ModelReplay> {
+    // Reserved up to a bound: the estimate of a bursty process is an upper one.
+    let mut arrivals = Vec::with_capacity(plan.expected_arrivals(params).min(1.6e7) as usize);
+    let limit = if params.allow_huge {
+        u64::MAX
+    } else {
+        params.max_arrivals
+    };
+    for part in &plan.parts {
+        if params.distribution == Distribution::Vanilla {
+            vanilla_into(&part.times, window, params, &mut arrivals);
+            continue;
+        }
+        for (i, iv) in part.intervals.iter().enumerate() {
+            if let Some(process) = &iv.process {
+                let mut rng = sample::interval_rng(params.seed, model, part.first_interval + i);
+                let before = arrivals.len();
+                // What the other models made is counted as their intervals finish.
+                let room = limit.saturating_sub(made.load(Ordering::Relaxed));
+                let cap = before.saturating_add(usize::try_from(room).unwrap_or(usize::MAX));
+                let whole = sample::sample_interval(
+                    process,
+                    iv.start,
+                    iv.end,
+                    &mut rng,
+                    &mut arrivals,
+                    cap,
+                );
+                let total = made.fetch_add((arrivals.len() - before) as u64, Ordering::Relaxed)
+                    + (arrivals.len() - before) as u64;
+                if !whole || total > limit {
+                    return Err(too_many_made(process, limit));
+                }
+            }
+        }
+    }
+    let end = (window.end as f64 - window.start as f64) / params.time_scale + window.start as f64;
+    match params.spread {
+        params::Spread::None => {}
+        params::Spread::Uniform => {
+            let mut rng = sample::interval_rng(params.seed ^ SPREAD_STREAM, model, 0);
+            spread_uniform(&mut arrivals, end, &mut rng);
+        }
+        params::Spread::Fitted => {
+            let mut rng = sample::interval_rng(params.seed ^ SPREAD_FITTED_STREAM, model, 0);
+            let interval = params.interval_seconds / params.time_scale;
+            spread_fitted(&mut arrivals, end, interval, &mut rng);
+        }
+    }
+    // Realized rate and cv per interval, beside the fitted targets, in one pass: each
+    // interval's gap moments, combined with the gaps between intervals into the whole's.
+    let mut intervals: Vec<IntervalFit> = plan
+        .parts
+        .iter()
+        .flat_map(|p| p.intervals.iter().copied())
+        .collect();
+    let mut next = 0;
+    let mut whole = stats::GapMoments::default();
+    for iv in &mut intervals {
+        let end = next + arrivals[next..].partition_point(|&t| t < iv.end);
+        let own = stats::GapMoments::of(&arrivals[next..end]);
+        iv.realized_count = (end - next) as u64;
+        iv.realized_cv = own.cv();
+        if next > 0 && end > next {
+            whole = whole.merge(stats::GapMoments::gap(arrivals[next] - arrivals[next - 1]));
+        }
+        whole = whole.merge(own);
+        next = end;
+    }
+    if next < arrivals.len() {
+        // Vanilla has no intervals (and fitted modes no arrivals past the last one).
+        whole = stats::GapMoments::of(&arrivals);
+    }
+    let rate_seconds = (window.seconds() as f64 / params.time_scale).floor();
+    let tokens = if params.distribution == Distribution::Vanilla {
+        plan.tokens.as_ref().map(|t| {
+            let k = params.replication as usize;
+            let rep = |v: &[u32]| v.iter().flat_map(|&x| std::iter::repeat_n(x, k)).collect();
+            Tokens {
+                input: rep(&t.input),
+                output: rep(&t.output),
+                hash_rows: t.hash_rows.as_deref().map(rep),
+                hash_ids: t.hash_ids.clone(),
+                images: t.images.as_deref().map(rep),
+            }
+        })
+    } else {
+        sampled_tokens(plan, &intervals, &arrivals, model, params)
+    };
+    Ok(ModelReplay {
+        tokens,
+        model: params.models[model].clone(),
+        functions: plan.functions,
+        trace_count: plan.trace_count,
+        rate: stats::rate(arrivals.len(), rate_seconds),
+        cv: whole.cv(),
+        arrivals,
+        intervals,
+        quality: plan.parts.iter().flat_map(|p| p.quality.clone()).collect(),
+    })
+}
+
+/// The sampling made more arrivals than the limit: which process did, and what to change.
+pub(super) fn too_many_made(process: &Process, limit: u64) -> Error {
+    let why = match process.cv() {
+        Some(cv) if cv > 10.0 => format!(
+            " (a cv of {} makes bursts of about cv²/2 = {:.2e} arrivals an interval)",
+            crate::stats::py_float(cv),
+            cv * cv / 2.0
+        ),
+        _ => String::new(),
+    };
+    Error::param(
+        "max-arrivals",
+        format!(
+            "sampling made more than the limit of {limit} arrivals{why}; lower --cv-scale or \
+             --rate-scale, shorten the window, or raise --max-arrivals"
+        ),
+    )
+}
+
+pub(super) fn vanilla_into(
+    times: &[f64],
+    window: Window,
+    params: &ReplayParams,
+    out: &mut Vec<f64>,
+) {
+    let start = window.start as f64;
+    let k = params.replication as usize;
+    out.reserve(times.len() * k);
+    for &t in times {
+        // The original applies the formula also when the scale is 1; so do we, for bit parity.
+        let scaled = (t - start) / params.time_scale + start;
+        out.extend(std::iter::repeat_n(scaled, k));
+    }
+}

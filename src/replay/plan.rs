@@ -1,0 +1,264 @@
+//! The replay's plan: the window sliced per function, functions grouped per model and cut into
+//! parts that sample on their own, and the trace's times and tokens of each part.
+
+use super::IntervalFit;
+use super::fit::{fit_v1, fit_v2};
+use crate::par::par_map;
+
+use super::params::{Distribution, ReplayParams};
+
+use crate::error::Result;
+use crate::time::Window;
+use crate::trace::{Series, Times, Tokens, Trace, TraceKind};
+
+/// The part of one function inside the window: a range of its timestamps or minutes.
+pub(super) struct Slice {
+    pub(super) function: usize,
+    pub(super) range: std::ops::Range<usize>,
+}
+
+/// Functions with invocations in the window, in trace order; blocks of functions go to all
+/// cores.
+pub(super) fn slice(trace: &Trace, window: Window, params: &ReplayParams) -> Result<Vec<Slice>> {
+    const BLOCK: usize = 256;
+    let n = trace.functions.len();
+    let blocks = par_map(n.div_ceil(BLOCK), |b| {
+        let mut out = Vec::new();
+        for function in b * BLOCK..((b + 1) * BLOCK).min(n) {
+            let f = &trace.functions[function];
+            if !params.keeps(f.trigger.as_deref()) {
+                continue;
+            }
+            out.extend(slice_one(function, f, window));
+        }
+        Ok(out)
+    })?;
+    Ok(blocks.into_iter().flatten().collect())
+}
+
+pub(super) fn slice_one(
+    function: usize,
+    f: &crate::trace::Function,
+    window: Window,
+) -> Option<Slice> {
+    let (start, end) = (window.start as f64, window.end as f64);
+    // v1 minutes are counted (and checked) where a model's minutes are summed, in
+    // `plan_part`, so that the window is read once, not twice: here only whether any is set.
+    let range = match &f.series {
+        Series::Times(t) => t.between(start, end),
+        Series::Counts(c) => {
+            let lo = (window.start / 60) as usize;
+            let hi = ((window.end / 60) as usize).min(c.len());
+            let range = lo.min(hi)..hi;
+            if !c.any_in(range.clone()) {
+                return None;
+            }
+            range
+        }
+    };
+    (!range.is_empty()).then_some(Slice { function, range })
+}
+
+/// Interval boundaries `[start, start + i·interval, …, end]`.
+pub(super) fn boundaries(window: Window, interval: f64) -> Vec<f64> {
+    let (start, end) = (window.start as f64, window.end as f64);
+    let n = ((end - start) / interval).ceil().max(1.0) as usize;
+    let mut b: Vec<f64> = (0..n)
+        .map(|i| start + i as f64 * interval)
+        .take_while(|&x| x < end)
+        .collect();
+    b.push(end);
+    b
+}
+
+/// A model's data and fits, before sampling, in consecutive parts of the window.
+pub(super) struct Plan {
+    pub(super) functions: usize,
+    pub(super) trace_count: u64,
+    /// Token counts of the model's requests, when every function has them (then there is one
+    /// part, and its `times` are all the model's requests).
+    pub(super) tokens: Option<Tokens>,
+    pub(super) parts: Vec<Part>,
+}
+
+impl Plan {
+    pub(super) fn expected_arrivals(&self, params: &ReplayParams) -> f64 {
+        self.parts.iter().map(|p| p.expected_arrivals(params)).sum()
+    }
+}
+
+/// The model's data and fits in one part of the window.
+pub(super) struct Part {
+    /// Index of its first interval among the model's (it seeds the intervals' generators).
+    pub(super) first_interval: usize,
+    /// v2: the merged sorted timestamps of the part, kept where sampling needs them (vanilla
+    /// replays them; token draws pick from them).
+    pub(super) times: Vec<f64>,
+    pub(super) quality: Vec<Option<crate::quality::Quality>>,
+    pub(super) intervals: Vec<IntervalFit>,
+    /// The trace's invocations of the model in the part.
+    pub(super) trace_count: u64,
+}
+
+impl Part {
+    pub(super) fn expected_arrivals(&self, params: &ReplayParams) -> f64 {
+        if params.distribution == Distribution::Vanilla {
+            return self.times.len() as f64 * f64::from(params.replication);
+        }
+        self.intervals
+            .iter()
+            .filter_map(|i| i.process.map(|p| p.expected_count(i.end - i.start)))
+            .sum()
+    }
+}
+
+/// A piece of the window: its fitting-interval boundaries (the first is its start, the last its
+/// end; vanilla has just the two) and the index of its first interval.
+pub(super) struct Cut {
+    pub(super) bounds: Vec<f64>,
+    pub(super) first_interval: usize,
+}
+
+/// How many parts to cut each model's window into: enough for four units of work per core,
+/// one where parts cannot help (v1 counts are summed per model; token draws need the whole
+/// window); [`cut`] makes it no more than the window has. The result does not depend on it.
+pub(super) fn parts_per_model(trace: &Trace, n_models: usize, tokens: bool) -> usize {
+    let threads = crate::par::threads();
+    if trace.kind == TraceKind::V1 || tokens || threads == 1 {
+        return 1;
+    }
+    (4 * threads).div_ceil(n_models.max(1))
+}
+
+/// The window cut into (at most) `parts` pieces of whole intervals (vanilla: of whole seconds).
+pub(super) fn cut(window: Window, params: &ReplayParams, parts: usize) -> Vec<Cut> {
+    if params.distribution == Distribution::Vanilla {
+        let s = window.seconds();
+        let parts = parts.min(s.max(1) as usize);
+        let at = |k: usize| (window.start + s * k as u64 / parts as u64) as f64;
+        return (0..parts)
+            .map(|k| Cut {
+                bounds: vec![at(k), at(k + 1)],
+                first_interval: 0,
+            })
+            .collect();
+    }
+    let all = boundaries(window, params.interval_seconds);
+    let n = all.len() - 1;
+    let parts = parts.min(n);
+    (0..parts)
+        .map(|k| {
+            let (i0, i1) = (k * n / parts, (k + 1) * n / parts);
+            Cut {
+                bounds: all[i0..=i1].to_vec(),
+                first_interval: i0,
+            }
+        })
+        .collect()
+}
+
+/// Merges and fits one part of a model's window; the model's tokens, when it has them (then
+/// the part is the whole window).
+pub(super) fn plan_part(
+    trace: &Trace,
+    sources: &[&Slice],
+    cut: &Cut,
+    window: Window,
+    params: &ReplayParams,
+    with_tokens: bool,
+) -> Result<(Part, Option<Tokens>)> {
+    let mut tokens = None;
+    let mut times = Vec::new();
+    let mut quality = Vec::new();
+    let trace_count;
+    let vanilla = params.distribution == Distribution::Vanilla;
+    let intervals = match trace.kind {
+        TraceKind::V2 => {
+            if with_tokens {
+                let (t, k) = merge_with_tokens(trace, sources);
+                times = t;
+                tokens = Some(k);
+            } else {
+                let (lo, hi) = (cut.bounds[0], cut.bounds[cut.bounds.len() - 1]);
+                // Each function's times are sorted (Trace::new sees to it): merge, don't sort.
+                times = Times::merge(sources.iter().filter_map(|s| {
+                    match &trace.functions[s.function].series {
+                        Series::Times(t) => Some((t, t.between_in(s.range.clone(), lo, hi))),
+                        Series::Counts(_) => None,
+                    }
+                }));
+            }
+            trace_count = times.len() as u64;
+            if vanilla {
+                Vec::new()
+            } else {
+                let (fits, assessed) = fit_v2(&times, &cut.bounds, params);
+                quality = assessed;
+                if tokens.is_none() {
+                    times = Vec::new();
+                }
+                fits
+            }
+        }
+        TraceKind::V1 => {
+            let first_minute = (window.start / 60) as usize;
+            let mut counts = vec![0u64; (window.seconds() / 60) as usize];
+            for s in sources {
+                let f = &trace.functions[s.function];
+                if let Series::Counts(c) = &f.series {
+                    let at = s.range.start - first_minute;
+                    // Zipped slices, which the compiler vectorises (indexing per minute did not).
+                    c.checked_add_into(s.range.start, &mut counts[at..at + s.range.len()])
+                        .map_err(|(minute, v)| crate::trace::bad_count(&f.name, minute, v))?;
+                }
+            }
+            trace_count = counts.iter().sum();
+            fit_v1(&counts, window, params)
+        }
+    };
+    let part = Part {
+        first_interval: cut.first_interval,
+        times,
+        quality,
+        intervals,
+        trace_count,
+    };
+    Ok((part, tokens))
+}
+
+/// The sources' requests in time order with their token counts.
+pub(super) fn merge_with_tokens(trace: &Trace, sources: &[&Slice]) -> (Vec<f64>, Tokens) {
+    // Prefix-cache ids are kept when every source has them, from one table.
+    let table = Tokens::shared_hash_ids(
+        sources
+            .iter()
+            .map(|s| trace.functions[s.function].tokens.as_ref()),
+    );
+    let images = sources.iter().all(|s| {
+        trace.functions[s.function]
+            .tokens
+            .as_ref()
+            .is_some_and(|k| k.images.is_some())
+    });
+    let mut rows: Vec<(f64, u32, u32, u32, u32)> = Vec::new();
+    for s in sources {
+        let f = &trace.functions[s.function];
+        if let (Series::Times(t), Some(k)) = (&f.series, &f.tokens) {
+            for i in s.range.clone() {
+                let row = k.hash_rows.as_ref().map_or(0, |h| h[i]);
+                let img = k.images.as_ref().map_or(0, |m| m[i]);
+                rows.push((t.get(i), k.input[i], k.output[i], row, img));
+            }
+        }
+    }
+    // Stable: requests at one time keep the file's order.
+    rows.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let tokens = Tokens {
+        input: rows.iter().map(|r| r.1).collect(),
+        output: rows.iter().map(|r| r.2).collect(),
+        hash_rows: table.is_some().then(|| rows.iter().map(|r| r.3).collect()),
+        hash_ids: table,
+        images: images.then(|| rows.iter().map(|r| r.4).collect()),
+    };
+    (rows.into_iter().map(|r| r.0).collect(), tokens)
+}

@@ -1,0 +1,102 @@
+//! Spreading requests that share a timestamp (coarse traces) over the gap to the next one.
+
+use super::sample;
+
+/// Seed salt of `--spread uniform`.
+pub(super) const SPREAD_STREAM: u64 = 0x7370_7265_6164_0001;
+
+/// Spreads each run of equal times in sorted `a` uniformly at random over the gap to the next
+/// distinct time (after the last, the median gap between distinct times, not past `end`),
+/// keeping the run's order: its members take the sorted draws, so whatever is aligned with
+/// them (tokens) stays with them.
+pub(super) fn spread_uniform(a: &mut [f64], end: f64, rng: &mut rand_xoshiro::Xoshiro256PlusPlus) {
+    use rand::RngExt;
+    let tick = crate::coarse::Coarseness::of_sorted(a)
+        .and_then(|c| c.tick)
+        .unwrap_or(1.0);
+    let mut i = 0;
+    while i < a.len() {
+        let t = a[i];
+        let j = i + a[i..].partition_point(|&x| x == t);
+        if j - i > 1 {
+            let next = a.get(j).copied().unwrap_or((t + tick).min(end));
+            if next > t {
+                let width = next - t;
+                let mut draws: Vec<f64> = (i..j)
+                    .map(|_| (t + rng.random::<f64>() * width).min(next.next_down()))
+                    .collect();
+                draws.sort_by(f64::total_cmp);
+                a[i..j].copy_from_slice(&draws);
+            }
+        }
+        i = j;
+    }
+}
+
+/// Seed salt of `--spread fitted`.
+pub(super) const SPREAD_FITTED_STREAM: u64 = 0x7370_7265_6164_0002;
+
+/// As [`spread_uniform`], each run's places in its gap drawn from a gamma renewal process whose
+/// cv is fitted per interval of `interval` seconds from the requests per tick: their variance
+/// over their mean (the index of dispersion, which tends to cv² for a renewal process and which
+/// a coarse clock keeps, where the zero gaps it makes would ruin a fit to the gaps). A run of
+/// `m` ends the first `m` of `m + 1` gamma gaps, scaled so that the `m + 1` fill its gap: with
+/// cv 1 (Poisson) the places are uniform; burstier intervals cluster their runs.
+pub(super) fn spread_fitted(
+    a: &mut [f64],
+    end: f64,
+    interval: f64,
+    rng: &mut rand_xoshiro::Xoshiro256PlusPlus,
+) {
+    let Some(tick) = crate::coarse::Coarseness::of_sorted(a).and_then(|c| c.tick) else {
+        return;
+    };
+    let Some(&first) = a.first() else {
+        return;
+    };
+    let last = a[a.len() - 1];
+    let mut i = 0;
+    while i < a.len() {
+        // One interval: its runs' sizes give the dispersion of the requests per tick.
+        let (from, upto) = if interval > 0.0 && interval.is_finite() {
+            let from = first + ((a[i] - first) / interval).floor() * interval;
+            (from, from + interval)
+        } else {
+            (first, f64::INFINITY)
+        };
+        let to = upto.min(end.max(last + tick));
+        let j = i + a[i..].partition_point(|&x| x < upto);
+        let ticks = ((to - from) / tick).max(1.0);
+        let (mut sum, mut squares) = (0.0, 0.0);
+        let mut k = i;
+        while k < j {
+            let run = a[k..j].partition_point(|&x| x == a[k]) as f64;
+            sum += run;
+            squares += run * run;
+            k += run as usize;
+        }
+        let mean = sum / ticks;
+        let cv2 = ((squares / ticks - mean * mean) / mean).clamp(0.01, 100.0);
+        let gaps = sample::GammaGaps::new(1.0 / cv2, cv2);
+        let mut k = i;
+        while k < j {
+            let t = a[k];
+            let run_end = k + a[k..].partition_point(|&x| x == t);
+            let next = a.get(run_end).copied().unwrap_or((t + tick).min(end));
+            if run_end - k > 1
+                && next > t
+                && let Some(g) = &gaps
+            {
+                let draws: Vec<f64> = (k..=run_end).map(|_| g.sample(rng)).collect();
+                let total: f64 = draws.iter().sum();
+                let mut at = 0.0;
+                for (x, d) in a[k..run_end].iter_mut().zip(&draws) {
+                    at += d;
+                    *x = (t + at / total * (next - t)).min(next.next_down());
+                }
+            }
+            k = run_end;
+        }
+        i = j;
+    }
+}
