@@ -6,6 +6,8 @@ pub mod azure2019;
 pub mod burstgpt;
 pub mod compressed;
 pub mod csv;
+pub mod datetime;
+pub mod generic;
 pub mod mooncake;
 pub mod native;
 pub mod pickle;
@@ -435,9 +437,7 @@ fn parse_csv(
         InputFormat::AzureLlm => {
             timestamps::azure_llm(source, input, total, opts, progress).map(spanned)
         }
-        InputFormat::Timestamps => {
-            timestamps::generic(source, input, total, opts, progress).map(spanned)
-        }
+        InputFormat::Timestamps => generic::read(source, input, total, opts, progress).map(spanned),
         InputFormat::Mooncake => mooncake::read(source, input, total, opts, progress).map(spanned),
         InputFormat::BurstGpt => burstgpt::read(source, input, total, opts, progress).map(spanned),
         InputFormat::Pickle | InputFormat::Native => Err(Error::Format(format!(

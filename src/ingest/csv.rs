@@ -3,16 +3,19 @@
 //! memory is bounded by the block size and the longest record, not the file. A UTF-8 byte-order
 //! mark at the start is skipped. [`par_rows`] parses the blocks on every core.
 
-use std::collections::BTreeMap;
 use std::io::Read;
-use std::sync::{Mutex, mpsc};
 
 use csv_core::{ReadRecordResult, Reader};
 
 use crate::error::{Error, Result};
 
-/// Bytes read per block.
-const CHUNK: usize = 8 << 20;
+mod blocks;
+mod par;
+
+use blocks::Blocks;
+#[cfg(test)]
+use blocks::CHUNK;
+pub use par::{Header, par_rows};
 
 /// Longest record accepted: a longer one is not a trace row (2019 rows are ~6 KB).
 pub const MAX_LINE: usize = 1 << 20;
@@ -36,258 +39,11 @@ pub fn for_each_row(
     Ok(())
 }
 
-/// What the header record says: `H`, what every row needs (column positions), and whether the
-/// record is data too (a headerless file).
-pub struct Header<H> {
-    /// Passed to every row.
-    pub columns: H,
-    /// The record is a row as well.
-    pub is_data: bool,
-}
-
-/// As [`for_each_row`], with the records after the header parsed on every core: `header` reads
-/// the first record, `row` adds a record to the part of the block it is in (a fresh `part()` per
-/// block), and `merge` receives the parts in file order. The first error in file order is the
-/// one returned. `None` when the input holds no record.
-pub fn par_rows<H: Sync, P: Send>(
-    file: &str,
-    input: impl Read,
-    mut progress: impl FnMut(u64),
-    header: impl FnOnce(u64, &[&[u8]]) -> Result<Header<H>>,
-    part: impl Fn() -> P + Sync,
-    row: impl Fn(&H, &mut P, u64, &[&[u8]]) -> Result<()> + Sync,
-    mut merge: impl FnMut(P) -> Result<()>,
-) -> Result<Option<H>> {
-    let mut blocks = Blocks::new(file, input);
-    let mut header = Some(header);
-    let mut columns: Option<H> = None;
-    let mut buf = Vec::new();
-    // The blocks up to the header's are read here, in order.
-    while columns.is_none() {
-        let Some(block) = blocks.next(buf)? else {
-            return Ok(None);
-        };
-        let mut p = part();
-        rows_in(file, &block.data, block.first_line, &mut |line, f| {
-            if let Some(c) = &columns {
-                return row(c, &mut p, line, f);
-            }
-            let Some(read_header) = header.take() else {
-                return Ok(());
-            };
-            let h = read_header(line, f)?;
-            let c = columns.insert(h.columns);
-            if h.is_data {
-                row(c, &mut p, line, f)
-            } else {
-                Ok(())
-            }
-        })?;
-        progress(blocks.done);
-        merge(p)?;
-        buf = block.data;
-    }
-    let Some(columns) = columns else {
-        return Ok(None);
-    };
-    let threads = crate::par::threads();
-    if threads <= 1 {
-        while let Some(block) = blocks.next(buf)? {
-            let mut p = part();
-            rows_in(file, &block.data, block.first_line, &mut |line, f| {
-                row(&columns, &mut p, line, f)
-            })?;
-            progress(blocks.done);
-            merge(p)?;
-            buf = block.data;
-        }
-        return Ok(Some(columns));
-    }
-    // A worker's panic travels to this thread as its payload, to be resumed here.
-    type Parsed<P> = std::thread::Result<Result<P>>;
-    let (work_tx, work_rx) = mpsc::sync_channel::<(usize, Block)>(threads);
-    let work_rx = Mutex::new(work_rx);
-    let (done_tx, done_rx) = mpsc::channel::<(usize, Parsed<P>, Vec<u8>)>();
-    let work = |done_tx: mpsc::Sender<(usize, Parsed<P>, Vec<u8>)>| {
-        loop {
-            let Ok(job) = work_rx.lock().map(|rx| rx.recv()) else {
-                return;
-            };
-            let Ok((seq, block)) = job else {
-                return;
-            };
-            let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                let mut p = part();
-                rows_in(file, &block.data, block.first_line, &mut |line, f| {
-                    row(&columns, &mut p, line, f)
-                })
-                .map(|()| p)
-            }));
-            if done_tx.send((seq, parsed, block.data)).is_err() {
-                return;
-            }
-        }
-    };
-    std::thread::scope(|scope| -> Result<()> {
-        for _ in 0..threads {
-            let done_tx = done_tx.clone();
-            scope.spawn(|| work(done_tx));
-        }
-        // Dropped on every way out of here, so that the workers stop.
-        let work_tx = work_tx;
-        // Every worker busy and one block waiting; their buffers are reused.
-        let mut spare = vec![buf];
-        let (mut sent, mut merged, mut in_flight) = (0usize, 0usize, 0usize);
-        let mut ended = false;
-        let mut parsed: BTreeMap<usize, Result<P>> = BTreeMap::new();
-        loop {
-            while !ended && in_flight <= threads {
-                match blocks.next(spare.pop().unwrap_or_default())? {
-                    Some(block) => {
-                        progress(blocks.done);
-                        work_tx
-                            .send((sent, block))
-                            .map_err(|_| Error::Format(format!("{file}: a reader thread ended")))?;
-                        sent += 1;
-                        in_flight += 1;
-                    }
-                    None => ended = true,
-                }
-            }
-            if in_flight == 0 {
-                return Ok(());
-            }
-            let (seq, result, data) = done_rx
-                .recv()
-                .map_err(|_| Error::Format(format!("{file}: a reader thread ended")))?;
-            in_flight -= 1;
-            spare.push(data);
-            match result {
-                Ok(p) => parsed.insert(seq, p),
-                Err(panic) => std::panic::resume_unwind(panic),
-            };
-            while let Some(p) = parsed.remove(&merged) {
-                merge(p?)?;
-                merged += 1;
-            }
-        }
-    })?;
-    Ok(Some(columns))
-}
-
-/// A run of whole records, from a record's start to just after a record's end (or to the end of
-/// the data).
-struct Block {
-    data: Vec<u8>,
-    /// The line `data` starts on.
-    first_line: u64,
-}
-
-/// Cuts an input into [`Block`]s: each read is cut after the last line end outside quotes.
-struct Blocks<'f, R> {
-    file: &'f str,
-    input: R,
-    /// Bytes after the last cut, the start of the next block.
-    carry: Vec<u8>,
-    /// The line `carry` starts on.
-    line: u64,
-    /// Bytes read.
-    done: u64,
-    started: bool,
-    ended: bool,
-}
-
-impl<'f, R: Read> Blocks<'f, R> {
-    fn new(file: &'f str, input: R) -> Self {
-        Blocks {
-            file,
-            input,
-            carry: Vec::new(),
-            line: 1,
-            done: 0,
-            started: false,
-            ended: false,
-        }
-    }
-
-    /// The next block, in `buf`'s allocation; `None` at the end of the input.
-    fn next(&mut self, mut buf: Vec<u8>) -> Result<Option<Block>> {
-        buf.clear();
-        buf.extend_from_slice(&self.carry);
-        self.carry.clear();
-        let cut = loop {
-            if self.ended {
-                break buf.len();
-            }
-            let old = buf.len();
-            // Into the spare capacity: no zeroing of what the read overwrites.
-            buf.reserve(CHUNK);
-            let n = read_chunk(&mut self.input, &mut buf).map_err(|err| {
-                // A compressed file cut short or damaged fails here: say how far it got.
-                let lines = self.line - 1 + count_lines(&buf[..old]);
-                let at = if lines > 0 {
-                    format!(" after line {lines}")
-                } else {
-                    String::new()
-                };
-                Error::Format(format!("cannot read {}{at}: {err}", self.file))
-            })?;
-            self.done += n as u64;
-            if !self.started {
-                self.started = true;
-                if buf.starts_with(b"\xef\xbb\xbf") {
-                    buf.drain(..3);
-                }
-            }
-            if n < CHUNK {
-                self.ended = true;
-                break buf.len();
-            }
-            if let Some(cut) = last_record_end(&buf) {
-                break cut;
-            }
-            if buf.len() > MAX_LINE {
-                return Err(too_long(self.file, self.line));
-            }
-        };
-        if cut == 0 {
-            return Ok(None);
-        }
-        self.carry.extend_from_slice(&buf[cut..]);
-        buf.truncate(cut);
-        let first_line = self.line;
-        self.line += count_lines(&buf);
-        Ok(Some(Block {
-            data: buf,
-            first_line,
-        }))
-    }
-}
-
-fn count_lines(data: &[u8]) -> u64 {
+pub(super) fn count_lines(data: &[u8]) -> u64 {
     memchr::memchr_iter(b'\n', data).count() as u64
 }
 
-/// Just after the last line end (LF, or CR when there is no LF) that is outside quotes, in data
-/// that starts outside quotes: a line end is inside a quoted field when an odd number of quotes
-/// precede it (a doubled quote counts twice).
-fn last_record_end(data: &[u8]) -> Option<usize> {
-    if memchr::memchr(b'"', data).is_none() {
-        return memchr::memrchr2(b'\n', b'\r', data).map(|i| i + 1);
-    }
-    let mut quoted = false;
-    let mut last = None;
-    for (i, &b) in data.iter().enumerate() {
-        match b {
-            b'"' => quoted = !quoted,
-            b'\n' | b'\r' if !quoted => last = Some(i + 1),
-            _ => {}
-        }
-    }
-    last
-}
-
-fn too_long(file: &str, line: u64) -> Error {
+pub(super) fn too_long(file: &str, line: u64) -> Error {
     Error::Row {
         file: file.into(),
         line,
@@ -297,7 +53,7 @@ fn too_long(file: &str, line: u64) -> Error {
 }
 
 /// Calls `row` for every record of a block that starts on `first_line`.
-fn rows_in(
+pub(super) fn rows_in(
     file: &str,
     data: &[u8],
     first_line: u64,
@@ -384,11 +140,6 @@ fn rows_in(
 fn reuse<'a>(mut v: Vec<&[u8]>) -> Vec<&'a [u8]> {
     v.clear();
     v.into_iter().map(|_| &[][..]).collect()
-}
-
-/// Appends up to [`CHUNK`] bytes, fewer only at the end of the input; the bytes read.
-fn read_chunk(input: &mut impl Read, buf: &mut Vec<u8>) -> std::io::Result<usize> {
-    input.take(CHUNK as u64).read_to_end(buf)
 }
 
 /// Reads until `buf` is full or the input ends; the bytes read.

@@ -1,0 +1,261 @@
+//! Date-times as the LLM traces write them (`2023-11-16 18:15:46.6805900`,
+//! `2024-05-10 00:00:00.004632+00:00`), read into nanoseconds since 1970.
+
+use super::csv;
+
+/// [`parse_iso_ns`] for a column of date-times, most of them on the day of the one before:
+/// plain fields are read as bytes with the last date's day number kept; anything else (spaces,
+/// errors, years past 2262) goes to [`parse_iso_ns`].
+#[derive(Debug, Default)]
+pub struct IsoColumn {
+    /// The last date read (`YYYY-MM-DD`) and its days since 1970.
+    date: Option<([u8; 10], i64)>,
+}
+
+impl IsoColumn {
+    /// Nanoseconds since 1970, as [`parse_iso_ns`] gives them.
+    pub fn parse(&mut self, field: &[u8]) -> std::result::Result<i128, String> {
+        match self.fast(field) {
+            Some(ns) => Ok(i128::from(ns)),
+            None => parse_iso_ns(csv::text(field)),
+        }
+    }
+
+    fn fast(&mut self, b: &[u8]) -> Option<i64> {
+        let digits = |r: std::ops::Range<usize>| -> Option<i64> {
+            b.get(r)?.iter().try_fold(0i64, |acc, &c| {
+                c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0'))
+            })
+        };
+        let date: [u8; 10] = b.get(..10)?.try_into().ok()?;
+        let days = match self.date {
+            Some((d, days)) if d == date => days,
+            _ => {
+                if b[4] != b'-' || b[7] != b'-' {
+                    return None;
+                }
+                let days = civil_days(digits(0..4)?, digits(5..7)?, digits(8..10)?)?;
+                self.date = Some((date, days));
+                days
+            }
+        };
+        if b.len() < 19 || !matches!(b[10], b' ' | b'T') || b[13] != b':' || b[16] != b':' {
+            return None;
+        }
+        let (h, mi, sec) = (digits(11..13)?, digits(14..16)?, digits(17..19)?);
+        if h > 23 || mi > 59 || sec > 60 {
+            return None;
+        }
+        let mut rest = &b[19..];
+        let mut nanos = 0i64;
+        if let Some(frac) = rest.strip_prefix(b".") {
+            let n = frac.iter().take_while(|c| c.is_ascii_digit()).count();
+            if n == 0 {
+                return None;
+            }
+            for (k, &c) in frac[..n.min(9)].iter().enumerate() {
+                nanos += i64::from(c - b'0') * 10i64.pow(8 - k as u32);
+            }
+            rest = &frac[n..];
+        }
+        let offset = match rest {
+            b"" | b"Z" | b"z" => 0,
+            [sign @ (b'+' | b'-'), _, _, b':', _, _] => {
+                let at = b.len() - 6;
+                let o = digits(at + 1..at + 3)? * 3600 + digits(at + 4..at + 6)? * 60;
+                if *sign == b'-' { -o } else { o }
+            }
+            _ => return None,
+        };
+        let secs = days * 86_400 + h * 3600 + mi * 60 + sec - offset;
+        secs.checked_mul(1_000_000_000)?.checked_add(nanos)
+    }
+}
+
+/// Days since 1970 of a date that exists (not 2023-02-29 or 2023-04-31).
+fn civil_days(y: i64, m: i64, d: i64) -> Option<i64> {
+    (1..=month_days(y, m)?)
+        .contains(&d)
+        .then(|| days_from_civil(y, m, d))
+}
+
+/// The days of month `m` (1..=12) of year `y`.
+fn month_days(y: i64, m: i64) -> Option<i64> {
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let feb = if leap { 29 } else { 28 };
+    [31, feb, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        .get(usize::try_from(m).ok()?.checked_sub(1)?)
+        .copied()
+}
+
+/// Parses `YYYY-MM-DD[ T]HH:MM:SS[.fraction][Z|±HH:MM]` into nanoseconds since 1970 (UTC when a
+/// zone is given; the wall clock as is otherwise).
+pub fn parse_iso_ns(s: &str) -> std::result::Result<i128, String> {
+    let err = || {
+        if s.is_empty() {
+            "the field is empty where a date-time like 2023-11-16 18:17:03.9799600 was expected"
+                .to_string()
+        } else {
+            format!(
+                "\"{}\" is not a date-time like 2023-11-16 18:17:03.9799600",
+                crate::quote::quoted(s)
+            )
+        }
+    };
+    let b = s.as_bytes();
+    // Byte offsets below must fall on characters: anything non-ASCII is not a date-time anyway.
+    if !s.is_ascii()
+        || b.len() < 19
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !matches!(b[10], b' ' | b'T')
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return Err(err());
+    }
+    let num = |r: std::ops::Range<usize>| -> std::result::Result<i64, String> {
+        let t = &s[r];
+        if t.bytes().all(|c| c.is_ascii_digit()) {
+            t.parse::<i64>().map_err(|_| err())
+        } else {
+            Err(err())
+        }
+    };
+    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (h, mi, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || sec > 60 {
+        return Err(err());
+    }
+    // 2023-02-29 and 2023-04-31 do not exist (they were moved into the next month).
+    let last = month_days(y, mo).ok_or_else(err)?;
+    if d > last {
+        return Err(format!(
+            "\"{}\" is not a date: {y:04}-{mo:02} has {last} days",
+            crate::quote::quoted(s),
+        ));
+    }
+    let mut rest = &s[19..];
+    let mut nanos: i128 = 0;
+    if let Some(frac) = rest.strip_prefix('.') {
+        let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 {
+            return Err(err());
+        }
+        // Up to nanoseconds; further digits are below our resolution.
+        for (k, c) in frac[..digits].bytes().take(9).enumerate() {
+            nanos += i128::from(c - b'0') * 10i128.pow(8 - k as u32);
+        }
+        rest = &frac[digits..];
+    }
+    let offset_s: i64 = match rest {
+        "" | "Z" | "z" => 0,
+        z if (z.len() == 6 && (z.starts_with('+') || z.starts_with('-')) && &z[3..4] == ":") => {
+            // The zone follows the fraction, if any: read it where it is, not at a fixed column.
+            let at = s.len() - 6;
+            let sign = if z.starts_with('-') { -1 } else { 1 };
+            sign * (num(at + 1..at + 3)? * 3600 + num(at + 4..at + 6)? * 60)
+        }
+        _ => return Err(err()),
+    };
+    let days = days_from_civil(y, mo, d);
+    let secs = days * 86_400 + h * 3600 + mi * 60 + sec - offset_s;
+    Ok(i128::from(secs) * 1_000_000_000 + nanos)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_column_parser_agrees_with_the_full_one() {
+        let cases = [
+            "2023-11-16 18:15:46.6805900",
+            "2023-11-16 18:15:46",
+            "2024-05-10 00:00:00.465919+00:00",
+            "2024-05-10T23:59:60.999999999999Z",
+            "2024-05-10 01:30:00.5-01:30",
+            "2024-02-29 00:00:00",
+            "2023-02-29 00:00:00",
+            "2023-04-31 00:00:00",
+            "2023-13-01 00:00:00",
+            "2023-11-16 24:00:00",
+            "2023-11-16 18:17:03.",
+            "2023-11-16 18:17:03 x",
+            "2023-11-16 18:17:03+0100",
+            " 2023-11-16 18:17:03 ",
+            "2023-11-16",
+            "9999-12-31 23:59:59",
+            "1969-12-31 23:59:59.5",
+            "2023-11-16 18:15:5Ӟ4.4260870",
+            "",
+        ];
+        for primed in ["", "2023-11-16 00:00:00", "2024-05-10 00:00:00"] {
+            for case in cases {
+                let mut column = IsoColumn::default();
+                let _ = column.parse(primed.as_bytes());
+                let full = parse_iso_ns(csv::text(case.as_bytes()));
+                assert_eq!(column.parse(case.as_bytes()), full, "{case}");
+            }
+        }
+    }
+
+    #[test]
+    fn iso_times() {
+        assert_eq!(parse_iso_ns("1970-01-01 00:00:00"), Ok(0));
+        assert_eq!(parse_iso_ns("1970-01-02T00:00:01Z"), Ok(86_401_000_000_000));
+        assert_eq!(
+            parse_iso_ns("2023-11-16 18:17:03.9799600").unwrap()
+                - parse_iso_ns("2023-11-16 18:17:03").unwrap(),
+            979_960_000
+        );
+        assert_eq!(
+            parse_iso_ns("2023-11-16T18:00:00+01:00").unwrap(),
+            parse_iso_ns("2023-11-16T17:00:00Z").unwrap()
+        );
+        // 2024-03-01 is 60 days after 2024-01-01 (a leap year).
+        assert_eq!(
+            parse_iso_ns("2024-03-01 00:00:00").unwrap()
+                - parse_iso_ns("2024-01-01 00:00:00").unwrap(),
+            60 * 86_400 * 1_000_000_000
+        );
+        // The week-long 2024 traces write microseconds and then the zone.
+        assert_eq!(
+            parse_iso_ns("2024-05-10 00:00:00.465919+00:00").unwrap()
+                - parse_iso_ns("2024-05-10 00:00:00").unwrap(),
+            465_919_000
+        );
+        assert_eq!(
+            parse_iso_ns("2024-05-10 01:30:00.5-01:30").unwrap(),
+            parse_iso_ns("2024-05-10T03:00:00.5Z").unwrap()
+        );
+        assert!(parse_iso_ns("2024-02-29 00:00:00").is_ok());
+        assert!(parse_iso_ns("2000-02-29 00:00:00").is_ok());
+        // Found by fuzzing: a multi-byte character where a digit belongs.
+        assert!(parse_iso_ns("2023-11-16 18:15:5Ӟ4.4260870").is_err());
+        for bad in [
+            "",
+            "2023-11-16",
+            "2023/11/16 00:00:00",
+            "2023-13-01 00:00:00",
+            "2023-11-16 18:17:03.",
+            "2023-11-16 18:17:03 x",
+            "2023-02-29 00:00:00",
+            "2023-04-31 00:00:00",
+            "1900-02-29 00:00:00",
+        ] {
+            assert!(parse_iso_ns(bad).is_err(), "{bad}");
+        }
+    }
+}
