@@ -1,11 +1,13 @@
 //! Workloads: the requests of one or more models merged by arrival time, exported in a
 //! columnar layout (msgpack, JSON or CSV) with the parameters that made them.
 
-use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
-use std::str::FromStr;
+use std::io::Write;
+use std::path::Path;
 
+mod atomic;
+mod csv;
 mod early_sync;
+mod format;
 pub mod merge;
 pub mod mooncake;
 mod msgpack;
@@ -13,7 +15,10 @@ pub mod simulators;
 mod sink;
 mod target;
 
+pub use atomic::{output_dir, write_atomic};
+pub(crate) use csv::csv_field;
 pub use early_sync::EarlySync;
+pub use format::Format;
 pub use sink::Sink;
 pub use target::{Target, remove_partial_files};
 
@@ -82,101 +87,6 @@ pub struct Workload {
     pub hash_ids: Option<std::sync::Arc<crate::trace::HashIds>>,
     /// How it was made.
     pub params: WorkloadParams,
-}
-
-/// Export file format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Format {
-    /// MessagePack map (the default; compact and fast to load).
-    #[default]
-    Msgpack,
-    /// JSON object with the same fields.
-    Json,
-    /// CSV `index,arrival,model,slo` with the parameters in `#` comment lines.
-    Csv,
-    /// Mooncake JSONL, one request a line (needs token counts), for AIPerf, SGLang, vLLM and
-    /// GuideLLM; `block_size` tokens per hash id.
-    Mooncake {
-        /// Tokens per `hash_ids` entry.
-        block_size: u32,
-    },
-    /// InVitro's Azure 2021 CSV (`app,func,end_timestamp,duration`), every request lasting
-    /// `duration_us` microseconds.
-    Invitro {
-        /// Each request's duration in microseconds.
-        duration_us: u64,
-    },
-    /// Vidur's trace CSV (needs token counts).
-    Vidur,
-    /// Splitwise's trace CSV (needs token counts).
-    Splitwise,
-}
-
-impl Format {
-    /// Whether the format cannot carry our parameters inside, so an export writes them beside.
-    pub fn needs_provenance(self) -> bool {
-        !matches!(self, Format::Msgpack | Format::Json | Format::Csv)
-    }
-}
-
-impl std::fmt::Display for Format {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Format::Msgpack => "msgpack",
-            Format::Json => "JSON",
-            Format::Csv => "CSV",
-            Format::Mooncake { .. } => "Mooncake JSONL",
-            Format::Invitro { .. } => "InVitro CSV",
-            Format::Vidur => "Vidur CSV",
-            Format::Splitwise => "Splitwise CSV",
-        })
-    }
-}
-
-impl FromStr for Format {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "msgpack" | "mp" => Ok(Format::Msgpack),
-            "json" => Ok(Format::Json),
-            "csv" => Ok(Format::Csv),
-            "mooncake" | "jsonl" => Ok(Format::Mooncake {
-                block_size: mooncake::DEFAULT_BLOCK_SIZE,
-            }),
-            other => Err(Error::param(
-                "format",
-                format!("{other:?}: use msgpack, json, csv or mooncake"),
-            )),
-        }
-    }
-}
-
-impl Format {
-    /// The format a file name's extension names, in any case (`.json`, `.csv`, `.msgpack` or
-    /// `.mpk`); msgpack, the default, without one. Another extension is refused (`w.txt`
-    /// silently got msgpack): the caller then asks for the format.
-    pub fn from_path(path: &Path) -> Result<Format> {
-        let Some(ext) = path.extension() else {
-            return Ok(Format::Msgpack);
-        };
-        match ext.to_string_lossy().to_ascii_lowercase().as_str() {
-            "json" => Ok(Format::Json),
-            "csv" => Ok(Format::Csv),
-            "msgpack" | "mpk" => Ok(Format::Msgpack),
-            "jsonl" => Ok(Format::Mooncake {
-                block_size: mooncake::DEFAULT_BLOCK_SIZE,
-            }),
-            other => Err(Error::param(
-                "format",
-                format!(
-                    "{}: the extension .{} names no workload format; name the file .msgpack, \
-                     .json, .csv or .jsonl (Mooncake), or give --format",
-                    crate::quote::quoted(&path.display().to_string()),
-                    crate::quote::clip(other, 16)
-                ),
-            )),
-        }
-    }
 }
 
 impl Workload {
@@ -335,40 +245,6 @@ impl Workload {
         }
     }
 
-    fn encode_csv(&self, out: &mut impl Write) -> std::io::Result<()> {
-        let params = serde_json::to_string(&self.params).map_err(std::io::Error::other)?;
-        writeln!(out, "# {FORMAT_NAME} v{FORMAT_VERSION}")?;
-        writeln!(out, "# params: {params}")?;
-        let tokens = self.input_tokens.as_ref().zip(self.output_tokens.as_ref());
-        let extra = if tokens.is_some() {
-            ",input_tokens,output_tokens"
-        } else {
-            ""
-        };
-        let images = self.num_images.as_ref();
-        let image_col = if images.is_some() { ",num_images" } else { "" };
-        writeln!(out, "index,arrival,model,slo{extra}{image_col}")?;
-        for i in 0..self.len() {
-            // `{:?}` prints the shortest text that reads back to the same f64, and keeps a
-            // float a float (`1.0`, not `1`, which pandas reads as an integer column).
-            write!(
-                out,
-                "{i},{:?},{},{:?}",
-                self.arrival[i],
-                csv_field(&self.models[self.model[i] as usize]),
-                self.slo[i]
-            )?;
-            if let Some((a, b)) = tokens {
-                write!(out, ",{},{}", a[i], b[i])?;
-            }
-            if let Some(m) = images {
-                write!(out, ",{}", m[i])?;
-            }
-            writeln!(out)?;
-        }
-        Ok(())
-    }
-
     /// Writes the workload to `path` atomically: a temporary file in the same directory is
     /// written, flushed to disk and renamed over the target, so the target is never partial.
     /// An existing target is an error unless `overwrite`.
@@ -417,149 +293,6 @@ pub fn check_slo(slo: f64) -> Result<()> {
         ));
     }
     Ok(())
-}
-
-/// The directory `path` would be written in, refused unless it is one: checked before
-/// long work as well as when writing.
-pub fn output_dir(path: &Path) -> Result<PathBuf> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
-        _ => PathBuf::from("."),
-    };
-    if !dir.is_dir() {
-        let why = if dir.exists() {
-            "it is not a directory"
-        } else {
-            "the directory does not exist"
-        };
-        return Err(Error::Io {
-            action: "cannot write to",
-            path: dir,
-            err: std::io::Error::new(std::io::ErrorKind::NotFound, why),
-        });
-    }
-    Ok(dir)
-}
-
-pub(crate) fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_owned()
-    }
-}
-
-/// Writes through `fill` into a temporary sibling of `path`, syncs it and renames it into place.
-/// Returns the bytes written. On any failure the temporary file is removed and `path` untouched.
-/// Large files are synced in the background as they are written ([`EarlySync`]), so the final
-/// sync waits for the last few megabytes only. What `path` is decides how it is written
-/// ([`Target`]): a symlink's file is replaced in its own directory; a device or FIFO is written
-/// to directly (no `overwrite` needed: nothing is replaced). Once `cancel` is set the write stops
-/// with [`Error::Cancelled`].
-pub fn write_atomic(
-    path: &Path,
-    overwrite: bool,
-    cancel: Option<&std::sync::atomic::AtomicBool>,
-    fill: impl FnOnce(&mut BufWriter<Sink<EarlySync<'_>>>) -> Result<()>,
-) -> Result<u64> {
-    let io = |action: &'static str, path: PathBuf| move |err| Error::Io { action, path, err };
-    let real = match Target::resolve(path)? {
-        Target::Stream(p) => {
-            let file = std::fs::OpenOptions::new()
-                .write(true)
-                .open(&p)
-                .map_err(io("cannot open", p.clone()))?;
-            let sink = Sink::new(EarlySync::stream(&file).cancelled_by(cancel));
-            let mut out = BufWriter::with_capacity(1 << 16, sink);
-            fill_into(&mut out, path, cancel, fill)?;
-            return Ok(out.get_ref().written());
-        }
-        Target::File(p) => p,
-    };
-    if !overwrite && real.exists() {
-        return Err(Error::Exists(path.to_owned()));
-    }
-    let dir = output_dir(&real)?;
-    let tmp = tempfile::Builder::new()
-        .prefix(".tracereplay-")
-        .suffix(".partial")
-        .tempfile_in(&dir)
-        .map_err(io("cannot create a temporary file in", dir.clone()))?;
-    let _stop_removes_it = target::register(tmp.path())?;
-    {
-        // Small: the msgpack encoder's larger blocks go straight through, uncopied.
-        let sink = Sink::new(EarlySync::new(tmp.as_file()).cancelled_by(cancel));
-        let mut out = BufWriter::with_capacity(1 << 16, sink);
-        fill_into(&mut out, path, cancel, fill)?;
-        let (sink, _) = out.into_parts();
-        sink.into_inner()
-            .finish()
-            .map_err(io("cannot sync", path.to_owned()))?;
-    }
-    // tempfile creates 0600 files; an export is an ordinary file, so keep the target's mode
-    // or use 0644.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(&real).map_or(0o644, |m| m.permissions().mode() & 0o777);
-        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(mode))
-            .map_err(io("cannot set permissions of", tmp.path().to_owned()))?;
-    }
-    tmp.as_file()
-        .sync_all()
-        .map_err(io("cannot sync", tmp.path().to_owned()))?;
-    let size = tmp
-        .as_file()
-        .metadata()
-        .map_err(io("cannot stat", tmp.path().to_owned()))?
-        .len();
-    let persisted = if overwrite {
-        tmp.persist(&real)
-    } else {
-        tmp.persist_noclobber(&real)
-    };
-    persisted.map_err(|e| {
-        if e.error.kind() == std::io::ErrorKind::AlreadyExists {
-            Error::Exists(path.to_owned())
-        } else {
-            Error::Io {
-                action: "cannot write",
-                path: path.to_owned(),
-                err: e.error,
-            }
-        }
-    })?;
-    Ok(size)
-}
-
-/// Runs `fill` and flushes; a failed write is reported with the target's name (the temporary
-/// file is gone when the error is read), a cancelled one as [`Error::Cancelled`].
-fn fill_into<'f>(
-    out: &mut BufWriter<Sink<EarlySync<'f>>>,
-    path: &Path,
-    cancel: Option<&std::sync::atomic::AtomicBool>,
-    fill: impl FnOnce(&mut BufWriter<Sink<EarlySync<'f>>>) -> Result<()>,
-) -> Result<()> {
-    let done = fill(out).and_then(|()| {
-        out.flush().map_err(|err| Error::Io {
-            action: "cannot write",
-            path: path.to_owned(),
-            err,
-        })
-    });
-    let Err(e) = done else { return Ok(()) };
-    if cancel.is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed)) {
-        return Err(Error::Cancelled);
-    }
-    // A failed write (a full disk) is what stopped the encoder: name it and the file.
-    Err(match out.get_mut().take_error() {
-        Some(err) => Error::Io {
-            action: "cannot write",
-            path: path.to_owned(),
-            err,
-        },
-        None => e,
-    })
 }
 
 #[cfg(test)]
