@@ -1,0 +1,213 @@
+//! The parameters form: its fields, their texts, and the replay parameters they parse into.
+
+use crate::mapping::default_model_names;
+use crate::replay::{Distribution, ReplayParams};
+use crate::stats;
+use crate::trace::TraceKind;
+
+/// One editable replay option.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldKind {
+    /// A count (`5`) or comma-separated names.
+    Models,
+    /// stripe / round_robin.
+    Mapping,
+    /// D.H.M.
+    Start,
+    /// D.H.M or empty for the trace's end.
+    End,
+    /// vanilla / exponential / gamma / pareto / auto.
+    Distribution,
+    /// Seconds.
+    Interval,
+    /// Factor.
+    RateScale,
+    /// Factor.
+    CvScale,
+    /// Factor.
+    TimeScale,
+    /// Count.
+    Replication,
+    /// Seed.
+    Seed,
+    /// Comma-separated triggers to keep (Azure 2019); empty for all.
+    Triggers,
+}
+
+/// All fields in form order.
+pub const FIELDS: [FieldKind; 12] = [
+    FieldKind::Models,
+    FieldKind::Mapping,
+    FieldKind::Start,
+    FieldKind::End,
+    FieldKind::Distribution,
+    FieldKind::Interval,
+    FieldKind::RateScale,
+    FieldKind::CvScale,
+    FieldKind::TimeScale,
+    FieldKind::Replication,
+    FieldKind::Seed,
+    FieldKind::Triggers,
+];
+
+impl FieldKind {
+    /// Label shown in the form.
+    pub fn label(self) -> &'static str {
+        match self {
+            FieldKind::Models => "models",
+            FieldKind::Mapping => "mapping",
+            FieldKind::Start => "start",
+            FieldKind::End => "end",
+            FieldKind::Distribution => "distribution",
+            FieldKind::Interval => "interval s",
+            FieldKind::RateScale => "rate scale",
+            FieldKind::CvScale => "cv scale",
+            FieldKind::TimeScale => "time scale",
+            FieldKind::Replication => "replication",
+            FieldKind::Seed => "seed",
+            FieldKind::Triggers => "triggers",
+        }
+    }
+
+    /// Choices cycled with ←/→ (empty for free text), those that apply to a trace of `kind`:
+    /// a v1 trace has counts, not gaps, so only exponential and gamma.
+    pub fn choices(self, kind: Option<TraceKind>) -> &'static [&'static str] {
+        match self {
+            FieldKind::Mapping => &["stripe", "round_robin"],
+            FieldKind::Distribution if kind == Some(TraceKind::V1) => &["exponential", "gamma"],
+            FieldKind::Distribution => &["vanilla", "exponential", "gamma", "pareto", "auto"],
+            _ => &[],
+        }
+    }
+
+    /// `true` when the field has no effect with this distribution and trace kind.
+    pub fn inapplicable(self, d: Distribution, kind: Option<TraceKind>) -> bool {
+        let vanilla = d == Distribution::Vanilla;
+        match self {
+            FieldKind::Interval | FieldKind::RateScale | FieldKind::Seed => vanilla,
+            FieldKind::CvScale => !matches!(d, Distribution::Gamma | Distribution::Auto),
+            FieldKind::TimeScale | FieldKind::Replication => {
+                !vanilla || kind == Some(TraceKind::V1)
+            }
+            // Only the 2019 per-minute files carry triggers.
+            FieldKind::Triggers => kind == Some(TraceKind::V2),
+            _ => false,
+        }
+    }
+}
+
+/// The form's text for each field, from parameters.
+pub fn field_texts(p: &ReplayParams) -> Vec<String> {
+    FIELDS
+        .iter()
+        .map(|f| match f {
+            FieldKind::Models => {
+                if p.models == default_model_names(p.models.len()) {
+                    p.models.len().to_string()
+                } else {
+                    p.models.join(",")
+                }
+            }
+            FieldKind::Mapping => p.mapping.to_string(),
+            FieldKind::Start => p.start.clone(),
+            FieldKind::End => p.end.clone().unwrap_or_default(),
+            FieldKind::Distribution => p.distribution.to_string(),
+            FieldKind::Interval => stats::py_float(p.interval_seconds),
+            FieldKind::RateScale => stats::py_float(p.rate_scale),
+            FieldKind::CvScale => stats::py_float(p.cv_scale),
+            FieldKind::TimeScale => stats::py_float(p.time_scale),
+            FieldKind::Replication => p.replication.to_string(),
+            FieldKind::Seed => p.seed.to_string(),
+            FieldKind::Triggers => p.triggers.join(","),
+        })
+        .collect()
+}
+
+/// Parses the form into parameters; on failure, the field index and the reason.
+pub fn parse_fields(
+    texts: &[String],
+    base: &ReplayParams,
+) -> Result<ReplayParams, (usize, String)> {
+    let mut p = base.clone();
+    for (i, (kind, text)) in FIELDS.iter().zip(texts).enumerate() {
+        let t = text.trim();
+        let num = |what: &str| {
+            t.parse::<f64>()
+                .map_err(|_| (i, format!("{t:?} is not a number ({what})")))
+        };
+        match kind {
+            FieldKind::Models => {
+                p.models = match t.parse::<usize>() {
+                    Ok(n) if n > crate::replay::params::MAX_MODELS && !base.allow_huge => {
+                        return Err((
+                            i,
+                            format!(
+                                "{n} models is more than the limit of {}",
+                                crate::replay::params::MAX_MODELS
+                            ),
+                        ));
+                    }
+                    Ok(n) => default_model_names(n),
+                    Err(_) => t.split(',').map(|s| s.trim().to_string()).collect(),
+                }
+            }
+            FieldKind::Mapping => {
+                p.mapping = t.parse().map_err(|e: crate::Error| (i, e.to_string()))?
+            }
+            FieldKind::Start => p.start = t.to_string(),
+            FieldKind::End => p.end = (!t.is_empty()).then(|| t.to_string()),
+            FieldKind::Distribution => {
+                p.distribution = t.parse().map_err(|e: crate::Error| (i, e.to_string()))?
+            }
+            FieldKind::Interval => p.interval_seconds = num("seconds")?,
+            FieldKind::RateScale => p.rate_scale = num("factor")?,
+            FieldKind::CvScale => p.cv_scale = num("factor")?,
+            FieldKind::TimeScale => p.time_scale = num("factor")?,
+            FieldKind::Replication => {
+                p.replication = t
+                    .parse()
+                    .map_err(|_| (i, format!("{t:?} is not a whole number ≥ 1")))?
+            }
+            FieldKind::Seed => {
+                p.seed = t
+                    .parse()
+                    .map_err(|_| (i, format!("{t:?} is not a whole number")))?
+            }
+            FieldKind::Triggers => {
+                p.triggers = t
+                    .split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            }
+        }
+    }
+    Ok(p)
+}
+
+/// Which field a parameter error is about, from the error's parameter name.
+pub fn field_of_error(err: &crate::Error) -> Option<usize> {
+    let kind = match err {
+        crate::Error::Param { param, .. } => match *param {
+            "models" | "model-names" => FieldKind::Models,
+            "mapping" => FieldKind::Mapping,
+            "distribution" => FieldKind::Distribution,
+            "interval" => FieldKind::Interval,
+            "rate-scale" => FieldKind::RateScale,
+            "cv-scale" => FieldKind::CvScale,
+            "time-scale" => FieldKind::TimeScale,
+            "replication" => FieldKind::Replication,
+            "trigger" => FieldKind::Triggers,
+            _ => return None,
+        },
+        crate::Error::Time(msg) if msg.starts_with("start") => FieldKind::Start,
+        crate::Error::Time(_) => FieldKind::End,
+        _ => return None,
+    };
+    field_index(kind)
+}
+
+/// Where field `kind` is in the form.
+pub fn field_index(kind: FieldKind) -> Option<usize> {
+    FIELDS.iter().position(|&f| f == kind)
+}

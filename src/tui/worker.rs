@@ -1,0 +1,227 @@
+//! The explorer's workers: each command runs on a thread of its own and sends its result back
+//! as a message.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::sync::mpsc::Sender;
+use std::time::Duration;
+
+use super::model::{LoadedTrace, ReplayView};
+use super::update::Msg;
+use super::{complete, model};
+use crate::assets;
+use crate::replay::ReplayParams;
+use crate::trace::Trace;
+use crate::workload::{Format, Workload};
+
+/// What the runtime should do.
+#[derive(Debug)]
+pub enum Cmd {
+    /// Load a trace file or directory (`None`: the embedded sample), read as the options say.
+    Load(Option<PathBuf>, crate::ingest::LoadOptions),
+    /// Run a replay in the background.
+    Replay {
+        /// Generation id (stale results are dropped).
+        generation: u64,
+        /// The trace.
+        trace: Arc<Trace>,
+        /// Parameters.
+        params: ReplayParams,
+        /// Set when a newer replay supersedes this one.
+        cancel: Arc<AtomicBool>,
+    },
+    /// Complete a path typed into the open prompt.
+    Complete(String),
+    /// Write the detail view as an SVG figure into `dir`.
+    Plot {
+        /// The replay.
+        replay: Arc<crate::replay::Replay>,
+        /// Its trace.
+        trace: Arc<Trace>,
+        /// The model shown.
+        model: String,
+        /// The time range shown.
+        range: (f64, f64),
+        /// Where to write.
+        dir: PathBuf,
+    },
+    /// Write a workload.
+    Export {
+        /// The replay to export.
+        replay: Arc<crate::replay::Replay>,
+        /// Target.
+        path: PathBuf,
+        /// Format.
+        format: Format,
+        /// SLO seconds.
+        slo: f64,
+        /// Replace an existing file.
+        overwrite: bool,
+        /// Only these models (`None`: all).
+        only: Option<Vec<String>>,
+        /// Set to stop the export (its partial file is removed).
+        cancel: Arc<AtomicBool>,
+        /// For formats that cannot hold our parameters: the `replay` command that makes the
+        /// same file, written with them into `FILE.params.json`.
+        provenance: Option<(crate::cli::ExportSpec, Vec<String>)>,
+    },
+}
+
+/// How long a replay waits for further edits before it starts (keys held down, ←/→ cycling).
+pub const DEBOUNCE: Duration = Duration::from_millis(20);
+
+/// Runs one command on a worker thread; its result comes back as a message.
+pub fn spawn(cmd: Cmd, tx: Sender<Msg>) {
+    std::thread::spawn(move || {
+        // A panicking worker must not leave the loop waiting forever.
+        let guard = WorkerGuard(tx.clone());
+        if let Cmd::Replay { cancel, .. } = &cmd {
+            std::thread::sleep(DEBOUNCE);
+            if cancel.load(std::sync::atomic::Ordering::Relaxed) {
+                std::mem::forget(guard);
+                return; // superseded before it started
+            }
+        }
+        let msg = execute(cmd, &tx);
+        let _ = tx.send(msg);
+        std::mem::forget(guard);
+    });
+}
+
+pub(super) struct WorkerGuard(pub(super) Sender<Msg>);
+
+impl Drop for WorkerGuard {
+    fn drop(&mut self) {
+        let _ = self.0.send(Msg::WorkerDied);
+    }
+}
+
+/// Does a command's work synchronously (tests call this directly).
+pub fn execute(cmd: Cmd, tx: &Sender<Msg>) -> Msg {
+    match cmd {
+        Cmd::Load(path, opts) => {
+            let loaded = match &path {
+                None => crate::ingest::sample(&opts).map(|t| (assets::SAMPLE_NAME.to_string(), t)),
+                Some(p) => {
+                    let mut progress = |done: u64, total: u64| {
+                        // A pipe or device has no size.
+                        let of = if total > 0 {
+                            format!(" / {:.1}", total as f64 / 1e6)
+                        } else {
+                            String::new()
+                        };
+                        let _ = tx.send(Msg::Progress(format!(
+                            "reading {}: {:.1}{of} MB",
+                            p.display(),
+                            done as f64 / 1e6,
+                        )));
+                    };
+                    crate::ingest::load(p, &opts, &mut progress).map(|mut t| {
+                        t.copy_times_into_memory();
+                        (p.display().to_string(), t)
+                    })
+                }
+            };
+            let shown = path.as_ref().map_or_else(
+                || assets::SAMPLE_NAME.to_string(),
+                |p| p.display().to_string(),
+            );
+            Msg::Loaded(
+                loaded
+                    .and_then(|(name, t)| LoadedTrace::new(name, t))
+                    .map_err(|e| format!("cannot load {shown}: {e}")),
+            )
+        }
+        Cmd::Replay {
+            generation,
+            trace,
+            params,
+            cancel,
+        } => {
+            let result = crate::replay::replay_with_cancel(&trace, &params, &cancel)
+                .map(|r| ReplayView::new(r, trace))
+                .map_err(|e| (model::field_of_error(&e), e.to_string()));
+            Msg::Replayed { generation, result }
+        }
+        Cmd::Plot {
+            replay,
+            trace,
+            model,
+            range,
+            dir,
+        } => Msg::Plotted(write_figure(&replay, &trace, model, range, &dir)),
+        Cmd::Complete(asked) => {
+            let (text, candidates) = complete::complete_path(&asked);
+            Msg::Completed {
+                asked,
+                text,
+                candidates,
+            }
+        }
+        Cmd::Export {
+            replay,
+            path,
+            format,
+            slo,
+            overwrite,
+            only,
+            cancel,
+            provenance,
+        } => {
+            let r = Workload::from_replay(&replay, slo, only.as_deref()).and_then(|w| {
+                let bytes = w.write_cancellable(&path, format, overwrite, &cancel)?;
+                let mut done = format!(
+                    "wrote {} requests to {} ({bytes} bytes)",
+                    w.len(),
+                    path.display()
+                );
+                if let Some((spec, command)) = provenance {
+                    let beside = crate::cli::write_params(&path, overwrite, &w, &spec, &command)?;
+                    done.push_str(&format!(" and {}", beside.display()));
+                }
+                Ok(done)
+            });
+            Msg::Exported(r.map_err(|e| e.to_string()))
+        }
+    }
+}
+
+/// Writes the detail view as `tracereplay-MODEL-N.svg` in `dir`, N the first free number.
+fn write_figure(
+    replay: &crate::replay::Replay,
+    trace: &crate::trace::Trace,
+    model: String,
+    range: (f64, f64),
+    dir: &std::path::Path,
+) -> Result<String, String> {
+    let opts = crate::plot::PlotOptions {
+        bins: 100,
+        models: Some(vec![model.clone()]),
+        range: Some(range),
+        ..Default::default()
+    };
+    let svg = crate::plot::svg(replay, trace, &opts).map_err(|e| e.to_string())?;
+    let safe: String = model
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    for n in 1..1000 {
+        let path = dir.join(format!("tracereplay-{safe}-{n}.svg"));
+        match crate::workload::write_atomic(&path, false, None, |w| {
+            std::io::Write::write_all(w, svg.as_bytes())
+                .map_err(|e| crate::Error::Encode(e.to_string()))
+        }) {
+            Ok(bytes) => return Ok(format!("wrote figure {} ({bytes} bytes)", path.display())),
+            Err(crate::Error::Exists(_)) => continue,
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+    Err("1000 figures of this model already exist here; move some away".into())
+}
