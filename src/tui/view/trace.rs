@@ -1,0 +1,80 @@
+//! The trace pane: what the trace holds, its busiest functions, its hourly overview with the
+//! window marked.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Stylize;
+use ratatui::text::Line;
+use ratatui::widgets::{Paragraph, Sparkline};
+
+use super::{block, file_name, plural, rebin};
+use crate::quote::printable;
+use crate::tui::model::Model;
+
+pub(super) fn trace_pane(m: &Model, f: &mut Frame, area: Rect) {
+    let b = block(
+        format!(
+            " Trace {}/{} (t next, o open) ",
+            m.trace + 1,
+            m.traces.len().max(1)
+        ),
+        false,
+    );
+    let inner = b.inner(area);
+    f.render_widget(b, area);
+    let Some(t) = m.current() else {
+        f.render_widget(
+            Paragraph::new(m.loading.clone().unwrap_or_else(|| "no trace".into())),
+            inner,
+        );
+        return;
+    };
+    let s = &t.summary;
+    let mut lines = vec![
+        // The file's name: a long absolute path would be cut before it.
+        Line::from(printable(&file_name(&t.name)).into_owned()).bold(),
+        Line::from(format!(
+            "{}, {}, {} functions",
+            s.kind,
+            s.span
+                .map_or_else(|| plural(u64::from(s.days), "day"), crate::time::fmt_span),
+            s.functions
+        )),
+        Line::from(format!("{} invocations", s.invocations)),
+        Line::from("busiest:"),
+    ];
+    // A coarse trace's warning takes the second busiest function's line.
+    let coarse = t.coarse.filter(|c| c.is_coarse());
+    for (name, n) in s.busiest.iter().take(if coarse.is_some() { 1 } else { 2 }) {
+        let short: String = printable(name).chars().take(16).collect();
+        lines.push(Line::from(format!(" {n:>8} {short}…")));
+    }
+    if let Some(c) = coarse {
+        lines.push(
+            Line::from(format!(
+                "⚠ coarse times: {:.0} % share one",
+                100.0 * c.shared_fraction
+            ))
+            .yellow(),
+        );
+    }
+    let [text, spark, marks] = Layout::vertical([
+        Constraint::Length(6),
+        Constraint::Length(2),
+        Constraint::Length(1),
+    ])
+    .areas(inner);
+    f.render_widget(Paragraph::new(lines), text);
+    let width = spark.width as usize;
+    f.render_widget(Sparkline::default().data(rebin(&t.hourly, width)), spark);
+    if let Some(r) = &m.result {
+        let total = (t.trace.end_seconds() as f64).max(1.0);
+        let a = (r.replay.window.start as f64 / total * width as f64) as usize;
+        let b = ((r.replay.window.end as f64 / total * width as f64).ceil() as usize)
+            .clamp(a + 1, width.max(1));
+        let bar: String = (0..width)
+            .map(|i| if i >= a && i < b { '▔' } else { ' ' })
+            .collect();
+        f.render_widget(Paragraph::new(bar).cyan(), marks);
+    }
+}
