@@ -14,7 +14,7 @@
 //!
 //! Two speedups: against the whole process (start, load, replay, export, exit), and against
 //! this process's own load + replay + workload, which is what the original's figures time
-//! (its interpreter start and imports, ~1 s, are not in them). ✓ marks the 20× target; the
+//! (its interpreter start and imports are not in them). ✓ marks the 20× target; the
 //! last column checks the target for the replay step (the load, for load-only cases).
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -136,7 +136,7 @@ fn params(args: &str) -> Option<ReplayParams> {
 /// One run: (load, replay, workload) durations.
 fn run_once(case: &Case, trace_path: &Path, out: &Path) -> (Duration, Duration, Duration) {
     // A new file each run, as for the command-line runs: replacing the last run's output would
-    // time the release of its pages (4.5 ms for c's 13.7 MB) as part of the export.
+    // time the release of its pages as part of the export.
     let _ = std::fs::remove_file(out);
     let t0 = Instant::now();
     let trace = Trace::open(trace_path, None).unwrap();
@@ -228,7 +228,7 @@ fn read_through_mapping(path: &Path) -> Trace {
     trace
 }
 
-/// Says how the v1 trace is cached, which moves its load by 15-40 ms: the part of this
+/// Says how the v1 trace is cached, which moves its load (docs/performance.md): the part of this
 /// process's mapping of it that the kernel maps with 2 MiB pages, after a full pass.
 fn page_cache_note(v1: &Path) {
     let trace = read_through_mapping(v1);
@@ -492,9 +492,8 @@ fn cli_args(p: &ReplayParams, trace: &Path, out: &Path) -> Vec<String> {
 /// Time of each replay and the arrivals it makes: the median of 7 fresh processes, each timing
 /// its first replay, the rows' runs interleaved so that the host's slow spells fall on all of
 /// them alike. (Timed again and again in one process, a replay's cost depends on what glibc
-/// kept of the previous one's memory: the 67 MB of x1's output is returned to the system and
-/// faulted in anew each time, half of it is kept, which made the rate doubling ×48 → ×96 look
-/// 2.3× slower; from fresh processes it is about 1.95×, as a command-line run sees it.)
+/// kept of the previous one's memory, which distorts a comparison of rates; fresh processes
+/// see it as a command-line run does.)
 fn replay_times(o: &Opts, rows: &[ReplayParams]) -> Vec<(f64, usize)> {
     let once = |p: &ReplayParams| -> (f64, usize) {
         let json = serde_json::to_string(p).unwrap();

@@ -1,7 +1,7 @@
-//! Running two pieces of work on the machine's two cores.
+//! Running work on the machine's cores: two halves, or a map over indices.
 
 /// The cores this process may use, asked once: the standard library reads the cgroup's CPU
-/// quota files on every call (5 % of a one-day replay's time, called three times a replay).
+/// quota files on every call, a visible share of a short replay.
 pub(crate) fn threads() -> usize {
     static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
     *THREADS.get_or_init(|| std::thread::available_parallelism().map_or(1, |t| t.get()))

@@ -128,7 +128,7 @@ pub fn merge_sorted_into<'a>(parts: impl IntoIterator<Item = &'a [f64]>, all: &m
 pub fn sort_concatenated(all: &mut [f64], runs: usize) {
     if runs > 1 {
         // Without a sign bit set (no negatives, no -0.0), the bits order like the numbers:
-        // integer comparisons sort ~20 % faster than `total_cmp`, to the same result.
+        // integer comparisons sort faster than `total_cmp`, to the same result.
         if all.iter().fold(0u64, |o, x| o | x.to_bits()) >> 63 == 0 {
             all.sort_by_key(|x| x.to_bits());
         } else {
@@ -188,8 +188,8 @@ pub fn chunk_ranges(runs: &[&[f64]], bounds: &[f64]) -> Vec<Vec<(usize, usize)>>
 
 /// The gap moments of the merge of sorted `runs`, without building it: each chunk of the time
 /// axis is merged in a buffer that stays in cache and the chunks' moments are combined in
-/// order, the two halves on two cores. (Merging 2 M arrivals of 5 models into one vector took
-/// 30 ms, most of it first touches of 16 MB of fresh memory, for a figure of one number.)
+/// order, the two halves on two cores: merging into one vector would touch fresh memory the
+/// size of all arrivals for a figure of one number.
 pub fn merged_gap_moments(runs: &[&[f64]]) -> GapMoments {
     let total: usize = runs.iter().map(|r| r.len()).sum();
     let chunks = chunk_ranges(runs, &chunk_bounds(runs, total.div_ceil(CHUNK)));

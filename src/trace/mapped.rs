@@ -15,10 +15,10 @@ pub fn map(file: &File) -> std::io::Result<memmap2::Mmap> {
     // SAFETY: read-only mapping of a regular file we opened; see above for the truncation caveat.
     let map = unsafe { memmap2::MmapOptions::new().map(file)? };
     // Pages the kernel reads in for this mapping are then cached as 2 MiB folios (ext4 and
-    // others with large-folio support, Linux 6.x), which later mappings map 2 MiB per fault: an
-    // 808 MB v1 trace is faulted in 3 ms instead of 40-90 ms and unmapped at exit in 0.1 ms
-    // instead of 17. Pages already cached in 4 KiB pages stay so until evicted. A kernel without
-    // transparent huge pages refuses the advice, which changes nothing, so the error is dropped.
+    // others with large-folio support, Linux 6.x), which later mappings map 2 MiB per fault, so
+    // a large trace is faulted in and unmapped in far fewer steps (docs/performance.md). Pages
+    // already cached in 4 KiB pages stay so until evicted. A kernel without transparent huge
+    // pages refuses the advice, which changes nothing, so the error is dropped.
     #[cfg(target_os = "linux")]
     let _ = map.advise(memmap2::Advice::HugePage);
     Ok(map)

@@ -123,9 +123,9 @@ pub struct ReplayView {
     pub rows: Vec<ModelRow>,
     /// The group row.
     pub group: ModelRow,
-    /// v1: per model, its functions' invocations in each minute of the window, summed when the
-    /// detail first shows the model (26 ms for 2,000 functions over 14 days), so that zooming
-    /// and panning rebin 20,160 numbers on the render thread instead of re-adding 40 M.
+    /// v1: per model, its functions' invocations in each minute of the window, summed once when
+    /// the detail first shows the model, so that zooming and panning rebin one number a minute
+    /// on the render thread instead of re-adding every function's.
     minutes: Vec<std::sync::OnceLock<Vec<u64>>>,
 }
 
