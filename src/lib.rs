@@ -25,6 +25,7 @@
 //! [`mapping`], [`estimate`], [`replay`], [`stats`], [`workload`]; [`cli`] is the command line.
 
 pub mod assets;
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod coarse;
 pub mod compare;
@@ -39,10 +40,12 @@ pub mod quote;
 pub mod replay;
 pub mod report;
 pub mod stats;
+#[cfg(feature = "synth")]
 pub mod synth;
 pub mod time;
 pub mod tokens;
 pub mod trace;
+#[cfg(feature = "tui")]
 pub mod tui;
 pub mod workload;
 

@@ -6,10 +6,12 @@
 use std::fmt::Write as _;
 
 mod figures;
+#[cfg(feature = "png")]
 mod png;
 mod svg;
 
 use figures::Subject;
+#[cfg(feature = "png")]
 pub use png::png;
 use svg::{Panel, esc};
 
