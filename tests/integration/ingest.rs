@@ -10,11 +10,7 @@ use tracereplay_tui::replay::{Distribution, ReplayParams, replay};
 use tracereplay_tui::trace::{Series, Trace, TraceKind};
 use tracereplay_tui::workload::{Format, Workload};
 
-fn real(p: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/realdata")
-        .join(p)
-}
+use super::util::real;
 
 fn load(path: &Path) -> Trace {
     load_with(path, &LoadOptions::default()).unwrap()

@@ -19,7 +19,7 @@ fn alone() -> std::sync::MutexGuard<'static, ()> {
 }
 
 fn readme_snippet() -> String {
-    let readme = include_str!("../docs/formats.md");
+    let readme = include_str!("../../docs/formats.md");
     let start = readme
         .find("<!-- python-snippet -->")
         .expect("snippet marker");
@@ -80,11 +80,7 @@ fn readme_python_snippet_loads_the_export() {
         .current_dir(dir.path())
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = super::util::succeeded(out);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     for m in &r.models {
         assert_eq!(
@@ -110,7 +106,7 @@ fn converted_pickles_load_in_cpython_with_numpy() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/realdata");
+    let fixtures = super::util::repo("tests/fixtures/realdata");
     for (input, kind) in [
         ("azure-functions-2019-invitro-100/invocations.csv", "int32"),
         ("azure-functions-2021-head/Azure2021_200.csv", "float64"),
@@ -128,11 +124,7 @@ fn converted_pickles_load_in_cpython_with_numpy() {
             .arg(fixtures.join(input))
             .output()
             .unwrap();
-        assert!(
-            status.status.success(),
-            "{}",
-            String::from_utf8_lossy(&status.stderr)
-        );
+        super::util::succeeded(status);
         let script = "import pickle, json, sys, collections, warnings\n\
             warnings.simplefilter('error', DeprecationWarning)\n\
             import numpy as np\n\
@@ -146,11 +138,7 @@ fn converted_pickles_load_in_cpython_with_numpy() {
             .arg(&out)
             .output()
             .unwrap();
-        assert!(
-            run.status.success(),
-            "{}",
-            String::from_utf8_lossy(&run.stderr)
-        );
+        let run = super::util::succeeded(run);
         let v: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
         assert_eq!(v["ordered"], true);
         assert_eq!(v["dtypes"], serde_json::json!([kind]));
@@ -191,7 +179,7 @@ fn every_tool_script_has_help() {
         eprintln!("python3 not found: skipping the tools' --help check");
         return;
     }
-    let tools = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tools");
+    let tools = super::util::repo("tools");
     let mut seen = 0;
     for entry in std::fs::read_dir(tools).unwrap() {
         let path = entry.unwrap().path();
@@ -225,21 +213,28 @@ fn aiperf_ready() -> bool {
 /// Every line of a Mooncake JSONL export passes AIPerf's own `MooncakeTrace` validation, and
 /// the lines are the msgpack export's requests: times to 1 µs in ms since the window start,
 /// models in `extra`, token counts, fresh hash ids of ceil(input / block) each.
+/// As [`skip_without_python`], for AIPerf (and msgpack).
+fn skip_without_aiperf(what: &str) -> bool {
+    if aiperf_ready() {
+        return false;
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "CI must install aiperf and msgpack for python3"
+    );
+    eprintln!("python3 with aiperf not found: skipping {what}");
+    true
+}
+
 #[test]
 fn mooncake_export_validates_in_aiperfs_loader() {
     let _alone = alone();
-    if !aiperf_ready() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must install aiperf and msgpack for python3"
-        );
-        eprintln!("python3 with aiperf not found: skipping the Mooncake validation");
+    if skip_without_aiperf("the Mooncake validation") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
     let bin = env!("CARGO_BIN_EXE_tracereplay-tui");
-    let script =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/consumers/validate.py");
+    let script = super::util::repo("tests/consumers/validate.py");
     for (extra, block) in [
         (
             &[
@@ -288,11 +283,7 @@ fn mooncake_export_validates_in_aiperfs_loader() {
             .arg(block)
             .output()
             .unwrap();
-        assert!(
-            check.status.success(),
-            "{}",
-            String::from_utf8_lossy(&check.stderr)
-        );
+        let check = super::util::succeeded(check);
         assert!(String::from_utf8_lossy(&check.stdout).contains("lines valid"));
     }
 }
@@ -316,15 +307,10 @@ impl Drop for Stub {
 fn aiperf_sends_each_request_at_its_time_to_its_model() {
     let _alone = alone();
     use std::io::BufRead;
-    if !aiperf_ready() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must install aiperf for python3"
-        );
-        eprintln!("aiperf not found: skipping the fixed-schedule run");
+    if skip_without_aiperf("the fixed-schedule run") {
         return;
     }
-    let here = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/consumers");
+    let here = super::util::repo("tests/consumers");
     let dir = tempfile::tempdir().unwrap();
     let hf = dir.path().join("hf");
     let made = Command::new("python3")
@@ -498,18 +484,13 @@ fn simulator_csvs_agree_with_the_msgpack_export() {
         assert!(run.status.success(), "{fmt}: {run:?}");
         paths.push(out);
     }
-    let script =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/consumers/simulators.py");
+    let script = super::util::repo("tests/consumers/simulators.py");
     let check = Command::new("python3")
         .arg(script)
         .args(&paths)
         .arg("0.25")
         .output()
         .unwrap();
-    assert!(
-        check.status.success(),
-        "{}",
-        String::from_utf8_lossy(&check.stderr)
-    );
+    let check = super::util::succeeded(check);
     assert!(String::from_utf8_lossy(&check.stdout).contains("requests agree"));
 }

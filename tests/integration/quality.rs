@@ -12,7 +12,7 @@ fn close(a: f64, b: f64, what: &str) {
 
 #[test]
 fn matches_scipy() {
-    let fixture: Value = serde_json::from_str(include_str!("fixtures/quality.json")).unwrap();
+    let fixture: Value = serde_json::from_str(include_str!("../fixtures/quality.json")).unwrap();
     let mut compared = 0;
     for (case, want) in fixture.as_object().unwrap() {
         let gaps: Vec<f64> = want["gaps"]

@@ -8,17 +8,7 @@ use assert_cmd::prelude::*;
 use predicates::prelude::*;
 use serde_json::Value as Json;
 
-fn bin() -> Command {
-    Command::cargo_bin("tracereplay-tui").unwrap()
-}
-
-fn fixture(p: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(p)
-        .display()
-        .to_string()
-}
+use super::util::{bin, fixture, sparse_csv};
 
 const REPLAY: &str = "pickle/v2_replay__np1.26.4__p4.pkl";
 
@@ -287,11 +277,7 @@ fn replay_writes_to_standard_output_with_dash() {
         .current_dir(dir.path())
         .output()
         .unwrap();
-    assert!(
-        piped.status.success(),
-        "{}",
-        String::from_utf8_lossy(&piped.stderr)
-    );
+    let piped = super::util::succeeded(piped);
     assert_eq!(piped.stdout, std::fs::read(&file).unwrap());
     let err = String::from_utf8_lossy(&piped.stderr);
     assert!(err.contains("to standard output (msgpack"), "{err}");
@@ -342,11 +328,7 @@ fn replay_exports_and_refuses_to_clobber() {
             .unwrap()
     };
     let first = run(&[]);
-    assert!(
-        first.status.success(),
-        "{}",
-        String::from_utf8_lossy(&first.stderr)
-    );
+    let first = super::util::succeeded(first);
     assert!(String::from_utf8_lossy(&first.stdout).contains("wrote "));
     let before = std::fs::read(&out).unwrap();
     let again = run(&["--seed", "1"]);
@@ -391,11 +373,7 @@ fn raw_traces_work_in_every_command() {
         .args(["--start", "0.8.0", "--end", "0.16.0"])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = super::util::succeeded(out);
     let v: Json = serde_json::from_slice(&out.stdout).unwrap();
     let fns: u64 = v["models"]
         .as_array()
@@ -1034,14 +1012,8 @@ fn error_messages_are_short_and_say_things_once() {
 #[test]
 fn invocations_lost_to_sparse_intervals_are_reported() {
     let dir = tempfile::tempdir().unwrap();
-    let csv = dir.path().join("sparse.csv");
     // f0..f3: one invocation each, in different 600 s intervals; f4: three in one interval.
-    let mut text = String::from("t,fn\n");
-    for i in 0..4 {
-        text.push_str(&format!("{},f{i}\n", 100 + 1000 * i));
-    }
-    text.push_str("10,f4\n20,f4\n30,f4\n");
-    std::fs::write(&csv, text).unwrap();
+    let csv = sparse_csv(dir.path());
     let run = |json: bool| {
         let mut c = bin();
         c.arg("stats").arg(&csv);

@@ -753,13 +753,7 @@ fn names_from_files_are_drawn_escaped() {
 #[test]
 fn the_status_line_reports_invocations_lost_to_sparse_intervals() {
     let dir = tempfile::tempdir().unwrap();
-    let csv = dir.path().join("sparse.csv");
-    let mut text = String::from("t,fn\n");
-    for i in 0..4 {
-        text.push_str(&format!("{},f{i}\n", 100 + 1000 * i));
-    }
-    text.push_str("10,f4\n20,f4\n30,f4\n");
-    std::fs::write(&csv, text).unwrap();
+    let csv = super::util::sparse_csv(dir.path());
     let opts = tracereplay_tui::ingest::LoadOptions {
         time_column: Some("t".into()),
         key_column: Some("fn".into()),
