@@ -21,8 +21,9 @@
 //! assert!(result.models.iter().all(|m| m.arrivals.is_sorted()));
 //! ```
 //!
-//! Modules, from the data up: [`trace`], [`ingest`] (with its safe [`ingest::pickle`] reader), [`time`],
-//! [`mapping`], [`estimate`], [`replay`], [`stats`], [`workload`]; [`cli`] is the command line.
+//! Modules, from the data up: [`trace`], [`ingest`] (with its safe [`ingest::pickle`] reader),
+//! [`time`], [`mapping`], [`estimate`], [`replay`], [`stats`], [`workload`]; `cli` (the command
+//! line) and `tui` (the explorer) are features. `docs/architecture.md` is the map.
 
 pub mod assets;
 #[cfg(feature = "cli")]
