@@ -17,7 +17,7 @@ pub struct Header<H> {
     pub is_data: bool,
 }
 
-/// As [`for_each_row`], with the records after the header parsed on every core: `header` reads
+/// As [`super::for_each_row`], with the records after the header parsed on every core: `header` reads
 /// the first record, `row` adds a record to the part of the block it is in (a fresh `part()` per
 /// block), and `merge` receives the parts in file order. The first error in file order is the
 /// one returned. `None` when the input holds no record.
