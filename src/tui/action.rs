@@ -2,7 +2,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::model::{ExportDialog, Focus, Model};
+use super::model::{ExportDialog, Focus, Model, Overlay};
 
 /// What a key means, given the state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,7 +60,7 @@ pub enum Action {
 /// Maps a key to an action for the current state.
 pub fn keymap(m: &Model, key: KeyEvent) -> Option<Action> {
     let ctrl_c = key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c');
-    if m.confirm_quit {
+    if m.overlay == Overlay::ConfirmQuit {
         return match key.code {
             _ if ctrl_c => Some(Action::QuitNow),
             KeyCode::Char('q') => Some(Action::QuitNow),
@@ -73,7 +73,7 @@ pub fn keymap(m: &Model, key: KeyEvent) -> Option<Action> {
     if ctrl_c {
         return Some(Action::Quit);
     }
-    if m.open.is_some() {
+    if matches!(m.overlay, Overlay::Open(_)) {
         return match key.code {
             KeyCode::Enter => Some(Action::Enter),
             KeyCode::Esc => Some(Action::Cancel),
@@ -81,20 +81,18 @@ pub fn keymap(m: &Model, key: KeyEvent) -> Option<Action> {
             _ => editing_key(key),
         };
     }
-    let typing = m.editing.is_some()
-        || m.export
-            .as_ref()
-            .is_some_and(|e| e.cursor != ExportDialog::FORMAT);
+    let export = m.export();
+    let typing = m.editing.is_some() || export.is_some_and(|e| e.cursor != ExportDialog::FORMAT);
     if typing {
         return match key.code {
             KeyCode::Enter => Some(Action::Enter),
             KeyCode::Esc => Some(Action::Cancel),
-            KeyCode::Tab | KeyCode::Down if m.export.is_some() => Some(Action::Down),
-            KeyCode::BackTab | KeyCode::Up if m.export.is_some() => Some(Action::Up),
+            KeyCode::Tab | KeyCode::Down if export.is_some() => Some(Action::Down),
+            KeyCode::BackTab | KeyCode::Up if export.is_some() => Some(Action::Up),
             _ => editing_key(key),
         };
     }
-    if m.help {
+    if m.overlay == Overlay::Help {
         return Some(Action::Help);
     }
     Some(match key.code {

@@ -3,17 +3,17 @@
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
-use super::model::{EXPORT_FORMATS, ExportDialog, Model};
+use super::model::{EXPORT_FORMATS, ExportDialog, Model, Overlay};
 use super::update::{Action, Cmd, edit_text};
 use crate::workload::Format;
 
 pub(super) fn act_export(m: &mut Model, a: Action) -> Vec<Cmd> {
-    let Some(d) = m.export.as_mut() else {
+    let Overlay::Export(d) = &mut m.overlay else {
         return Vec::new();
     };
     let n = ExportDialog::FIELDS;
     match a {
-        Action::Cancel | Action::Quit => m.export = None,
+        Action::Cancel | Action::Quit => m.overlay = Overlay::None,
         Action::Up => {
             d.cursor = (d.cursor + n - 1) % n;
             m.caret = None;
@@ -47,7 +47,7 @@ pub(super) fn act_export(m: &mut Model, a: Action) -> Vec<Cmd> {
 }
 
 pub(super) fn submit_export(m: &mut Model) -> Vec<Cmd> {
-    let (Some(d), Some(r)) = (m.export.as_mut(), m.result.as_ref()) else {
+    let (Overlay::Export(d), Some(r)) = (&mut m.overlay, m.result.as_ref()) else {
         return Vec::new();
     };
     let Ok(slo) = d.slo.trim().parse::<f64>() else {
@@ -112,7 +112,7 @@ pub(super) fn submit_export(m: &mut Model) -> Vec<Cmd> {
     }
     let overwrite = d.confirm_overwrite;
     let replay = Arc::clone(&r.replay);
-    m.export = None;
+    m.overlay = Overlay::None;
     m.status = format!("exporting to {}…", path.display());
     let cancel = Arc::new(AtomicBool::new(false));
     m.exporting = Some(Arc::clone(&cancel));

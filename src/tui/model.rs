@@ -100,6 +100,22 @@ pub struct OpenPrompt {
     pub candidates: Vec<String>,
 }
 
+/// What is drawn over the panes and takes the keys first: one at a time.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Overlay {
+    /// Only the panes.
+    #[default]
+    None,
+    /// The list of keys; any key closes it.
+    Help,
+    /// The export dialog.
+    Export(ExportDialog),
+    /// The "open a trace" prompt.
+    Open(OpenPrompt),
+    /// Quit was asked for while an export runs: wait, cancel or quit anyway.
+    ConfirmQuit,
+}
+
 /// Export formats offered in the dialog.
 pub const EXPORT_FORMATS: [&str; 4] = ["msgpack", "json", "csv", "jsonl"];
 
@@ -139,10 +155,8 @@ pub struct Model {
     pub sort: (usize, bool),
     /// Detail zoom: visible fraction of the window `[lo, hi)` in 0..1.
     pub zoom: (f64, f64),
-    /// Export dialog, when open.
-    pub export: Option<ExportDialog>,
-    /// Help overlay shown.
-    pub help: bool,
+    /// What is drawn over the panes and takes the keys first.
+    pub overlay: Overlay,
     /// Bottom status line.
     pub status: String,
     /// Said with the next replay's status (why a parameter was changed for the user).
@@ -151,8 +165,6 @@ pub struct Model {
     pub quit: bool,
     /// Cancels the workload export in flight; `None` when none runs.
     pub exporting: Option<Arc<AtomicBool>>,
-    /// Quit was asked for while an export runs: the "wait / cancel / quit anyway" question.
-    pub confirm_quit: bool,
     /// Leave as soon as the running export has finished.
     pub quit_after_export: bool,
     /// Names of the traces asked for, in order (command line, then `o`): where each goes in
@@ -172,8 +184,6 @@ pub struct Model {
     pub detail_quality: Option<(usize, crate::quality::Quality)>,
     /// Cancels the replay in flight when a newer one is asked for.
     pub cancel: Option<Arc<AtomicBool>>,
-    /// The "open a trace" prompt, when shown.
-    pub open: Option<OpenPrompt>,
     /// How traces are read (the command line's input options).
     pub load_options: crate::ingest::LoadOptions,
     /// Where `p` writes figures (the working directory).
@@ -198,6 +208,30 @@ impl Model {
             status: "loading…".into(),
             figure_dir: ".".into(),
             ..Model::default()
+        }
+    }
+
+    /// The export dialog, when it is open.
+    pub fn export(&self) -> Option<&ExportDialog> {
+        match &self.overlay {
+            Overlay::Export(d) => Some(d),
+            _ => None,
+        }
+    }
+
+    /// The export dialog, to change, when it is open.
+    pub fn export_mut(&mut self) -> Option<&mut ExportDialog> {
+        match &mut self.overlay {
+            Overlay::Export(d) => Some(d),
+            _ => None,
+        }
+    }
+
+    /// The "open a trace" prompt, when it is shown.
+    pub fn open_prompt(&self) -> Option<&OpenPrompt> {
+        match &self.overlay {
+            Overlay::Open(p) => Some(p),
+            _ => None,
         }
     }
 

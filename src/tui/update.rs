@@ -8,7 +8,7 @@ use crossterm::event::KeyEvent;
 pub use super::action::{Action, keymap};
 use super::export::act_export;
 use super::model::ReplayView;
-use super::model::{ExportDialog, FIELDS, Focus, LoadedTrace, Model, OpenPrompt};
+use super::model::{ExportDialog, FIELDS, Focus, LoadedTrace, Model, OpenPrompt, Overlay};
 use super::model::{field_of_error, parse_fields};
 use super::traces::{add_trace, select_trace};
 pub use super::worker::Cmd;
@@ -59,18 +59,16 @@ pub enum Msg {
 /// The text field being typed into, if any: the open prompt, a form value being edited, or
 /// the export dialog's current text field.
 fn active_text(m: &mut Model) -> Option<&mut String> {
-    if let Some(p) = &mut m.open {
-        return Some(&mut p.path);
-    }
-    if let Some(d) = &mut m.export {
-        return match d.cursor {
+    match &mut m.overlay {
+        Overlay::Open(p) => Some(&mut p.path),
+        Overlay::Export(d) => match d.cursor {
             0 => Some(&mut d.path),
             1 => Some(&mut d.slo),
             2 => Some(&mut d.models),
             _ => None,
-        };
+        },
+        _ => m.editing.as_mut(),
     }
-    m.editing.as_mut()
 }
 
 /// Applies a typing action to the active text field; `true` when it was one.
@@ -115,10 +113,10 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
                         super::text::MAX_FIELD
                     );
                 }
-                if let Some(p) = &mut m.open {
+                if let Overlay::Open(p) = &mut m.overlay {
                     p.candidates.clear();
                 }
-                if let Some(d) = &mut m.export {
+                if let Overlay::Export(d) = &mut m.overlay {
                     d.confirm_overwrite = false;
                 }
             }
@@ -197,7 +195,9 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
             text,
             candidates,
         } => {
-            if let Some(p) = m.open.as_mut().filter(|p| p.path == asked) {
+            if let Overlay::Open(p) = &mut m.overlay
+                && p.path == asked
+            {
                 p.path = text;
                 m.caret = None;
                 p.candidates = candidates;
@@ -265,8 +265,8 @@ pub fn request_replay(m: &mut Model) -> Vec<Cmd> {
 }
 
 fn act(m: &mut Model, a: Action) -> Vec<Cmd> {
-    if m.confirm_quit {
-        m.confirm_quit = false;
+    if m.overlay == Overlay::ConfirmQuit {
+        m.overlay = Overlay::None;
         match a {
             Action::QuitNow => m.quit = true,
             Action::CancelExport => {
@@ -283,28 +283,28 @@ fn act(m: &mut Model, a: Action) -> Vec<Cmd> {
         }
         return Vec::new();
     }
-    if m.export.is_some() {
+    if matches!(m.overlay, Overlay::Export(_)) {
         return act_export(m, a);
     }
     if matches!(a, Action::Type(_) | Action::Backspace | Action::Edit(_))
-        && (m.open.is_some() || m.editing.is_some())
+        && (matches!(m.overlay, Overlay::Open(_)) || m.editing.is_some())
     {
         edit_text(m, a);
-        if let Some(p) = &mut m.open {
+        if let Overlay::Open(p) = &mut m.overlay {
             p.candidates.clear();
         }
         return Vec::new();
     }
-    if let Some(p) = &mut m.open {
+    if let Overlay::Open(p) = &mut m.overlay {
         match a {
-            Action::Cancel => m.open = None,
+            Action::Cancel => m.overlay = Overlay::None,
             Action::Complete => return vec![Cmd::Complete(p.path.clone())],
             Action::Enter => {
                 let text = p.path.trim().to_string();
                 if text.is_empty() {
                     return Vec::new();
                 }
-                m.open = None;
+                m.overlay = Overlay::None;
                 m.loading = Some(format!("opening {text}…"));
                 let opts = m.load_options.clone();
                 let path = super::complete::expand_home(&text);
@@ -332,9 +332,14 @@ fn act(m: &mut Model, a: Action) -> Vec<Cmd> {
         return Vec::new();
     }
     match a {
-        Action::Quit if m.exporting.is_some() => m.confirm_quit = true,
+        Action::Quit if m.exporting.is_some() => m.overlay = Overlay::ConfirmQuit,
         Action::Quit => m.quit = true,
-        Action::Help => m.help = !m.help,
+        Action::Help => {
+            m.overlay = match m.overlay {
+                Overlay::Help => Overlay::None,
+                _ => Overlay::Help,
+            }
+        }
         Action::FocusNext => m.focus = m.focus.next(),
         Action::FocusPrev => m.focus = m.focus.prev(),
         Action::NextTrace if !m.traces.is_empty() => {
@@ -343,7 +348,7 @@ fn act(m: &mut Model, a: Action) -> Vec<Cmd> {
             return request_replay(m);
         }
         Action::OpenTrace => {
-            m.open = Some(OpenPrompt::default());
+            m.overlay = Overlay::Open(OpenPrompt::default());
             m.caret = None;
         }
         Action::Plot => {
@@ -363,7 +368,7 @@ fn act(m: &mut Model, a: Action) -> Vec<Cmd> {
         }
         Action::OpenExport => {
             if m.result.is_some() {
-                m.export = Some(ExportDialog::new());
+                m.overlay = Overlay::Export(ExportDialog::new());
                 m.caret = None;
             } else {
                 m.status = "nothing to export yet".into();
@@ -417,7 +422,7 @@ fn act_pane(m: &mut Model, a: Action) -> Vec<Cmd> {
         (Focus::Detail, Action::Right) => pan(m, 0.25),
         (Focus::Detail, Action::Up) => zoom(m, 0.5),
         (Focus::Detail, Action::Down) => zoom(m, 2.0),
-        (_, Action::Cancel) => m.help = false,
+        (_, Action::Cancel) if m.overlay == Overlay::Help => m.overlay = Overlay::None,
         _ => {}
     }
     Vec::new()

@@ -6,7 +6,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
-use super::model::Model;
+use super::model::{Model, Overlay};
 
 mod detail;
 mod models;
@@ -101,17 +101,12 @@ pub fn view(m: &Model, f: &mut Frame) {
             .style(Style::default().reversed()),
         status,
     );
-    if m.export.is_some() {
-        export_dialog(m, f, area);
-    }
-    if m.open.is_some() {
-        open_prompt(m, f, area);
-    }
-    if m.help {
-        help(f, area);
-    }
-    if m.confirm_quit {
-        confirm_quit(f, area);
+    match &m.overlay {
+        Overlay::None => {}
+        Overlay::Help => help(f, area),
+        Overlay::Export(d) => export_dialog(m, d, f, area),
+        Overlay::Open(p) => open_prompt(m, p, f, area),
+        Overlay::ConfirmQuit => confirm_quit(f, area),
     }
     if m.no_color {
         for cell in f.buffer_mut().content.iter_mut() {

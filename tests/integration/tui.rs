@@ -204,8 +204,8 @@ fn export_dialog_writes_and_confirms_overwrite() {
     let path = dir.path().join("w.json");
     let mut m = started();
     step(&mut m, vec![key(KeyCode::Char('e'))]);
-    m.export.as_mut().unwrap().path = path.display().to_string();
-    m.export.as_mut().unwrap().format = 1;
+    m.export_mut().unwrap().path = path.display().to_string();
+    m.export_mut().unwrap().format = 1;
     let (tx, _rx) = channel();
     let cmds = step(&mut m, vec![key(KeyCode::Enter)]);
     assert_eq!(cmds.len(), 1);
@@ -216,9 +216,9 @@ fn export_dialog_writes_and_confirms_overwrite() {
     assert_eq!(w.len(), m.result.as_ref().unwrap().group.arrivals);
     // Exporting again asks first.
     step(&mut m, vec![key(KeyCode::Char('e'))]);
-    m.export.as_mut().unwrap().path = path.display().to_string();
+    m.export_mut().unwrap().path = path.display().to_string();
     assert!(step(&mut m, vec![key(KeyCode::Enter)]).is_empty());
-    assert!(m.export.as_ref().unwrap().confirm_overwrite);
+    assert!(m.export().unwrap().confirm_overwrite);
     assert_eq!(step(&mut m, vec![key(KeyCode::Enter)]).len(), 1);
 }
 
@@ -233,14 +233,14 @@ fn export_dialog_refuses_paths_it_cannot_write() {
         (&dir.path().display().to_string(), "is a directory"),
     ] {
         step(&mut m, vec![key(KeyCode::Char('e'))]);
-        m.export.as_mut().unwrap().path = path.to_string();
+        m.export_mut().unwrap().path = path.to_string();
         assert!(
             step(&mut m, vec![key(KeyCode::Enter)]).is_empty(),
             "{path:?}"
         );
         assert!(m.status.contains(why), "{path:?}: {}", m.status);
         // The dialog stays open to correct the path.
-        assert!(m.export.is_some());
+        assert!(m.export().is_some());
         step(&mut m, vec![key(KeyCode::Esc)]);
     }
 }
@@ -494,11 +494,11 @@ fn opening_a_trace_with_tab_completion() {
     keys.extend(typed(&format!("{}/sec", dir.path().display())));
     keys.push(key(KeyCode::Tab));
     press(&mut m, keys);
-    let p = m.open.as_ref().unwrap();
+    let p = m.open_prompt().unwrap();
     assert_eq!(p.path, format!("{}/second_trace.pkl", dir.path().display()));
     assert_eq!(p.candidates, vec!["second_trace.pkl".to_string()]);
     press(&mut m, vec![key(KeyCode::Enter)]);
-    assert!(m.open.is_none());
+    assert!(m.open_prompt().is_none());
     assert_eq!(m.traces.len(), 2);
     assert_eq!(m.trace, 1);
     assert!(screen(&m).contains("Trace 2/2"));
@@ -625,7 +625,7 @@ fn a_trace_too_big_for_the_form_gets_a_rate_scale_that_fits() {
 /// Opens the export dialog, types `path` and presses Enter: the export command to run.
 fn start_export(m: &mut Model, path: &std::path::Path) -> Cmd {
     step(m, vec![key(KeyCode::Char('e'))]);
-    m.export.as_mut().unwrap().path = path.display().to_string();
+    m.export_mut().unwrap().path = path.display().to_string();
     step(m, vec![key(KeyCode::Enter)]).pop().unwrap()
 }
 
@@ -637,7 +637,7 @@ fn quitting_during_an_export_asks_and_cancelling_leaves_nothing() {
     let export = start_export(&mut m, &path);
     // The export is running: q asks instead of quitting.
     step(&mut m, vec![key(KeyCode::Char('q'))]);
-    assert!(!m.quit && m.confirm_quit);
+    assert!(!m.quit && m.overlay == tracereplay_tui::tui::model::Overlay::ConfirmQuit);
     let shown = screen(&m);
     assert!(
         shown.contains("An export is still being written"),
@@ -646,7 +646,7 @@ fn quitting_during_an_export_asks_and_cancelling_leaves_nothing() {
     assert!(shown.contains("cancel it"), "{shown}");
     // Esc goes back; Ctrl-C asks too.
     step(&mut m, vec![key(KeyCode::Esc)]);
-    assert!(!m.quit && !m.confirm_quit);
+    assert!(!m.quit && m.overlay != tracereplay_tui::tui::model::Overlay::ConfirmQuit);
     step(
         &mut m,
         vec![Msg::Key(KeyEvent::new(
@@ -654,7 +654,7 @@ fn quitting_during_an_export_asks_and_cancelling_leaves_nothing() {
             KeyModifiers::CONTROL,
         ))],
     );
-    assert!(m.confirm_quit && !m.quit);
+    assert!(m.overlay == tracereplay_tui::tui::model::Overlay::ConfirmQuit && !m.quit);
     // c cancels: the export stops and leaves no file, not even a hidden partial one.
     step(&mut m, vec![key(KeyCode::Char('c'))]);
     assert!(!m.quit);
@@ -696,8 +696,8 @@ fn export_dialog_writes_through_a_symlink_and_expands_home() {
     std::os::unix::fs::symlink(&real, &link).unwrap();
     let mut m = started();
     step(&mut m, vec![key(KeyCode::Char('e'))]);
-    m.export.as_mut().unwrap().path = link.display().to_string();
-    m.export.as_mut().unwrap().format = 1;
+    m.export_mut().unwrap().path = link.display().to_string();
+    m.export_mut().unwrap().format = 1;
     // The file behind the link exists: asked first, then replaced; the link stays a link.
     assert!(step(&mut m, vec![key(KeyCode::Enter)]).is_empty());
     let export = step(&mut m, vec![key(KeyCode::Enter)]).pop().unwrap();
@@ -712,8 +712,8 @@ fn export_dialog_writes_through_a_symlink_and_expands_home() {
     if let Some(home) = home.filter(|h| h.is_dir()) {
         let name = format!(".tracereplay-test-{}.json", std::process::id());
         step(&mut m, vec![key(KeyCode::Char('e'))]);
-        m.export.as_mut().unwrap().path = format!("~/{name}");
-        m.export.as_mut().unwrap().format = 1;
+        m.export_mut().unwrap().path = format!("~/{name}");
+        m.export_mut().unwrap().format = 1;
         let export = step(&mut m, vec![key(KeyCode::Enter)]).pop().unwrap();
         step(&mut m, vec![execute(export, &tx)]);
         let written = home.join(&name);
@@ -891,7 +891,7 @@ fn text_fields_have_a_cursor_and_a_bounded_length() {
     let ctrl = |c| Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL));
     let mut m = started();
     step(&mut m, vec![key(KeyCode::Char('e'))]);
-    let d = |m: &Model| m.export.as_ref().unwrap().path.clone();
+    let d = |m: &Model| m.export().unwrap().path.clone();
     // The path field starts with a default name; Ctrl-U clears it.
     press(&mut m, vec![ctrl('u')]);
     assert_eq!(d(&m), "");
@@ -1007,9 +1007,9 @@ fn the_export_dialog_writes_mooncake_jsonl_when_there_are_tokens() {
     let dir = tempfile::tempdir().unwrap();
     let mut m = started();
     step(&mut m, vec![key(KeyCode::Char('e'))]);
-    m.export.as_mut().unwrap().cursor = tracereplay_tui::tui::model::ExportDialog::FORMAT;
+    m.export_mut().unwrap().cursor = tracereplay_tui::tui::model::ExportDialog::FORMAT;
     press(&mut m, vec![key(KeyCode::Left)]);
-    assert!(m.export.as_ref().unwrap().path.ends_with(".jsonl"));
+    assert!(m.export().unwrap().path.ends_with(".jsonl"));
     assert!(screen(&m).contains("jsonl (Mooncake"));
     assert!(step(&mut m, vec![key(KeyCode::Enter)]).is_empty());
     assert!(m.status.contains("needs token counts"), "{}", m.status);
@@ -1027,7 +1027,7 @@ fn the_export_dialog_writes_mooncake_jsonl_when_there_are_tokens() {
         vec![execute(Cmd::Load(Some(llm), Default::default()), &tx)],
     );
     step(&mut m, vec![key(KeyCode::Char('e'))]);
-    let d = m.export.as_mut().unwrap();
+    let d = m.export_mut().unwrap();
     d.format = 3;
     d.path = dir.path().join("w.jsonl").display().to_string();
     let export = step(&mut m, vec![key(KeyCode::Enter)]).pop().unwrap();

@@ -8,10 +8,9 @@ use ratatui::widgets::{Clear, Paragraph, Wrap};
 
 use super::{block, centered};
 use crate::quote::printable;
-use crate::tui::model::{EXPORT_FORMATS, ExportDialog, Model};
+use crate::tui::model::{EXPORT_FORMATS, ExportDialog, Model, OpenPrompt};
 
-pub(super) fn export_dialog(m: &Model, f: &mut Frame, area: Rect) {
-    let Some(d) = &m.export else { return };
+pub(super) fn export_dialog(m: &Model, d: &ExportDialog, f: &mut Frame, area: Rect) {
     let r = centered(area, 64, 10);
     f.render_widget(Clear, r);
     let mark = |i: usize| if d.cursor == i { "▶ " } else { "  " };
@@ -52,8 +51,7 @@ pub(super) fn export_dialog(m: &Model, f: &mut Frame, area: Rect) {
     );
 }
 
-pub(super) fn open_prompt(m: &Model, f: &mut Frame, area: Rect) {
-    let Some(p) = &m.open else { return };
+pub(super) fn open_prompt(m: &Model, p: &OpenPrompt, f: &mut Frame, area: Rect) {
     let r = centered(area, 72, 8);
     f.render_widget(Clear, r);
     let shown: Vec<std::borrow::Cow<'_, str>> =
