@@ -95,7 +95,7 @@ impl Coarseness {
             .map_or(String::new(), |t| {
                 format!(
                     "; tick {} s",
-                    crate::stats::py_float((t * 1e6).round() / 1e6)
+                    crate::format::py_float((t * 1e6).round() / 1e6)
                 )
             });
         let warn = if self.is_coarse() {

@@ -32,6 +32,7 @@ pub mod coarse;
 pub mod compare;
 pub mod error;
 pub mod estimate;
+pub mod format;
 pub mod ingest;
 pub mod mapping;
 mod par;

@@ -5,8 +5,8 @@ use std::fmt::Write;
 
 use serde_json::{Value, json};
 
+use crate::format::py_float;
 use crate::replay::{Distribution, IntervalFit, ModelReplay, Replay};
-use crate::stats::py_float;
 use crate::trace::{Summary, TraceKind};
 
 /// The trace summary as text.

@@ -45,7 +45,7 @@ pub(super) fn export(a: &ExportArgs, out: &mut (impl Write + Send)) -> Result<()
     if !(a.duration.is_finite() && (1e-6..=86_400.0).contains(&a.duration)) {
         bail!(
             "--duration {}: give how long each request runs in seconds, from 0.000001 to 86400",
-            crate::stats::py_float(a.duration)
+            crate::format::py_float(a.duration)
         );
     }
     if a.block_size == 0 {
@@ -98,7 +98,7 @@ pub(super) fn export(a: &ExportArgs, out: &mut (impl Write + Send)) -> Result<()
             eprintln!(
                 "note: every request runs {} s (--duration): the trace has no run times, or \
                  the replay is not vanilla",
-                crate::stats::py_float(a.duration)
+                crate::format::py_float(a.duration)
             );
         }
         (w, std::thread::spawn(move || drop(trace)))
@@ -232,10 +232,10 @@ pub fn replay_command(
         opt("--end", e.clone());
     }
     opt("--distribution", p.distribution.to_string());
-    opt("--interval", crate::stats::py_float(p.interval_seconds));
-    opt("--rate-scale", crate::stats::py_float(p.rate_scale));
-    opt("--cv-scale", crate::stats::py_float(p.cv_scale));
-    opt("--time-scale", crate::stats::py_float(p.time_scale));
+    opt("--interval", crate::format::py_float(p.interval_seconds));
+    opt("--rate-scale", crate::format::py_float(p.rate_scale));
+    opt("--cv-scale", crate::format::py_float(p.cv_scale));
+    opt("--time-scale", crate::format::py_float(p.time_scale));
     opt("--replication", p.replication.to_string());
     opt("--seed", p.seed.to_string());
     opt("--max-arrivals", p.max_arrivals.to_string());
@@ -262,12 +262,12 @@ pub fn replay_command(
         Format::Invitro { duration_us } => {
             opt(
                 "--duration",
-                crate::stats::py_float(duration_us as f64 / 1e6),
+                crate::format::py_float(duration_us as f64 / 1e6),
             );
         }
         _ => {}
     }
-    opt("--slo", crate::stats::py_float(e.slo));
+    opt("--slo", crate::format::py_float(e.slo));
     if let Some(o) = &e.only {
         opt("--only", o.join(","));
     }

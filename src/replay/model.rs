@@ -130,7 +130,7 @@ pub(super) fn too_many_made(process: &Process, limit: u64) -> Error {
     let why = match process.cv() {
         Some(cv) if cv > 10.0 => format!(
             " (a cv of {} makes bursts of about cv²/2 = {:.2e} arrivals an interval)",
-            crate::stats::py_float(cv),
+            crate::format::py_float(cv),
             cv * cv / 2.0
         ),
         _ => String::new(),

@@ -1,8 +1,8 @@
 //! The parameters form: its fields, their texts, and the replay parameters they parse into.
 
+use crate::format;
 use crate::mapping::default_model_names;
 use crate::replay::{Distribution, ReplayParams};
-use crate::stats;
 use crate::trace::TraceKind;
 
 /// One editable replay option.
@@ -112,10 +112,10 @@ pub fn field_texts(p: &ReplayParams) -> Vec<String> {
             FieldKind::Start => p.start.clone(),
             FieldKind::End => p.end.clone().unwrap_or_default(),
             FieldKind::Distribution => p.distribution.to_string(),
-            FieldKind::Interval => stats::py_float(p.interval_seconds),
-            FieldKind::RateScale => stats::py_float(p.rate_scale),
-            FieldKind::CvScale => stats::py_float(p.cv_scale),
-            FieldKind::TimeScale => stats::py_float(p.time_scale),
+            FieldKind::Interval => format::py_float(p.interval_seconds),
+            FieldKind::RateScale => format::py_float(p.rate_scale),
+            FieldKind::CvScale => format::py_float(p.cv_scale),
+            FieldKind::TimeScale => format::py_float(p.time_scale),
             FieldKind::Replication => p.replication.to_string(),
             FieldKind::Seed => p.seed.to_string(),
             FieldKind::Triggers => p.triggers.join(","),

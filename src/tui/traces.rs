@@ -85,11 +85,11 @@ pub(super) fn fit_rate_scale(m: &mut Model) -> Option<String> {
     let budget = INTERACTIVE_ARRIVALS.min(p.max_arrivals as f64);
     let scale = round_down_125(p.rate_scale * budget / expected)?;
     let field = super::model::field_index(super::model::FieldKind::RateScale)?;
-    m.fields[field] = crate::stats::py_float(scale);
+    m.fields[field] = crate::format::py_float(scale);
     Some(format!(
         "rate scale set to {}: {} would make {expected:.2e} arrivals (limit {:e})",
         m.fields[field],
-        crate::stats::py_float(p.rate_scale),
+        crate::format::py_float(p.rate_scale),
         p.max_arrivals as f64
     ))
 }
