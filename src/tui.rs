@@ -3,6 +3,7 @@
 
 pub mod action;
 pub mod complete;
+mod detail;
 mod export;
 pub mod form;
 pub mod model;
@@ -24,43 +25,10 @@ use crate::assets;
 use crate::ingest::LoadOptions;
 use crate::replay::ReplayParams;
 use model::Model;
+pub use update::refresh_detail;
 use update::{Cmd, Msg, update};
 use worker::WorkerGuard;
 pub use worker::{DEBOUNCE, execute, spawn};
-
-/// Recomputes the detail bins for the selected model and zoom (update side, not per frame).
-pub fn refresh_detail(m: &mut Model) {
-    let (Some(r), Some(k), Some((lo, hi))) = (&m.result, m.selected_row(), m.detail_range()) else {
-        m.detail.clear();
-        m.detail_trace.clear();
-        m.detail_key = None;
-        return;
-    };
-    // One bin per chart column, so bins are equal and the axis text is exact.
-    let bins = m.detail_width.max(1);
-    // The loop calls this after every message (spinner ticks included): rebin only on change.
-    let key = (
-        // Not the Arc's address: a new result can be allocated where the old one was.
-        m.result_generation,
-        k,
-        lo.to_bits(),
-        hi.to_bits(),
-        bins,
-    );
-    if m.detail_key == Some(key) {
-        return;
-    }
-    m.detail = crate::stats::histogram(&r.replay.models[k].arrivals, lo, hi, bins);
-    m.detail_trace = r.trace_histogram(k, lo, hi, bins);
-    // The fit verdict of the interval under the centre: one interval, computed here on demand.
-    let mid = 0.5 * (lo + hi);
-    m.detail_quality = r.replay.models[k]
-        .intervals
-        .iter()
-        .position(|i| i.start <= mid && mid < i.end)
-        .and_then(|i| r.interval_quality(k, i).map(|q| (i, q)));
-    m.detail_key = Some(key);
-}
 
 /// Turns bracketed paste off (the shell after us may not expect it).
 fn disable_paste() {
@@ -202,13 +170,13 @@ fn event_loop(
                 "a background worker crashed; please report this with the trace and options used"
             ));
         }
+        // Before the messages: `update` bins the detail chart for this width.
+        m.detail_width = view::detail_width(terminal.size()?.width);
         for msg in msgs {
             for cmd in update(m, msg) {
                 spawn(cmd, tx.clone());
             }
         }
-        m.detail_width = view::detail_width(terminal.size()?.width);
-        refresh_detail(m);
         if m.quit {
             return Ok(());
         }

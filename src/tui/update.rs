@@ -6,6 +6,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use crossterm::event::KeyEvent;
 
 pub use super::action::{Action, keymap};
+pub use super::detail::refresh_detail;
+use super::detail::{pan, zoom};
 use super::export::act_export;
 use super::model::ReplayView;
 use super::model::{ExportDialog, FIELDS, Focus, LoadedTrace, Model, OpenPrompt, Overlay};
@@ -96,6 +98,12 @@ pub(super) fn edit_text(m: &mut Model, a: Action) -> bool {
 
 /// Applies a message; returns the work to start.
 pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
+    let cmds = apply(m, msg);
+    refresh_detail(m);
+    cmds
+}
+
+fn apply(m: &mut Model, msg: Msg) -> Vec<Cmd> {
     match msg {
         Msg::Key(key) => match keymap(m, key) {
             Some(a) => act(m, a),
@@ -426,22 +434,4 @@ fn act_pane(m: &mut Model, a: Action) -> Vec<Cmd> {
         _ => {}
     }
     Vec::new()
-}
-
-/// Smallest zoom: about one second of a 14-day window.
-const MIN_SPAN: f64 = 1e-6;
-
-fn zoom(m: &mut Model, factor: f64) {
-    let (lo, hi) = m.zoom;
-    let mid = 0.5 * (lo + hi);
-    let half = (0.5 * (hi - lo) * factor).clamp(MIN_SPAN / 2.0, 0.5);
-    let lo = (mid - half).clamp(0.0, 1.0 - 2.0 * half);
-    m.zoom = (lo, lo + 2.0 * half);
-}
-
-fn pan(m: &mut Model, by: f64) {
-    let (lo, hi) = m.zoom;
-    let span = hi - lo;
-    let lo = (lo + by * span).clamp(0.0, 1.0 - span);
-    m.zoom = (lo, lo + span);
 }
