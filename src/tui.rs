@@ -28,7 +28,7 @@ use model::Model;
 pub use update::refresh_detail;
 use update::{Cmd, Msg, update};
 use worker::WorkerGuard;
-pub use worker::{DEBOUNCE, execute, spawn};
+pub use worker::{DEBOUNCE, ReplayWorker, dispatch, execute, spawn};
 
 /// Turns bracketed paste off (the shell after us may not expect it).
 fn disable_paste() {
@@ -131,6 +131,7 @@ fn event_loop(
     rx: &Receiver<Msg>,
 ) -> Result<()> {
     let mut last_draw = Instant::now();
+    let replays = ReplayWorker::start(tx.clone());
     // Fault injection for the terminal-restore tests (tests/terminal.rs); never set otherwise.
     match std::env::var("TRACEREPLAY_FAULT").as_deref() {
         Ok("ui-error") => return Err(anyhow!("injected UI error (TRACEREPLAY_FAULT)")),
@@ -174,7 +175,7 @@ fn event_loop(
         m.detail_width = view::detail_width(terminal.size()?.width);
         for msg in msgs {
             for cmd in update(m, msg) {
-                spawn(cmd, tx.clone());
+                dispatch(cmd, tx, &replays);
             }
         }
         if m.quit {

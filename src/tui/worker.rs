@@ -1,10 +1,10 @@
-//! The explorer's workers: each command runs on a thread of its own and sends its result back
-//! as a message.
+//! The explorer's workers: replays on one long-lived thread fed by a one-slot queue, other
+//! commands on a thread each; every result comes back as a message.
 
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Sender;
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::Duration;
 
 use super::model::{LoadedTrace, ReplayView};
@@ -71,22 +71,113 @@ pub enum Cmd {
 /// How long a replay waits for further edits before it starts (keys held down, ←/→ cycling).
 pub const DEBOUNCE: Duration = Duration::from_millis(20);
 
-/// Runs one command on a worker thread; its result comes back as a message.
+/// Runs a command: a replay goes to `replays`' one-slot queue, anything else to a thread of
+/// its own; the result comes back as a message.
+pub fn dispatch(cmd: Cmd, tx: &Sender<Msg>, replays: &ReplayWorker) {
+    match cmd {
+        Cmd::Replay { .. } => replays.request(cmd),
+        other => spawn(other, tx.clone()),
+    }
+}
+
+/// Runs one command on a thread of its own; its result comes back as a message.
 pub fn spawn(cmd: Cmd, tx: Sender<Msg>) {
     std::thread::spawn(move || {
         // A panicking worker must not leave the loop waiting forever.
         let guard = WorkerGuard(tx.clone());
-        if let Cmd::Replay { cancel, .. } = &cmd {
-            std::thread::sleep(DEBOUNCE);
-            if cancel.load(std::sync::atomic::Ordering::Relaxed) {
-                std::mem::forget(guard);
-                return; // superseded before it started
-            }
-        }
         let msg = execute(cmd, &tx);
         let _ = tx.send(msg);
         std::mem::forget(guard);
     });
+}
+
+/// The replay worker: one long-lived thread and a one-slot queue that each new request
+/// overwrites, so that of a burst of edits (a key held down, ←/→ cycling) only the last runs.
+/// A request starts once no newer one has come for [`DEBOUNCE`]; the one running is stopped by
+/// its cancel flag, which `update` sets when it asks for the next.
+pub struct ReplayWorker {
+    slot: Arc<Slot>,
+}
+
+#[derive(Default)]
+struct Slot {
+    next: Mutex<Option<Cmd>>,
+    changed: Condvar,
+    closed: AtomicBool,
+}
+
+impl ReplayWorker {
+    /// Starts the thread; results go to `tx`.
+    pub fn start(tx: Sender<Msg>) -> Self {
+        let slot = Arc::new(Slot::default());
+        let mine = Arc::clone(&slot);
+        std::thread::spawn(move || {
+            let guard = WorkerGuard(tx.clone());
+            while let Some(cmd) = mine.take_settled() {
+                if tx.send(execute(cmd, &tx)).is_err() {
+                    break;
+                }
+            }
+            std::mem::forget(guard);
+        });
+        ReplayWorker { slot }
+    }
+
+    /// Puts `cmd` in the slot, in place of any request still waiting there.
+    pub fn request(&self, cmd: Cmd) {
+        *self.slot.lock() = Some(cmd);
+        self.slot.changed.notify_one();
+    }
+}
+
+impl Drop for ReplayWorker {
+    fn drop(&mut self) {
+        self.slot.closed.store(true, Ordering::Relaxed);
+        self.slot.changed.notify_one();
+    }
+}
+
+impl Slot {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<Cmd>> {
+        // A panic elsewhere cannot leave the slot half-written: it holds a whole request.
+        self.next.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The next request once none newer has come for [`DEBOUNCE`]; `None` when closed.
+    fn take_settled(&self) -> Option<Cmd> {
+        let mut next = self.lock();
+        loop {
+            while next.is_none() {
+                if self.closed.load(Ordering::Relaxed) {
+                    return None;
+                }
+                next = self
+                    .changed
+                    .wait(next)
+                    .unwrap_or_else(PoisonError::into_inner);
+            }
+            let cmd = next.take();
+            next = self
+                .changed
+                .wait_timeout_while(next, DEBOUNCE, |n| {
+                    n.is_none() && !self.closed.load(Ordering::Relaxed)
+                })
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+            if self.closed.load(Ordering::Relaxed) {
+                return None;
+            }
+            if next.is_some() {
+                continue; // superseded while it waited
+            }
+            if let Some(Cmd::Replay { cancel, .. }) = &cmd
+                && cancel.load(Ordering::Relaxed)
+            {
+                continue;
+            }
+            return cmd;
+        }
+    }
 }
 
 pub(super) struct WorkerGuard(pub(super) Sender<Msg>);
@@ -224,4 +315,31 @@ fn write_figure(
         }
     }
     Err("1000 figures of this model already exist here; move some away".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_request_overwritten_while_it_waits_never_runs() {
+        let slot = Arc::new(Slot::default());
+        *slot.lock() = Some(Cmd::Complete("first".into()));
+        let other = Arc::clone(&slot);
+        // As soon as the first is taken (and waits out the debounce), a newer one comes.
+        let newer = std::thread::spawn(move || {
+            while other.lock().is_some() {
+                std::thread::yield_now();
+            }
+            *other.lock() = Some(Cmd::Complete("second".into()));
+            other.changed.notify_one();
+        });
+        let ran = slot.take_settled();
+        newer.join().expect("the requesting thread");
+        assert!(matches!(ran, Some(Cmd::Complete(p)) if p == "second"));
+        // Closing wakes the worker and ends it.
+        slot.closed.store(true, Ordering::Relaxed);
+        slot.changed.notify_one();
+        assert!(slot.take_settled().is_none());
+    }
 }
