@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
-use super::model::{EXPORT_FORMATS, ExportDialog, Model, Overlay};
+use super::model::{EXPORT_FORMATS, ExportDialog, ExportField, Model, Overlay};
 use super::update::{Action, Cmd, edit_text};
 use crate::workload::Format;
 
@@ -11,15 +11,14 @@ pub(super) fn act_export(m: &mut Model, a: Action) -> Vec<Cmd> {
     let Overlay::Export(d) = &mut m.overlay else {
         return Vec::new();
     };
-    let n = ExportDialog::FIELDS;
     match a {
         Action::Cancel | Action::Quit => m.overlay = Overlay::None,
         Action::Up => {
-            d.cursor = (d.cursor + n - 1) % n;
+            d.cursor = d.cursor.prev();
             m.caret = None;
         }
         Action::Down | Action::FocusNext => {
-            d.cursor = (d.cursor + 1) % n;
+            d.cursor = d.cursor.next();
             m.caret = None;
         }
         Action::Left | Action::Right if d.cursor == ExportDialog::FORMAT => {
@@ -35,7 +34,7 @@ pub(super) fn act_export(m: &mut Model, a: Action) -> Vec<Cmd> {
         Action::Type(_) | Action::Backspace | Action::Edit(_)
             if d.cursor != ExportDialog::FORMAT =>
         {
-            if d.cursor == 0 {
+            if d.cursor == ExportField::Path {
                 d.confirm_overwrite = false;
             }
             edit_text(m, a);

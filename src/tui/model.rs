@@ -35,6 +35,38 @@ impl Focus {
     }
 }
 
+/// A field of the export dialog, in the order Tab visits them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportField {
+    /// Where to write (typed).
+    Path,
+    /// The SLO in seconds (typed).
+    Slo,
+    /// `all` or model names (typed).
+    Models,
+    /// The format (chosen with ←/→).
+    Format,
+}
+
+impl ExportField {
+    const ALL: [ExportField; 4] = [
+        ExportField::Path,
+        ExportField::Slo,
+        ExportField::Models,
+        ExportField::Format,
+    ];
+
+    /// The field after this one, round to the first.
+    pub fn next(self) -> Self {
+        Self::ALL[(self as usize + 1) % Self::ALL.len()]
+    }
+
+    /// The field before this one, round to the last.
+    pub fn prev(self) -> Self {
+        Self::ALL[(self as usize + Self::ALL.len() - 1) % Self::ALL.len()]
+    }
+}
+
 /// The export dialog's fields.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExportDialog {
@@ -44,8 +76,8 @@ pub struct ExportDialog {
     pub slo: String,
     /// `all`, or comma-separated model names to include.
     pub models: String,
-    /// Which field has the cursor: 0 path, 1 slo, 2 models (typed), 3 format (chosen).
-    pub cursor: usize,
+    /// Which field has the cursor.
+    pub cursor: ExportField,
     /// msgpack / json / csv.
     pub format: usize,
     /// Set when the target exists and the user must confirm.
@@ -53,10 +85,8 @@ pub struct ExportDialog {
 }
 
 impl ExportDialog {
-    /// Fields in the dialog.
-    pub const FIELDS: usize = 4;
     /// The format field (chosen with ←/→; the others are typed).
-    pub const FORMAT: usize = 3;
+    pub const FORMAT: ExportField = ExportField::Format;
 
     /// A dialog with defaults: all models, msgpack, SLO 1 s.
     pub fn new() -> Self {
@@ -64,7 +94,7 @@ impl ExportDialog {
             path: "workload.msgpack".into(),
             slo: "1.0".into(),
             models: "all".into(),
-            cursor: 0,
+            cursor: ExportField::Path,
             format: 0,
             confirm_overwrite: false,
         }

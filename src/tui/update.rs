@@ -10,7 +10,9 @@ pub use super::detail::refresh_detail;
 use super::detail::{pan, zoom};
 use super::export::act_export;
 use super::model::ReplayView;
-use super::model::{ExportDialog, FIELDS, Focus, LoadedTrace, Model, OpenPrompt, Overlay};
+use super::model::{
+    ExportDialog, ExportField, FIELDS, Focus, LoadedTrace, Model, OpenPrompt, Overlay,
+};
 use super::model::{field_of_error, parse_fields};
 use super::traces::{add_trace, select_trace};
 pub use super::worker::Cmd;
@@ -64,10 +66,10 @@ fn active_text(m: &mut Model) -> Option<&mut String> {
     match &mut m.overlay {
         Overlay::Open(p) => Some(&mut p.path),
         Overlay::Export(d) => match d.cursor {
-            0 => Some(&mut d.path),
-            1 => Some(&mut d.slo),
-            2 => Some(&mut d.models),
-            _ => None,
+            ExportField::Path => Some(&mut d.path),
+            ExportField::Slo => Some(&mut d.slo),
+            ExportField::Models => Some(&mut d.models),
+            ExportField::Format => None,
         },
         _ => m.editing.as_mut(),
     }

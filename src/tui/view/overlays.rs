@@ -8,13 +8,13 @@ use ratatui::widgets::{Clear, Paragraph, Wrap};
 
 use super::{block, centered};
 use crate::quote::printable;
-use crate::tui::model::{EXPORT_FORMATS, ExportDialog, Model, OpenPrompt};
+use crate::tui::model::{EXPORT_FORMATS, ExportDialog, ExportField, Model, OpenPrompt};
 
 pub(super) fn export_dialog(m: &Model, d: &ExportDialog, f: &mut Frame, area: Rect) {
     let r = centered(area, 64, 10);
     f.render_widget(Clear, r);
-    let mark = |i: usize| if d.cursor == i { "▶ " } else { "  " };
-    let shown = |i: usize, text: &str| {
+    let mark = |i: ExportField| if d.cursor == i { "▶ " } else { "  " };
+    let shown = |i: ExportField, text: &str| {
         let text = printable(text);
         if d.cursor == i {
             crate::tui::text::with_caret(&text, m.caret)
@@ -23,9 +23,21 @@ pub(super) fn export_dialog(m: &Model, d: &ExportDialog, f: &mut Frame, area: Re
         }
     };
     let lines = vec![
-        Line::from(format!("{}path    {}", mark(0), shown(0, &d.path))),
-        Line::from(format!("{}slo s   {}", mark(1), shown(1, &d.slo))),
-        Line::from(format!("{}models  {}", mark(2), shown(2, &d.models))),
+        Line::from(format!(
+            "{}path    {}",
+            mark(ExportField::Path),
+            shown(ExportField::Path, &d.path)
+        )),
+        Line::from(format!(
+            "{}slo s   {}",
+            mark(ExportField::Slo),
+            shown(ExportField::Slo, &d.slo)
+        )),
+        Line::from(format!(
+            "{}models  {}",
+            mark(ExportField::Models),
+            shown(ExportField::Models, &d.models)
+        )),
         Line::from(format!(
             "{}format  ◀ {} ▶",
             mark(ExportDialog::FORMAT),
