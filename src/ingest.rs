@@ -70,12 +70,12 @@ pub fn load(path: &Path, opts: &LoadOptions, progress: Progress<'_>) -> Result<T
         // reads the file in one step, so progress is its start and its end.
         InputFormat::Pickle => {
             progress(0, total);
-            let t = Trace::open(path, opts.kind);
+            let t = Trace::open_with(path, opts.kind, !opts.no_mmap);
             progress(total, total);
             t
         }
         // Mapped when large, as pickles are: v1 counts stay in the file.
-        InputFormat::Native => match crate::trace::map_large(&file).map_err(io)? {
+        InputFormat::Native => match crate::trace::map_large(&file, !opts.no_mmap).map_err(io)? {
             Some(map) => {
                 progress(0, total);
                 let t = native::decode_backing(map, &source);

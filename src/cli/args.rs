@@ -169,6 +169,8 @@ impl InputOpts {
             skip_failed: self.skip_failed,
             input_tokens_column: self.input_tokens_column.clone(),
             output_tokens_column: self.output_tokens_column.clone(),
+            no_mmap: std::env::var_os("TRACEREPLAY_NO_MMAP")
+                .is_some_and(|v| !v.is_empty() && v != "0"),
         })
     }
 }

@@ -139,6 +139,9 @@ pub struct LoadOptions {
     pub input_tokens_column: Option<String>,
     /// Generic CSV: the column of each request's generated tokens.
     pub output_tokens_column: Option<String>,
+    /// Read large pickles and caches into memory instead of mapping them (the command line
+    /// sets it from `TRACEREPLAY_NO_MMAP`).
+    pub no_mmap: bool,
 }
 
 /// Progress callback: bytes done, bytes in all.

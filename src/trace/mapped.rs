@@ -24,11 +24,6 @@ pub fn map(file: &File) -> std::io::Result<memmap2::Mmap> {
     Ok(map)
 }
 
-/// `false` when the user asked not to map files.
-pub fn allowed() -> bool {
-    std::env::var_os("TRACEREPLAY_NO_MMAP").is_none_or(|v| v.is_empty() || v == "0")
-}
-
 /// Makes a bus error — what reading a mapped file that was truncated under us raises — end
 /// the process with a message saying so, instead of "Bus error (core dumped)"; with `terminal`
 /// (the explorer, before it enters raw mode), it first puts the terminal back as it is now:
@@ -94,10 +89,13 @@ files into memory instead.\n";
     }
 }
 
-/// `file` memory-mapped when it is large (1 MiB or more) and the user allows mapping
-/// (`TRACEREPLAY_NO_MMAP`); `None` when it should be read instead.
-pub(crate) fn map_large(file: &std::fs::File) -> std::io::Result<Option<super::Backing>> {
-    if file.metadata()?.len() < (1 << 20) || !allowed() {
+/// `file` memory-mapped when it is large (1 MiB or more) and `allow`ed; `None` when it should
+/// be read instead.
+pub(crate) fn map_large(
+    file: &std::fs::File,
+    allow: bool,
+) -> std::io::Result<Option<super::Backing>> {
+    if !allow || file.metadata()?.len() < (1 << 20) {
         return Ok(None);
     }
     Ok(Some(std::sync::Arc::new(map(file)?)))

@@ -335,6 +335,19 @@ fn large_v1_pickles_are_mapped_and_checked() {
     assert_eq!(mapped.functions, copied.functions);
     assert_eq!(mapped.functions, t.functions);
     assert_eq!(mapped.invocations(), t.invocations());
+    let counts = |t: &Trace| match &t.functions[0].series {
+        tracereplay_tui::trace::Series::Counts(c) => c.is_mapped(),
+        tracereplay_tui::trace::Series::Times(_) => panic!("a v1 trace has counts"),
+    };
+    assert!(counts(&mapped));
+    // Told not to map (TRACEREPLAY_NO_MMAP on the command line), the loader reads the file.
+    let opts = tracereplay_tui::ingest::LoadOptions {
+        no_mmap: true,
+        ..Default::default()
+    };
+    let read = tracereplay_tui::ingest::load(&path, &opts, &mut |_, _| {}).unwrap();
+    assert!(!counts(&read));
+    assert_eq!(read.functions, t.functions);
     // Read as timestamps instead (--kind v2), the in-place words are decoded after all.
     let as_v2 = Trace::open(&path, Some(TraceKind::V2)).unwrap();
     assert_eq!(as_v2.invocations(), 40 * 20_160);

@@ -16,6 +16,11 @@ impl Trace {
     /// Reads a trace pickle from disk. Large files are memory-mapped, and azure_v1's int32
     /// arrays are read in place rather than copied.
     pub fn open(path: &Path, kind: Option<TraceKind>) -> Result<Trace> {
+        Trace::open_with(path, kind, true)
+    }
+
+    /// [`Trace::open`], mapping a large file only when `map` says so (else it is read).
+    pub fn open_with(path: &Path, kind: Option<TraceKind>, map: bool) -> Result<Trace> {
         let io = |err| Error::Io {
             action: "cannot read trace",
             path: path.to_owned(),
@@ -26,7 +31,7 @@ impl Trace {
             |n| n.to_string_lossy().into_owned(),
         );
         let file = std::fs::File::open(path).map_err(io)?;
-        let Some(map) = map_large(&file).map_err(io)? else {
+        let Some(map) = map_large(&file, map).map_err(io)? else {
             let bytes = std::fs::read(path).map_err(io)?;
             return Trace::from_pickle(&bytes, &source, kind);
         };
