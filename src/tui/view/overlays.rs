@@ -22,22 +22,18 @@ pub(super) fn export_dialog(m: &Model, d: &ExportDialog, f: &mut Frame, area: Re
             text.into_owned()
         }
     };
-    let lines = vec![
-        Line::from(format!(
-            "{}path    {}",
-            mark(ExportField::Path),
-            shown(ExportField::Path, &d.path)
-        )),
-        Line::from(format!(
-            "{}slo s   {}",
-            mark(ExportField::Slo),
-            shown(ExportField::Slo, &d.slo)
-        )),
-        Line::from(format!(
-            "{}models  {}",
-            mark(ExportField::Models),
-            shown(ExportField::Models, &d.models)
-        )),
+    let typed = [
+        ("path  ", ExportField::Path, &d.path),
+        ("slo s ", ExportField::Slo, &d.slo),
+        ("models", ExportField::Models, &d.models),
+    ];
+    let mut lines: Vec<Line> = typed
+        .into_iter()
+        .map(|(label, field, text)| {
+            Line::from(format!("{}{label}  {}", mark(field), shown(field, text)))
+        })
+        .collect();
+    lines.extend([
         Line::from(format!(
             "{}format  ◀ {} ▶",
             mark(ExportDialog::FORMAT),
@@ -56,7 +52,7 @@ pub(super) fn export_dialog(m: &Model, d: &ExportDialog, f: &mut Frame, area: Re
         } else {
             "Enter export · Tab next field · Esc cancel"
         }),
-    ];
+    ]);
     f.render_widget(
         Paragraph::new(lines).block(block(" Export workload ".into(), true)),
         r,
