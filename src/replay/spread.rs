@@ -14,20 +14,37 @@ pub(super) fn spread_uniform(a: &mut [f64], end: f64, rng: &mut rand_xoshiro::Xo
     let tick = crate::coarse::Coarseness::of_sorted(a)
         .and_then(|c| c.tick)
         .unwrap_or(1.0);
-    let mut i = 0;
-    while i < a.len() {
-        let t = a[i];
-        let j = i + a[i..].partition_point(|&x| x == t);
-        if j - i > 1 {
-            let next = a.get(j).copied().unwrap_or((t + tick).min(end));
-            if next > t {
-                let width = next - t;
-                let mut draws: Vec<f64> = (i..j)
-                    .map(|_| (t + rng.random::<f64>() * width).min(next.next_down()))
-                    .collect();
-                draws.sort_by(f64::total_cmp);
-                a[i..j].copy_from_slice(&draws);
-            }
+    spread_runs(a, 0..a.len(), tick, end, |run, t, next| {
+        let width = next - t;
+        let mut draws: Vec<f64> = (0..run.len())
+            .map(|_| (t + rng.random::<f64>() * width).min(next.next_down()))
+            .collect();
+        draws.sort_by(f64::total_cmp);
+        run.copy_from_slice(&draws);
+    });
+}
+
+/// The end of the run of times equal to `a[i]` that starts at `i`.
+fn run_end(a: &[f64], i: usize) -> usize {
+    i + a[i..].partition_point(|&x| x == a[i])
+}
+
+/// Calls `place(run, t, next)` for each run of two or more equal times `t` that starts in
+/// `a[range]` and has room before `next`, the next distinct time of `a` (after the last, `t`
+/// plus `tick`, not past `end`); `place` gives the run its times in `[t, next)`.
+fn spread_runs(
+    a: &mut [f64],
+    range: std::ops::Range<usize>,
+    tick: f64,
+    end: f64,
+    mut place: impl FnMut(&mut [f64], f64, f64),
+) {
+    let mut i = range.start;
+    while i < range.end {
+        let (t, j) = (a[i], run_end(a, i));
+        let next = a.get(j).copied().unwrap_or((t + tick).min(end));
+        if j - i > 1 && next > t {
+            place(&mut a[i..j], t, next);
         }
         i = j;
     }
@@ -70,32 +87,23 @@ pub(super) fn spread_fitted(
         let (mut sum, mut squares) = (0.0, 0.0);
         let mut k = i;
         while k < j {
-            let run = a[k..j].partition_point(|&x| x == a[k]) as f64;
+            let run = (run_end(a, k) - k) as f64;
             sum += run;
             squares += run * run;
             k += run as usize;
         }
         let mean = sum / ticks;
         let cv2 = ((squares / ticks - mean * mean) / mean).clamp(0.01, 100.0);
-        let gaps = sample::GammaGaps::new(1.0 / cv2, cv2);
-        let mut k = i;
-        while k < j {
-            let t = a[k];
-            let run_end = k + a[k..].partition_point(|&x| x == t);
-            let next = a.get(run_end).copied().unwrap_or((t + tick).min(end));
-            if run_end - k > 1
-                && next > t
-                && let Some(g) = &gaps
-            {
-                let draws: Vec<f64> = (k..=run_end).map(|_| g.sample(rng)).collect();
+        if let Some(g) = sample::GammaGaps::new(1.0 / cv2, cv2) {
+            spread_runs(a, i..j, tick, end, |run, t, next| {
+                let draws: Vec<f64> = (0..=run.len()).map(|_| g.sample(rng)).collect();
                 let total: f64 = draws.iter().sum();
                 let mut at = 0.0;
-                for (x, d) in a[k..run_end].iter_mut().zip(&draws) {
+                for (x, d) in run.iter_mut().zip(&draws) {
                     at += d;
                     *x = (t + at / total * (next - t)).min(next.next_down());
                 }
-            }
-            k = run_end;
+            });
         }
         i = j;
     }
