@@ -34,10 +34,11 @@ pub fn par_rows<H: Sync, P: Send>(
     let mut header = Some(header);
     let mut columns: Option<H> = None;
     let mut buf = Vec::new();
-    // The blocks up to the header's are read here, in order.
-    while columns.is_none() {
+    let threads = crate::par::threads();
+    // Read here, in order: the blocks up to the header's, and on one core all of them.
+    while columns.is_none() || threads <= 1 {
         let Some(block) = blocks.next(buf)? else {
-            return Ok(None);
+            return Ok(columns);
         };
         let mut p = part();
         rows_in(file, &block.data, block.first_line, &mut |line, f| {
@@ -62,19 +63,6 @@ pub fn par_rows<H: Sync, P: Send>(
     let Some(columns) = columns else {
         return Ok(None);
     };
-    let threads = crate::par::threads();
-    if threads <= 1 {
-        while let Some(block) = blocks.next(buf)? {
-            let mut p = part();
-            rows_in(file, &block.data, block.first_line, &mut |line, f| {
-                row(&columns, &mut p, line, f)
-            })?;
-            progress(blocks.done);
-            merge(p)?;
-            buf = block.data;
-        }
-        return Ok(Some(columns));
-    }
     // A worker's panic travels to this thread as its payload, to be resumed here.
     type Parsed<P> = std::thread::Result<Result<P>>;
     let (work_tx, work_rx) = mpsc::sync_channel::<(usize, Block)>(threads);
