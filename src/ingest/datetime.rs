@@ -22,54 +22,74 @@ impl IsoColumn {
     }
 
     fn fast(&mut self, b: &[u8]) -> Option<i64> {
-        let digits = |r: std::ops::Range<usize>| -> Option<i64> {
-            b.get(r)?.iter().try_fold(0i64, |acc, &c| {
-                c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0'))
-            })
-        };
         let date: [u8; 10] = b.get(..10)?.try_into().ok()?;
         let days = match self.date {
             Some((d, days)) if d == date => days,
             _ => {
-                if b[4] != b'-' || b[7] != b'-' {
-                    return None;
-                }
-                let days = civil_days(digits(0..4)?, digits(5..7)?, digits(8..10)?)?;
+                let (y, m, d) = date_fields(b)?;
+                let days = civil_days(y, m, d)?;
                 self.date = Some((date, days));
                 days
             }
         };
-        if b.len() < 19 || !matches!(b[10], b' ' | b'T') || b[13] != b':' || b[16] != b':' {
-            return None;
-        }
-        let (h, mi, sec) = (digits(11..13)?, digits(14..16)?, digits(17..19)?);
-        if h > 23 || mi > 59 || sec > 60 {
-            return None;
-        }
-        let mut rest = &b[19..];
-        let mut nanos = 0i64;
-        if let Some(frac) = rest.strip_prefix(b".") {
-            let n = frac.iter().take_while(|c| c.is_ascii_digit()).count();
-            if n == 0 {
-                return None;
-            }
-            for (k, &c) in frac[..n.min(9)].iter().enumerate() {
-                nanos += i64::from(c - b'0') * 10i64.pow(8 - k as u32);
-            }
-            rest = &frac[n..];
-        }
-        let offset = match rest {
-            b"" | b"Z" | b"z" => 0,
-            [sign @ (b'+' | b'-'), _, _, b':', _, _] => {
-                let at = b.len() - 6;
-                let o = digits(at + 1..at + 3)? * 3600 + digits(at + 4..at + 6)? * 60;
-                if *sign == b'-' { -o } else { o }
-            }
-            _ => return None,
-        };
-        let secs = days * 86_400 + h * 3600 + mi * 60 + sec - offset;
-        secs.checked_mul(1_000_000_000)?.checked_add(nanos)
+        let (clock, nanos) = time_fields(b)?;
+        (days * 86_400 + clock)
+            .checked_mul(1_000_000_000)?
+            .checked_add(nanos)
     }
+}
+
+/// The digits of `b[r]` as a number; `None` unless they are all digits.
+fn digits(b: &[u8], r: std::ops::Range<usize>) -> Option<i64> {
+    b.get(r)?.iter().try_fold(0i64, |acc, &c| {
+        c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0'))
+    })
+}
+
+/// `YYYY-MM-DD` at the start of `b`: year, month 1..=12 and day 1..=31 (whether the month has
+/// that day is left to the caller).
+fn date_fields(b: &[u8]) -> Option<(i64, i64, i64)> {
+    if b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') {
+        return None;
+    }
+    let (y, m, d) = (digits(b, 0..4)?, digits(b, 5..7)?, digits(b, 8..10)?);
+    ((1..=12).contains(&m) && (1..=31).contains(&d)).then_some((y, m, d))
+}
+
+/// What follows the date: `[ T]HH:MM:SS[.fraction][Z|±HH:MM]` as seconds into the day in UTC
+/// (the zone's offset taken off; it may leave the day) and nanoseconds.
+fn time_fields(b: &[u8]) -> Option<(i64, i64)> {
+    if b.len() < 19 || !matches!(b[10], b' ' | b'T') || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let (h, mi, sec) = (digits(b, 11..13)?, digits(b, 14..16)?, digits(b, 17..19)?);
+    if h > 23 || mi > 59 || sec > 60 {
+        return None;
+    }
+    let mut rest = &b[19..];
+    let mut nanos = 0i64;
+    if let Some(frac) = rest.strip_prefix(b".") {
+        let n = frac.iter().take_while(|c| c.is_ascii_digit()).count();
+        if n == 0 {
+            return None;
+        }
+        // Up to nanoseconds; further digits are below our resolution.
+        for (k, &c) in frac[..n.min(9)].iter().enumerate() {
+            nanos += i64::from(c - b'0') * 10i64.pow(8 - k as u32);
+        }
+        rest = &frac[n..];
+    }
+    let offset = match rest {
+        b"" | b"Z" | b"z" => 0,
+        // The zone follows the fraction, if any: read it where it is, not at a fixed column.
+        [sign @ (b'+' | b'-'), _, _, b':', _, _] => {
+            let at = b.len() - 6;
+            let o = digits(b, at + 1..at + 3)? * 3600 + digits(b, at + 4..at + 6)? * 60;
+            if *sign == b'-' { -o } else { o }
+        }
+        _ => return None,
+    };
+    Some((h * 3600 + mi * 60 + sec - offset, nanos))
 }
 
 /// Days since 1970 of a date that exists (not 2023-02-29 or 2023-04-31).
@@ -103,30 +123,9 @@ pub fn parse_iso_ns(s: &str) -> std::result::Result<i128, String> {
         }
     };
     let b = s.as_bytes();
-    // Byte offsets below must fall on characters: anything non-ASCII is not a date-time anyway.
-    if !s.is_ascii()
-        || b.len() < 19
-        || b[4] != b'-'
-        || b[7] != b'-'
-        || !matches!(b[10], b' ' | b'T')
-        || b[13] != b':'
-        || b[16] != b':'
-    {
-        return Err(err());
-    }
-    let num = |r: std::ops::Range<usize>| -> std::result::Result<i64, String> {
-        let t = &s[r];
-        if t.bytes().all(|c| c.is_ascii_digit()) {
-            t.parse::<i64>().map_err(|_| err())
-        } else {
-            Err(err())
-        }
-    };
-    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (h, mi, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || sec > 60 {
-        return Err(err());
-    }
+    let (y, mo, d) = date_fields(b).ok_or_else(err)?;
+    // The clock first, so that an impossible date is named before a bad fraction or zone.
+    time_fields(b.get(..19).unwrap_or(b)).ok_or_else(err)?;
     // 2023-02-29 and 2023-04-31 do not exist (they were moved into the next month).
     let last = month_days(y, mo).ok_or_else(err)?;
     if d > last {
@@ -135,32 +134,9 @@ pub fn parse_iso_ns(s: &str) -> std::result::Result<i128, String> {
             crate::quote::quoted(s),
         ));
     }
-    let mut rest = &s[19..];
-    let mut nanos: i128 = 0;
-    if let Some(frac) = rest.strip_prefix('.') {
-        let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
-        if digits == 0 {
-            return Err(err());
-        }
-        // Up to nanoseconds; further digits are below our resolution.
-        for (k, c) in frac[..digits].bytes().take(9).enumerate() {
-            nanos += i128::from(c - b'0') * 10i128.pow(8 - k as u32);
-        }
-        rest = &frac[digits..];
-    }
-    let offset_s: i64 = match rest {
-        "" | "Z" | "z" => 0,
-        z if (z.len() == 6 && (z.starts_with('+') || z.starts_with('-')) && &z[3..4] == ":") => {
-            // The zone follows the fraction, if any: read it where it is, not at a fixed column.
-            let at = s.len() - 6;
-            let sign = if z.starts_with('-') { -1 } else { 1 };
-            sign * (num(at + 1..at + 3)? * 3600 + num(at + 4..at + 6)? * 60)
-        }
-        _ => return Err(err()),
-    };
-    let days = days_from_civil(y, mo, d);
-    let secs = days * 86_400 + h * 3600 + mi * 60 + sec - offset_s;
-    Ok(i128::from(secs) * 1_000_000_000 + nanos)
+    let (clock, nanos) = time_fields(b).ok_or_else(err)?;
+    let secs = days_from_civil(y, mo, d) * 86_400 + clock;
+    Ok(i128::from(secs) * 1_000_000_000 + i128::from(nanos))
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
