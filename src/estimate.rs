@@ -132,8 +132,12 @@ const CONSTANT_GAPS_S: f64 = 1e-14;
 /// assert!((fit.rate() - 3.0 / 7.0).abs() < 1e-12);
 /// ```
 pub fn gamma_mle(gaps: &[f64]) -> GammaFit {
-    let m = mean(gaps);
-    let s = m.ln() - sum_ln(gaps) / gaps.len() as f64;
+    gamma_mle_of(mean(gaps), sum_ln(gaps), gaps.len())
+}
+
+/// [`gamma_mle`] from the gaps' [`mean`], [`sum_ln`] and count (for a caller that has them).
+pub fn gamma_mle_of(m: f64, sum_ln: f64, n: usize) -> GammaFit {
+    let s = m.ln() - sum_ln / n as f64;
     if s.is_nan() || s <= CONSTANT_GAPS_S || s.is_infinite() {
         return GammaFit::Constant { mean: m };
     }
@@ -217,6 +221,13 @@ pub fn pareto_shape(x: &[f64]) -> f64 {
     // Not sum_ln: these are gaps + 1, near 1 for bursts, where a log's own error is far below
     // a block product's ~1e-15.
     x.len() as f64 / sum(x.iter().map(|v| v.ln()))
+}
+
+/// [`pareto_shape`] of `gaps + 1` without writing them out, and the `Σ ln(gap + 1)` it divides
+/// by (the same floating-point operations, so the same bits).
+pub fn pareto_shape_shifted(gaps: &[f64]) -> (f64, f64) {
+    let sum_ln_x = sum(gaps.iter().map(|g| (g + 1.0).ln()));
+    (gaps.len() as f64 / sum_ln_x, sum_ln_x)
 }
 
 #[cfg(test)]

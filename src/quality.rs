@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use crate::estimate::{GammaFit, exponential_rate, gamma_mle, pareto_shape, sum};
+use crate::estimate::{GammaFit, sum};
 
 /// One candidate's fit to the gaps.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -33,62 +33,117 @@ pub struct Quality {
     pub best: &'static str,
 }
 
+/// The candidates' maximum-likelihood fits to an interval's gaps and the sums their
+/// log-likelihoods need: all of an assessment but the KS distances (which need the gaps
+/// sorted), so that choosing by AIC costs a few passes over the gaps.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Fits {
+    /// Gaps fitted.
+    pub n: usize,
+    /// Exponential rate, `n / Σg`.
+    pub exponential: f64,
+    /// Gamma shape and scale, or the constant gap.
+    pub gamma: GammaFit,
+    /// Pareto shape on `gaps + 1` (scale 1).
+    pub pareto: f64,
+    sum_g: f64,
+    sum_ln: f64,
+    sum_ln_x: f64,
+}
+
+/// A candidate before its KS distance: name, parameters `k`, log-likelihood.
+type Scored = (&'static str, f64, f64);
+
+impl Fits {
+    /// Fits positive `gaps` (at least two); `None` when there are too few or one is not a
+    /// positive number.
+    pub fn of(gaps: &[f64]) -> Option<Fits> {
+        let n = gaps.len();
+        if n < 2 || gaps.iter().any(|g| !(g.is_finite() && *g > 0.0)) {
+            return None;
+        }
+        let m = crate::estimate::mean(gaps);
+        let sum_ln = crate::estimate::sum_ln(gaps);
+        let (pareto, sum_ln_x) = crate::estimate::pareto_shape_shifted(gaps);
+        Some(Fits {
+            n,
+            // exponential_rate and gamma_mle, from the one mean.
+            exponential: 1.0 / m,
+            gamma: crate::estimate::gamma_mle_of(m, sum_ln, n),
+            pareto,
+            sum_g: sum(gaps.iter().copied()),
+            sum_ln,
+            sum_ln_x,
+        })
+    }
+
+    /// The candidates whose log-likelihood is finite, in a fixed order.
+    fn scored(&self) -> impl Iterator<Item = Scored> {
+        let nf = self.n as f64;
+        let lambda = self.exponential;
+        let exponential = ("exponential", 1.0, nf * lambda.ln() - lambda * self.sum_g);
+        // Gamma, shape k and scale θ by MLE.
+        let gamma = match self.gamma {
+            GammaFit::Fitted { shape, scale } => Some((
+                "gamma",
+                2.0,
+                (shape - 1.0) * self.sum_ln
+                    - self.sum_g / scale
+                    - nf * (statrs::function::gamma::ln_gamma(shape) + shape * scale.ln()),
+            )),
+            GammaFit::Constant { .. } => None,
+        };
+        // Pareto on gaps + 1 with scale 1 (the original's fit): density b / x^(b+1), x ≥ 1.
+        let b = self.pareto;
+        let pareto = (b.is_finite() && b > 0.0)
+            .then(|| ("pareto", 1.0, nf * b.ln() - (b + 1.0) * self.sum_ln_x));
+        std::iter::once(exponential)
+            .chain(gamma)
+            .chain(pareto)
+            .filter(|c| c.2.is_finite())
+    }
+
+    /// The candidate with the lowest AIC, `None` when none could be fitted.
+    pub fn best(&self) -> Option<&'static str> {
+        self.scored()
+            .min_by(|a, b| aic(a).total_cmp(&aic(b)))
+            .map(|c| c.0)
+    }
+}
+
+fn aic(c: &Scored) -> f64 {
+    2.0 * c.1 - 2.0 * c.2
+}
+
 /// Assesses positive `gaps` (at least two); `None` when there are too few or they are all
 /// equal (a timer: no continuous distribution fits, the replay uses a deterministic process).
 pub fn assess(gaps: &[f64]) -> Option<Quality> {
-    let n = gaps.len();
-    if n < 2 || gaps.iter().any(|g| !(g.is_finite() && *g > 0.0)) {
-        return None;
-    }
+    let fits = Fits::of(gaps)?;
     let mut sorted = gaps.to_vec();
     sorted.sort_unstable_by(f64::total_cmp);
-    let nf = n as f64;
-    let sum_g = sum(gaps.iter().copied());
-    let sum_ln = crate::estimate::sum_ln(gaps);
-    let mut candidates = Vec::with_capacity(3);
-    let mut push = |name, k: f64, loglik: f64, cdf: &dyn Fn(f64) -> f64| {
-        if loglik.is_finite() {
-            candidates.push(Candidate {
+    let nf = fits.n as f64;
+    let candidates: Vec<Candidate> = fits
+        .scored()
+        .map(|c @ (name, k, loglik)| {
+            let ks = match (name, fits.gamma) {
+                ("gamma", GammaFit::Fitted { shape, scale }) => ks_distance(&sorted, &|x| {
+                    statrs::function::gamma::gamma_lr(shape, x / scale)
+                }),
+                ("pareto", _) => ks_distance(&sorted, &|g| 1.0 - (g + 1.0).powf(-fits.pareto)),
+                _ => ks_distance(&sorted, &|x| 1.0 - (-fits.exponential * x).exp()),
+            };
+            Candidate {
                 name,
                 loglik,
-                aic: 2.0 * k - 2.0 * loglik,
+                aic: aic(&c),
                 bic: k * nf.ln() - 2.0 * loglik,
-                ks: ks_distance(&sorted, cdf),
-            });
-        }
-    };
-    // Exponential, rate n / Σg.
-    let lambda = exponential_rate(gaps);
-    push(
-        "exponential",
-        1.0,
-        nf * lambda.ln() - lambda * sum_g,
-        &|x| 1.0 - (-lambda * x).exp(),
-    );
-    // Gamma, shape k and scale θ by MLE.
-    if let GammaFit::Fitted { shape, scale } = gamma_mle(gaps) {
-        let ll = (shape - 1.0) * sum_ln
-            - sum_g / scale
-            - nf * (statrs::function::gamma::ln_gamma(shape) + shape * scale.ln());
-        push("gamma", 2.0, ll, &|x| {
-            statrs::function::gamma::gamma_lr(shape, x / scale)
-        });
-    }
-    // Pareto on gaps + 1 with scale 1 (the original's fit): density b / x^(b+1), x ≥ 1.
-    let shifted: Vec<f64> = gaps.iter().map(|g| g + 1.0).collect();
-    let b = pareto_shape(&shifted);
-    if b.is_finite() && b > 0.0 {
-        let sum_ln_x = sum(shifted.iter().map(|x| x.ln()));
-        push("pareto", 1.0, nf * b.ln() - (b + 1.0) * sum_ln_x, &|g| {
-            1.0 - (g + 1.0).powf(-b)
-        });
-    }
-    let best = candidates
-        .iter()
-        .min_by(|a, b| a.aic.total_cmp(&b.aic))
-        .map(|c| c.name)?;
+                ks,
+            }
+        })
+        .collect();
+    let best = fits.best()?;
     Some(Quality {
-        gaps: n,
+        gaps: fits.n,
         candidates,
         best,
     })

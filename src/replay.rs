@@ -1,6 +1,7 @@
 //! The replay engine: slice a window, map functions onto models, then replay each model's
 //! traffic verbatim (vanilla) or as fitted processes sampled per interval.
 
+mod cache;
 pub mod fit;
 mod model;
 pub mod params;
@@ -10,11 +11,14 @@ mod spread;
 mod tokens;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+pub use cache::{DEFAULT_CACHE_BYTES, FitCache};
 
 pub use fit::{Estimate, Process};
 
-use model::sample_model;
-use plan::{Part, Plan, Slice, cut, parts_per_model, plan_part, slice};
+use model::{finish_model, sample_range};
+use plan::{Fitting, Part, Plan, Slice, cut, parts_per_model, plan_part, slice};
 
 use crate::par::par_map;
 pub use params::{DEFAULT_MAX_ARRIVALS, Distribution, ReplayParams};
@@ -72,7 +76,7 @@ pub struct ModelReplay {
     /// interval (of the window when the interval had none).
     pub tokens: Option<Tokens>,
     /// Per interval, how well each candidate process fits the trace's gaps (when
-    /// `fit_quality` or `auto`; empty otherwise).
+    /// `fit_quality`; empty otherwise: `auto` chooses by AIC alone, which needs no KS distance).
     pub quality: Vec<Option<crate::quality::Quality>>,
 }
 
@@ -198,16 +202,47 @@ pub fn replay_with_cancel(
     params: &ReplayParams,
     cancel: &AtomicBool,
 ) -> Result<Replay> {
-    replay_in_parts(trace, params, cancel, None)
+    replay_in_parts(trace, params, cancel, Split::default(), None)
 }
 
-/// The replay, with each model's window cut into `parts` (chosen from the core count when
-/// `None`): the result must not depend on it.
+/// Like [`replay_with_cancel`], keeping the window's fits in `cache` (or taking them from
+/// it): a change of distribution, rate or cv scale, replication or seed then only samples.
+/// The result is the same as without the cache.
+pub fn replay_cached(
+    trace: &Arc<Trace>,
+    params: &ReplayParams,
+    cancel: &AtomicBool,
+    cache: &FitCache,
+) -> Result<Replay> {
+    replay_in_parts(
+        trace,
+        params,
+        cancel,
+        Split::default(),
+        Some((cache, trace)),
+    )
+}
+
+/// How the work is cut; tests fix what is otherwise chosen from the core count, as the result
+/// must not depend on it.
+#[derive(Debug, Default, Clone, Copy)]
+struct Split {
+    /// Parts each model's window is planned in.
+    parts: Option<usize>,
+    /// Cores the sampling is cut for.
+    threads: Option<usize>,
+    /// Fewest arrivals expected in a range of sampling.
+    min_range: Option<f64>,
+}
+
+/// The replay, with the work cut as `split` says: the result must not depend on it, nor on
+/// whether the fits come from `cache`.
 fn replay_in_parts(
     trace: &Trace,
     params: &ReplayParams,
     cancel: &AtomicBool,
-    parts: Option<usize>,
+    split: Split,
+    cache: Option<(&FitCache, &Arc<Trace>)>,
 ) -> Result<Replay> {
     let window = params.validate(trace)?;
     let kept = slice(trace, window, params)?;
@@ -241,49 +276,118 @@ fn replay_in_parts(
                     .all(|s| trace.functions[s.function].tokens.is_some())
         })
         .collect();
-    let parts =
-        parts.unwrap_or_else(|| parts_per_model(trace, n_models, with_tokens.contains(&true)));
+    let fitted = params.distribution != Distribution::Vanilla;
+    // Quality figures are per request of the CLI's `stats`, never kept.
+    let cache = cache.filter(|_| fitted && !params.fit_quality);
+    let key = cache::FitKey::new(window, params);
+    let known = cache.and_then(|(c, t)| c.get(t, &key));
+    let fitting = match (&known, cache, fitted) {
+        (Some(_), _, _) | (_, _, false) => Fitting::None,
+        // Kept fits serve every distribution.
+        (None, Some(_), true) => Fitting::For(Distribution::Auto),
+        (None, None, true) => Fitting::For(params.distribution),
+    };
+    // Only tokens need the trace's requests once the fits are known.
+    let planned_models: Vec<usize> = (0..n_models)
+        .filter(|&m| fitting != Fitting::None || !fitted || with_tokens[m])
+        .collect();
+    let parts = split
+        .parts
+        .unwrap_or_else(|| parts_per_model(trace, n_models, with_tokens.contains(&true)));
     let cuts = cut(window, params, parts);
     // Work units are (model, part): a few models still keep every core busy.
-    let units = n_models * cuts.len();
-    let planned = par_map(units, |u| {
+    let planned = par_map(planned_models.len() * cuts.len(), |u| {
         if cancel.load(Ordering::Relaxed) {
             return Err(Error::Cancelled);
         }
-        let (m, k) = (u / cuts.len(), u % cuts.len());
-        plan_part(trace, &sources[m], &cuts[k], window, params, with_tokens[m])
+        let (m, k) = (planned_models[u / cuts.len()], u % cuts.len());
+        plan_part(
+            trace,
+            &sources[m],
+            &cuts[k],
+            window,
+            params,
+            with_tokens[m],
+            fitting,
+        )
     })?;
     let mut planned = planned.into_iter();
-    let plans: Vec<Plan> = sources
-        .iter()
-        .map(|s| {
-            let mut tokens = None;
-            let parts: Vec<Part> = (&mut planned)
-                .take(cuts.len())
-                .map(|(part, t)| {
-                    tokens = tokens.take().or(t);
-                    part
-                })
-                .collect();
+    let mut parts: Vec<Vec<Part>> = (0..n_models).map(|_| Vec::new()).collect();
+    let mut tokens: Vec<Option<Tokens>> = vec![None; n_models];
+    for &m in &planned_models {
+        for (part, t) in (&mut planned).take(cuts.len()) {
+            tokens[m] = tokens[m].take().or(t);
+            parts[m].push(part);
+        }
+    }
+    let fits: Option<cache::Fitted> = match (known, fitting) {
+        (Some(f), _) => Some(f),
+        (None, Fitting::For(_)) => {
+            let f: cache::Fitted = Arc::new(
+                parts
+                    .iter_mut()
+                    .map(|p| cache::ModelFits {
+                        trace_count: p.iter().map(|p| p.trace_count).sum(),
+                        stats: p
+                            .iter_mut()
+                            .flat_map(|p| std::mem::take(&mut p.stats))
+                            .collect(),
+                    })
+                    .collect(),
+            );
+            if let Some((c, t)) = cache {
+                c.put(t, key, Arc::clone(&f));
+            }
+            Some(f)
+        }
+        (None, Fitting::None) => None,
+    };
+    let bounds = plan::boundaries(window, params.interval_seconds);
+    let v1 = trace.kind == TraceKind::V1;
+    let plans: Vec<Plan> = (0..n_models)
+        .map(|m| {
+            let model_parts = std::mem::take(&mut parts[m]);
+            let (trace_count, intervals) = match &fits {
+                Some(f) => (
+                    f[m].trace_count,
+                    bounds
+                        .windows(2)
+                        .zip(&f[m].stats)
+                        .map(|(w, s)| {
+                            fit::interval(w, s.count, s.estimate(w[1] - w[0], params, v1))
+                        })
+                        .collect(),
+                ),
+                None => (model_parts.iter().map(|p| p.trace_count).sum(), Vec::new()),
+            };
+            let mut times = Vec::new();
+            let mut quality = Vec::new();
+            for p in model_parts {
+                quality.extend(p.quality);
+                if !p.times.is_empty() {
+                    times.push(p.times);
+                }
+            }
             Plan {
-                functions: s.len(),
-                trace_count: parts.iter().map(|p| p.trace_count).sum(),
-                tokens,
-                parts,
+                functions: sources[m].len(),
+                trace_count,
+                tokens: tokens[m].take(),
+                times,
+                intervals,
+                quality,
             }
         })
         .collect();
     let expected: f64 = plans.iter().map(|p| p.expected_arrivals(params)).sum();
     check_size(expected, params)?;
-    // Arrivals made so far by every model: --max-arrivals holds for what is made, not only
-    // for the estimate.
-    let made = AtomicU64::new(0);
-    let models = par_map(n_models, |m| {
-        if cancel.load(Ordering::Relaxed) {
-            return Err(Error::Cancelled);
-        }
-        sample_model(&plans[m], m, window, params, &made)
-    })?;
+    let ranges = sampling_ranges(
+        &plans,
+        params,
+        expected,
+        split.threads.unwrap_or_else(crate::par::threads),
+        split.min_range.unwrap_or(MIN_RANGE_ARRIVALS),
+    );
+    let models = sample_all(&plans, &ranges, window, params, cancel)?;
     Ok(Replay {
         source: trace.source.clone(),
         kind: trace.kind,
@@ -300,6 +404,86 @@ fn replay_in_parts(
         models,
     })
 }
+
+/// Every model's arrivals, sampled in ranges of intervals spread over the cores (a model with
+/// most of the arrivals is not left to one core), then each model finished.
+fn sample_all(
+    plans: &[Plan],
+    ranges: &[(usize, std::ops::Range<usize>)],
+    window: Window,
+    params: &ReplayParams,
+    cancel: &AtomicBool,
+) -> Result<Vec<ModelReplay>> {
+    // Arrivals made so far by every range: --max-arrivals holds for what is made, not only
+    // for the estimate.
+    let made = AtomicU64::new(0);
+    let pieces = par_map(ranges.len(), |u| {
+        if cancel.load(Ordering::Relaxed) {
+            return Err(Error::Cancelled);
+        }
+        let (m, r) = ranges[u].clone();
+        let arrivals = sample_range(&plans[m], m, r, window, params, &made)?;
+        Ok(Mutex::new(arrivals))
+    })?;
+    let take = |u: usize| std::mem::take(&mut *pieces[u].lock().unwrap_or_else(|e| e.into_inner()));
+    par_map(plans.len(), |m| {
+        if cancel.load(Ordering::Relaxed) {
+            return Err(Error::Cancelled);
+        }
+        let mine: Vec<usize> = (0..ranges.len()).filter(|&u| ranges[u].0 == m).collect();
+        let arrivals = match mine.as_slice() {
+            [one] => take(*one),
+            _ => {
+                let mut all = Vec::with_capacity(
+                    mine.iter()
+                        .map(|&u| pieces[u].lock().map_or(0, |p| p.len()))
+                        .sum(),
+                );
+                for &u in &mine {
+                    all.extend_from_slice(&take(u));
+                }
+                all
+            }
+        };
+        Ok(finish_model(&plans[m], m, arrivals, window, params))
+    })
+}
+
+/// Ranges of intervals to sample, `(model, range)` in model and time order: a model is cut
+/// into ranges of about a quarter of a core's share of the arrivals expected (not below
+/// `min_range`); vanilla is one range per model.
+fn sampling_ranges(
+    plans: &[Plan],
+    params: &ReplayParams,
+    expected: f64,
+    threads: usize,
+    min_range: f64,
+) -> Vec<(usize, std::ops::Range<usize>)> {
+    let target = (expected / (4 * threads) as f64).max(min_range);
+    let mut out = Vec::new();
+    for (m, plan) in plans.iter().enumerate() {
+        let n = plan.intervals.len();
+        if params.distribution == Distribution::Vanilla || threads == 1 || n == 0 {
+            out.push((m, 0..n));
+            continue;
+        }
+        let (mut from, mut acc) = (0, 0.0);
+        for (i, iv) in plan.intervals.iter().enumerate() {
+            acc += iv
+                .process
+                .map_or(0.0, |p| p.expected_count(iv.end - iv.start));
+            if acc >= target && i + 1 < n {
+                out.push((m, from..i + 1));
+                (from, acc) = (i + 1, 0.0);
+            }
+        }
+        out.push((m, from..n));
+    }
+    out
+}
+
+/// Fewer arrivals than this are sampled in one go (splitting costs a copy).
+const MIN_RANGE_ARRIVALS: f64 = 200_000.0;
 
 /// Refuses, before sampling, a replay expected to make more arrivals than the limit or than
 /// memory can hold (unless `allow_huge`).
@@ -350,6 +534,175 @@ mod tests {
     use super::*;
     use crate::trace::Series;
 
+    /// A v2 trace whose functions carry token counts.
+    fn with_tokens() -> Trace {
+        let functions = (0..4u32)
+            .map(|f| {
+                let t: Vec<f64> = (0..500u32)
+                    .map(|i| f64::from(i) * (170.0 + f64::from(f)) + f64::from(f) * 0.5)
+                    .collect();
+                let n = t.len();
+                let mut fun = crate::trace::Function::new(format!("f{f}"), Series::Times(t.into()));
+                fun.tokens = Some(Tokens::counts(
+                    (0..n as u32).map(|i| 100 + i % 17).collect(),
+                    (0..n as u32).map(|i| 10 + i % 5).collect(),
+                ));
+                fun
+            })
+            .collect();
+        Trace::new("llm", TraceKind::V2, functions, vec![]).unwrap()
+    }
+
+    #[test]
+    fn kept_fits_give_the_same_replay_as_fitting_again() {
+        let v2 = Arc::new(crate::synth::v2(&crate::synth::V2Options {
+            functions: 40,
+            total: 50_000,
+            days: 2,
+            seed: 9,
+        }));
+        let v1 = Arc::new(crate::synth::v1(&crate::synth::V1Options {
+            functions: 60,
+            days: 2,
+            seed: 3,
+        }));
+        let llm = Arc::new(with_tokens());
+        let base = ReplayParams {
+            models: crate::mapping::default_model_names(3),
+            end: Some("1.0.0".into()),
+            interval_seconds: 1200.0,
+            ..ReplayParams::default()
+        };
+        let mut variants = Vec::new();
+        for distribution in [
+            Distribution::Exponential,
+            Distribution::Gamma,
+            Distribution::Pareto,
+            Distribution::Auto,
+            Distribution::Vanilla,
+        ] {
+            variants.push(ReplayParams {
+                distribution,
+                ..base.clone()
+            });
+        }
+        let tuned = |f: &dyn Fn(&mut ReplayParams)| {
+            let mut p = ReplayParams {
+                distribution: Distribution::Gamma,
+                ..base.clone()
+            };
+            f(&mut p);
+            p
+        };
+        variants.extend([
+            tuned(&|p| p.rate_scale = 2.5),
+            tuned(&|p| p.cv_scale = 3.0),
+            tuned(&|p| p.seed = 77),
+            tuned(&|p| p.replication = 2),
+            tuned(&|p| p.time_scale = 2.0),
+            tuned(&|p| p.spread = params::Spread::Uniform),
+            tuned(&|p| p.distribution = Distribution::Auto),
+            tuned(&|p| p.max_arrivals = 10),
+            // Each of these is a window of its own.
+            tuned(&|p| p.start = "0.6.0".into()),
+            tuned(&|p| p.interval_seconds = 600.0),
+            tuned(&|p| p.mapping = crate::mapping::Mapping::RoundRobin),
+            tuned(&|p| p.models = crate::mapping::default_model_names(2)),
+        ]);
+        for trace in [&v2, &v1, &llm] {
+            let cache = FitCache::default();
+            // Twice: fitted, then from the cache.
+            for round in 0..2 {
+                for p in &variants {
+                    let fresh = replay(trace, p).map_err(|e| e.to_string());
+                    let kept = replay_cached(trace, p, &AtomicBool::new(false), &cache)
+                        .map_err(|e| e.to_string());
+                    assert_eq!(fresh, kept, "{} round {round}: {p:?}", trace.source);
+                    if let Ok(r) = &kept {
+                        assert!(r.models.iter().any(|m| !m.arrivals.is_empty()));
+                    }
+                }
+            }
+            // One window's fits serve every distribution, scale and seed; four other windows.
+            assert_eq!(cache.len(), 5, "{}", trace.source);
+        }
+    }
+
+    #[test]
+    fn the_cache_keeps_the_most_recently_used_fits_within_its_bound() {
+        let trace = Arc::new(crate::synth::v2(&crate::synth::V2Options {
+            functions: 20,
+            total: 20_000,
+            days: 2,
+            seed: 1,
+        }));
+        let p = |start: &str| ReplayParams {
+            models: crate::mapping::default_model_names(2),
+            start: start.into(),
+            end: Some("1.0.0".into()),
+            ..ReplayParams::default()
+        };
+        let run = |cache: &FitCache, start: &str| {
+            replay_cached(&trace, &p(start), &AtomicBool::new(false), cache).unwrap();
+        };
+        // 0.0.0 → 1.0.0 in 600 s intervals: 144 per model, two models.
+        let one = 2 * 144 * std::mem::size_of::<fit::IntervalStats>();
+        assert!(std::mem::size_of::<fit::IntervalStats>() <= 64);
+        let cache = FitCache::new(2 * one + one / 2);
+        run(&cache, "0.0.0");
+        assert_eq!(cache.bytes(), one);
+        run(&cache, "0.0.1");
+        run(&cache, "0.0.0"); // used again: the newest
+        run(&cache, "0.0.2"); // over the bound: 0.0.1 goes
+        assert_eq!(cache.len(), 2);
+        assert!(cache.bytes() <= 2 * one + one / 2);
+        let key = |start: &str| cache::FitKey::new(p(start).validate(&trace).unwrap(), &p(start));
+        assert!(cache.get(&trace, &key("0.0.0")).is_some());
+        assert!(cache.get(&trace, &key("0.0.1")).is_none());
+        // A closed trace's fits go with it.
+        let other = Arc::new(crate::synth::v2(&crate::synth::V2Options {
+            functions: 5,
+            total: 500,
+            days: 1,
+            seed: 2,
+        }));
+        replay_cached(&other, &p("0.0.0"), &AtomicBool::new(false), &cache).unwrap();
+        drop(other);
+        assert!(cache.len() <= 2);
+        let _ = cache.get(&trace, &key("0.0.0"));
+        assert!(cache.len() <= 2 && cache.bytes() <= 2 * one + one / 2);
+    }
+
+    #[test]
+    fn sampling_ranges_do_not_change_the_result() {
+        let trace = crate::synth::v2(&crate::synth::V2Options {
+            functions: 10,
+            total: 40_000,
+            days: 1,
+            seed: 5,
+        });
+        let params = ReplayParams {
+            models: crate::mapping::default_model_names(2),
+            distribution: Distribution::Gamma,
+            rate_scale: 3.0,
+            ..ReplayParams::default()
+        };
+        let run = |threads| {
+            let split = Split {
+                threads: Some(threads),
+                min_range: Some(1000.0),
+                ..Split::default()
+            };
+            replay_in_parts(&trace, &params, &AtomicBool::new(false), split, None).unwrap()
+        };
+        // One range per model, then 2 × 4 × 2 ranges of ~12,000 arrivals, then ranges of 1000.
+        let one = run(1);
+        assert!(one.models.iter().all(|m| m.arrivals.len() > 30_000));
+        for threads in [2, 64] {
+            assert_eq!(one, run(threads), "{threads} threads");
+        }
+    }
+
     #[test]
     fn parts_do_not_change_the_result() {
         let trace = crate::synth::v2(&crate::synth::V2Options {
@@ -384,7 +737,17 @@ mod tests {
                 ..ReplayParams::default()
             };
             let run = |parts| {
-                replay_in_parts(&trace, &params, &AtomicBool::new(false), Some(parts)).unwrap()
+                replay_in_parts(
+                    &trace,
+                    &params,
+                    &AtomicBool::new(false),
+                    Split {
+                        parts: Some(parts),
+                        ..Split::default()
+                    },
+                    None,
+                )
+                .unwrap()
             };
             let one = run(1);
             assert!(one.models.iter().all(|m| m.arrivals.len() > 100));

@@ -12,6 +12,8 @@ Right key on that field), a rate-scale edit, and a seed edit.
   python3 tools/gen_trace.py --kind v2 --out /tmp/azure_v2.pkl
   cargo build --release
   python3 tools/key_to_screen.py --trace /tmp/azure_v2.pkl --runs 10
+  python3 tools/gen_trace.py --kind v1 --out /tmp/azure_v1.pkl
+  python3 tools/key_to_screen.py --trace /tmp/azure_v1.pkl --runs 10 --rates 0.003,0.002
 """
 
 import argparse
@@ -36,7 +38,9 @@ def screen():
 
 def state(lines):
     """(idle, what a new result changes): the status line and the models table's rows."""
-    status = lines[-1] if lines else ""
+    # The status is everything below the panes (it wraps onto up to three lines).
+    last_box = max((i for i, line in enumerate(lines) if line.startswith("└")), default=len(lines) - 1)
+    status = " ".join(lines[last_box + 1 :])
     table = [line[38:] for line in lines[1:9]]
     return status.startswith("  ") and "replayed" in status, (status, tuple(table))
 
@@ -78,6 +82,12 @@ def main():
     ap.add_argument("--trace", default="sample", help="a trace path (default: the embedded sample)")
     ap.add_argument("--runs", type=int, default=10, help="times each case is timed (default 10)")
     ap.add_argument("--args", default="", help="more explorer options, e.g. '--rate-scale 0.002'")
+    ap.add_argument(
+        "--rates",
+        default="1.5,1.0",
+        help="the two rate scales the rate-scale edit alternates between (default 1.5,1.0; "
+        "e.g. 0.003,0.002 for the 808 MB v1 trace, which opens at 0.002)",
+    )
     a = ap.parse_args()
     if shutil.which("tmux") is None:
         sys.exit("tmux is needed")
@@ -92,7 +102,7 @@ def main():
                 ms, seen = timed(["Right"], seen)
                 name = next((l.split()[1] for l in screen() if l.startswith("│distribution")), "?")
                 results.setdefault(f"distribution → {name}", []).append(ms)
-        for field, values in [("rate scale", ["1.5", "1.0"]), ("seed", ["1", "2"])]:
+        for field, values in [("rate scale", a.rates.split(",")), ("seed", ["1", "2"])]:
             select(field)
             for _ in range(a.runs):
                 for v in values:

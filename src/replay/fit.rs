@@ -1,7 +1,7 @@
 //! Per-interval process estimation: the fitted modes' step 2 (SPEC §5).
 
 use super::params::{Distribution, ReplayParams};
-use crate::estimate::{GammaFit, exponential_rate, gamma_mle, pareto_shape};
+use crate::estimate::{GammaFit, exponential_rate, gamma_mle, pareto_shape_shifted};
 
 /// Added to every inter-arrival gap before fitting, as the original does, so simultaneous
 /// arrivals do not give zero gaps.
@@ -110,112 +110,154 @@ pub fn gaps_into(times: &[f64], gaps: &mut Vec<f64>) {
     gaps.extend(times.windows(2).map(|w| w[1] - w[0] + GAP_EPSILON));
 }
 
+/// What the fits of one interval keep before any scale is applied: enough to make its process
+/// for every distribution, rate scale and cv scale without the gaps (the explorer keeps one per
+/// interval per model, so it stays small).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct IntervalStats {
+    /// Invocations (timestamps) in the interval.
+    pub count: u64,
+    /// Exponential rate `n / Σgap` (NaN when not fitted).
+    exponential: f64,
+    /// Gamma fit (when fitted, with two gaps or more).
+    gamma: Option<GammaFit>,
+    /// Pareto shape on `gaps + 1` (NaN when not fitted).
+    pareto: f64,
+    /// `auto`'s choice, by AIC (when every candidate was fitted).
+    best: Option<Distribution>,
+}
+
+impl IntervalStats {
+    /// An interval known by its count alone (v1 minutes; vanilla).
+    pub fn counted(count: u64) -> IntervalStats {
+        IntervalStats {
+            count,
+            exponential: f64::NAN,
+            gamma: None,
+            pareto: f64::NAN,
+            best: None,
+        }
+    }
+
+    /// Fits the [`gaps_into`] of an interval's `count` timestamps for `which` distribution;
+    /// `Auto` fits every candidate and chooses among them by AIC, after which the stats serve
+    /// every distribution.
+    pub fn fit(gaps: &[f64], count: usize, which: Distribution) -> IntervalStats {
+        let mut s = IntervalStats::counted(count as u64);
+        let n = gaps.len();
+        match which {
+            Distribution::Exponential if n >= 1 => s.exponential = exponential_rate(gaps),
+            Distribution::Gamma if n >= 2 => s.gamma = Some(gamma_mle(gaps)),
+            Distribution::Pareto if n >= 1 => s.pareto = pareto_shape_shifted(gaps).0,
+            Distribution::Auto => {
+                // One pass for the three fits, which then are the same bits as each alone.
+                let fits = crate::quality::Fits::of(gaps);
+                if n >= 1 {
+                    s.exponential = fits.map_or_else(|| exponential_rate(gaps), |f| f.exponential);
+                    s.pareto = fits.map_or_else(|| pareto_shape_shifted(gaps).0, |f| f.pareto);
+                }
+                if n >= 2 {
+                    s.gamma = Some(fits.map_or_else(|| gamma_mle(gaps), |f| f.gamma));
+                }
+                // A timer's equal gaps fit no candidate; gamma makes them deterministic.
+                s.best = Some(match fits.and_then(|f| f.best()) {
+                    Some("gamma") => Distribution::Gamma,
+                    Some("pareto") => Distribution::Pareto,
+                    Some(_) => Distribution::Exponential,
+                    None if n >= 2 => Distribution::Gamma,
+                    None => Distribution::Exponential,
+                });
+            }
+            _ => {}
+        }
+        s
+    }
+
+    /// The interval's process under `params` (its distribution, rate and cv scales); `length`
+    /// is the interval's true length in seconds; `v1` when the count is all there is.
+    pub fn estimate(&self, length: f64, params: &ReplayParams, v1: bool) -> Estimate {
+        if v1 {
+            return fit_count(self.count, length, params);
+        }
+        let distribution = match params.distribution {
+            Distribution::Auto => self.best.unwrap_or(Distribution::Exponential),
+            d => d,
+        };
+        let gaps = self.count.saturating_sub(1);
+        let min_gaps = if distribution == Distribution::Gamma {
+            2
+        } else {
+            1
+        };
+        if gaps < min_gaps {
+            return Estimate::SILENT;
+        }
+        let empirical = self.count as f64 / length;
+        let guard = |rate: f64| {
+            if rate > BIAS_GUARD * empirical {
+                (empirical, true)
+            } else {
+                (rate, false)
+            }
+        };
+        let (process, reset) = match (distribution, self.gamma) {
+            (Distribution::Exponential, _) => {
+                let (rate, reset) = guard(self.exponential);
+                (
+                    Process::Poisson {
+                        rate: rate * params.rate_scale,
+                    },
+                    reset,
+                )
+            }
+            (Distribution::Gamma, Some(fit)) => {
+                let (rate, reset) = guard(fit.rate());
+                let rate = rate * params.rate_scale;
+                let process = match fit {
+                    GammaFit::Fitted { .. } => Process::Gamma {
+                        rate,
+                        cv: fit.cv() * params.cv_scale,
+                    },
+                    GammaFit::Constant { .. } => Process::Deterministic { rate },
+                };
+                (process, reset)
+            }
+            (Distribution::Pareto, _) => {
+                let shape = self.pareto;
+                if !shape.is_finite() || shape <= 0.0 {
+                    return Estimate::SILENT;
+                }
+                (
+                    Process::Pareto {
+                        shape,
+                        gap_scale: 1.0 / params.rate_scale,
+                    },
+                    false,
+                )
+            }
+            // Not fitted for this distribution (the caller fitted another), or resolved above.
+            _ => return Estimate::SILENT,
+        };
+        if process.rate().is_some_and(|r| !r.is_finite()) {
+            return Estimate::SILENT;
+        }
+        Estimate {
+            process: Some(process),
+            reset_to_empirical: reset,
+        }
+    }
+}
+
 /// Estimates a v2 interval's process from its sorted timestamps; `length` is the interval's
-/// true length in seconds. For `auto`, `quality` is the interval's assessment when the caller
-/// already has it (it is computed here otherwise).
+/// true length in seconds.
 pub fn fit_timestamps(
     times: &[f64],
     length: f64,
     params: &ReplayParams,
     gaps: &mut Vec<f64>,
-    quality: Option<&crate::quality::Quality>,
 ) -> Estimate {
     gaps_into(times, gaps);
-    fit_gaps(gaps, times.len(), length, params, quality)
-}
-
-/// [`fit_timestamps`] from the interval's [`gaps_into`] of its `count` timestamps (a caller
-/// that assessed them already need not compute them twice). Pareto's fit changes `gaps`.
-pub fn fit_gaps(
-    gaps: &mut [f64],
-    count: usize,
-    length: f64,
-    params: &ReplayParams,
-    quality: Option<&crate::quality::Quality>,
-) -> Estimate {
-    let distribution = match params.distribution {
-        Distribution::Auto => {
-            // The AIC-best candidate; a timer's equal gaps fit none, and gamma makes them
-            // deterministic.
-            let best = match quality {
-                Some(q) => Some(q.best),
-                None => crate::quality::assess(gaps).map(|q| q.best),
-            };
-            match best {
-                Some("gamma") => Distribution::Gamma,
-                Some("pareto") => Distribution::Pareto,
-                Some(_) => Distribution::Exponential,
-                None if gaps.len() >= 2 => Distribution::Gamma,
-                None => Distribution::Exponential,
-            }
-        }
-        d => d,
-    };
-    let min_gaps = if distribution == Distribution::Gamma {
-        2
-    } else {
-        1
-    };
-    if gaps.len() < min_gaps {
-        return Estimate::SILENT;
-    }
-    let empirical = count as f64 / length;
-    let guard = |rate: f64| {
-        if rate > BIAS_GUARD * empirical {
-            (empirical, true)
-        } else {
-            (rate, false)
-        }
-    };
-    let (process, reset) = match distribution {
-        Distribution::Exponential => {
-            let (rate, reset) = guard(exponential_rate(gaps));
-            (
-                Process::Poisson {
-                    rate: rate * params.rate_scale,
-                },
-                reset,
-            )
-        }
-        Distribution::Gamma => {
-            let fit = gamma_mle(gaps);
-            let (rate, reset) = guard(fit.rate());
-            let rate = rate * params.rate_scale;
-            let process = match fit {
-                GammaFit::Fitted { .. } => Process::Gamma {
-                    rate,
-                    cv: fit.cv() * params.cv_scale,
-                },
-                GammaFit::Constant { .. } => Process::Deterministic { rate },
-            };
-            (process, reset)
-        }
-        Distribution::Pareto => {
-            for g in gaps.iter_mut() {
-                *g += 1.0;
-            }
-            let shape = pareto_shape(gaps);
-            if !shape.is_finite() || shape <= 0.0 {
-                return Estimate::SILENT;
-            }
-            (
-                Process::Pareto {
-                    shape,
-                    gap_scale: 1.0 / params.rate_scale,
-                },
-                false,
-            )
-        }
-        // Resolved above.
-        Distribution::Vanilla | Distribution::Auto => return Estimate::SILENT,
-    };
-    if process.rate().is_some_and(|r| !r.is_finite()) {
-        return Estimate::SILENT;
-    }
-    Estimate {
-        process: Some(process),
-        reset_to_empirical: reset,
-    }
+    IntervalStats::fit(gaps, times.len(), params.distribution).estimate(length, params, false)
 }
 
 /// Estimates a v1 interval's process from its invocation count; `length` in seconds.
@@ -237,18 +279,17 @@ pub fn fit_count(count: u64, length: f64, params: &ReplayParams) -> Estimate {
     }
 }
 
-/// The intervals' fits and, when asked for (or for `auto`, which chooses by it), each
-/// interval's fit quality, assessed once and shared with the fit.
 use super::IntervalFit;
 use super::plan::boundaries;
 use crate::time::Window;
 
+/// Each interval's stats for `which` distribution and, when `assess`, its fit quality.
 pub(super) fn fit_v2(
     times: &[f64],
     bounds: &[f64],
-    p: &ReplayParams,
-) -> (Vec<IntervalFit>, Vec<Option<crate::quality::Quality>>) {
-    let assess = p.fit_quality || p.distribution == Distribution::Auto;
+    which: Distribution,
+    assess: bool,
+) -> (Vec<IntervalStats>, Vec<Option<crate::quality::Quality>>) {
     let mut gaps = Vec::new();
     let mut quality = Vec::new();
     let mut lo = 0;
@@ -258,23 +299,20 @@ pub(super) fn fit_v2(
             let hi = lo + times[lo..].partition_point(|&t| t < w[1]);
             let slice = &times[lo..hi];
             gaps_into(slice, &mut gaps);
-            // Assessed before the fit, which may change the gaps (Pareto's).
-            let q = assess.then(|| crate::quality::assess(&gaps)).flatten();
-            let est = fit_gaps(&mut gaps, slice.len(), w[1] - w[0], p, q.as_ref());
             if assess {
-                quality.push(q);
+                quality.push(crate::quality::assess(&gaps));
             }
-            let fit = interval(w, (hi - lo) as u64, est);
             lo = hi;
-            fit
+            IntervalStats::fit(&gaps, slice.len(), which)
         })
         .collect();
     (fits, quality)
 }
 
-pub(super) fn fit_v1(counts: &[u64], window: Window, p: &ReplayParams) -> Vec<IntervalFit> {
+/// Each interval's invocation count (its stats in a v1 replay).
+pub(super) fn fit_v1(counts: &[u64], window: Window, interval: f64) -> Vec<IntervalStats> {
     let start = window.start as f64;
-    boundaries(window, p.interval_seconds)
+    boundaries(window, interval)
         .windows(2)
         .map(|w| {
             // Boundaries are whole minutes here (the interval is a multiple of 60).
@@ -282,10 +320,11 @@ pub(super) fn fit_v1(counts: &[u64], window: Window, p: &ReplayParams) -> Vec<In
                 ((w[0] - start) / 60.0) as usize,
                 ((w[1] - start) / 60.0) as usize,
             );
-            let count: u64 = counts[m0.min(counts.len())..m1.min(counts.len())]
-                .iter()
-                .sum();
-            interval(w, count, fit_count(count, w[1] - w[0], p))
+            IntervalStats::counted(
+                counts[m0.min(counts.len())..m1.min(counts.len())]
+                    .iter()
+                    .sum(),
+            )
         })
         .collect()
 }
@@ -317,24 +356,21 @@ mod tests {
     fn minimum_data() {
         let mut g = vec![];
         let p = params(Distribution::Exponential);
-        assert_eq!(fit_timestamps(&[1.0], 60.0, &p, &mut g, None).process, None);
+        assert_eq!(fit_timestamps(&[1.0], 60.0, &p, &mut g).process, None);
         assert!(
-            fit_timestamps(&[1.0, 2.0], 60.0, &p, &mut g, None)
+            fit_timestamps(&[1.0, 2.0], 60.0, &p, &mut g)
                 .process
                 .is_some()
         );
         let p = params(Distribution::Gamma);
-        assert_eq!(
-            fit_timestamps(&[1.0, 2.0], 60.0, &p, &mut g, None).process,
-            None
-        );
+        assert_eq!(fit_timestamps(&[1.0, 2.0], 60.0, &p, &mut g).process, None);
     }
 
     #[test]
     fn timer_is_deterministic_under_gamma() {
         let mut g = vec![];
         let t: Vec<f64> = (0..12).map(|i| 17.25 + 300.0 * f64::from(i)).collect();
-        let e = fit_timestamps(&t, 3600.0, &params(Distribution::Gamma), &mut g, None);
+        let e = fit_timestamps(&t, 3600.0, &params(Distribution::Gamma), &mut g);
         let Some(Process::Deterministic { rate }) = e.process else {
             panic!("{e:?}")
         };
@@ -346,7 +382,7 @@ mod tests {
         let mut g = vec![];
         // 30 arrivals within 1 s of a 3600 s interval: MLE ~29/s, empirical 30/3600.
         let t: Vec<f64> = (0..30).map(|i| 100.0 + f64::from(i) / 30.0).collect();
-        let e = fit_timestamps(&t, 3600.0, &params(Distribution::Exponential), &mut g, None);
+        let e = fit_timestamps(&t, 3600.0, &params(Distribution::Exponential), &mut g);
         assert!(e.reset_to_empirical);
         assert_eq!(
             e.process,

@@ -15,50 +15,63 @@ use crate::stats;
 use crate::time::Window;
 use crate::trace::Tokens;
 
-/// A model's arrivals, part after part into one vector (sampling parts on their own would
-/// then need a copy into it: measured slower than the imbalance of models over cores).
-pub(super) fn sample_model(
+/// A model's arrivals in `intervals` (a range of its intervals; vanilla: all its times).
+/// Each interval draws from its own generator, so ranges sample on their own and in any order.
+pub(super) fn sample_range(
     plan: &Plan,
     model: usize,
+    intervals: std::ops::Range<usize>,
     window: Window,
     params: &ReplayParams,
     made: &AtomicU64,
-) -> Result<ModelReplay> {
+) -> Result<Vec<f64>> {
+    if params.distribution == Distribution::Vanilla {
+        let mut arrivals = Vec::new();
+        for times in &plan.times {
+            vanilla_into(times, window, params, &mut arrivals);
+        }
+        return Ok(arrivals);
+    }
+    let ivs = &plan.intervals[intervals.clone()];
+    let expected: f64 = ivs
+        .iter()
+        .filter_map(|i| i.process.map(|p| p.expected_count(i.end - i.start)))
+        .sum();
     // Reserved up to a bound: the estimate of a bursty process is an upper one.
-    let mut arrivals = Vec::with_capacity(plan.expected_arrivals(params).min(1.6e7) as usize);
+    let mut arrivals = Vec::with_capacity(expected.min(1.6e7) as usize);
     let limit = if params.allow_huge {
         u64::MAX
     } else {
         params.max_arrivals
     };
-    for part in &plan.parts {
-        if params.distribution == Distribution::Vanilla {
-            vanilla_into(&part.times, window, params, &mut arrivals);
-            continue;
-        }
-        for (i, iv) in part.intervals.iter().enumerate() {
-            if let Some(process) = &iv.process {
-                let mut rng = sample::interval_rng(params.seed, model, part.first_interval + i);
-                let before = arrivals.len();
-                // What the other models made is counted as their intervals finish.
-                let room = limit.saturating_sub(made.load(Ordering::Relaxed));
-                let cap = before.saturating_add(usize::try_from(room).unwrap_or(usize::MAX));
-                let whole = sample::sample_interval(
-                    process,
-                    iv.start,
-                    iv.end,
-                    &mut rng,
-                    &mut arrivals,
-                    cap,
-                );
-                let total = made.fetch_add((arrivals.len() - before) as u64, Ordering::Relaxed)
-                    + (arrivals.len() - before) as u64;
-                if !whole || total > limit {
-                    return Err(too_many_made(process, limit));
-                }
+    for (i, iv) in intervals.zip(ivs) {
+        if let Some(process) = &iv.process {
+            let mut rng = sample::interval_rng(params.seed, model, i);
+            let before = arrivals.len();
+            // What the other ranges made is counted as their intervals finish.
+            let room = limit.saturating_sub(made.load(Ordering::Relaxed));
+            let cap = before.saturating_add(usize::try_from(room).unwrap_or(usize::MAX));
+            let whole =
+                sample::sample_interval(process, iv.start, iv.end, &mut rng, &mut arrivals, cap);
+            let added = (arrivals.len() - before) as u64;
+            let total = made.fetch_add(added, Ordering::Relaxed) + added;
+            if !whole || total > limit {
+                return Err(too_many_made(process, limit));
             }
         }
     }
+    Ok(arrivals)
+}
+
+/// A model's replay from its sampled `arrivals`: spread, realized figures beside the fitted
+/// targets, tokens.
+pub(super) fn finish_model(
+    plan: &Plan,
+    model: usize,
+    mut arrivals: Vec<f64>,
+    window: Window,
+    params: &ReplayParams,
+) -> ModelReplay {
     let end = (window.end as f64 - window.start as f64) / params.time_scale + window.start as f64;
     match params.spread {
         params::Spread::None => {}
@@ -74,11 +87,7 @@ pub(super) fn sample_model(
     }
     // Realized rate and cv per interval, beside the fitted targets, in one pass: each
     // interval's gap moments, combined with the gaps between intervals into the whole's.
-    let mut intervals: Vec<IntervalFit> = plan
-        .parts
-        .iter()
-        .flat_map(|p| p.intervals.iter().copied())
-        .collect();
+    let mut intervals: Vec<IntervalFit> = plan.intervals.clone();
     let mut next = 0;
     let mut whole = stats::GapMoments::default();
     for iv in &mut intervals {
@@ -112,7 +121,7 @@ pub(super) fn sample_model(
     } else {
         sampled_tokens(plan, &intervals, &arrivals, model, params)
     };
-    Ok(ModelReplay {
+    ModelReplay {
         tokens,
         model: params.models[model].clone(),
         functions: plan.functions,
@@ -121,8 +130,8 @@ pub(super) fn sample_model(
         cv: whole.cv(),
         arrivals,
         intervals,
-        quality: plan.parts.iter().flat_map(|p| p.quality.clone()).collect(),
-    })
+        quality: plan.quality.clone(),
+    }
 }
 
 /// The sampling made more arrivals than the limit: which process did, and what to change.

@@ -90,8 +90,8 @@ pub struct ReplayParams {
     /// Lift the size limits (`max_arrivals`, the memory check, the number of fits).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub allow_huge: bool,
-    /// Assess every interval's fit (log-likelihood, AIC, BIC, KS of each candidate process);
-    /// `auto` always does.
+    /// Assess every interval's fit (log-likelihood, AIC, BIC, KS of each candidate process).
+    /// `auto` chooses by the same AIC with or without it.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub fit_quality: bool,
     /// Vanilla: spread requests that share a timestamp over the gap to the next one.

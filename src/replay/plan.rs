@@ -2,7 +2,7 @@
 //! parts that sample on their own, and the trace's times and tokens of each part.
 
 use super::IntervalFit;
-use super::fit::{fit_v1, fit_v2};
+use super::fit::{IntervalStats, fit_v1, fit_v2};
 use crate::par::par_map;
 
 use super::params::{Distribution, ReplayParams};
@@ -71,39 +71,26 @@ pub(super) fn boundaries(window: Window, interval: f64) -> Vec<f64> {
     b
 }
 
-/// A model's data and fits, before sampling, in consecutive parts of the window.
+/// A model's data and processes, before sampling.
 pub(super) struct Plan {
     pub(super) functions: usize,
     pub(super) trace_count: u64,
-    /// Token counts of the model's requests, when every function has them (then there is one
-    /// part, and its `times` are all the model's requests).
+    /// Token counts of the model's requests, when every function has them (then `times` is
+    /// one chunk: all the model's requests).
     pub(super) tokens: Option<Tokens>,
-    pub(super) parts: Vec<Part>,
+    /// v2: the merged sorted timestamps, chunk after chunk, where sampling needs them
+    /// (vanilla replays them; token draws pick from them).
+    pub(super) times: Vec<Vec<f64>>,
+    /// Every interval's process under the replay's parameters (fitted modes).
+    pub(super) intervals: Vec<IntervalFit>,
+    pub(super) quality: Vec<Option<crate::quality::Quality>>,
 }
 
 impl Plan {
     pub(super) fn expected_arrivals(&self, params: &ReplayParams) -> f64 {
-        self.parts.iter().map(|p| p.expected_arrivals(params)).sum()
-    }
-}
-
-/// The model's data and fits in one part of the window.
-pub(super) struct Part {
-    /// Index of its first interval among the model's (it seeds the intervals' generators).
-    pub(super) first_interval: usize,
-    /// v2: the merged sorted timestamps of the part, kept where sampling needs them (vanilla
-    /// replays them; token draws pick from them).
-    pub(super) times: Vec<f64>,
-    pub(super) quality: Vec<Option<crate::quality::Quality>>,
-    pub(super) intervals: Vec<IntervalFit>,
-    /// The trace's invocations of the model in the part.
-    pub(super) trace_count: u64,
-}
-
-impl Part {
-    pub(super) fn expected_arrivals(&self, params: &ReplayParams) -> f64 {
         if params.distribution == Distribution::Vanilla {
-            return self.times.len() as f64 * f64::from(params.replication);
+            let n: usize = self.times.iter().map(Vec::len).sum();
+            return n as f64 * f64::from(params.replication);
         }
         self.intervals
             .iter()
@@ -112,11 +99,30 @@ impl Part {
     }
 }
 
+/// What planning a part computes besides the trace's times.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum Fitting {
+    /// Nothing: vanilla, or the fits are known already.
+    None,
+    /// Each interval's stats for this distribution (`Auto`: for all of them).
+    For(Distribution),
+}
+
+/// The model's data and fits in one part of the window.
+pub(super) struct Part {
+    /// v2: the merged sorted timestamps of the part, kept where sampling needs them.
+    pub(super) times: Vec<f64>,
+    pub(super) quality: Vec<Option<crate::quality::Quality>>,
+    /// Each interval's stats (empty when not fitted).
+    pub(super) stats: Vec<IntervalStats>,
+    /// The trace's invocations of the model in the part.
+    pub(super) trace_count: u64,
+}
+
 /// A piece of the window: its fitting-interval boundaries (the first is its start, the last its
-/// end; vanilla has just the two) and the index of its first interval.
+/// end; vanilla has just the two).
 pub(super) struct Cut {
     pub(super) bounds: Vec<f64>,
-    pub(super) first_interval: usize,
 }
 
 /// How many parts to cut each model's window into: enough for four units of work per core,
@@ -139,7 +145,6 @@ pub(super) fn cut(window: Window, params: &ReplayParams, parts: usize) -> Vec<Cu
         return (0..parts)
             .map(|k| Cut {
                 bounds: vec![at(k), at(k + 1)],
-                first_interval: 0,
             })
             .collect();
     }
@@ -151,7 +156,6 @@ pub(super) fn cut(window: Window, params: &ReplayParams, parts: usize) -> Vec<Cu
             let (i0, i1) = (k * n / parts, (k + 1) * n / parts);
             Cut {
                 bounds: all[i0..=i1].to_vec(),
-                first_interval: i0,
             }
         })
         .collect()
@@ -166,14 +170,16 @@ pub(super) fn plan_part(
     window: Window,
     params: &ReplayParams,
     with_tokens: bool,
+    fitting: Fitting,
 ) -> Result<(Part, Option<Tokens>)> {
     let mut tokens = None;
     let mut times = Vec::new();
     let mut quality = Vec::new();
-    let trace_count;
+    let mut stats = Vec::new();
+    let mut trace_count = 0;
     let vanilla = params.distribution == Distribution::Vanilla;
-    let intervals = match trace.kind {
-        TraceKind::V2 => {
+    match (trace.kind, fitting) {
+        (TraceKind::V2, _) if vanilla || with_tokens || fitting != Fitting::None => {
             if with_tokens {
                 let (t, k) = merge_with_tokens(trace, sources);
                 times = t;
@@ -189,18 +195,14 @@ pub(super) fn plan_part(
                 }));
             }
             trace_count = times.len() as u64;
-            if vanilla {
-                Vec::new()
-            } else {
-                let (fits, assessed) = fit_v2(&times, &cut.bounds, params);
-                quality = assessed;
+            if let Fitting::For(which) = fitting {
+                (stats, quality) = fit_v2(&times, &cut.bounds, which, params.fit_quality);
                 if tokens.is_none() {
                     times = Vec::new();
                 }
-                fits
             }
         }
-        TraceKind::V1 => {
+        (TraceKind::V1, Fitting::For(_)) => {
             let first_minute = (window.start / 60) as usize;
             let mut counts = vec![0u64; (window.seconds() / 60) as usize];
             for s in sources {
@@ -213,14 +215,14 @@ pub(super) fn plan_part(
                 }
             }
             trace_count = counts.iter().sum();
-            fit_v1(&counts, window, params)
+            stats = fit_v1(&counts, window, params.interval_seconds);
         }
-    };
+        _ => {}
+    }
     let part = Part {
-        first_interval: cut.first_interval,
         times,
         quality,
-        intervals,
+        stats,
         trace_count,
     };
     Ok((part, tokens))

@@ -19,7 +19,7 @@ pub(super) fn sampled_tokens(
 ) -> Option<Tokens> {
     use rand::RngExt;
     let source = plan.tokens.as_ref()?;
-    let times = &plan.parts.first()?.times;
+    let times = plan.times.first()?;
     if times.is_empty() {
         return None;
     }

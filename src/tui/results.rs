@@ -126,7 +126,8 @@ pub struct ReplayView {
     /// v1: per model, its functions' invocations in each minute of the window, summed once when
     /// the detail first shows the model, so that zooming and panning rebin one number a minute
     /// on the render thread instead of re-adding every function's.
-    minutes: Vec<std::sync::OnceLock<Vec<u64>>>,
+    /// Shared with the next view when it maps the same functions over the same window.
+    minutes: Arc<[std::sync::OnceLock<Vec<u64>>]>,
 }
 
 impl ReplayView {
@@ -179,12 +180,26 @@ impl ReplayView {
         );
         let members = crate::compare::members(&replay, &trace);
         ReplayView {
-            minutes: vec![std::sync::OnceLock::new(); members.len()],
+            minutes: (0..members.len())
+                .map(|_| std::sync::OnceLock::new())
+                .collect(),
             replay: Arc::new(replay),
             trace,
             members,
             rows,
             group,
+        }
+    }
+
+    /// Takes over `old`'s minute totals when they are this view's too (the same trace,
+    /// window and functions per model: a new distribution, scale or seed), so that a v1
+    /// detail is not summed again after every change.
+    pub fn keep_minutes_of(&mut self, old: &ReplayView) {
+        if Arc::ptr_eq(&self.trace, &old.trace)
+            && self.replay.window == old.replay.window
+            && self.members == old.members
+        {
+            self.minutes = Arc::clone(&old.minutes);
         }
     }
 

@@ -162,7 +162,10 @@ fn apply(m: &mut Model, msg: Msg) -> Vec<Cmd> {
             }
             m.pending = None;
             match result {
-                Ok(view) => {
+                Ok(mut view) => {
+                    if let Some(old) = &m.result {
+                        view.keep_minutes_of(old);
+                    }
                     m.status = format!(
                         "replayed {}: {} arrivals",
                         view.replay.window, view.group.arrivals

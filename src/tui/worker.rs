@@ -5,13 +5,12 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
-use std::time::Duration;
 
 use super::model::{LoadedTrace, ReplayView};
 use super::update::Msg;
 use super::{complete, model};
 use crate::assets;
-use crate::replay::ReplayParams;
+use crate::replay::{FitCache, ReplayParams};
 use crate::trace::Trace;
 use crate::workload::{Format, Workload};
 
@@ -68,9 +67,6 @@ pub enum Cmd {
     },
 }
 
-/// How long a replay waits for further edits before it starts (keys held down, ←/→ cycling).
-pub const DEBOUNCE: Duration = Duration::from_millis(20);
-
 /// Runs a command: a replay goes to `replays`' one-slot queue, anything else to a thread of
 /// its own; the result comes back as a message.
 pub fn dispatch(cmd: Cmd, tx: &Sender<Msg>, replays: &ReplayWorker) {
@@ -92,9 +88,10 @@ pub fn spawn(cmd: Cmd, tx: Sender<Msg>) {
 }
 
 /// The replay worker: one long-lived thread and a one-slot queue that each new request
-/// overwrites, so that of a burst of edits (a key held down, ←/→ cycling) only the last runs.
-/// A request starts once no newer one has come for [`DEBOUNCE`]; the one running is stopped by
-/// its cancel flag, which `update` sets when it asks for the next.
+/// overwrites, so that of a burst of edits (a key held down, ←/→ cycling) the worker runs the
+/// one in hand and then the last. A request starts at once (with the fits kept, most take
+/// tens of milliseconds; waiting for more keys would add to every one); the one running is
+/// stopped by its cancel flag, which `update` sets when it asks for the next.
 pub struct ReplayWorker {
     slot: Arc<Slot>,
 }
@@ -113,8 +110,10 @@ impl ReplayWorker {
         let mine = Arc::clone(&slot);
         std::thread::spawn(move || {
             let guard = WorkerGuard(tx.clone());
+            // The fits of recent windows: tuning the distribution, scales or seed only samples.
+            let fits = FitCache::default();
             while let Some(cmd) = mine.take_settled() {
-                if tx.send(execute(cmd, &tx)).is_err() {
+                if tx.send(execute_with(cmd, &tx, Some(&fits))).is_err() {
                     break;
                 }
             }
@@ -143,39 +142,24 @@ impl Slot {
         self.next.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The next request once none newer has come for [`DEBOUNCE`]; `None` when closed.
+    /// The request in the slot, waiting for one; `None` when closed.
     fn take_settled(&self) -> Option<Cmd> {
         let mut next = self.lock();
         loop {
-            while next.is_none() {
-                if self.closed.load(Ordering::Relaxed) {
-                    return None;
-                }
-                next = self
-                    .changed
-                    .wait(next)
-                    .unwrap_or_else(PoisonError::into_inner);
-            }
-            let cmd = next.take();
-            next = self
-                .changed
-                .wait_timeout_while(next, DEBOUNCE, |n| {
-                    n.is_none() && !self.closed.load(Ordering::Relaxed)
-                })
-                .unwrap_or_else(PoisonError::into_inner)
-                .0;
             if self.closed.load(Ordering::Relaxed) {
                 return None;
             }
-            if next.is_some() {
-                continue; // superseded while it waited
+            match next.take() {
+                // Superseded before it started.
+                Some(Cmd::Replay { cancel, .. }) if cancel.load(Ordering::Relaxed) => {}
+                Some(cmd) => return Some(cmd),
+                None => {
+                    next = self
+                        .changed
+                        .wait(next)
+                        .unwrap_or_else(PoisonError::into_inner);
+                }
             }
-            if let Some(Cmd::Replay { cancel, .. }) = &cmd
-                && cancel.load(Ordering::Relaxed)
-            {
-                continue;
-            }
-            return cmd;
         }
     }
 }
@@ -190,6 +174,11 @@ impl Drop for WorkerGuard {
 
 /// Does a command's work synchronously (tests call this directly).
 pub fn execute(cmd: Cmd, tx: &Sender<Msg>) -> Msg {
+    execute_with(cmd, tx, None)
+}
+
+/// [`execute`], replays keeping their fits in `fits`.
+pub fn execute_with(cmd: Cmd, tx: &Sender<Msg>, fits: Option<&FitCache>) -> Msg {
     match cmd {
         Cmd::Load(path, opts) => {
             let loaded = match &path {
@@ -230,7 +219,11 @@ pub fn execute(cmd: Cmd, tx: &Sender<Msg>) -> Msg {
             params,
             cancel,
         } => {
-            let result = crate::replay::replay_with_cancel(&trace, &params, &cancel)
+            let result = match fits {
+                Some(fits) => crate::replay::replay_cached(&trace, &params, &cancel, fits),
+                None => crate::replay::replay_with_cancel(&trace, &params, &cancel),
+            };
+            let result = result
                 .map(|r| ReplayView::new(r, trace))
                 .map_err(|e| (model::field_of_error(&e), e.to_string()));
             Msg::Replayed { generation, result }
@@ -322,21 +315,40 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_request_overwritten_while_it_waits_never_runs() {
+    fn a_request_overwritten_or_cancelled_before_it_starts_never_runs() {
         let slot = Arc::new(Slot::default());
         *slot.lock() = Some(Cmd::Complete("first".into()));
+        *slot.lock() = Some(Cmd::Complete("second".into()));
+        assert!(matches!(slot.take_settled(), Some(Cmd::Complete(p)) if p == "second"));
+        // A replay superseded (its cancel flag set) while in the slot is dropped; the worker
+        // waits for the next request.
+        let trace = crate::trace::Trace::new(
+            "t",
+            crate::trace::TraceKind::V2,
+            vec![crate::trace::Function::new(
+                "f",
+                crate::trace::Series::Times(vec![1.0].into()),
+            )],
+            vec![],
+        )
+        .expect("a valid trace");
+        *slot.lock() = Some(Cmd::Replay {
+            generation: 1,
+            trace: Arc::new(trace),
+            params: ReplayParams::default(),
+            cancel: Arc::new(AtomicBool::new(true)),
+        });
         let other = Arc::clone(&slot);
-        // As soon as the first is taken (and waits out the debounce), a newer one comes.
         let newer = std::thread::spawn(move || {
             while other.lock().is_some() {
                 std::thread::yield_now();
             }
-            *other.lock() = Some(Cmd::Complete("second".into()));
+            *other.lock() = Some(Cmd::Complete("third".into()));
             other.changed.notify_one();
         });
         let ran = slot.take_settled();
         newer.join().expect("the requesting thread");
-        assert!(matches!(ran, Some(Cmd::Complete(p)) if p == "second"));
+        assert!(matches!(ran, Some(Cmd::Complete(p)) if p == "third"));
         // Closing wakes the worker and ends it.
         slot.closed.store(true, Ordering::Relaxed);
         slot.changed.notify_one();

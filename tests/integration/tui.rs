@@ -7,10 +7,13 @@ use std::sync::mpsc::channel;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use tracereplay_tui::replay::ReplayParams;
+use tracereplay_tui::replay::{FitCache, ReplayParams};
 use tracereplay_tui::tui::model::{FIELDS, Focus, Model};
 use tracereplay_tui::tui::update::{Action, Cmd, Msg, keymap, update};
-use tracereplay_tui::tui::{execute, refresh_detail, view};
+use tracereplay_tui::tui::{execute, execute_with, refresh_detail, view};
+
+/// Fits kept as the replay worker keeps them (shared by the tests: kept per trace).
+static FITS: std::sync::LazyLock<FitCache> = std::sync::LazyLock::new(FitCache::default);
 
 /// Applies messages, running every command inline until none is left.
 fn step(m: &mut Model, msgs: Vec<Msg>) -> Vec<Cmd> {
@@ -21,7 +24,7 @@ fn step(m: &mut Model, msgs: Vec<Msg>) -> Vec<Cmd> {
         for cmd in update(m, msg) {
             match cmd {
                 Cmd::Export { .. } => exports.push(cmd),
-                other => queue.push(execute(other, &tx)),
+                other => queue.push(execute_with(other, &tx, Some(&FITS))),
             }
         }
     }
@@ -1082,4 +1085,73 @@ fn coarse_traces_are_flagged_in_the_trace_pane() {
     assert!(shown.contains("coarse times: 100 % share one"), "{shown}");
     // The sample is not coarse.
     assert!(!screen(&started()).contains("coarse times"));
+}
+
+#[test]
+fn the_explorers_replays_equal_the_clis_as_fits_are_reused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut m = started();
+    let set = |m: &mut Model, label: &str, value: &str| {
+        let mut keys: Vec<Msg> = (0..FIELDS.len()).map(|_| key(KeyCode::Up)).collect();
+        keys.extend(down(field(label)));
+        keys.push(key(KeyCode::Enter));
+        keys.extend((0..8).map(|_| key(KeyCode::Backspace)));
+        keys.extend(typed(value));
+        keys.push(key(KeyCode::Enter));
+        press(m, keys);
+    };
+    let next_distribution = |m: &mut Model| {
+        let mut keys: Vec<Msg> = (0..FIELDS.len()).map(|_| key(KeyCode::Up)).collect();
+        keys.extend(down(field("distribution")));
+        keys.push(key(KeyCode::Right));
+        press(m, keys);
+    };
+    type Change = Box<dyn Fn(&mut Model)>;
+    let changes: Vec<(&str, Change)> = vec![
+        ("gamma", Box::new(next_distribution)),
+        ("pareto", Box::new(next_distribution)),
+        ("auto", Box::new(next_distribution)),
+        ("rate scale", Box::new(move |m| set(m, "rate scale", "1.7"))),
+        ("seed", Box::new(move |m| set(m, "seed", "3"))),
+        ("cv scale", Box::new(move |m| set(m, "cv scale", "2.5"))),
+    ];
+    for (i, (what, change)) in changes.iter().enumerate() {
+        change(&mut m);
+        let view = m.result.as_ref().unwrap();
+        let p = &view.replay.params;
+        assert!(m.field_error.is_none(), "{what}: {}", m.status);
+        let out = dir.path().join(format!("{i}.json"));
+        super::util::succeeded(
+            super::util::bin()
+                .args(["replay", "sample", "--distribution"])
+                .arg(p.distribution.to_string())
+                .args(["--rate-scale", &p.rate_scale.to_string()])
+                .args(["--cv-scale", &p.cv_scale.to_string()])
+                .args(["--seed", &p.seed.to_string()])
+                .arg("-o")
+                .arg(&out)
+                .output()
+                .unwrap(),
+        );
+        let cli = tracereplay_tui::workload::Workload::read(&out).unwrap();
+        let ours =
+            tracereplay_tui::workload::Workload::from_replay(&view.replay, 1.0, None).unwrap();
+        assert_eq!(cli.params.replay, *p, "{what}");
+        assert!(cli.len() > 1000, "{what}");
+        assert_eq!(cli.models, ours.models, "{what}");
+        let first_difference = |a: &[f64], b: &[f64]| a.iter().zip(b).position(|(x, y)| x != y);
+        assert!(
+            cli.arrival == ours.arrival,
+            "{what}: {} vs {} arrivals, first different at {:?}",
+            cli.len(),
+            ours.len(),
+            first_difference(&cli.arrival, &ours.arrival)
+        );
+        assert!(cli.model == ours.model, "{what}: the models differ");
+    }
+    let p = &m.result.as_ref().unwrap().replay.params;
+    assert_eq!(
+        (p.distribution.to_string(), p.rate_scale, p.seed, p.cv_scale),
+        ("auto".to_string(), 1.7, 3, 2.5)
+    );
 }
