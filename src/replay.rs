@@ -10,14 +10,15 @@ pub mod sample;
 mod spread;
 mod tokens;
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 pub use cache::{DEFAULT_CACHE_BYTES, FitCache};
 
 pub use fit::{Estimate, Process};
 
-use model::{finish_model, sample_range};
+use model::{MIN_RANGE_ARRIVALS, sample_all, sampling_ranges};
+use params::check_size;
 use plan::{Fitting, Part, Plan, Slice, cut, parts_per_model, plan_part, slice};
 
 use crate::par::par_map;
@@ -118,11 +119,19 @@ impl Replay {
     /// Statistics over all models' arrivals merged.
     pub fn group(&self) -> GroupStats {
         let runs: Vec<&[f64]> = self.models.iter().map(|m| m.arrivals.as_slice()).collect();
-        let arrivals = runs.iter().map(|r| r.len()).sum::<usize>();
+        GroupStats {
+            cv: stats::merged_gap_moments(&runs).cv(),
+            ..self.group_counts()
+        }
+    }
+
+    /// [`Replay::group`] but for the cv (left 0), which alone needs the merged order.
+    pub fn group_counts(&self) -> GroupStats {
+        let arrivals = self.models.iter().map(|m| m.arrivals.len()).sum::<usize>();
         GroupStats {
             arrivals: arrivals as u64,
             rate: arrivals as f64 / self.window.seconds() as f64,
-            cv: stats::merged_gap_moments(&runs).cv(),
+            cv: 0.0,
         }
     }
 
@@ -245,7 +254,19 @@ fn replay_in_parts(
     cache: Option<(&FitCache, &Arc<Trace>)>,
 ) -> Result<Replay> {
     let window = params.validate(trace)?;
-    let kept = slice(trace, window, params)?;
+    let fitted = params.distribution != Distribution::Vanilla;
+    // Quality figures are per request of the CLI's `stats`, never kept.
+    let cache = cache.filter(|_| fitted && !params.fit_quality);
+    let key = cache::FitKey::new(window, params);
+    let known = cache.and_then(|(c, t)| c.get(t, &key));
+    let sliced;
+    let kept: &[Slice] = match &known {
+        Some(f) => &f.kept,
+        None => {
+            sliced = slice(trace, window, params)?;
+            &sliced
+        }
+    };
     let n_models = params.models.len();
     if kept.len() < n_models {
         return Err(Error::param(
@@ -276,11 +297,6 @@ fn replay_in_parts(
                     .all(|s| trace.functions[s.function].tokens.is_some())
         })
         .collect();
-    let fitted = params.distribution != Distribution::Vanilla;
-    // Quality figures are per request of the CLI's `stats`, never kept.
-    let cache = cache.filter(|_| fitted && !params.fit_quality);
-    let key = cache::FitKey::new(window, params);
-    let known = cache.and_then(|(c, t)| c.get(t, &key));
     let fitting = match (&known, cache, fitted) {
         (Some(_), _, _) | (_, _, false) => Fitting::None,
         // Kept fits serve every distribution.
@@ -320,21 +336,27 @@ fn replay_in_parts(
             parts[m].push(part);
         }
     }
-    let fits: Option<cache::Fitted> = match (known, fitting) {
-        (Some(f), _) => Some(f),
+    let fits: Option<Arc<cache::Fitted>> = match (&known, fitting) {
+        (Some(f), _) => Some(Arc::clone(f)),
         (None, Fitting::For(_)) => {
-            let f: cache::Fitted = Arc::new(
-                parts
-                    .iter_mut()
-                    .map(|p| cache::ModelFits {
-                        trace_count: p.iter().map(|p| p.trace_count).sum(),
-                        stats: p
-                            .iter_mut()
-                            .flat_map(|p| std::mem::take(&mut p.stats))
-                            .collect(),
-                    })
-                    .collect(),
-            );
+            let models = parts
+                .iter_mut()
+                .map(|p| cache::ModelFits {
+                    trace_count: p.iter().map(|p| p.trace_count).sum(),
+                    stats: p
+                        .iter_mut()
+                        .flat_map(|p| std::mem::take(&mut p.stats))
+                        .collect(),
+                })
+                .collect();
+            let f = Arc::new(cache::Fitted {
+                kept: if cache.is_some() {
+                    kept.to_vec()
+                } else {
+                    Vec::new()
+                },
+                models,
+            });
             if let Some((c, t)) = cache {
                 c.put(t, key, Arc::clone(&f));
             }
@@ -349,10 +371,10 @@ fn replay_in_parts(
             let model_parts = std::mem::take(&mut parts[m]);
             let (trace_count, intervals) = match &fits {
                 Some(f) => (
-                    f[m].trace_count,
+                    f.models[m].trace_count,
                     bounds
                         .windows(2)
-                        .zip(&f[m].stats)
+                        .zip(&f.models[m].stats)
                         .map(|(w, s)| {
                             fit::interval(w, s.count, s.estimate(w[1] - w[0], params, v1))
                         })
@@ -403,130 +425,6 @@ fn replay_in_parts(
             .collect(),
         models,
     })
-}
-
-/// Every model's arrivals, sampled in ranges of intervals spread over the cores (a model with
-/// most of the arrivals is not left to one core), then each model finished.
-fn sample_all(
-    plans: &[Plan],
-    ranges: &[(usize, std::ops::Range<usize>)],
-    window: Window,
-    params: &ReplayParams,
-    cancel: &AtomicBool,
-) -> Result<Vec<ModelReplay>> {
-    // Arrivals made so far by every range: --max-arrivals holds for what is made, not only
-    // for the estimate.
-    let made = AtomicU64::new(0);
-    let pieces = par_map(ranges.len(), |u| {
-        if cancel.load(Ordering::Relaxed) {
-            return Err(Error::Cancelled);
-        }
-        let (m, r) = ranges[u].clone();
-        let arrivals = sample_range(&plans[m], m, r, window, params, &made)?;
-        Ok(Mutex::new(arrivals))
-    })?;
-    let take = |u: usize| std::mem::take(&mut *pieces[u].lock().unwrap_or_else(|e| e.into_inner()));
-    par_map(plans.len(), |m| {
-        if cancel.load(Ordering::Relaxed) {
-            return Err(Error::Cancelled);
-        }
-        let mine: Vec<usize> = (0..ranges.len()).filter(|&u| ranges[u].0 == m).collect();
-        let arrivals = match mine.as_slice() {
-            [one] => take(*one),
-            _ => {
-                let mut all = Vec::with_capacity(
-                    mine.iter()
-                        .map(|&u| pieces[u].lock().map_or(0, |p| p.len()))
-                        .sum(),
-                );
-                for &u in &mine {
-                    all.extend_from_slice(&take(u));
-                }
-                all
-            }
-        };
-        Ok(finish_model(&plans[m], m, arrivals, window, params))
-    })
-}
-
-/// Ranges of intervals to sample, `(model, range)` in model and time order: a model is cut
-/// into ranges of about a quarter of a core's share of the arrivals expected (not below
-/// `min_range`); vanilla is one range per model.
-fn sampling_ranges(
-    plans: &[Plan],
-    params: &ReplayParams,
-    expected: f64,
-    threads: usize,
-    min_range: f64,
-) -> Vec<(usize, std::ops::Range<usize>)> {
-    let target = (expected / (4 * threads) as f64).max(min_range);
-    let mut out = Vec::new();
-    for (m, plan) in plans.iter().enumerate() {
-        let n = plan.intervals.len();
-        if params.distribution == Distribution::Vanilla || threads == 1 || n == 0 {
-            out.push((m, 0..n));
-            continue;
-        }
-        let (mut from, mut acc) = (0, 0.0);
-        for (i, iv) in plan.intervals.iter().enumerate() {
-            acc += iv
-                .process
-                .map_or(0.0, |p| p.expected_count(iv.end - iv.start));
-            if acc >= target && i + 1 < n {
-                out.push((m, from..i + 1));
-                (from, acc) = (i + 1, 0.0);
-            }
-        }
-        out.push((m, from..n));
-    }
-    out
-}
-
-/// Fewer arrivals than this are sampled in one go (splitting costs a copy).
-const MIN_RANGE_ARRIVALS: f64 = 200_000.0;
-
-/// Refuses, before sampling, a replay expected to make more arrivals than the limit or than
-/// memory can hold (unless `allow_huge`).
-fn check_size(expected: f64, params: &ReplayParams) -> Result<()> {
-    if params.allow_huge {
-        return Ok(());
-    }
-    if expected > params.max_arrivals as f64 {
-        return Err(Error::param(
-            "max-arrivals",
-            format!(
-                "this replay would produce about {expected:.3e} arrivals, more than the limit of {}; \
-                 lower --rate-scale, --cv-scale (gamma makes bursts of about cv²/2 arrivals an \
-                 interval) or --replication, shorten the window, or raise --max-arrivals (or pass \
-                 --allow-huge)",
-                params.max_arrivals
-            ),
-        ));
-    }
-    let need = expected * params::BYTES_PER_ARRIVAL as f64;
-    if let Some(avail) = available_memory()
-        && need > avail as f64
-    {
-        return Err(Error::param(
-            "rate-scale",
-            format!(
-                "this replay would produce about {expected:.3e} arrivals, needing about {:.1} GB, but \
-                 only {:.1} GB of memory is available; lower --rate-scale, shorten the window, or \
-                 pass --allow-huge to try anyway",
-                need / 1e9,
-                avail as f64 / 1e9
-            ),
-        ));
-    }
-    Ok(())
-}
-
-/// `MemAvailable` from `/proc/meminfo`, in bytes (None where there is no such file).
-fn available_memory() -> Option<u64> {
-    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
-    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb * 1024)
 }
 
 #[cfg(test)]
@@ -645,9 +543,14 @@ mod tests {
         let run = |cache: &FitCache, start: &str| {
             replay_cached(&trace, &p(start), &AtomicBool::new(false), cache).unwrap();
         };
-        // 0.0.0 → 1.0.0 in 600 s intervals: 144 per model, two models.
-        let one = 2 * 144 * std::mem::size_of::<fit::IntervalStats>();
+        // 0.0.0 → 1.0.0 in 600 s intervals: 144 per model, two models, and the (up to 20)
+        // functions with invocations.
         assert!(std::mem::size_of::<fit::IntervalStats>() <= 64);
+        let fits = 2 * 144 * std::mem::size_of::<fit::IntervalStats>();
+        let probe = FitCache::default();
+        run(&probe, "0.0.0");
+        let one = probe.bytes();
+        assert!((fits..=fits + 20 * std::mem::size_of::<plan::Slice>()).contains(&one));
         let cache = FitCache::new(2 * one + one / 2);
         run(&cache, "0.0.0");
         assert_eq!(cache.bytes(), one);

@@ -28,7 +28,7 @@ use model::Model;
 pub use update::refresh_detail;
 use update::{Cmd, Msg, update};
 use worker::WorkerGuard;
-pub use worker::{ReplayWorker, dispatch, execute, execute_with, spawn};
+pub use worker::{Kept, ReplayWorker, dispatch, execute, execute_with, spawn};
 
 /// Turns bracketed paste off (the shell after us may not expect it).
 fn disable_paste() {

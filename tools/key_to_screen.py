@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Times the explorer as a user sees it: from a key press to the first screen showing the result.
+"""Times the explorer as a user sees it: from a key press to the first screen showing the result
+(its rows; the group's cv may follow, shown `…` until then) and to the first complete screen.
 
 Runs the real binary in a tmux session (120x36), waits for the first replay, then for each case
 sends its keys and polls the screen (`tmux capture-pane`, a few ms a poll) until the status line
@@ -56,14 +57,20 @@ def wait_idle(timeout=600.0):
 
 
 def timed(keys, before, timeout=60.0):
-    """Milliseconds from sending `keys` to an idle screen that differs from `before`."""
+    """Milliseconds from sending `keys` to an idle screen that differs from `before` (the new
+    rows), and to the first such screen with nothing left pending (the group's cv, shown `…`
+    until computed), with that screen's state."""
     tmux("send-keys", "-t", SESSION, *keys)
     t0 = time.perf_counter()
+    first = None
     while time.perf_counter() - t0 < timeout:
         idle, seen = state(screen())
         if idle and seen != before:
-            return (time.perf_counter() - t0) * 1e3, seen
-    return None, before
+            ms = (time.perf_counter() - t0) * 1e3
+            first = first or ms
+            if not any("…" in row for row in seen[1]):
+                return (first, ms), seen
+    return (first, None), before
 
 
 def select(field):
@@ -111,15 +118,21 @@ def main():
     finally:
         subprocess.run(["tmux", "kill-session", "-t", SESSION], capture_output=True)
     print(f"trace {a.trace} {a.args}".strip())
-    print("| case | runs | p50 ms | p95 ms | timed out |")
-    print("|---|---|---|---|---|")
-    for case, times in results.items():
+    print("| case | runs | rows p50 ms | rows p95 ms | complete p50 ms | complete p95 ms | timed out |")
+    print("|---|---|---|---|---|---|---|")
+
+    def p50_p95(times):
         done = sorted(t for t in times if t is not None)
         if not done:
-            print(f"| {case} | {len(times)} | - | - | {len(times)} |")
-            continue
+            return "-", "-"
         p95 = done[min(len(done) - 1, round(0.95 * (len(done) - 1)))]
-        print(f"| {case} | {len(times)} | {statistics.median(done):.0f} | {p95:.0f} | {len(times) - len(done)} |")
+        return f"{statistics.median(done):.0f}", f"{p95:.0f}"
+
+    for case, pairs in results.items():
+        rows = p50_p95([p[0] for p in pairs])
+        complete = p50_p95([p[1] for p in pairs])
+        missed = sum(p[1] is None for p in pairs)
+        print(f"| {case} | {len(pairs)} | {rows[0]} | {rows[1]} | {complete[0]} | {complete[1]} | {missed} |")
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex, PoisonError, Weak};
 
 use super::fit::IntervalStats;
 use super::params::ReplayParams;
+use super::plan::Slice;
 use crate::mapping::Mapping;
 use crate::time::Window;
 use crate::trace::Trace;
@@ -41,14 +42,20 @@ pub(super) struct ModelFits {
     pub(super) stats: Vec<IntervalStats>,
 }
 
-/// Every model's fits, in model order.
-pub(super) type Fitted = Arc<Vec<ModelFits>>;
+/// What a window's replays share whatever their distribution, scales and seed.
+#[derive(Debug)]
+pub(super) struct Fitted {
+    /// The functions with invocations in the window.
+    pub(super) kept: Vec<Slice>,
+    /// Every model's fits, in model order.
+    pub(super) models: Vec<ModelFits>,
+}
 
 struct Entry {
     /// Weak: a closed trace's fits go, and its address cannot be another trace's meanwhile.
     trace: Weak<Trace>,
     key: FitKey,
-    fits: Fitted,
+    fits: Arc<Fitted>,
     bytes: usize,
     used: u64,
 }
@@ -65,8 +72,8 @@ struct Inner {
     clock: u64,
 }
 
-/// The default bound: a million model-intervals (a 14-day trace's 10-minute intervals for 500
-/// models), at 56 bytes each.
+/// The default bound: about a million model-intervals (a 14-day trace's 10-minute intervals for
+/// 500 models) at 56 bytes each, with the functions each window keeps.
 pub const DEFAULT_CACHE_BYTES: usize = 56 << 20;
 
 impl Default for FitCache {
@@ -89,7 +96,7 @@ impl FitCache {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    pub(super) fn get(&self, trace: &Arc<Trace>, key: &FitKey) -> Option<Fitted> {
+    pub(super) fn get(&self, trace: &Arc<Trace>, key: &FitKey) -> Option<Arc<Fitted>> {
         let mut inner = self.lock();
         inner.clock += 1;
         let now = inner.clock;
@@ -102,11 +109,13 @@ impl FitCache {
         Some(Arc::clone(&e.fits))
     }
 
-    pub(super) fn put(&self, trace: &Arc<Trace>, key: FitKey, fits: Fitted) {
+    pub(super) fn put(&self, trace: &Arc<Trace>, key: FitKey, fits: Arc<Fitted>) {
         let bytes = fits
+            .models
             .iter()
             .map(|m| m.stats.len() * std::mem::size_of::<IntervalStats>())
-            .sum::<usize>();
+            .sum::<usize>()
+            + fits.kept.len() * std::mem::size_of::<Slice>();
         let mut inner = self.lock();
         inner.clock += 1;
         let used = inner.clock;

@@ -1,11 +1,14 @@
-//! One model's replay: its arrivals sampled part after part, the realized figures beside the
-//! fitted targets.
+//! Sampling: every model's arrivals in ranges of intervals over the cores, then each model's
+//! replay finished (spread, realized figures beside the fitted targets, tokens).
 
 use super::plan::Plan;
 use super::spread::{SPREAD_FITTED_STREAM, SPREAD_STREAM, spread_fitted, spread_uniform};
 use super::tokens::sampled_tokens;
 use super::{IntervalFit, ModelReplay, sample};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use crate::par::par_map;
 
 use super::fit::Process;
 use super::params::{self, Distribution, ReplayParams};
@@ -168,3 +171,83 @@ pub(super) fn vanilla_into(
         out.extend(std::iter::repeat_n(scaled, k));
     }
 }
+
+/// Every model's arrivals, sampled in ranges of intervals spread over the cores (a model with
+/// most of the arrivals is not left to one core), then each model finished.
+pub(super) fn sample_all(
+    plans: &[Plan],
+    ranges: &[(usize, std::ops::Range<usize>)],
+    window: Window,
+    params: &ReplayParams,
+    cancel: &AtomicBool,
+) -> Result<Vec<ModelReplay>> {
+    // Arrivals made so far by every range: --max-arrivals holds for what is made, not only
+    // for the estimate.
+    let made = AtomicU64::new(0);
+    let pieces = par_map(ranges.len(), |u| {
+        if cancel.load(Ordering::Relaxed) {
+            return Err(Error::Cancelled);
+        }
+        let (m, r) = ranges[u].clone();
+        let arrivals = sample_range(&plans[m], m, r, window, params, &made)?;
+        Ok(Mutex::new(arrivals))
+    })?;
+    let take = |u: usize| std::mem::take(&mut *pieces[u].lock().unwrap_or_else(|e| e.into_inner()));
+    par_map(plans.len(), |m| {
+        if cancel.load(Ordering::Relaxed) {
+            return Err(Error::Cancelled);
+        }
+        let mine: Vec<usize> = (0..ranges.len()).filter(|&u| ranges[u].0 == m).collect();
+        let arrivals = match mine.as_slice() {
+            [one] => take(*one),
+            _ => {
+                let mut all = Vec::with_capacity(
+                    mine.iter()
+                        .map(|&u| pieces[u].lock().map_or(0, |p| p.len()))
+                        .sum(),
+                );
+                for &u in &mine {
+                    all.extend_from_slice(&take(u));
+                }
+                all
+            }
+        };
+        Ok(finish_model(&plans[m], m, arrivals, window, params))
+    })
+}
+
+/// Ranges of intervals to sample, `(model, range)` in model and time order: a model is cut
+/// into ranges of about a quarter of a core's share of the arrivals expected (not below
+/// `min_range`); vanilla is one range per model.
+pub(super) fn sampling_ranges(
+    plans: &[Plan],
+    params: &ReplayParams,
+    expected: f64,
+    threads: usize,
+    min_range: f64,
+) -> Vec<(usize, std::ops::Range<usize>)> {
+    let target = (expected / (4 * threads) as f64).max(min_range);
+    let mut out = Vec::new();
+    for (m, plan) in plans.iter().enumerate() {
+        let n = plan.intervals.len();
+        if params.distribution == Distribution::Vanilla || threads == 1 || n == 0 {
+            out.push((m, 0..n));
+            continue;
+        }
+        let (mut from, mut acc) = (0, 0.0);
+        for (i, iv) in plan.intervals.iter().enumerate() {
+            acc += iv
+                .process
+                .map_or(0.0, |p| p.expected_count(iv.end - iv.start));
+            if acc >= target && i + 1 < n {
+                out.push((m, from..i + 1));
+                (from, acc) = (i + 1, 0.0);
+            }
+        }
+        out.push((m, from..n));
+    }
+    out
+}
+
+/// Fewer arrivals than this are sampled in one go (splitting costs a copy).
+pub(super) const MIN_RANGE_ARRIVALS: f64 = 200_000.0;

@@ -345,3 +345,47 @@ impl ReplayParams {
         Ok(window)
     }
 }
+
+/// Refuses, before sampling, a replay expected to make more arrivals than the limit or than
+/// memory can hold (unless `allow_huge`).
+pub(super) fn check_size(expected: f64, params: &ReplayParams) -> Result<()> {
+    if params.allow_huge {
+        return Ok(());
+    }
+    if expected > params.max_arrivals as f64 {
+        return Err(Error::param(
+            "max-arrivals",
+            format!(
+                "this replay would produce about {expected:.3e} arrivals, more than the limit of {}; \
+                 lower --rate-scale, --cv-scale (gamma makes bursts of about cv²/2 arrivals an \
+                 interval) or --replication, shorten the window, or raise --max-arrivals (or pass \
+                 --allow-huge)",
+                params.max_arrivals
+            ),
+        ));
+    }
+    let need = expected * BYTES_PER_ARRIVAL as f64;
+    if let Some(avail) = available_memory()
+        && need > avail as f64
+    {
+        return Err(Error::param(
+            "rate-scale",
+            format!(
+                "this replay would produce about {expected:.3e} arrivals, needing about {:.1} GB, but \
+                 only {:.1} GB of memory is available; lower --rate-scale, shorten the window, or \
+                 pass --allow-huge to try anyway",
+                need / 1e9,
+                avail as f64 / 1e9
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// `MemAvailable` from `/proc/meminfo`, in bytes (None where there is no such file).
+fn available_memory() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}

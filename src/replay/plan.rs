@@ -12,6 +12,7 @@ use crate::time::Window;
 use crate::trace::{Series, Times, Tokens, Trace, TraceKind};
 
 /// The part of one function inside the window: a range of its timestamps or minutes.
+#[derive(Debug, Clone)]
 pub(super) struct Slice {
     pub(super) function: usize,
     pub(super) range: std::ops::Range<usize>,

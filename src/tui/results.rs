@@ -123,6 +123,9 @@ pub struct ReplayView {
     pub rows: Vec<ModelRow>,
     /// The group row.
     pub group: ModelRow,
+    /// Whether the group's cv is still being computed (it merges every model's arrivals, the
+    /// longest step of a large view: the rows are shown first, the cv when it comes).
+    pub group_cv_pending: bool,
     /// v1: per model, its functions' invocations in each minute of the window, summed once when
     /// the detail first shows the model, so that zooming and panning rebin one number a minute
     /// on the render thread instead of re-adding every function's.
@@ -133,6 +136,20 @@ pub struct ReplayView {
 impl ReplayView {
     /// Builds the rows (worker side).
     pub fn new(replay: Replay, trace: Arc<Trace>) -> Self {
+        let mut view = ReplayView::without_group_cv(replay, trace);
+        let cv = view.replay.group().cv;
+        view.set_group_cv(cv);
+        view
+    }
+
+    /// Sets the group's cv, once computed.
+    pub fn set_group_cv(&mut self, cv: f64) {
+        self.group.cv = cv;
+        self.group_cv_pending = false;
+    }
+
+    /// [`ReplayView::new`] but for the group's cv (`replay.group().cv`), left pending.
+    pub fn without_group_cv(replay: Replay, trace: Arc<Trace>) -> Self {
         let (s, e) = (replay.window.start as f64, replay.window.end as f64);
         let bin_seconds = (e - s) / OVERVIEW_BINS as f64;
         let row = |model: String, functions, arrivals, rate, cv, bins: Vec<u64>| ModelRow {
@@ -164,8 +181,8 @@ impl ReplayView {
             })
             .collect();
         // The group's bins are the sum of the models' (the models' arrivals are disjoint), so
-        // only its cv needs the merged order, which `group` finds without building it.
-        let g = replay.group();
+        // only its cv needs the merged order.
+        let g = replay.group_counts();
         let mut bins = vec![0u64; OVERVIEW_BINS];
         for r in &rows {
             bins.iter_mut().zip(&r.bins).for_each(|(b, x)| *b += x);
@@ -188,6 +205,7 @@ impl ReplayView {
             members,
             rows,
             group,
+            group_cv_pending: true,
         }
     }
 

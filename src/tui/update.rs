@@ -39,6 +39,13 @@ pub enum Msg {
         /// The result, or the error text with the field it concerns.
         result: Result<ReplayView, (Option<usize>, String)>,
     },
+    /// The group's cv of the replay of this generation, computed after its rows were shown.
+    GroupCv {
+        /// Its generation.
+        generation: u64,
+        /// The cv.
+        cv: f64,
+    },
     /// A workload export finished: the status text.
     Exported(Result<String, String>),
     /// A figure was written: the status text.
@@ -154,6 +161,14 @@ fn apply(m: &mut Model, msg: Msg) -> Vec<Cmd> {
         Msg::Loaded(Err(e)) => {
             m.loading = None;
             m.status = format!("error: {e}");
+            Vec::new()
+        }
+        Msg::GroupCv { generation, cv } => {
+            if m.result_generation == generation
+                && let Some(view) = &mut m.result
+            {
+                view.set_group_cv(cv);
+            }
             Vec::new()
         }
         Msg::Replayed { generation, result } => {

@@ -7,24 +7,37 @@ use std::sync::mpsc::channel;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use tracereplay_tui::replay::{FitCache, ReplayParams};
+use tracereplay_tui::replay::ReplayParams;
 use tracereplay_tui::tui::model::{FIELDS, Focus, Model};
 use tracereplay_tui::tui::update::{Action, Cmd, Msg, keymap, update};
-use tracereplay_tui::tui::{execute, execute_with, refresh_detail, view};
+use tracereplay_tui::tui::{Kept, execute, execute_with, refresh_detail, view};
 
-/// Fits kept as the replay worker keeps them (shared by the tests: kept per trace).
-static FITS: std::sync::LazyLock<FitCache> = std::sync::LazyLock::new(FitCache::default);
+/// Fits kept as the replay worker keeps them (shared by the tests: kept per trace); every
+/// replay shown in two steps, as the worker shows large ones.
+static KEPT: std::sync::LazyLock<Kept> = std::sync::LazyLock::new(|| Kept {
+    two_steps_from: 0,
+    ..Kept::default()
+});
 
 /// Applies messages, running every command inline until none is left.
 fn step(m: &mut Model, msgs: Vec<Msg>) -> Vec<Cmd> {
-    let (tx, _rx) = channel();
+    let (tx, rx) = channel();
     let mut exports = Vec::new();
     let mut queue: Vec<Msg> = msgs;
     while let Some(msg) = queue.pop() {
         for cmd in update(m, msg) {
             match cmd {
                 Cmd::Export { .. } => exports.push(cmd),
-                other => queue.push(execute_with(other, &tx, Some(&FITS))),
+                other => {
+                    // What the command sent on its way (a replay's rows before its group cv)
+                    // is handled before what it returned.
+                    let last = execute_with(other, &tx, Some(&KEPT));
+                    let mut sent: Vec<Msg> = rx.try_iter().collect();
+                    queue.push(last);
+                    while let Some(msg) = sent.pop() {
+                        queue.push(msg);
+                    }
+                }
             }
         }
     }
@@ -1154,4 +1167,73 @@ fn the_explorers_replays_equal_the_clis_as_fits_are_reused() {
         (p.distribution.to_string(), p.rate_scale, p.seed, p.cv_scale),
         ("auto".to_string(), 1.7, 3, 2.5)
     );
+}
+
+#[test]
+fn the_group_cv_follows_the_rows_of_its_own_replay() {
+    let mut m = started();
+    let cv = m.result.as_ref().unwrap().group.cv;
+    m.focus = Focus::Params;
+    m.field = field("distribution");
+    let cmds = update(&mut m, key(KeyCode::Right));
+    let (tx, rx) = channel();
+    let last = execute_with(cmds.into_iter().next().unwrap(), &tx, Some(&KEPT));
+    let rows = rx.try_recv().unwrap();
+    let Msg::GroupCv {
+        generation,
+        cv: new_cv,
+    } = last
+    else {
+        panic!("the group's cv comes last")
+    };
+    press(&mut m, vec![rows]);
+    let group_line = |m: &Model| {
+        screen(m)
+            .lines()
+            .find(|l| l.contains("│group"))
+            .unwrap()
+            .to_string()
+    };
+    let pending = group_line(&m);
+    assert!(pending.contains('…'), "{pending}");
+    // The cv of another replay is not taken.
+    press(
+        &mut m,
+        vec![Msg::GroupCv {
+            generation: generation + 1,
+            cv: 123.0,
+        }],
+    );
+    assert!(m.result.as_ref().unwrap().group_cv_pending);
+    press(
+        &mut m,
+        vec![Msg::GroupCv {
+            generation,
+            cv: new_cv,
+        }],
+    );
+    let view = m.result.as_ref().unwrap();
+    assert!(!view.group_cv_pending);
+    assert_eq!(view.group.cv, view.replay.group().cv);
+    assert_ne!(view.group.cv, cv, "gamma's group cv is not exponential's");
+    let shown = group_line(&m);
+    assert!(
+        !shown.contains('…') && shown.contains(&format!("{:.3}", view.group.cv)),
+        "{shown}"
+    );
+    // A small replay (the sample's 69,000 arrivals) comes whole, in one message.
+    let cmds = update(&mut m, key(KeyCode::Right));
+    let whole = execute_with(
+        cmds.into_iter().next().unwrap(),
+        &tx,
+        Some(&Kept::default()),
+    );
+    assert!(rx.try_recv().is_err());
+    let Msg::Replayed {
+        result: Ok(view), ..
+    } = whole
+    else {
+        panic!("a replay")
+    };
+    assert!(!view.group_cv_pending && view.group.cv == view.replay.group().cv);
 }

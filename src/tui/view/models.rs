@@ -44,13 +44,18 @@ pub(super) fn models_pane(m: &Model, f: &mut Frame, area: Rect) {
             .map(|&v| ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'][(v * 7 / max) as usize])
             .collect()
     };
-    let row = |x: &crate::tui::model::ModelRow| {
+    // `cv_pending`: the group's cv comes after the rows (see ReplayView::group_cv_pending).
+    let row = |x: &crate::tui::model::ModelRow, cv_pending: bool| {
         let mut cells = vec![
             Cell::from(x.model.clone()),
             Cell::from(fit_number(x.functions as f64, w[1].into(), 0)),
             Cell::from(fit_number(x.arrivals as f64, w[2].into(), 0)),
             Cell::from(fit_number(x.rate, w[3].into(), 4)),
-            Cell::from(fit_number(x.cv, w[4].into(), 3)),
+            Cell::from(if cv_pending {
+                "…".to_string()
+            } else {
+                fit_number(x.cv, w[4].into(), 3)
+            }),
             Cell::from(fit_number(x.peak, w[5].into(), 3)),
         ];
         if tokens_w > 0 {
@@ -70,7 +75,7 @@ pub(super) fn models_pane(m: &Model, f: &mut Frame, area: Rect) {
         .iter()
         .enumerate()
         .map(|(i, &k)| {
-            let rw = row(&r.rows[k]);
+            let rw = row(&r.rows[k], false);
             if focused && i == m.row {
                 rw.reversed()
             } else {
@@ -78,7 +83,7 @@ pub(super) fn models_pane(m: &Model, f: &mut Frame, area: Rect) {
             }
         })
         .collect();
-    rows.push(row(&r.group).bold());
+    rows.push(row(&r.group, r.group_cv_pending).bold());
     let mut widths = vec![
         Constraint::Length(w[0]),
         Constraint::Length(w[1]),
