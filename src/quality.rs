@@ -126,11 +126,17 @@ pub fn assess(gaps: &[f64]) -> Option<Quality> {
         .scored()
         .map(|c @ (name, k, loglik)| {
             let ks = match (name, fits.gamma) {
-                ("gamma", GammaFit::Fitted { shape, scale }) => ks_distance(&sorted, &|x| {
+                ("gamma", GammaFit::Fitted { shape, scale }) => ks_distance(&sorted, |x| {
                     statrs::function::gamma::gamma_lr(shape, x / scale)
                 }),
-                ("pareto", _) => ks_distance(&sorted, &|g| 1.0 - (g + 1.0).powf(-fits.pareto)),
-                _ => ks_distance(&sorted, &|x| 1.0 - (-fits.exponential * x).exp()),
+                ("pareto", _) => {
+                    let b = fits.pareto;
+                    ks_distance(&sorted, |g| 1.0 - (g + 1.0).powf(-b))
+                }
+                _ => {
+                    let lambda = fits.exponential;
+                    ks_distance(&sorted, |x| 1.0 - (-lambda * x).exp())
+                }
             };
             Candidate {
                 name,
@@ -150,7 +156,7 @@ pub fn assess(gaps: &[f64]) -> Option<Quality> {
 }
 
 /// `sup |F_n − F|` over sorted values.
-fn ks_distance(sorted: &[f64], cdf: &dyn Fn(f64) -> f64) -> f64 {
+fn ks_distance(sorted: &[f64], cdf: impl Fn(f64) -> f64) -> f64 {
     let n = sorted.len() as f64;
     sorted
         .iter()
@@ -177,6 +183,6 @@ mod tests {
     #[test]
     fn ks_of_a_perfect_uniform_is_one_over_n() {
         let x = [0.25, 0.5, 0.75, 1.0];
-        assert!((ks_distance(&x, &|v| v) - 0.25).abs() < 1e-12);
+        assert!((ks_distance(&x, |v| v) - 0.25).abs() < 1e-12);
     }
 }

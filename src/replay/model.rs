@@ -198,20 +198,17 @@ pub(super) fn sample_all(
             return Err(Error::Cancelled);
         }
         let mine: Vec<usize> = (0..ranges.len()).filter(|&u| ranges[u].0 == m).collect();
-        let arrivals = match mine.as_slice() {
-            [one] => take(*one),
-            _ => {
-                let mut all = Vec::with_capacity(
-                    mine.iter()
-                        .map(|&u| pieces[u].lock().map_or(0, |p| p.len()))
-                        .sum(),
-                );
-                for &u in &mine {
-                    all.extend_from_slice(&take(u));
-                }
-                all
-            }
-        };
+        // Onto the first range's vector: growing it moves its pages rather than faulting in
+        // a fresh vector's.
+        let total: usize = mine
+            .iter()
+            .map(|&u| pieces[u].lock().map_or(0, |p| p.len()))
+            .sum();
+        let mut arrivals = mine.first().map_or_else(Vec::new, |&u| take(u));
+        arrivals.reserve_exact(total - arrivals.len());
+        for &u in mine.iter().skip(1) {
+            arrivals.extend_from_slice(&take(u));
+        }
         Ok(finish_model(&plans[m], m, arrivals, window, params))
     })
 }
