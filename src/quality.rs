@@ -118,7 +118,11 @@ fn aic(c: &Scored) -> f64 {
 /// Assesses positive `gaps` (at least two); `None` when there are too few or they are all
 /// equal (a timer: no continuous distribution fits, the replay uses a deterministic process).
 pub fn assess(gaps: &[f64]) -> Option<Quality> {
-    let fits = Fits::of(gaps)?;
+    assess_fits(gaps, &Fits::of(gaps)?)
+}
+
+/// [`assess`] of `gaps` whose [`Fits::of`] is `fits`.
+pub fn assess_fits(gaps: &[f64], fits: &Fits) -> Option<Quality> {
     let mut sorted = gaps.to_vec();
     sorted.sort_unstable_by(f64::total_cmp);
     let nf = fits.n as f64;
@@ -147,11 +151,10 @@ pub fn assess(gaps: &[f64]) -> Option<Quality> {
             }
         })
         .collect();
-    let best = fits.best()?;
     Some(Quality {
         gaps: fits.n,
+        best: fits.best()?,
         candidates,
-        best,
     })
 }
 

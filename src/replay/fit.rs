@@ -2,6 +2,7 @@
 
 use super::params::{Distribution, ReplayParams};
 use crate::estimate::{GammaFit, exponential_rate, gamma_mle, pareto_shape_shifted};
+use crate::quality::Fits;
 
 /// Added to every inter-arrival gap before fitting, as the original does, so simultaneous
 /// arrivals do not give zero gaps.
@@ -143,32 +144,44 @@ impl IntervalStats {
     /// `Auto` fits every candidate and chooses among them by AIC, after which the stats serve
     /// every distribution.
     pub fn fit(gaps: &[f64], count: usize, which: Distribution) -> IntervalStats {
+        IntervalStats::fit_known(gaps, count, which, None)
+    }
+
+    /// [`IntervalStats::fit`] taking what `known` (the gaps' [`Fits`], when the caller has
+    /// them) holds instead of fitting it again: the same bits either way.
+    pub fn fit_known(
+        gaps: &[f64],
+        count: usize,
+        which: Distribution,
+        known: Option<&Fits>,
+    ) -> IntervalStats {
         let mut s = IntervalStats::counted(count as u64);
         let n = gaps.len();
-        match which {
-            Distribution::Exponential if n >= 1 => s.exponential = exponential_rate(gaps),
-            Distribution::Gamma if n >= 2 => s.gamma = Some(gamma_mle(gaps)),
-            Distribution::Pareto if n >= 1 => s.pareto = pareto_shape_shifted(gaps).0,
-            Distribution::Auto => {
-                // One pass for the three fits, which then are the same bits as each alone.
-                let fits = crate::quality::Fits::of(gaps);
-                if n >= 1 {
-                    s.exponential = fits.map_or_else(|| exponential_rate(gaps), |f| f.exponential);
-                    s.pareto = fits.map_or_else(|| pareto_shape_shifted(gaps).0, |f| f.pareto);
-                }
-                if n >= 2 {
-                    s.gamma = Some(fits.map_or_else(|| gamma_mle(gaps), |f| f.gamma));
-                }
-                // A timer's equal gaps fit no candidate; gamma makes them deterministic.
-                s.best = Some(match fits.and_then(|f| f.best()) {
-                    Some("gamma") => Distribution::Gamma,
-                    Some("pareto") => Distribution::Pareto,
-                    Some(_) => Distribution::Exponential,
-                    None if n >= 2 => Distribution::Gamma,
-                    None => Distribution::Exponential,
-                });
-            }
-            _ => {}
+        let fits = match (which, known) {
+            (_, Some(f)) => Some(*f),
+            // One pass for the three fits, which then are the same bits as each alone.
+            (Distribution::Auto, None) => Fits::of(gaps),
+            _ => None,
+        };
+        let wanted = |d: Distribution| which == d || which == Distribution::Auto;
+        if n >= 1 && wanted(Distribution::Exponential) {
+            s.exponential = fits.map_or_else(|| exponential_rate(gaps), |f| f.exponential);
+        }
+        if n >= 2 && wanted(Distribution::Gamma) {
+            s.gamma = Some(fits.map_or_else(|| gamma_mle(gaps), |f| f.gamma));
+        }
+        if n >= 1 && wanted(Distribution::Pareto) {
+            s.pareto = fits.map_or_else(|| pareto_shape_shifted(gaps).0, |f| f.pareto);
+        }
+        if which == Distribution::Auto {
+            // A timer's equal gaps fit no candidate; gamma makes them deterministic.
+            s.best = Some(match fits.and_then(|f| f.best()) {
+                Some("gamma") => Distribution::Gamma,
+                Some("pareto") => Distribution::Pareto,
+                Some(_) => Distribution::Exponential,
+                None if n >= 2 => Distribution::Gamma,
+                None => Distribution::Exponential,
+            });
         }
         s
     }
@@ -299,11 +312,14 @@ pub(super) fn fit_v2(
             let hi = lo + times[lo..].partition_point(|&t| t < w[1]);
             let slice = &times[lo..hi];
             gaps_into(slice, &mut gaps);
-            if assess {
-                quality.push(crate::quality::assess(&gaps));
-            }
             lo = hi;
-            IntervalStats::fit(&gaps, slice.len(), which)
+            if !assess {
+                return IntervalStats::fit(&gaps, slice.len(), which);
+            }
+            // Fitted once, for the assessment and the process.
+            let fits = Fits::of(&gaps);
+            quality.push(fits.and_then(|f| crate::quality::assess_fits(&gaps, &f)));
+            IntervalStats::fit_known(&gaps, slice.len(), which, fits.as_ref())
         })
         .collect();
     (fits, quality)
