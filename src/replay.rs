@@ -22,7 +22,7 @@ use params::check_size;
 use plan::{Fitting, Part, Plan, Slice, cut, parts_per_model, plan_part, slice};
 
 use crate::par::par_map;
-pub use params::{DEFAULT_MAX_ARRIVALS, Distribution, ReplayParams};
+pub use params::{DEFAULT_MAX_ARRIVALS, Distribution, ReplayParams, choose};
 
 use crate::error::{Error, Result};
 use crate::stats;
@@ -143,48 +143,6 @@ impl Replay {
     }
 }
 
-/// Indices in `models` of the names in `only` (all when `None`), or an error naming one that
-/// is not among them, and which they are.
-pub fn choose(models: &[&str], only: Option<&[String]>) -> Result<Vec<usize>> {
-    let Some(names) = only else {
-        return Ok((0..models.len()).collect());
-    };
-    // Named twice, a model's requests would be exported twice.
-    if let Some((_, n)) = names
-        .iter()
-        .enumerate()
-        .find(|(i, n)| names[..*i].contains(n))
-    {
-        let n = crate::quote::quoted(n);
-        return Err(Error::param(
-            "only",
-            format!("{n:?} is named twice; name each model once"),
-        ));
-    }
-    names
-        .iter()
-        .map(|n| {
-            models.iter().position(|m| m == n).ok_or_else(|| {
-                let shown = models
-                    .iter()
-                    .take(8)
-                    .copied()
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                let more = if models.len() > 8 {
-                    format!(" … ({} in all)", models.len())
-                } else {
-                    String::new()
-                };
-                Error::param(
-                    "only",
-                    format!("{n:?} is not a model of this replay; the models are {shown}{more}"),
-                )
-            })
-        })
-        .collect()
-}
-
 /// Replays `trace` with `params`.
 ///
 /// ```
@@ -211,7 +169,7 @@ pub fn replay_with_cancel(
     params: &ReplayParams,
     cancel: &AtomicBool,
 ) -> Result<Replay> {
-    replay_in_parts(trace, params, cancel, Split::default(), None)
+    replay_in_parts(trace, params, cancel, Split::default(), None, None)
 }
 
 /// Like [`replay_with_cancel`], keeping the window's fits in `cache` (or taking them from
@@ -223,12 +181,39 @@ pub fn replay_cached(
     cancel: &AtomicBool,
     cache: &FitCache,
 ) -> Result<Replay> {
+    let split = Split::default();
+    replay_in_parts(trace, params, cancel, split, Some((cache, trace)), None)
+}
+
+/// What a fitted replay will make, known before it samples: each model's fitted processes.
+#[derive(Debug)]
+pub struct Targets<'a> {
+    /// The window replayed.
+    pub window: Window,
+    /// Arrivals expected from all models.
+    pub expected: f64,
+    /// Per model, in `params.models` order: its functions and its intervals' processes (their
+    /// realized figures are not known yet: zero).
+    pub models: Vec<(usize, &'a [IntervalFit])>,
+}
+
+/// [`replay_cached`], calling `targets` once the processes are known and before sampling, when
+/// the replay is fitted (a caller shows them while it samples).
+pub fn replay_cached_with_targets(
+    trace: &Arc<Trace>,
+    params: &ReplayParams,
+    cancel: &AtomicBool,
+    cache: &FitCache,
+    targets: &mut dyn FnMut(&Targets),
+) -> Result<Replay> {
+    let split = Split::default();
     replay_in_parts(
         trace,
         params,
         cancel,
-        Split::default(),
+        split,
         Some((cache, trace)),
+        Some(targets),
     )
 }
 
@@ -252,6 +237,7 @@ fn replay_in_parts(
     cancel: &AtomicBool,
     split: Split,
     cache: Option<(&FitCache, &Arc<Trace>)>,
+    targets: Option<&mut dyn FnMut(&Targets)>,
 ) -> Result<Replay> {
     let window = params.validate(trace)?;
     let fitted = params.distribution != Distribution::Vanilla;
@@ -402,6 +388,16 @@ fn replay_in_parts(
         .collect();
     let expected: f64 = plans.iter().map(|p| p.expected_arrivals(params)).sum();
     check_size(expected, params)?;
+    if let Some(show) = targets.filter(|_| fitted) {
+        show(&Targets {
+            window,
+            expected,
+            models: plans
+                .iter()
+                .map(|p| (p.functions, p.intervals.as_slice()))
+                .collect(),
+        });
+    }
     let ranges = sampling_ranges(
         &plans,
         params,
@@ -596,7 +592,7 @@ mod tests {
                 min_range: Some(1000.0),
                 ..Split::default()
             };
-            replay_in_parts(&trace, &params, &AtomicBool::new(false), split, None).unwrap()
+            replay_in_parts(&trace, &params, &AtomicBool::new(false), split, None, None).unwrap()
         };
         // One range per model, then 2 × 4 × 2 ranges of ~12,000 arrivals, then ranges of 1000.
         let one = run(1);
@@ -648,6 +644,7 @@ mod tests {
                         parts: Some(parts),
                         ..Split::default()
                     },
+                    None,
                     None,
                 )
                 .unwrap()

@@ -7,6 +7,7 @@ mod detail;
 mod export;
 pub mod form;
 pub mod model;
+mod replays;
 pub mod results;
 pub mod text;
 mod traces;

@@ -389,3 +389,44 @@ fn available_memory() -> Option<u64> {
     let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb * 1024)
 }
+/// Indices in `models` of the names in `only` (all when `None`), or an error naming one that
+/// is not among them, and which they are.
+pub fn choose(models: &[&str], only: Option<&[String]>) -> Result<Vec<usize>> {
+    let Some(names) = only else {
+        return Ok((0..models.len()).collect());
+    };
+    // Named twice, a model's requests would be exported twice.
+    if let Some((_, n)) = names
+        .iter()
+        .enumerate()
+        .find(|(i, n)| names[..*i].contains(n))
+    {
+        let n = crate::quote::quoted(n);
+        return Err(Error::param(
+            "only",
+            format!("{n:?} is named twice; name each model once"),
+        ));
+    }
+    names
+        .iter()
+        .map(|n| {
+            models.iter().position(|m| m == n).ok_or_else(|| {
+                let shown = models
+                    .iter()
+                    .take(8)
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let more = if models.len() > 8 {
+                    format!(" … ({} in all)", models.len())
+                } else {
+                    String::new()
+                };
+                Error::param(
+                    "only",
+                    format!("{n:?} is not a model of this replay; the models are {shown}{more}"),
+                )
+            })
+        })
+        .collect()
+}

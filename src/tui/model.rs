@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 pub use super::form::{FIELDS, FieldKind, field_index, field_of_error, field_texts, parse_fields};
-pub use super::results::{LoadedTrace, ModelRow, OVERVIEW_BINS, ReplayView};
+pub use super::results::{LoadedTrace, ModelRow, OVERVIEW_BINS, ReplayView, TargetRows};
 use crate::replay::{Distribution, ReplayParams};
 
 /// Which pane has the keyboard.
@@ -224,6 +224,8 @@ pub struct Model {
     pub detail_key: Option<(u64, usize, u64, u64, usize)>,
     /// Generation of the replay in `result`.
     pub result_generation: u64,
+    /// The fitted targets of the replay of this generation, shown while it samples.
+    pub targets: Option<(u64, TargetRows)>,
     /// Draw without colours (the `NO_COLOR` convention); emphasis stays as bold/reverse.
     pub no_color: bool,
 }
@@ -261,6 +263,14 @@ impl Model {
     pub fn open_prompt(&self) -> Option<&OpenPrompt> {
         match &self.overlay {
             Overlay::Open(p) => Some(p),
+            _ => None,
+        }
+    }
+
+    /// The targets of the replay in flight, when they are known.
+    pub fn shown_targets(&self) -> Option<&TargetRows> {
+        match &self.targets {
+            Some((g, t)) if self.pending == Some(*g) => Some(t),
             _ => None,
         }
     }

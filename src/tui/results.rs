@@ -250,6 +250,90 @@ impl ReplayView {
     }
 }
 
+/// The models table of a replay still sampling, from its fitted processes: expected arrivals,
+/// their rate and bins over the window, the arrivals-weighted mean of the intervals' cvs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TargetRows {
+    /// One row per model.
+    pub rows: Vec<ModelRow>,
+    /// All models.
+    pub group: ModelRow,
+}
+
+impl TargetRows {
+    /// The rows of `t` for `params`' models.
+    pub fn new(t: &crate::replay::Targets, params: &crate::replay::ReplayParams) -> TargetRows {
+        let (s, e) = (t.window.start as f64, t.window.end as f64);
+        let bin_seconds = (e - s) / OVERVIEW_BINS as f64;
+        let rate_seconds = (t.window.seconds() as f64 / params.time_scale).floor();
+        // (expected arrivals, Σ expected × cv over intervals with a finite cv, their weight)
+        let mut all = (0.0, 0.0, 0.0);
+        let mut group_bins = vec![0f64; OVERVIEW_BINS];
+        let row = |model: String, functions, expected: f64, cv: f64, bins: &[f64]| ModelRow {
+            model,
+            functions,
+            arrivals: expected.round() as usize,
+            rate: stats::rate(expected.round() as usize, rate_seconds),
+            cv,
+            peak: bins.iter().copied().fold(0.0, f64::max) / bin_seconds,
+            bins: bins.iter().map(|b| b.round() as u64).collect(),
+            tokens: None,
+        };
+        let rows = t
+            .models
+            .iter()
+            .zip(&params.models)
+            .map(|(&(functions, intervals), name)| {
+                let mut bins = vec![0f64; OVERVIEW_BINS];
+                let (mut n, mut cv_sum, mut cv_weight) = (0.0, 0.0, 0.0);
+                for iv in intervals {
+                    let Some(p) = iv.process else { continue };
+                    let count = p.expected_count(iv.end - iv.start);
+                    n += count;
+                    if let Some(cv) = p.cv().filter(|c| c.is_finite()) {
+                        cv_sum += count * cv;
+                        cv_weight += count;
+                    }
+                    spread(
+                        &mut bins,
+                        (iv.start - s) / bin_seconds,
+                        (iv.end - s) / bin_seconds,
+                        count,
+                    );
+                }
+                all = (all.0 + n, all.1 + cv_sum, all.2 + cv_weight);
+                group_bins.iter_mut().zip(&bins).for_each(|(g, b)| *g += b);
+                let cv = if cv_weight > 0.0 {
+                    cv_sum / cv_weight
+                } else {
+                    0.0
+                };
+                row(name.clone(), functions, n, cv, &bins)
+            })
+            .collect();
+        let functions = t.models.iter().map(|m| m.0).sum();
+        let cv = if all.2 > 0.0 { all.1 / all.2 } else { 0.0 };
+        TargetRows {
+            rows,
+            group: row("group".into(), functions, all.0, cv, &group_bins),
+        }
+    }
+}
+
+/// Adds `count` spread evenly over `[lo, hi)` (in bins) to `bins`.
+fn spread(bins: &mut [f64], lo: f64, hi: f64, count: f64) {
+    if hi.partial_cmp(&lo) != Some(std::cmp::Ordering::Greater) || !count.is_finite() {
+        return;
+    }
+    let per = count / (hi - lo);
+    let first = lo.floor().max(0.0) as usize;
+    let last = (hi.ceil() as usize).min(bins.len());
+    for (b, slot) in bins.iter_mut().enumerate().take(last).skip(first) {
+        let overlap = (hi.min(b as f64 + 1.0) - lo.max(b as f64)).max(0.0);
+        *slot += per * overlap;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,7 +1,7 @@
 //! Keys to actions, and messages to state changes plus commands for the workers. No I/O.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 
 use crossterm::event::KeyEvent;
 
@@ -13,7 +13,8 @@ use super::model::ReplayView;
 use super::model::{
     ExportDialog, ExportField, FIELDS, Focus, LoadedTrace, Model, OpenPrompt, Overlay,
 };
-use super::model::{field_of_error, parse_fields};
+use super::replays;
+pub use super::replays::request_replay;
 use super::traces::{add_trace, select_trace};
 pub use super::worker::Cmd;
 
@@ -38,6 +39,13 @@ pub enum Msg {
         generation: u64,
         /// The result, or the error text with the field it concerns.
         result: Result<ReplayView, (Option<usize>, String)>,
+    },
+    /// The fitted targets of the replay of this generation, before it samples.
+    Targets {
+        /// Its generation.
+        generation: u64,
+        /// The table's rows from them.
+        rows: crate::tui::model::TargetRows,
     },
     /// The group's cv of the replay of this generation, computed after its rows were shown.
     GroupCv {
@@ -163,49 +171,16 @@ fn apply(m: &mut Model, msg: Msg) -> Vec<Cmd> {
             m.status = format!("error: {e}");
             Vec::new()
         }
+        Msg::Targets { generation, rows } => {
+            replays::targets(m, generation, rows);
+            Vec::new()
+        }
         Msg::GroupCv { generation, cv } => {
-            if m.result_generation == generation
-                && let Some(view) = &mut m.result
-            {
-                view.set_group_cv(cv);
-            }
+            replays::group_cv(m, generation, cv);
             Vec::new()
         }
         Msg::Replayed { generation, result } => {
-            if m.pending != Some(generation) {
-                return Vec::new(); // stale
-            }
-            m.pending = None;
-            match result {
-                Ok(mut view) => {
-                    if let Some(old) = &m.result {
-                        view.keep_minutes_of(old);
-                    }
-                    m.status = format!(
-                        "replayed {}: {} arrivals",
-                        view.replay.window, view.group.arrivals
-                    );
-                    if let Some((lost, total)) = crate::report::sparse_share(&view.replay) {
-                        m.status = format!(
-                            "{}; {lost} of {total} trace invocations ({:.1} %) fell in \
-                             intervals too sparse to fit (silent: try a longer interval)",
-                            m.status,
-                            100.0 * lost as f64 / total.max(1) as f64
-                        );
-                    }
-                    if let Some(note) = m.note.take() {
-                        m.status = format!("{}; {note}", m.status);
-                    }
-                    m.row = m.row.min(view.rows.len().saturating_sub(1));
-                    m.result = Some(view);
-                    m.result_generation = generation;
-                    m.field_error = None;
-                }
-                Err((field, e)) => {
-                    m.field_error = field.map(|f| (f, e.clone()));
-                    m.status = format!("error: {e} (the last good result stays on screen)");
-                }
-            }
+            replays::replayed(m, generation, result);
             Vec::new()
         }
         Msg::WorkerDied => {
@@ -254,42 +229,6 @@ fn apply(m: &mut Model, msg: Msg) -> Vec<Cmd> {
             Vec::new()
         }
     }
-}
-
-/// Parses the form and, when valid, asks for a replay with a new generation.
-pub fn request_replay(m: &mut Model) -> Vec<Cmd> {
-    let Some(trace) = m.current().map(|t| Arc::clone(&t.trace)) else {
-        return Vec::new();
-    };
-    let params = match parse_fields(&m.fields, &m.base) {
-        Ok(p) => p,
-        Err((i, e)) => {
-            m.status = format!("{}: {e}", FIELDS[i].label());
-            m.field_error = Some((i, e));
-            return Vec::new();
-        }
-    };
-    if let Err(e) = params.validate(&trace) {
-        m.field_error = field_of_error(&e).map(|f| (f, e.to_string()));
-        m.status = format!("error: {e} (the last good result stays on screen)");
-        return Vec::new();
-    }
-    m.field_error = None;
-    m.generation += 1;
-    m.pending = Some(m.generation);
-    m.status = "replaying…".into();
-    // The superseded replay stops at its next check instead of finishing for nothing.
-    if let Some(old) = m.cancel.take() {
-        old.store(true, Ordering::Relaxed);
-    }
-    let cancel = Arc::new(AtomicBool::new(false));
-    m.cancel = Some(Arc::clone(&cancel));
-    vec![Cmd::Replay {
-        generation: m.generation,
-        trace,
-        params,
-        cancel,
-    }]
 }
 
 fn act(m: &mut Model, a: Action) -> Vec<Cmd> {

@@ -184,6 +184,9 @@ pub struct Kept {
     /// From this many arrivals, a replay is shown in two steps: its view, then its group's cv
     /// (which merges every arrival: 26 ms of 6 M on two cores, a third of such a view's time).
     pub two_steps_from: usize,
+    /// From this many arrivals expected, a fitted replay's targets are shown before it
+    /// samples: such a replay and its view take about 100 ms or more on two cores.
+    pub targets_from: f64,
 }
 
 impl Default for Kept {
@@ -191,6 +194,7 @@ impl Default for Kept {
         Kept {
             fits: FitCache::default(),
             two_steps_from: 4_000_000,
+            targets_from: 6e6,
         }
     }
 }
@@ -238,8 +242,16 @@ pub fn execute_with(cmd: Cmd, tx: &Sender<Msg>, kept: Option<&Kept>) -> Msg {
             params,
             cancel,
         } => {
+            let mut show = |t: &crate::replay::Targets| {
+                if kept.is_some_and(|k| t.expected >= k.targets_from) {
+                    let rows = super::model::TargetRows::new(t, &params);
+                    let _ = tx.send(Msg::Targets { generation, rows });
+                }
+            };
             let r = match kept {
-                Some(k) => crate::replay::replay_cached(&trace, &params, &cancel, &k.fits),
+                Some(k) => crate::replay::replay_cached_with_targets(
+                    &trace, &params, &cancel, &k.fits, &mut show,
+                ),
                 None => crate::replay::replay_with_cancel(&trace, &params, &cancel),
             };
             let two_steps = |r: &crate::replay::Replay| {

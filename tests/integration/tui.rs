@@ -1237,3 +1237,74 @@ fn the_group_cv_follows_the_rows_of_its_own_replay() {
     };
     assert!(!view.group_cv_pending && view.group.cv == view.replay.group().cv);
 }
+
+#[test]
+fn a_large_replay_shows_its_fitted_targets_while_it_samples() {
+    let mut m = started();
+    m.focus = Focus::Params;
+    m.field = field("distribution");
+    let cmds = update(&mut m, key(KeyCode::Right)); // gamma
+    let (tx, rx) = channel();
+    let every = Kept {
+        targets_from: 0.0,
+        ..Kept::default()
+    };
+    let last = execute_with(cmds.into_iter().next().unwrap(), &tx, Some(&every));
+    let Msg::Targets { generation, rows } = rx.try_recv().unwrap() else {
+        panic!("the targets come first")
+    };
+    // Another replay's targets are not shown.
+    press(
+        &mut m,
+        vec![Msg::Targets {
+            generation: generation + 1,
+            rows: rows.clone(),
+        }],
+    );
+    assert!(m.shown_targets().is_none());
+    press(
+        &mut m,
+        vec![Msg::Targets {
+            generation,
+            rows: rows.clone(),
+        }],
+    );
+    let s = screen(&m);
+    assert!(
+        s.contains("fitted targets") && s.contains("previous replay"),
+        "{s}"
+    );
+    let expected = rows.group.arrivals;
+    assert!(s.contains(&format!(" {expected} ")), "{s}");
+    assert!(
+        rows.rows
+            .iter()
+            .map(|r| r.arrivals)
+            .sum::<usize>()
+            .abs_diff(expected)
+            <= 5
+    );
+    // Then the samples: their count is near what was expected, and the table is theirs.
+    press(&mut m, vec![last]);
+    let view = m.result.as_ref().unwrap();
+    assert_eq!(view.replay.params.distribution.to_string(), "gamma");
+    let made = view.group.arrivals as f64;
+    assert!(
+        (made - expected as f64).abs() < 0.05 * made,
+        "{made} vs {expected}"
+    );
+    for (t, r) in rows.rows.iter().zip(&view.rows) {
+        assert_eq!((&t.model, t.functions), (&r.model, r.functions));
+        assert!(
+            (t.rate - r.rate).abs() < 0.1 * r.rate,
+            "{} vs {}",
+            t.rate,
+            r.rate
+        );
+    }
+    let s = screen(&m);
+    assert!(
+        !s.contains("fitted targets") && s.contains("Models (sort"),
+        "{s}"
+    );
+}

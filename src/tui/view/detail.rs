@@ -17,10 +17,16 @@ pub(super) fn detail_pane(m: &Model, f: &mut Frame, area: Rect) {
         return;
     };
     let title = format!(
-        " Detail: {} · {} → {} (←/→ pan, ↑/↓ zoom) ",
+        " Detail: {} · {} → {} ({}) ",
         r.rows[k].model,
         fmt_point(lo as u64),
-        fmt_point(hi as u64)
+        fmt_point(hi as u64),
+        // The table shows the new parameters' targets; this is still the last replay.
+        if m.shown_targets().is_some() {
+            "previous replay"
+        } else {
+            "←/→ pan, ↑/↓ zoom"
+        }
     );
     let b = block(title, focused);
     let inner = b.inner(area);

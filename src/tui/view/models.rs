@@ -11,11 +11,16 @@ use crate::tui::model::{Focus, Model};
 pub(super) fn models_pane(m: &Model, f: &mut Frame, area: Rect) {
     let focused = m.focus == Focus::Models;
     let cols = ["model", "fns", "arrivals", "rate/s", "cv", "peak/s"];
-    let title = format!(
-        " Models (sort 1-6: {} {}) ",
-        cols[m.sort.0.min(5)],
-        if m.sort.1 { "↓" } else { "↑" }
-    );
+    let targets = m.shown_targets();
+    let title = match targets {
+        // Expected figures of the new parameters until the samples come.
+        Some(_) => " Models: fitted targets (expected), sampling… ".to_string(),
+        None => format!(
+            " Models (sort 1-6: {} {}) ",
+            cols[m.sort.0.min(5)],
+            if m.sort.1 { "↓" } else { "↑" }
+        ),
+    };
     let b = block(title, focused);
     let Some(r) = &m.result else {
         f.render_widget(Paragraph::new("no replay yet").block(b), area);
@@ -70,12 +75,15 @@ pub(super) fn models_pane(m: &Model, f: &mut Frame, area: Rect) {
         cells.push(Cell::from(spark(&x.bins)));
         Row::new(cells)
     };
-    let order = m.sorted_rows();
+    let (shown, group, cv_pending, order) = match targets {
+        Some(t) => (&t.rows, &t.group, false, (0..t.rows.len()).collect()),
+        None => (&r.rows, &r.group, r.group_cv_pending, m.sorted_rows()),
+    };
     let mut rows: Vec<Row> = order
         .iter()
         .enumerate()
         .map(|(i, &k)| {
-            let rw = row(&r.rows[k], false);
+            let rw = row(&shown[k], false);
             if focused && i == m.row {
                 rw.reversed()
             } else {
@@ -83,7 +91,7 @@ pub(super) fn models_pane(m: &Model, f: &mut Frame, area: Rect) {
             }
         })
         .collect();
-    rows.push(row(&r.group, r.group_cv_pending).bold());
+    rows.push(row(group, cv_pending).bold());
     let mut widths = vec![
         Constraint::Length(w[0]),
         Constraint::Length(w[1]),

@@ -1,0 +1,103 @@
+//! Asking for replays and taking their results: the rows (or, first, the fitted targets of
+//! a large one), then a large one's group cv; stale ones dropped by generation.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use super::model::{FIELDS, Model, ReplayView, TargetRows, field_of_error, parse_fields};
+use super::worker::Cmd;
+
+/// Parses the form and, when valid, asks for a replay with a new generation.
+pub fn request_replay(m: &mut Model) -> Vec<Cmd> {
+    let Some(trace) = m.current().map(|t| Arc::clone(&t.trace)) else {
+        return Vec::new();
+    };
+    let params = match parse_fields(&m.fields, &m.base) {
+        Ok(p) => p,
+        Err((i, e)) => {
+            m.status = format!("{}: {e}", FIELDS[i].label());
+            m.field_error = Some((i, e));
+            return Vec::new();
+        }
+    };
+    if let Err(e) = params.validate(&trace) {
+        m.field_error = field_of_error(&e).map(|f| (f, e.to_string()));
+        m.status = format!("error: {e} (the last good result stays on screen)");
+        return Vec::new();
+    }
+    m.field_error = None;
+    m.generation += 1;
+    m.pending = Some(m.generation);
+    m.status = "replaying…".into();
+    // The superseded replay stops at its next check instead of finishing for nothing.
+    if let Some(old) = m.cancel.take() {
+        old.store(true, Ordering::Relaxed);
+    }
+    let cancel = Arc::new(AtomicBool::new(false));
+    m.cancel = Some(Arc::clone(&cancel));
+    vec![Cmd::Replay {
+        generation: m.generation,
+        trace,
+        params,
+        cancel,
+    }]
+}
+
+/// The fitted targets of the replay in flight: shown until its samples come.
+pub(super) fn targets(m: &mut Model, generation: u64, rows: TargetRows) {
+    if m.pending == Some(generation) {
+        m.targets = Some((generation, rows));
+    }
+}
+
+/// The group's cv of the replay on screen.
+pub(super) fn group_cv(m: &mut Model, generation: u64, cv: f64) {
+    if m.result_generation == generation
+        && let Some(view) = &mut m.result
+    {
+        view.set_group_cv(cv);
+    }
+}
+
+/// A finished replay (or its error), unless a newer one was asked for since.
+pub(super) fn replayed(
+    m: &mut Model,
+    generation: u64,
+    result: Result<ReplayView, (Option<usize>, String)>,
+) {
+    if m.pending != Some(generation) {
+        return; // stale
+    }
+    m.pending = None;
+    m.targets = None;
+    match result {
+        Ok(mut view) => {
+            if let Some(old) = &m.result {
+                view.keep_minutes_of(old);
+            }
+            m.status = format!(
+                "replayed {}: {} arrivals",
+                view.replay.window, view.group.arrivals
+            );
+            if let Some((lost, total)) = crate::report::sparse_share(&view.replay) {
+                m.status = format!(
+                    "{}; {lost} of {total} trace invocations ({:.1} %) fell in \
+                     intervals too sparse to fit (silent: try a longer interval)",
+                    m.status,
+                    100.0 * lost as f64 / total.max(1) as f64
+                );
+            }
+            if let Some(note) = m.note.take() {
+                m.status = format!("{}; {note}", m.status);
+            }
+            m.row = m.row.min(view.rows.len().saturating_sub(1));
+            m.result = Some(view);
+            m.result_generation = generation;
+            m.field_error = None;
+        }
+        Err((field, e)) => {
+            m.field_error = field.map(|f| (f, e.clone()));
+            m.status = format!("error: {e} (the last good result stays on screen)");
+        }
+    }
+}
