@@ -295,7 +295,7 @@ fn replay_in_parts(
         .collect();
     let parts = split
         .parts
-        .unwrap_or_else(|| parts_per_model(trace, n_models, with_tokens.contains(&true)));
+        .unwrap_or_else(|| parts_per_model(n_models, with_tokens.contains(&true)));
     let cuts = cut(window, params, parts);
     // Work units are (model, part): a few models still keep every core busy.
     let planned = par_map(planned_models.len() * cuts.len(), |u| {
@@ -599,6 +599,51 @@ mod tests {
         assert!(one.models.iter().all(|m| m.arrivals.len() > 30_000));
         for threads in [2, 64] {
             assert_eq!(one, run(threads), "{threads} threads");
+        }
+    }
+
+    #[test]
+    fn v1_parts_do_not_change_the_result() {
+        let trace = crate::synth::v1(&crate::synth::V1Options {
+            functions: 50,
+            days: 2,
+            seed: 8,
+        });
+        for distribution in [Distribution::Exponential, Distribution::Gamma] {
+            let params = ReplayParams {
+                models: crate::mapping::default_model_names(3),
+                distribution,
+                start: "0.3.7".into(),
+                end: Some("1.20.31".into()),
+                interval_seconds: 1800.0,
+                rate_scale: 0.05,
+                ..ReplayParams::default()
+            };
+            let run = |parts| {
+                let split = Split {
+                    parts: Some(parts),
+                    ..Split::default()
+                };
+                replay_in_parts(&trace, &params, &AtomicBool::new(false), split, None, None)
+                    .unwrap()
+            };
+            let one = run(1);
+            assert!(one.models.iter().all(|m| m.arrivals.len() > 100));
+            // The models' trace counts are the window's minutes, every function mapped.
+            let minutes = (10_800 + 420) / 60..(158_400 + 1_860) / 60;
+            let in_window: u64 = trace
+                .functions
+                .iter()
+                .map(|f| match &f.series {
+                    Series::Counts(c) => minutes.clone().map(|m| u64::from(c.get(m))).sum(),
+                    Series::Times(_) => 0,
+                })
+                .sum();
+            let counted: u64 = one.models.iter().map(|m| m.trace_count).sum();
+            assert_eq!(counted, in_window, "{distribution}");
+            for parts in [2, 3, 7] {
+                assert_eq!(one, run(parts), "{distribution} in {parts} parts");
+            }
         }
     }
 

@@ -293,8 +293,6 @@ pub fn fit_count(count: u64, length: f64, params: &ReplayParams) -> Estimate {
 }
 
 use super::IntervalFit;
-use super::plan::boundaries;
-use crate::time::Window;
 
 /// Each interval's stats for `which` distribution and, when `assess`, its fit quality.
 pub(super) fn fit_v2(
@@ -325,13 +323,13 @@ pub(super) fn fit_v2(
     (fits, quality)
 }
 
-/// Each interval's invocation count (its stats in a v1 replay).
-pub(super) fn fit_v1(counts: &[u64], window: Window, interval: f64) -> Vec<IntervalStats> {
-    let start = window.start as f64;
-    boundaries(window, interval)
+/// Each interval's invocation count (its stats in a v1 replay), of `counts` per minute from
+/// `bounds[0]` (the bounds are whole minutes: the interval is a multiple of 60).
+pub(super) fn fit_v1(counts: &[u64], bounds: &[f64]) -> Vec<IntervalStats> {
+    let start = bounds[0];
+    bounds
         .windows(2)
         .map(|w| {
-            // Boundaries are whole minutes here (the interval is a multiple of 60).
             let (m0, m1) = (
                 ((w[0] - start) / 60.0) as usize,
                 ((w[1] - start) / 60.0) as usize,

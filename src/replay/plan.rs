@@ -127,11 +127,11 @@ pub(super) struct Cut {
 }
 
 /// How many parts to cut each model's window into: enough for four units of work per core,
-/// one where parts cannot help (v1 counts are summed per model; token draws need the whole
-/// window); [`cut`] makes it no more than the window has. The result does not depend on it.
-pub(super) fn parts_per_model(trace: &Trace, n_models: usize, tokens: bool) -> usize {
+/// one where parts cannot help (token draws need the whole window); [`cut`] makes it no more
+/// than the window has. The result does not depend on it.
+pub(super) fn parts_per_model(n_models: usize, tokens: bool) -> usize {
     let threads = crate::par::threads();
-    if trace.kind == TraceKind::V1 || tokens || threads == 1 {
+    if tokens || threads == 1 {
         return 1;
     }
     (4 * threads).div_ceil(n_models.max(1))
@@ -204,19 +204,25 @@ pub(super) fn plan_part(
             }
         }
         (TraceKind::V1, Fitting::For(_)) => {
-            let first_minute = (window.start / 60) as usize;
-            let mut counts = vec![0u64; (window.seconds() / 60) as usize];
+            // The part's minutes (its bounds are whole minutes: the interval is a multiple of
+            // 60), as absolute minute numbers.
+            let minutes = (window.seconds() / 60) as usize;
+            let minute_of = |t: f64| ((t - window.start as f64) / 60.0) as usize;
+            let first = (window.start / 60) as usize + minute_of(cut.bounds[0]);
+            let last = (window.start / 60) as usize
+                + minute_of(cut.bounds[cut.bounds.len() - 1]).min(minutes);
+            let mut counts = vec![0u64; last.saturating_sub(first)];
             for s in sources {
                 let f = &trace.functions[s.function];
-                if let Series::Counts(c) = &f.series {
-                    let at = s.range.start - first_minute;
+                let (lo, hi) = (s.range.start.max(first), s.range.end.min(last));
+                if let (Series::Counts(c), true) = (&f.series, lo < hi) {
                     // Zipped slices, which the compiler vectorises (indexing per minute did not).
-                    c.checked_add_into(s.range.start, &mut counts[at..at + s.range.len()])
+                    c.checked_add_into(lo, &mut counts[lo - first..hi - first])
                         .map_err(|(minute, v)| crate::trace::bad_count(&f.name, minute, v))?;
                 }
             }
             trace_count = counts.iter().sum();
-            stats = fit_v1(&counts, window, params.interval_seconds);
+            stats = fit_v1(&counts, &cut.bounds);
         }
         _ => {}
     }
