@@ -84,22 +84,36 @@ pub fn spread_minutes(minutes: &[u64], first: usize, lo: f64, hi: f64, acc: &mut
             continue;
         }
         let (m0, m1) = (minute as f64 * 60.0, minute as f64 * 60.0 + 60.0);
-        let (a, b) = (m0.max(lo), m1.min(hi));
-        if b <= a {
-            continue;
-        }
-        let first_bin = (((a - lo) / width) as usize).min(bins - 1);
-        let last_bin = (((b - lo) / width) as usize).min(bins - 1);
-        for (bin, slot) in acc
-            .iter_mut()
-            .enumerate()
-            .take(last_bin + 1)
-            .skip(first_bin)
-        {
-            let (bl, bh) = (lo + bin as f64 * width, lo + (bin + 1) as f64 * width);
-            let part = (b.min(bh) - a.max(bl)).max(0.0);
-            *slot += n as f64 * part / 60.0;
-        }
+        spread_evenly(acc, lo, width, (m0.max(lo), m1.min(hi)), n as f64, 60.0);
+    }
+}
+
+/// Adds to `acc` (equal bins of `width` from `lo`) the part of `count` that falls in each bin
+/// `[a, b)` overlaps, `count` being spread evenly over `span` seconds of which `[a, b)` is the
+/// part inside the bins.
+pub fn spread_evenly(
+    acc: &mut [f64],
+    lo: f64,
+    width: f64,
+    (a, b): (f64, f64),
+    count: f64,
+    span: f64,
+) {
+    let bins = acc.len();
+    if bins == 0 || b <= a {
+        return;
+    }
+    let first_bin = (((a - lo) / width) as usize).min(bins - 1);
+    let last_bin = (((b - lo) / width) as usize).min(bins - 1);
+    for (bin, slot) in acc
+        .iter_mut()
+        .enumerate()
+        .take(last_bin + 1)
+        .skip(first_bin)
+    {
+        let (bl, bh) = (lo + bin as f64 * width, lo + (bin + 1) as f64 * width);
+        let part = (b.min(bh) - a.max(bl)).max(0.0);
+        *slot += count * part / span;
     }
 }
 

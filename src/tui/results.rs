@@ -107,6 +107,30 @@ pub struct ModelRow {
     pub tokens: Option<([u32; 3], [u32; 3])>,
 }
 
+impl ModelRow {
+    /// A row without token figures; its peak is the fullest of `bins`, `bin_seconds` each.
+    pub fn new(
+        model: String,
+        functions: usize,
+        arrivals: usize,
+        rate: f64,
+        cv: f64,
+        bins: Vec<u64>,
+        bin_seconds: f64,
+    ) -> ModelRow {
+        ModelRow {
+            model,
+            functions,
+            arrivals,
+            rate,
+            cv,
+            peak: bins.iter().copied().max().unwrap_or(0) as f64 / bin_seconds,
+            bins,
+            tokens: None,
+        }
+    }
+}
+
 /// Bins in the per-model overview (the view rebins to its width).
 pub const OVERVIEW_BINS: usize = 240;
 
@@ -152,15 +176,8 @@ impl ReplayView {
     pub fn without_group_cv(replay: Replay, trace: Arc<Trace>) -> Self {
         let (s, e) = (replay.window.start as f64, replay.window.end as f64);
         let bin_seconds = (e - s) / OVERVIEW_BINS as f64;
-        let row = |model: String, functions, arrivals, rate, cv, bins: Vec<u64>| ModelRow {
-            model,
-            functions,
-            arrivals,
-            rate,
-            cv,
-            peak: bins.iter().copied().max().unwrap_or(0) as f64 / bin_seconds,
-            bins,
-            tokens: None,
+        let row = |model, functions, arrivals, rate, cv, bins| {
+            ModelRow::new(model, functions, arrivals, rate, cv, bins, bin_seconds)
         };
         let rows: Vec<ModelRow> = replay
             .models
@@ -269,15 +286,11 @@ impl TargetRows {
         // (expected arrivals, Σ expected × cv over intervals with a finite cv, their weight)
         let mut all = (0.0, 0.0, 0.0);
         let mut group_bins = vec![0f64; OVERVIEW_BINS];
-        let row = |model: String, functions, expected: f64, cv: f64, bins: &[f64]| ModelRow {
-            model,
-            functions,
-            arrivals: expected.round() as usize,
-            rate: stats::rate(expected.round() as usize, rate_seconds),
-            cv,
-            peak: bins.iter().copied().fold(0.0, f64::max) / bin_seconds,
-            bins: bins.iter().map(|b| b.round() as u64).collect(),
-            tokens: None,
+        let row = |model, functions, expected: f64, cv, bins: &[f64]| {
+            let arrivals = expected.round() as usize;
+            let rate = stats::rate(arrivals, rate_seconds);
+            let bins = bins.iter().map(|b| b.round() as u64).collect();
+            ModelRow::new(model, functions, arrivals, rate, cv, bins, bin_seconds)
         };
         let rows = t
             .models
@@ -294,11 +307,14 @@ impl TargetRows {
                         cv_sum += count * cv;
                         cv_weight += count;
                     }
-                    spread(
+                    let span = (iv.start, iv.end);
+                    crate::compare::spread_evenly(
                         &mut bins,
-                        (iv.start - s) / bin_seconds,
-                        (iv.end - s) / bin_seconds,
+                        s,
+                        bin_seconds,
+                        span,
                         count,
+                        iv.end - iv.start,
                     );
                 }
                 all = (all.0 + n, all.1 + cv_sum, all.2 + cv_weight);
@@ -317,20 +333,6 @@ impl TargetRows {
             rows,
             group: row("group".into(), functions, all.0, cv, &group_bins),
         }
-    }
-}
-
-/// Adds `count` spread evenly over `[lo, hi)` (in bins) to `bins`.
-fn spread(bins: &mut [f64], lo: f64, hi: f64, count: f64) {
-    if hi.partial_cmp(&lo) != Some(std::cmp::Ordering::Greater) || !count.is_finite() {
-        return;
-    }
-    let per = count / (hi - lo);
-    let first = lo.floor().max(0.0) as usize;
-    let last = (hi.ceil() as usize).min(bins.len());
-    for (b, slot) in bins.iter_mut().enumerate().take(last).skip(first) {
-        let overlap = (hi.min(b as f64 + 1.0) - lo.max(b as f64)).max(0.0);
-        *slot += per * overlap;
     }
 }
 

@@ -182,10 +182,10 @@ pub struct Kept {
     /// The fits of recent windows.
     pub fits: FitCache,
     /// From this many arrivals, a replay is shown in two steps: its view, then its group's cv
-    /// (which merges every arrival: 26 ms of 6 M on two cores, a third of such a view's time).
+    /// (which merges every arrival, the longest step of a large view; docs/performance.md).
     pub two_steps_from: usize,
     /// From this many arrivals expected, a fitted replay's targets are shown before it
-    /// samples: such a replay and its view take about 100 ms or more on two cores.
+    /// samples: such a replay takes long enough to notice (docs/performance.md).
     pub targets_from: f64,
 }
 
