@@ -77,11 +77,25 @@ files into memory instead.\n";
             unsafe { libc::pause() };
         }
     }
-    // SAFETY: `write`, `tcsetattr` and `_exit` are async-signal-safe; the buffers are static
-    // and `TERMIOS`, once set, is only read.
+    // SAFETY: `dup`, `open`, `dup2`, `nanosleep`, `write`, `tcsetattr` and `_exit` are
+    // async-signal-safe; the buffers are static and `TERMIOS`, once set, is only read.
     unsafe {
         if let Some(t) = TERMIOS.get() {
-            libc::write(1, SCREEN.as_ptr().cast(), SCREEN.len());
+            // The event loop may be drawing meanwhile (a replay starts as a key is drawn): its
+            // stdout goes to /dev/null first, a frame already being written gets time to end,
+            // and the restore goes out last, on a copy of the terminal's descriptor.
+            let tty = libc::dup(1);
+            let null = libc::open(c"/dev/null".as_ptr(), libc::O_WRONLY);
+            if tty >= 0 && null >= 0 {
+                libc::dup2(null, 1);
+                let settle = libc::timespec {
+                    tv_sec: 0,
+                    tv_nsec: 20_000_000,
+                };
+                libc::nanosleep(&settle, std::ptr::null_mut());
+            }
+            let out = if tty >= 0 && null >= 0 { tty } else { 1 };
+            libc::write(out, SCREEN.as_ptr().cast(), SCREEN.len());
             libc::tcsetattr(0, libc::TCSANOW, t);
         }
         libc::write(2, MESSAGE.as_ptr().cast(), MESSAGE.len());
