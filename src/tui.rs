@@ -16,7 +16,7 @@ pub mod view;
 pub mod worker;
 
 use std::path::PathBuf;
-use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow};
@@ -131,7 +131,6 @@ fn event_loop(
     tx: &Sender<Msg>,
     rx: &Receiver<Msg>,
 ) -> Result<()> {
-    let mut last_draw = Instant::now();
     let replays = ReplayWorker::start(tx.clone());
     // Fault injection for the terminal-restore tests (tests/terminal.rs); never set otherwise.
     match std::env::var("TRACEREPLAY_FAULT").as_deref() {
@@ -146,48 +145,182 @@ fn event_loop(
         }
         _ => {}
     }
+    let mut pacer = Pacer::new(Instant::now());
     loop {
-        // Idle: block. Busy: wake for the spinner.
+        // A frame owed: wait for messages until it is due. Idle: block. Busy: wake for the
+        // spinner.
         let busy = m.pending.is_some() || m.loading.is_some();
-        let first = if busy {
-            match rx.recv_timeout(Duration::from_millis(120)) {
-                Ok(msg) => msg,
-                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Msg::Tick,
-                Err(e) => return Err(anyhow!("event channel closed: {e}")),
-            }
-        } else {
-            rx.recv().context("event channel closed")?
+        let wait = match pacer.due {
+            Some(due) => Some(due.saturating_duration_since(Instant::now())),
+            None => busy.then_some(SPINNER),
         };
-        let mut msgs = vec![first];
-        msgs.extend(rx.try_iter());
-        if let Some(name) = msgs.iter().find_map(|m| match m {
-            Msg::Signal(name) => Some(*name),
-            _ => None,
-        }) {
-            return Err(anyhow!("stopped by {name}"));
-        }
-        if msgs.iter().any(|m| matches!(m, Msg::WorkerDied)) {
-            // The panic hook has already restored the terminal: do not draw on it again.
-            return Err(anyhow!(
-                "a background worker crashed; please report this with the trace and options used"
-            ));
-        }
-        // Before the messages: `update` bins the detail chart for this width.
-        m.detail_width = view::detail_width(terminal.size()?.width);
-        for msg in msgs {
-            for cmd in update(m, msg) {
-                dispatch(cmd, tx, &replays);
+        let first = match wait {
+            None => Some(rx.recv().context("event channel closed")?),
+            Some(wait) => match rx.recv_timeout(wait) {
+                Ok(msg) => Some(msg),
+                Err(RecvTimeoutError::Timeout) => None,
+                Err(e) => return Err(anyhow!("event channel closed: {e}")),
+            },
+        };
+        let msgs = match first {
+            Some(first) => std::iter::once(first).chain(rx.try_iter()).collect(),
+            // The spinner's turn, unless the wait was for a frame already owed.
+            None if pacer.due.is_none() => vec![Msg::Tick],
+            None => Vec::new(),
+        };
+        if !msgs.is_empty() {
+            let pending = m.pending;
+            let news = msgs.iter().any(Msg::is_result);
+            handle(m, msgs, terminal, tx, &replays)?;
+            if m.quit {
+                return Ok(());
             }
+            let requested = m.pending.is_some() && m.pending != pending;
+            pacer.owe(Instant::now(), news, requested);
         }
-        if m.quit {
-            return Ok(());
+        if pacer.take_due(Instant::now()) {
+            terminal.draw(|f| view::view(m, f))?;
+            pacer.drawn(Instant::now());
         }
-        // Coalesce bursts of messages into at most ~60 frames a second.
-        let since = last_draw.elapsed();
-        if since < Duration::from_millis(16) {
-            std::thread::sleep(Duration::from_millis(16) - since);
+    }
+}
+
+/// Ends the loop on a signal or a crashed worker; otherwise updates the model with `msgs` and
+/// starts the commands they ask for.
+fn handle(
+    m: &mut Model,
+    msgs: Vec<Msg>,
+    terminal: &ratatui::DefaultTerminal,
+    tx: &Sender<Msg>,
+    replays: &ReplayWorker,
+) -> Result<()> {
+    if let Some(name) = msgs.iter().find_map(|m| match m {
+        Msg::Signal(name) => Some(*name),
+        _ => None,
+    }) {
+        return Err(anyhow!("stopped by {name}"));
+    }
+    if msgs.iter().any(|m| matches!(m, Msg::WorkerDied)) {
+        // The panic hook has already restored the terminal: do not draw on it again.
+        return Err(anyhow!(
+            "a background worker crashed; please report this with the trace and options used"
+        ));
+    }
+    // Before the messages: `update` bins the detail chart for this width.
+    m.detail_width = view::detail_width(terminal.size()?.width);
+    for msg in msgs {
+        for cmd in update(m, msg) {
+            dispatch(cmd, tx, replays);
         }
-        terminal.draw(|f| view::view(m, f))?;
-        last_draw = Instant::now();
+    }
+    Ok(())
+}
+
+/// The spinner's pace while work is pending.
+const SPINNER: Duration = Duration::from_millis(120);
+
+/// Frames come at most this often: a burst of messages (keys, progress) is one frame.
+const FRAME: Duration = Duration::from_millis(16);
+
+/// When the next frame is drawn. Messages are taken as they come (a key's replay starts at
+/// once, not after a frame); the frame that shows them follows at most one a [`FRAME`],
+/// except that a result is drawn at once, and the frame of a key that asks for a replay waits
+/// up to a [`FRAME`] for its result: a replay done by then is shown without a `replaying…`
+/// frame first, whose [`FRAME`] would hold it back.
+#[derive(Debug)]
+struct Pacer {
+    last_draw: Instant,
+    /// When the frame owed is to be drawn; `None` when the screen is up to date.
+    due: Option<Instant>,
+}
+
+impl Pacer {
+    fn new(now: Instant) -> Self {
+        Pacer {
+            last_draw: now,
+            due: None,
+        }
+    }
+
+    /// Messages were handled at `now`: `news` when among them was a result, `requested` when
+    /// they asked for a replay.
+    fn owe(&mut self, now: Instant, news: bool, requested: bool) {
+        let at = if news {
+            now
+        } else if requested {
+            (self.last_draw + FRAME).max(now + FRAME)
+        } else {
+            self.last_draw + FRAME
+        };
+        self.due = Some(self.due.map_or(at, |due| due.min(at)));
+    }
+
+    /// Whether a frame is due at `now` (then it is no longer owed).
+    fn take_due(&mut self, now: Instant) -> bool {
+        let due = self.due.is_some_and(|due| due <= now);
+        if due {
+            self.due = None;
+        }
+        due
+    }
+
+    fn drawn(&mut self, now: Instant) {
+        self.last_draw = now;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    #[test]
+    fn frames_are_paced_but_results_are_drawn_at_once() {
+        let t0 = Instant::now();
+        let mut p = Pacer::new(t0);
+        // Input right after a frame waits for the frame's turn; more input joins that frame.
+        p.owe(t0 + ms(2), false, false);
+        assert!(!p.take_due(t0 + ms(10)));
+        p.owe(t0 + ms(10), false, false);
+        assert!(p.take_due(t0 + FRAME));
+        p.drawn(t0 + FRAME);
+        assert!(!p.take_due(t0 + ms(100)), "nothing owed, nothing drawn");
+        // A result is drawn at once, however recent the last frame.
+        let t1 = t0 + FRAME + ms(1);
+        p.owe(t1, true, false);
+        assert!(p.take_due(t1));
+        p.drawn(t1);
+        // Input long after the last frame is drawn at once.
+        let t2 = t1 + ms(500);
+        p.owe(t2, false, false);
+        assert!(p.take_due(t2));
+        p.drawn(t2);
+    }
+
+    #[test]
+    fn a_key_that_asks_for_a_replay_waits_a_frame_for_its_result() {
+        let t0 = Instant::now();
+        let mut p = Pacer::new(t0);
+        let key = t0 + ms(500);
+        p.owe(key, false, true);
+        assert!(!p.take_due(key), "the key's frame waits for the result");
+        // The result comes: drawn at once, with no `replaying…` frame before it.
+        p.owe(key + ms(3), true, false);
+        assert!(p.take_due(key + ms(3)));
+        p.drawn(key + ms(3));
+        // A slow replay: the key's frame is drawn a frame after the key.
+        let key = key + ms(500);
+        p.owe(key, false, true);
+        assert!(!p.take_due(key + FRAME - ms(1)));
+        assert!(p.take_due(key + FRAME));
+        p.drawn(key + FRAME);
+        // Other input while a key's frame waits is not held back past its own turn.
+        let key = key + ms(500);
+        p.owe(key, false, true);
+        p.owe(key + ms(1), false, false);
+        assert!(p.take_due(key + ms(1)));
     }
 }

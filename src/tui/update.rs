@@ -75,6 +75,23 @@ pub enum Msg {
     Signal(&'static str),
 }
 
+impl Msg {
+    /// Whether this is the outcome of work someone waits for (drawn at once; see
+    /// `tui::Pacer`), not input or progress.
+    pub fn is_result(&self) -> bool {
+        matches!(
+            self,
+            Msg::Loaded(_)
+                | Msg::Replayed { .. }
+                | Msg::Targets { .. }
+                | Msg::GroupCv { .. }
+                | Msg::Exported(_)
+                | Msg::Plotted(_)
+                | Msg::Completed { .. }
+        )
+    }
+}
+
 /// The text field being typed into, if any: the open prompt, a form value being edited, or
 /// the export dialog's current text field.
 fn active_text(m: &mut Model) -> Option<&mut String> {
