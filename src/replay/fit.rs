@@ -307,7 +307,7 @@ pub(super) fn fit_v2(
     let fits = bounds
         .windows(2)
         .map(|w| {
-            let hi = lo + times[lo..].partition_point(|&t| t < w[1]);
+            let hi = lo + crate::stats::partition_point_near(&times[lo..], |&t| t < w[1]);
             let slice = &times[lo..hi];
             gaps_into(slice, &mut gaps);
             lo = hi;

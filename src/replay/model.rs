@@ -94,7 +94,7 @@ pub(super) fn finish_model(
     let mut next = 0;
     let mut whole = stats::GapMoments::default();
     for iv in &mut intervals {
-        let end = next + arrivals[next..].partition_point(|&t| t < iv.end);
+        let end = next + stats::partition_point_near(&arrivals[next..], |&t| t < iv.end);
         let own = stats::GapMoments::of(&arrivals[next..end]);
         iv.realized_count = (end - next) as u64;
         iv.realized_cv = own.cv();

@@ -26,7 +26,7 @@ pub(super) fn spread_uniform(a: &mut [f64], end: f64, rng: &mut rand_xoshiro::Xo
 
 /// The end of the run of times equal to `a[i]` that starts at `i`.
 fn run_end(a: &[f64], i: usize) -> usize {
-    i + a[i..].partition_point(|&x| x == a[i])
+    i + crate::stats::partition_point_near(&a[i..], |&x| x == a[i])
 }
 
 /// Calls `place(run, t, next)` for each run of two or more equal times `t` that starts in
@@ -82,7 +82,7 @@ pub(super) fn spread_fitted(
             (first, f64::INFINITY)
         };
         let to = upto.min(end.max(last + tick));
-        let j = i + a[i..].partition_point(|&x| x < upto);
+        let j = i + crate::stats::partition_point_near(&a[i..], |&x| x < upto);
         let ticks = ((to - from) / tick).max(1.0);
         let (mut sum, mut squares) = (0.0, 0.0);
         let mut k = i;
