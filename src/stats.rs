@@ -153,7 +153,8 @@ pub fn chunk_bounds(runs: &[&[f64]], chunks: usize) -> Vec<f64> {
         .iter()
         .flat_map(|r| r.iter().step_by(STRIDE).copied())
         .collect();
-    sample.sort_unstable_by(f64::total_cmp);
+    // The concatenation of every run's sample, each sorted: merged as runs.
+    sort_concatenated(&mut sample, runs.len());
     let mut out: Vec<f64> = Vec::with_capacity(chunks);
     for j in 1..chunks {
         let t = sample[j * sample.len() / chunks];
