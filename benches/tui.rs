@@ -2,7 +2,8 @@
 //! display rows + detail bins, i.e. everything but the debounce), and the time to render a
 //! full 200×60 frame; and the time to open the trace (load, check, overview figures), also for
 //! a second trace in `TRACEREPLAY_BENCH_TRACE2` (e.g. the 808 MB azure_v1 one, whose updates
-//! are the `update v1` group).
+//! are the `update v1` group). The `edit` groups split a rate-scale edit of a window whose fits
+//! are kept, as the explorer does it.
 //!
 //! Uses the trace in `TRACEREPLAY_BENCH_TRACE` (an AlpaServe pickle, e.g. one made by
 //! `python3 tools/gen_trace.py --kind v2 --out /tmp/azure_v2.pkl`), else the embedded sample.
@@ -10,7 +11,7 @@
 
 use std::sync::Arc;
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use tracereplay_tui::replay::{Distribution, ReplayParams, replay};
@@ -109,6 +110,7 @@ fn bench(c: &mut Criterion) {
         });
     }
     g.finish();
+    edit(c, "edit", &mut m, &trace, 1.5);
     update_v1(c);
     let mut g = c.benchmark_group("open");
     g.sample_size(10);
@@ -168,6 +170,44 @@ fn update_v1(c: &mut Criterion) {
     ] {
         g.bench_function(name, |b| b.iter(|| update(&mut m, &trace, &params)));
     }
+    g.finish();
+    edit(c, "edit v1", &mut m, &trace, 0.003);
+}
+
+/// A rate-scale edit on a window whose fits are kept, split as the explorer does it: sampling
+/// (the worker), the rows without the group's cv, the group's cv (which merges every arrival),
+/// and the update with the detail's bins (the event loop). Rate scale `rate` (1.5 makes 3 M
+/// arrivals of gen_trace's v2 trace; 0.003 makes 9 M of its v1 trace).
+fn edit(c: &mut Criterion, group: &str, m: &mut Model, trace: &Arc<Trace>, rate: f64) {
+    use std::sync::atomic::AtomicBool;
+    use tracereplay_tui::replay::{FitCache, replay_cached};
+    let params = ReplayParams {
+        distribution: Distribution::Exponential,
+        rate_scale: rate,
+        ..ReplayParams::default()
+    };
+    let (cache, cancel) = (FitCache::default(), AtomicBool::new(false));
+    let sample = || replay_cached(trace, &params, &cancel, &cache).unwrap();
+    let mut g = c.benchmark_group(group);
+    g.sample_size(20);
+    g.bench_function("sample (fits kept)", |b| b.iter(sample));
+    let r = sample();
+    g.bench_function("rows", |b| {
+        b.iter_batched(
+            || r.clone(),
+            |r| ReplayView::without_group_cv(r, Arc::clone(trace)),
+            BatchSize::LargeInput,
+        )
+    });
+    g.bench_function("group cv", |b| b.iter(|| r.group().cv));
+    let view = ReplayView::without_group_cv(r, Arc::clone(trace));
+    g.bench_function("update with detail", |b| {
+        b.iter(|| {
+            m.result = Some(view.clone());
+            m.result_generation += 1;
+            refresh_detail(m);
+        })
+    });
     g.finish();
 }
 
