@@ -125,6 +125,13 @@ impl Replay {
         }
     }
 
+    /// The group's cv ([`Replay::group`]), or `None` once `cancel` is set: the merge of every
+    /// arrival is the longest step of showing a large replay.
+    pub fn group_cv_unless(&self, cancel: &AtomicBool) -> Option<f64> {
+        let runs: Vec<&[f64]> = self.models.iter().map(|m| m.arrivals.as_slice()).collect();
+        stats::merged_gap_moments_unless(&runs, cancel).map(|g| g.cv())
+    }
+
     /// [`Replay::group`] but for the cv (left 0), which alone needs the merged order.
     pub fn group_counts(&self) -> GroupStats {
         let arrivals = self.models.iter().map(|m| m.arrivals.len()).sum::<usize>();

@@ -192,6 +192,16 @@ pub fn chunk_ranges(runs: &[&[f64]], bounds: &[f64]) -> Vec<Vec<(usize, usize)>>
 /// order, the two halves on two cores: merging into one vector would touch fresh memory the
 /// size of all arrivals for a figure of one number.
 pub fn merged_gap_moments(runs: &[&[f64]]) -> GapMoments {
+    let never = std::sync::atomic::AtomicBool::new(false);
+    merged_gap_moments_unless(runs, &never).unwrap_or_default()
+}
+
+/// [`merged_gap_moments`], or `None` once `cancel` is set (checked a chunk at a time).
+pub fn merged_gap_moments_unless(
+    runs: &[&[f64]],
+    cancel: &std::sync::atomic::AtomicBool,
+) -> Option<GapMoments> {
+    let cancelled = || cancel.load(std::sync::atomic::Ordering::Relaxed);
     let total: usize = runs.iter().map(|r| r.len()).sum();
     let chunks = chunk_ranges(runs, &chunk_bounds(runs, total.div_ceil(CHUNK)));
     let chunk = |ranges: &[(usize, usize)], merged: &mut Vec<f64>| -> Chunk {
@@ -206,14 +216,17 @@ pub fn merged_gap_moments(runs: &[&[f64]]) -> GapMoments {
         let mut buffer = Vec::new();
         chunks
             .iter()
+            .take_while(|_| !cancelled())
             .map(|ranges| chunk(ranges, &mut buffer))
             .fold(Chunk::default(), Chunk::then)
     };
-    if chunks.len() == 1 {
-        return fold(&chunks).moments;
-    }
-    let (first, second) = crate::par::on_both_halves(&chunks, fold);
-    first.then(second).moments
+    let moments = if chunks.len() == 1 {
+        fold(&chunks).moments
+    } else {
+        let (first, second) = crate::par::on_both_halves(&chunks, fold);
+        first.then(second).moments
+    };
+    (!cancelled()).then_some(moments)
 }
 
 /// The gap moments of a stretch of a merged sequence, and its first and last arrival.
@@ -394,6 +407,20 @@ mod tests {
                 "{start} {end} {bins}"
             );
         }
+    }
+
+    #[test]
+    fn merged_gap_moments_stop_when_cancelled() {
+        let runs: Vec<Vec<f64>> = (0..3)
+            .map(|k| (0..50_000).map(|i| (i * 3 + k) as f64 * 0.5).collect())
+            .collect();
+        let slices: Vec<&[f64]> = runs.iter().map(Vec::as_slice).collect();
+        let calm = std::sync::atomic::AtomicBool::new(false);
+        let done = merged_gap_moments_unless(&slices, &calm).expect("not cancelled");
+        assert_eq!(done, merged_gap_moments(&slices));
+        assert_eq!(done.n, 149_999);
+        let cancel = std::sync::atomic::AtomicBool::new(true);
+        assert_eq!(merged_gap_moments_unless(&slices, &cancel), None);
     }
 
     #[test]

@@ -50,23 +50,25 @@ pub(super) fn targets(m: &mut Model, generation: u64, rows: TargetRows) {
     }
 }
 
-/// The group's cv of the replay on screen.
-pub(super) fn group_cv(m: &mut Model, generation: u64, cv: f64) {
+/// The group's cv of the replay on screen (`None`: skipped for a newer replay).
+pub(super) fn group_cv(m: &mut Model, generation: u64, cv: Option<f64>) {
     if m.result_generation == generation
         && let Some(view) = &mut m.result
+        && let Some(cv) = cv
     {
         view.set_group_cv(cv);
     }
 }
 
-/// A finished replay (or its error), unless a newer one was asked for since.
+/// A finished replay (or its error), unless a newer one was asked for since. After an error,
+/// asks for the group's cv of the rows that stay on screen if it was skipped for this replay.
 pub(super) fn replayed(
     m: &mut Model,
     generation: u64,
     result: Result<ReplayView, (Option<usize>, String)>,
-) {
+) -> Vec<Cmd> {
     if m.pending != Some(generation) {
-        return; // stale
+        return Vec::new(); // stale
     }
     m.pending = None;
     m.targets = None;
@@ -98,6 +100,14 @@ pub(super) fn replayed(
         Err((field, e)) => {
             m.field_error = field.map(|f| (f, e.clone()));
             m.status = format!("error: {e} (the last good result stays on screen)");
+            // The worker answers replays in order: a cv still pending now was skipped.
+            if let Some(view) = m.result.as_ref().filter(|v| v.group_cv_pending) {
+                return vec![Cmd::GroupCv {
+                    generation: m.result_generation,
+                    replay: Arc::clone(&view.replay),
+                }];
+            }
         }
     }
+    Vec::new()
 }

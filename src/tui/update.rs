@@ -51,8 +51,9 @@ pub enum Msg {
     GroupCv {
         /// Its generation.
         generation: u64,
-        /// The cv.
-        cv: f64,
+        /// The cv; `None` when a newer replay was asked for first (it is computed after all
+        /// if that one fails and these rows stay on screen).
+        cv: Option<f64>,
     },
     /// A workload export finished: the status text.
     Exported(Result<String, String>),
@@ -196,10 +197,7 @@ fn apply(m: &mut Model, msg: Msg) -> Vec<Cmd> {
             replays::group_cv(m, generation, cv);
             Vec::new()
         }
-        Msg::Replayed { generation, result } => {
-            replays::replayed(m, generation, result);
-            Vec::new()
-        }
+        Msg::Replayed { generation, result } => replays::replayed(m, generation, result),
         Msg::WorkerDied => {
             m.quit = true;
             m.status = "a background worker crashed".into();

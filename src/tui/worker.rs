@@ -32,6 +32,13 @@ pub enum Cmd {
     },
     /// Complete a path typed into the open prompt.
     Complete(String),
+    /// Compute the group's cv of the replay of this generation (on screen, its cv skipped).
+    GroupCv {
+        /// Its generation.
+        generation: u64,
+        /// The replay.
+        replay: Arc<crate::replay::Replay>,
+    },
     /// Write the detail view as an SVG figure into `dir`.
     Plot {
         /// The replay.
@@ -268,7 +275,8 @@ pub fn execute_with(cmd: Cmd, tx: &Sender<Msg>, kept: Option<&Kept>) -> Msg {
                     let replay = Arc::clone(&view.replay);
                     let result = Ok(view);
                     let _ = tx.send(Msg::Replayed { generation, result });
-                    let cv = replay.group().cv;
+                    // A newer replay waits for none of it.
+                    let cv = replay.group_cv_unless(&cancel);
                     Msg::GroupCv { generation, cv }
                 }
                 Err(e) => {
@@ -277,6 +285,10 @@ pub fn execute_with(cmd: Cmd, tx: &Sender<Msg>, kept: Option<&Kept>) -> Msg {
                 }
             }
         }
+        Cmd::GroupCv { generation, replay } => Msg::GroupCv {
+            generation,
+            cv: Some(replay.group().cv),
+        },
         Cmd::Plot {
             replay,
             trace,

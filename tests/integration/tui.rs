@@ -1170,6 +1170,53 @@ fn the_explorers_replays_equal_the_clis_as_fits_are_reused() {
 }
 
 #[test]
+fn a_group_cv_skipped_for_a_newer_replay_is_computed_if_that_one_fails() {
+    let mut m = started();
+    m.focus = Focus::Params;
+    m.field = field("distribution");
+    let cmds = update(&mut m, key(KeyCode::Right));
+    let (tx, rx) = channel();
+    let _ = execute_with(cmds.into_iter().next().unwrap(), &tx, Some(&KEPT));
+    press(&mut m, vec![rx.try_recv().unwrap()]);
+    let shown = m.result_generation;
+    // A newer replay was asked for while the cv merged: the worker skipped it.
+    let newer = update(&mut m, key(KeyCode::Right));
+    assert_eq!(newer.len(), 1);
+    assert!(
+        update(
+            &mut m,
+            Msg::GroupCv {
+                generation: shown,
+                cv: None
+            }
+        )
+        .is_empty()
+    );
+    assert!(m.result.as_ref().unwrap().group_cv_pending);
+    // The newer replay fails: its rows never come, these stay, and their cv is asked for.
+    let failed = Msg::Replayed {
+        generation: m.pending.unwrap(),
+        result: Err((None, "sampling made more than the limit".into())),
+    };
+    let mut cmds = update(&mut m, failed);
+    assert_eq!(m.result_generation, shown);
+    assert_eq!(cmds.len(), 1, "the skipped cv is asked for");
+    let done = execute(cmds.remove(0), &tx);
+    assert!(matches!(done, Msg::GroupCv { generation, cv: Some(_) } if generation == shown));
+    press(&mut m, vec![done]);
+    let view = m.result.as_ref().unwrap();
+    assert!(!view.group_cv_pending);
+    assert_eq!(view.group.cv, view.replay.group().cv);
+    // An error with nothing pending on screen asks for nothing.
+    let _ = update(&mut m, key(KeyCode::Right));
+    let failed = Msg::Replayed {
+        generation: m.pending.unwrap(),
+        result: Err((None, "no".into())),
+    };
+    assert!(update(&mut m, failed).is_empty());
+}
+
+#[test]
 fn the_group_cv_follows_the_rows_of_its_own_replay() {
     let mut m = started();
     let cv = m.result.as_ref().unwrap().group.cv;
@@ -1181,7 +1228,7 @@ fn the_group_cv_follows_the_rows_of_its_own_replay() {
     let rows = rx.try_recv().unwrap();
     let Msg::GroupCv {
         generation,
-        cv: new_cv,
+        cv: Some(new_cv),
     } = last
     else {
         panic!("the group's cv comes last")
@@ -1201,7 +1248,7 @@ fn the_group_cv_follows_the_rows_of_its_own_replay() {
         &mut m,
         vec![Msg::GroupCv {
             generation: generation + 1,
-            cv: 123.0,
+            cv: Some(123.0),
         }],
     );
     assert!(m.result.as_ref().unwrap().group_cv_pending);
@@ -1209,7 +1256,7 @@ fn the_group_cv_follows_the_rows_of_its_own_replay() {
         &mut m,
         vec![Msg::GroupCv {
             generation,
-            cv: new_cv,
+            cv: Some(new_cv),
         }],
     );
     let view = m.result.as_ref().unwrap();
