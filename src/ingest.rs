@@ -243,6 +243,19 @@ pub fn detect(head: &[u8], opts: &LoadOptions) -> Result<InputFormat> {
     if native::is_native(head) {
         return Ok(InputFormat::Native);
     }
+    // Lines that end in a lone CR (classic Mac, some spreadsheet exports) would read as one
+    // line: say so rather than misread it.
+    let first = head.split(|&b| b == b'\r').next().unwrap_or(&[]);
+    let text =
+        std::str::from_utf8(first).is_ok_and(|t| !t.chars().any(|c| c.is_control() && c != '\t'));
+    // (A CR as the head's last byte may be the first half of a CRLF.)
+    if text && !head.contains(&b'\n') && head[..head.len() - 1].contains(&b'\r') {
+        let shown: String = String::from_utf8_lossy(first).chars().take(60).collect();
+        return Err(Error::Format(format!(
+            "its lines end in a carriage return alone (first line {shown:?}), not a line feed; \
+             convert them first, e.g. `tr '\\r' '\\n' < FILE > FIXED`"
+        )));
+    }
     if mooncake::is_mooncake(head) {
         return Ok(InputFormat::Mooncake);
     }

@@ -483,6 +483,38 @@ fn detection_and_override() {
     );
     let e = ingest::detect(b"", &o).unwrap_err().to_string();
     assert!(e.contains("the file is empty"), "{e}");
+    // Lines ended by a lone CR (old Mac files) are named, with the fix, not misread as one
+    // line; also for a JSONL file, and when a time column is given.
+    let cr = b"TIMESTAMP,ContextTokens,GeneratedTokens\r2023-11-16 18:15:46,374,44\r";
+    let with_column = LoadOptions {
+        time_column: Some("TIMESTAMP".into()),
+        ..LoadOptions::default()
+    };
+    for (head, opts) in [
+        (&cr[..], &o),
+        (&cr[..], &with_column),
+        (
+            &b"{\"timestamp\": 0, \"input_length\": 4}\r{\"timestamp\": 1}"[..],
+            &o,
+        ),
+    ] {
+        let e = ingest::detect(head, opts).unwrap_err().to_string();
+        assert!(
+            e.contains("carriage return alone") && e.contains("tr '\\r' '\\n'"),
+            "{e}"
+        );
+        assert!(e.len() < 300, "{e}");
+    }
+    // Not for CRLF whose LF falls past the bytes read, nor for binary bytes.
+    let mut crlf = vec![b'a'; 511];
+    crlf[..9].copy_from_slice(b"TIMESTAMP");
+    crlf.push(b'\r');
+    let e = ingest::detect(&crlf, &o).unwrap_err().to_string();
+    assert!(e.contains("cannot tell what this file is"), "{e}");
+    let e = ingest::detect(b"\x01\x02\r\x05garbage", &o)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("cannot tell what this file is"), "{e}");
     // An explicit format wins over detection: a 2021 file read as timestamps.
     let p = real("azure-functions-2021-head/Azure2021_200.csv");
     let t = load_with(
