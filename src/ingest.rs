@@ -243,23 +243,22 @@ pub fn detect(head: &[u8], opts: &LoadOptions) -> Result<InputFormat> {
     if native::is_native(head) {
         return Ok(InputFormat::Native);
     }
-    // Lines that end in a lone CR (classic Mac, some spreadsheet exports) would read as one
-    // line: say so rather than misread it.
-    let first = head.split(|&b| b == b'\r').next().unwrap_or(&[]);
-    let text =
-        std::str::from_utf8(first).is_ok_and(|t| !t.chars().any(|c| c.is_control() && c != '\t'));
-    // (A CR as the head's last byte may be the first half of a CRLF.)
-    if text && !head.contains(&b'\n') && head[..head.len() - 1].contains(&b'\r') {
-        let shown: String = String::from_utf8_lossy(first).chars().take(60).collect();
-        return Err(Error::Format(format!(
-            "its lines end in a carriage return alone (first line {shown:?}), not a line feed; \
-             convert them first, e.g. `tr '\\r' '\\n' < FILE > FIXED`"
-        )));
-    }
     if mooncake::is_mooncake(head) {
+        // JSONL lines end in a line feed; a CR alone (old Mac files) would make one line.
+        if !head.contains(&b'\n') && head[..head.len() - 1].contains(&b'\r') {
+            return Err(Error::Format(
+                "this JSONL file's lines end in a carriage return alone, not a line feed; \
+                 convert them first, e.g. `tr '\\r' '\\n' < FILE > FIXED`"
+                    .into(),
+            ));
+        }
         return Ok(InputFormat::Mooncake);
     }
-    let line = head.split(|&b| b == b'\n').next().unwrap_or(&[]);
+    // Lines may end in CR alone (old Mac files): the CSV readers take any of CR, LF, CRLF.
+    let line = head
+        .split(|&b| b == b'\n' || b == b'\r')
+        .next()
+        .unwrap_or(&[]);
     let header = String::from_utf8_lossy(line)
         .trim()
         .trim_start_matches('\u{feff}')

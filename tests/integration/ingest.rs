@@ -459,6 +459,52 @@ fn empty_header_only_and_unknown_files() {
 }
 
 #[test]
+fn csv_lines_ended_by_a_lone_cr_read_as_the_same_trace() {
+    let dir = tempfile::tempdir().unwrap();
+    for (sample, column) in [
+        ("azure-llm-2023/AzureLLMInferenceTrace_conv.csv", None),
+        ("azure-functions-2021-head/Azure2021_200.csv", None),
+        ("azure-functions-2019-invitro-100/invocations.csv", None),
+        (
+            "azure-llm-2023/AzureLLMInferenceTrace_conv.csv",
+            Some("TIMESTAMP"),
+        ),
+    ] {
+        let bytes = std::fs::read(real(sample)).unwrap();
+        let lf: Vec<u8> = bytes.iter().copied().filter(|&b| b != b'\r').collect();
+        let cr: Vec<u8> = lf
+            .iter()
+            .map(|&b| if b == b'\n' { b'\r' } else { b })
+            .collect();
+        let opts = LoadOptions {
+            time_column: column.map(String::from),
+            time_unit: if column.is_some() {
+                "iso".parse().unwrap()
+            } else {
+                Default::default()
+            },
+            ..LoadOptions::default()
+        };
+        let read = |name: &str, data: &[u8]| {
+            let p = dir.path().join(name);
+            std::fs::write(&p, data).unwrap();
+            load_with(&p, &opts).unwrap()
+        };
+        let (a, b) = (read("lf.csv", &lf), read("cr.csv", &cr));
+        assert_eq!(a.functions.len(), b.functions.len(), "{sample}");
+        assert_eq!(a.invocations(), b.invocations(), "{sample}");
+        assert!(a.invocations() > 100, "{sample}");
+        let series = |t: &tracereplay_tui::trace::Trace| {
+            t.functions
+                .iter()
+                .map(|f| f.series.clone())
+                .collect::<Vec<_>>()
+        };
+        assert!(series(&a) == series(&b), "{sample}: the times differ");
+    }
+}
+
+#[test]
 fn detection_and_override() {
     let o = LoadOptions::default();
     assert_eq!(
@@ -483,38 +529,21 @@ fn detection_and_override() {
     );
     let e = ingest::detect(b"", &o).unwrap_err().to_string();
     assert!(e.contains("the file is empty"), "{e}");
-    // Lines ended by a lone CR (old Mac files) are named, with the fix, not misread as one
-    // line; also for a JSONL file, and when a time column is given.
+    // Lines ended by a lone CR (old Mac files) are CSV lines like any; JSONL ones are named,
+    // with the fix, rather than read as one line.
     let cr = b"TIMESTAMP,ContextTokens,GeneratedTokens\r2023-11-16 18:15:46,374,44\r";
-    let with_column = LoadOptions {
-        time_column: Some("TIMESTAMP".into()),
-        ..LoadOptions::default()
-    };
-    for (head, opts) in [
-        (&cr[..], &o),
-        (&cr[..], &with_column),
-        (
-            &b"{\"timestamp\": 0, \"input_length\": 4}\r{\"timestamp\": 1}"[..],
-            &o,
-        ),
-    ] {
-        let e = ingest::detect(head, opts).unwrap_err().to_string();
-        assert!(
-            e.contains("carriage return alone") && e.contains("tr '\\r' '\\n'"),
-            "{e}"
-        );
-        assert!(e.len() < 300, "{e}");
-    }
-    // Not for CRLF whose LF falls past the bytes read, nor for binary bytes.
-    let mut crlf = vec![b'a'; 511];
-    crlf[..9].copy_from_slice(b"TIMESTAMP");
+    assert_eq!(ingest::detect(cr, &o).unwrap(), InputFormat::AzureLlm);
+    let jsonl = b"{\"timestamp\": 0, \"input_length\": 4}\r{\"timestamp\": 1}";
+    let e = ingest::detect(jsonl, &o).unwrap_err().to_string();
+    assert!(
+        e.contains("carriage return alone") && e.contains("tr '\\r' '\\n'"),
+        "{e}"
+    );
+    // Not for CRLF whose LF falls past the bytes read.
+    let mut crlf = b"{\"timestamp\": 0, \"input_length\": 4, \"x\": \"".to_vec();
+    crlf.resize(511, b'a');
     crlf.push(b'\r');
-    let e = ingest::detect(&crlf, &o).unwrap_err().to_string();
-    assert!(e.contains("cannot tell what this file is"), "{e}");
-    let e = ingest::detect(b"\x01\x02\r\x05garbage", &o)
-        .unwrap_err()
-        .to_string();
-    assert!(e.contains("cannot tell what this file is"), "{e}");
+    assert_eq!(ingest::detect(&crlf, &o).unwrap(), InputFormat::Mooncake);
     // An explicit format wins over detection: a 2021 file read as timestamps.
     let p = real("azure-functions-2021-head/Azure2021_200.csv");
     let t = load_with(
