@@ -39,8 +39,13 @@ pub fn for_each_row(
     Ok(())
 }
 
+/// Line ends in `data`: its line feeds or, in data without one, its carriage returns (lines
+/// ended by a lone CR, as old Mac files end them).
 pub(super) fn count_lines(data: &[u8]) -> u64 {
-    memchr::memchr_iter(b'\n', data).count() as u64
+    match memchr::memchr_iter(b'\n', data).count() {
+        0 => memchr::memchr_iter(b'\r', data).count() as u64,
+        n => n as u64,
+    }
 }
 
 pub(super) fn too_long(file: &str, line: u64) -> Error {
@@ -91,6 +96,10 @@ pub(super) fn rows_in(
     let mut ends = vec![0usize; 64];
     let (mut pos, mut out_len, mut n_ends) = (0, 0, 0);
     let mut last_byte = 0u8;
+    // The reader counts line feeds only: lines ended by a lone CR are counted here, from
+    // where each record (after any blank lines) starts.
+    let cr_only = memchr::memchr(b'\n', data).is_none();
+    let mut record_from = 0;
     loop {
         // The slice is empty once the block is used up: the reader takes that as the end.
         let (result, n_in, n_out, n_end) =
@@ -118,9 +127,16 @@ pub(super) fn rows_in(
             ReadRecordResult::Record => {
                 // The reader counts the newline that ended the record, and any inside its
                 // quoted fields: the record starts that many lines earlier.
-                let ended_by_newline = u64::from(last_byte == b'\n');
-                let inside = count_lines(&out[..out_len]);
-                let line = first_line - 1 + reader.line() - ended_by_newline - inside;
+                let line = if cr_only {
+                    let blank = data[record_from..].iter().take_while(|&&b| b == b'\r');
+                    let start = record_from + blank.count();
+                    first_line + count_lines(&data[..start])
+                } else {
+                    let ended_by_newline = u64::from(last_byte == b'\n');
+                    let inside = count_lines(&out[..out_len]);
+                    first_line - 1 + reader.line() - ended_by_newline - inside
+                };
+                record_from = pos;
                 let mut record = std::mem::take(&mut fields);
                 let mut from = 0;
                 for &end in &ends[..n_ends] {
@@ -251,10 +267,14 @@ mod tests {
                 (7, vec!["last".into(), "1".into()]),
             ]
         );
-        // Line numbers count from the record's first line, CRLF or LF.
+        // Line numbers count from the record's first line, CRLF or LF, or a lone CR.
         let r = rows(b"h\r\n1\r\n\r\n\"2\r\n3\"\r\n4");
         let lines: Vec<u64> = r.iter().map(|(n, _)| *n).collect();
         assert_eq!(lines, vec![1, 2, 4, 6]);
+        let r = rows(b"h\r1\r\r\"2\r3\"\r4\r");
+        let lines: Vec<u64> = r.iter().map(|(n, _)| *n).collect();
+        assert_eq!(lines, vec![1, 2, 4, 6]);
+        assert_eq!(r[2].1, vec!["2\r3"]);
     }
 
     #[test]
