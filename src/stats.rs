@@ -298,7 +298,7 @@ pub fn histogram(sorted: &[f64], start: f64, end: f64, bins: usize) -> Vec<u64> 
     let within = &sorted[lo..hi];
     // Rounded division and truncation keep the bin non-decreasing in `t`.
     let bin = |t: f64| (((t - start) / width) as usize).min(bins - 1);
-    if within.len() < 16 * bins {
+    if within.len() < bins.saturating_mul(16) {
         for &t in within {
             out[bin(t)] += 1;
         }

@@ -973,7 +973,7 @@ fn random_keys_never_break_the_explorer() {
     ];
     let chars = "qeotp?+-123456hjklxcw0.9,/~ ";
     let (tx, _rx) = channel();
-    // More for a soak: TRACEREPLAY_RANDOM_KEYS=30000 cargo test --test tui random_keys
+    // More for a soak: TRACEREPLAY_RANDOM_KEYS=30000 cargo test --test integration random_keys
     let n: usize = std::env::var("TRACEREPLAY_RANDOM_KEYS")
         .ok()
         .and_then(|v| v.parse().ok())
