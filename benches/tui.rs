@@ -1,9 +1,9 @@
 //! TUI responsiveness: the time from a parameter change to a new result ready to draw (replay +
 //! display rows + detail bins, i.e. everything but the hand-over to the event loop), and the
-//! time to render a full 200×60 frame; and the time to open the trace (load, check, overview figures), also for
-//! a second trace in `TRACEREPLAY_BENCH_TRACE2` (e.g. the 808 MB azure_v1 one, whose updates
-//! are the `update v1` group). The `edit` groups split a rate-scale edit of a window whose fits
-//! are kept, as the explorer does it.
+//! time to render a full 200×60 frame; and the time to open the trace (load, check, overview
+//! figures), also for a second trace in `TRACEREPLAY_BENCH_TRACE2` (e.g. the 808 MB azure_v1
+//! one, whose updates are the `update v1` group). The `edit` groups split a rate-scale edit of
+//! a window whose fits are kept, as the explorer does it.
 //!
 //! Uses the trace in `TRACEREPLAY_BENCH_TRACE` (an AlpaServe pickle, e.g. one made by
 //! `python3 tools/gen_trace.py --kind v2 --out /tmp/azure_v2.pkl`), else the embedded sample.
