@@ -99,7 +99,8 @@ pub(super) fn rows_in(
     // The reader counts line feeds only: lines ended by a lone CR are counted here, from
     // where each record (after any blank lines) starts.
     let cr_only = memchr::memchr(b'\n', data).is_none();
-    let mut record_from = 0;
+    // Where the next record's bytes begin, and the line it would start on there.
+    let (mut record_from, mut line_there) = (0, first_line);
     loop {
         // The slice is empty once the block is used up: the reader takes that as the end.
         let (result, n_in, n_out, n_end) =
@@ -128,9 +129,11 @@ pub(super) fn rows_in(
                 // The reader counts the newline that ended the record, and any inside its
                 // quoted fields: the record starts that many lines earlier.
                 let line = if cr_only {
+                    // After the blank lines before it; each byte's CR counted once.
                     let blank = data[record_from..].iter().take_while(|&&b| b == b'\r');
-                    let start = record_from + blank.count();
-                    first_line + count_lines(&data[..start])
+                    let line = line_there + blank.count() as u64;
+                    line_there += count_lines(&data[record_from..pos]);
+                    line
                 } else {
                     let ended_by_newline = u64::from(last_byte == b'\n');
                     let inside = count_lines(&out[..out_len]);

@@ -1,5 +1,6 @@
-//! Loaded traces: adding one in the order asked for, switching between them, and the rate scale
-//! that keeps a replay of a large trace interactive.
+//! Loaded traces: adding one in the order asked for, switching between them, the rate scale
+//! that keeps a replay of a large trace interactive, and as many models as a trace has
+//! functions.
 
 use super::model::{LoadedTrace, Model, parse_fields};
 use super::update::{Cmd, request_replay};
@@ -48,7 +49,12 @@ pub(super) fn select_trace(m: &mut Model, index: usize) {
     };
     if t.form.is_empty() {
         m.fields = super::model::field_texts(&m.base);
-        m.note = fit_rate_scale(m);
+        let models = fit_models(m);
+        let rate = fit_rate_scale(m);
+        m.note = match (models, rate) {
+            (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+            (a, b) => a.or(b),
+        };
         let form = m.fields.clone();
         if let Some(t) = m.traces.get_mut(index) {
             t.form = form;
@@ -62,6 +68,26 @@ pub(super) fn select_trace(m: &mut Model, index: usize) {
     m.detail.clear();
     m.detail_trace.clear();
     m.detail_key = None;
+}
+
+/// A model needs a function of its own: on a trace of fewer functions than the form's models
+/// (an LLM or Mooncake trace is one) the first replay could only be refused, so the models
+/// are cut to the first as many as it has functions; returns what was done, for the status
+/// line.
+pub(super) fn fit_models(m: &mut Model) -> Option<String> {
+    let t = m.current()?;
+    let functions = t.trace.functions.len();
+    let mut p = parse_fields(&m.fields, &m.base).ok()?;
+    if functions == 0 || p.models.len() <= functions {
+        return None;
+    }
+    let asked = p.models.len();
+    p.models.truncate(functions);
+    let field = super::model::field_index(super::model::FieldKind::Models)?;
+    m.fields[field] = super::model::field_texts(&p).swap_remove(field);
+    Some(format!(
+        "models set to {functions}: the trace has {functions} function(s), too few for {asked} models"
+    ))
 }
 
 /// Arrivals a replay may make and still answer a parameter change at once (≈ 0.1 s).

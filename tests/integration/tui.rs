@@ -797,8 +797,10 @@ fn traces_keep_their_order_their_forms_and_their_own_results() {
     let small = dir.path().join("one.csv");
     std::fs::write(&small, "t\n1\n2\n3\n").unwrap();
     // A limit the sample's 60,000 invocations go over: its rate scale is lowered on opening.
+    // An end past the small trace's: its replay fails.
     let mut m = Model::new(ReplayParams {
         max_arrivals: 1000,
+        end: Some("1.0.0".into()),
         ..ReplayParams::default()
     });
     let sample = tracereplay_tui::assets::SAMPLE_NAME.to_string();
@@ -827,13 +829,16 @@ fn traces_keep_their_order_their_forms_and_their_own_results() {
         "the sample's rate scale was not lowered"
     );
     let lowered = m.fields[rate].clone();
-    // t: the one-function trace has its own form; 5 models cannot be made from 1 function,
-    // and the error shows under its name with no models table left from the sample.
+    // t: the one-function trace has its own form (one model: it has one function); its
+    // window ends past its end, and the error shows under its name with no models table left
+    // from the sample.
     step(&mut m, vec![key(KeyCode::Char('t'))]);
     assert_eq!(m.trace, 1);
     assert_eq!(m.fields[rate], "1.0");
+    assert_eq!(m.fields[field_index(FieldKind::Models).unwrap()], "1");
     assert!(m.result.is_none(), "the sample's results stayed on screen");
     assert!(m.status.starts_with("error:"), "{}", m.status);
+    assert!(m.status.contains("end"), "{}", m.status);
     let shown = screen(&m);
     assert!(shown.contains("one.csv"), "{shown}");
     assert!(!shown.contains("gpt4 "), "{shown}");
@@ -841,6 +846,37 @@ fn traces_keep_their_order_their_forms_and_their_own_results() {
     step(&mut m, vec![key(KeyCode::Char('t'))]);
     assert_eq!(m.fields[rate], lowered);
     assert!(m.result.is_some());
+}
+
+/// An LLM trace is one function: opened with the default five models it replays with one,
+/// and says so, rather than failing; names given for the models keep the first.
+#[test]
+fn a_trace_of_fewer_functions_than_models_opens_with_one_model_each() {
+    use tracereplay_tui::tui::model::{FieldKind, field_index};
+    let path = super::util::real("azure-llm-2023/AzureLLMInferenceTrace_conv.csv");
+    let models = field_index(FieldKind::Models).unwrap();
+    for (asked, want) in [
+        (ReplayParams::default().models, "1"),
+        (vec!["llama".to_string(), "mistral".to_string()], "llama"),
+    ] {
+        let mut m = Model::new(ReplayParams {
+            models: asked,
+            ..ReplayParams::default()
+        });
+        let (tx, _rx) = channel();
+        let loaded = execute(Cmd::Load(Some(path.clone()), Default::default()), &tx);
+        step(&mut m, vec![loaded]);
+        assert_eq!(m.fields[models], want);
+        let view = m.result.as_ref().expect("a replay, not an error");
+        assert_eq!(view.rows.len(), 1);
+        assert_eq!(view.group.arrivals, view.rows[0].arrivals);
+        assert!(
+            m.status
+                .contains("models set to 1: the trace has 1 function(s)"),
+            "{}",
+            m.status
+        );
+    }
 }
 
 /// A replay far smaller than its trace gets its own scale in the detail chart (it drew as
