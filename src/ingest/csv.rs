@@ -136,7 +136,8 @@ pub(super) fn rows_in(
                     line
                 } else {
                     let ended_by_newline = u64::from(last_byte == b'\n');
-                    let inside = count_lines(&out[..out_len]);
+                    // (Line feeds only, as the reader counts: a CR inside quotes is no line.)
+                    let inside = memchr::memchr_iter(b'\n', &out[..out_len]).count() as u64;
                     first_line - 1 + reader.line() - ended_by_newline - inside
                 };
                 record_from = pos;
@@ -278,6 +279,10 @@ mod tests {
         let lines: Vec<u64> = r.iter().map(|(n, _)| *n).collect();
         assert_eq!(lines, vec![1, 2, 4, 6]);
         assert_eq!(r[2].1, vec!["2\r3"]);
+        // A CR inside quotes in a file of line feeds is part of the field, not a line end.
+        let r = rows(b"h\r\n\"x\ry\",1\r\n2\r\n");
+        let lines: Vec<u64> = r.iter().map(|(n, _)| *n).collect();
+        assert_eq!(lines, vec![1, 2, 3]);
     }
 
     #[test]
