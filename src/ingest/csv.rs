@@ -286,6 +286,43 @@ mod tests {
     }
 
     #[test]
+    fn a_lone_cr_file_numbers_its_lines_as_its_line_feed_copy() {
+        // Records with blank lines between them and quoted fields holding line ends, in
+        // blocks of several chunks: the same fields and lines with LF or CR as line ends.
+        let mut x: u64 = 3;
+        let mut next = |n: u64| {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (x >> 33) % n
+        };
+        let mut lf = b"t,v\n".to_vec();
+        for i in 0..1_000_000 {
+            for _ in 0..usize::from(next(20) == 0) {
+                lf.push(b'\n');
+            }
+            if next(50) == 0 {
+                lf.extend_from_slice(format!("\"{i}\nq\",{i}\n").as_bytes());
+            } else {
+                lf.extend_from_slice(format!("{i},{}\n", next(1000)).as_bytes());
+            }
+        }
+        assert!(lf.len() > CHUNK, "more than one block");
+        let cr: Vec<u8> = lf
+            .iter()
+            .map(|&b| if b == b'\n' { b'\r' } else { b })
+            .collect();
+        let (a, b) = (rows(&lf), rows(&cr));
+        assert_eq!(a.len(), 1_000_001);
+        assert_eq!(a.len(), b.len());
+        for (r, s) in a.iter().zip(&b) {
+            assert_eq!(r.0, s.0, "{:?} vs {:?}", r.1, s.1);
+            let fields: Vec<String> = s.1.iter().map(|f| f.replace('\r', "\n")).collect();
+            assert_eq!(r.1, fields);
+        }
+    }
+
+    #[test]
     fn records_across_chunks_keep_their_lines() {
         let mut data = b"t\n".to_vec();
         for i in 0..2_000_000u32 {
