@@ -118,9 +118,10 @@ pub struct GroupStats {
 impl Replay {
     /// Statistics over all models' arrivals merged.
     pub fn group(&self) -> GroupStats {
-        let runs: Vec<&[f64]> = self.models.iter().map(|m| m.arrivals.as_slice()).collect();
+        // Never cancelled, so the cv is always there.
+        let never = AtomicBool::new(false);
         GroupStats {
-            cv: stats::merged_gap_moments(&runs).cv(),
+            cv: self.group_cv_unless(&never).unwrap_or_default(),
             ..self.group_counts()
         }
     }

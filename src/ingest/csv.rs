@@ -132,7 +132,8 @@ pub(super) fn rows_in(
                     // After the blank lines before it; each byte's CR counted once.
                     let blank = data[record_from..].iter().take_while(|&&b| b == b'\r');
                     let line = line_there + blank.count() as u64;
-                    line_there += count_lines(&data[record_from..pos]);
+                    line_there +=
+                        memchr::memchr_iter(b'\r', &data[record_from..pos]).count() as u64;
                     line
                 } else {
                     let ended_by_newline = u64::from(last_byte == b'\n');
