@@ -9,6 +9,7 @@ pub mod compressed;
 pub mod csv;
 pub mod datetime;
 pub mod generic;
+mod guard;
 pub mod mooncake;
 pub mod native;
 mod options;
@@ -59,7 +60,12 @@ pub fn load(path: &Path, opts: &LoadOptions, progress: Progress<'_>) -> Result<T
         use std::io::{Seek, SeekFrom};
         file.seek(SeekFrom::Start(0)).map_err(io)?;
         let decoded = c.decoder(file).map_err(io)?;
-        return load_stream(decoded, &source, opts, progress);
+        return load_stream(
+            guard::Guarded::decoded(decoded, opts.decoded_cap()),
+            &source,
+            opts,
+            progress,
+        );
     }
     let format = match opts.format {
         Some(f) => f,
@@ -135,6 +141,7 @@ fn stream(
         let decoded = c
             .decoder(std::io::Cursor::new(head).chain(input))
             .map_err(io)?;
+        let decoded = Box::new(guard::Guarded::decoded(decoded, opts.decoded_cap()));
         return stream(decoded, source, opts, progress, depth + 1);
     }
     // A tar archive (ustar magic at byte 257): the 2019 dataset as published.
@@ -173,20 +180,39 @@ fn stream(
                     starts()
                 )));
             }
+            // Held whole, then decoded beside itself: the stream may take a third of the
+            // memory available.
+            let most = crate::limits::available_memory()
+                .map_or(MAX_STREAM_BYTES, |m| (m / 3).min(MAX_STREAM_BYTES));
+            let too_large = || {
+                Error::Format(format!(
+                    "{source} is larger than {}, the most read from a pipe, a device or a \
+                     compressed file (here: {} GiB or a third of the memory available); \
+                     decompress it to a file and give the file's path",
+                    crate::limits::show_size(most),
+                    MAX_STREAM_BYTES >> 30
+                ))
+            };
             let mut bytes = head;
+            let mut checked = 0;
             let mut chunk = vec![0u8; 8 << 20];
             loop {
+                // A pickle is checked as it comes, at every doubling: a stream that is none is
+                // refused at its first wrong byte, not after gigabytes.
+                if format == InputFormat::Pickle && bytes.len() >= 2 * checked {
+                    pickle::check_prefix(&bytes).map_err(|e| {
+                        Error::Format(format!("{source} is not a pickle we can read: {e}"))
+                    })?;
+                    checked = bytes.len().max(1);
+                }
                 let n = input.read(&mut chunk).map_err(io)?;
                 if n == 0 {
                     break;
                 }
-                if (bytes.len() + n) as u64 > MAX_STREAM_BYTES {
-                    return Err(Error::Format(format!(
-                        "{source} is larger than {} GiB, the most read from a pipe or device; \
-                         save it to a file and give the file's path",
-                        MAX_STREAM_BYTES >> 30
-                    )));
+                if (bytes.len() + n) as u64 > most {
+                    return Err(too_large());
                 }
+                bytes.try_reserve(n).map_err(|_| too_large())?;
                 bytes.extend_from_slice(&chunk[..n]);
                 progress(bytes.len() as u64, 0);
             }
@@ -301,13 +327,15 @@ fn parse_csv(
     opts: &LoadOptions,
     progress: Progress<'_>,
 ) -> Result<Trace> {
+    // A line is at most a request: refused past the cap, before the memory is taken.
+    let input = guard::Guarded::lines(input, opts.requests_cap());
     match format {
         InputFormat::Azure2021 => timestamps::azure2021(source, input, total, opts, progress),
         InputFormat::Azure2019 => {
             let mut days = azure2019::Days::default();
             days.add(azure2019::parse_day(
                 source, 0, input, total, opts, progress,
-            )?);
+            )?)?;
             days.finish(source)
         }
         // Not day-based: they last from their first request to their last.

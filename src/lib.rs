@@ -34,6 +34,7 @@ pub mod error;
 pub mod estimate;
 pub mod format;
 pub mod ingest;
+pub mod limits;
 pub mod mapping;
 mod par;
 pub mod plot;

@@ -358,7 +358,11 @@ fn replay_in_parts(
         }
         (None, Fitting::None) => None,
     };
-    let bounds = plan::boundaries(window, params.interval_seconds);
+    // Only fitted replays have intervals: a vanilla one's `--interval` may be any size.
+    let bounds = match &fits {
+        Some(_) => plan::boundaries(window, params.interval_seconds),
+        None => Vec::new(),
+    };
     let v1 = trace.kind == TraceKind::V1;
     let plans: Vec<Plan> = (0..n_models)
         .map(|m| {

@@ -141,11 +141,19 @@ fn distinct_names(functions: &mut [Function]) -> Option<String> {
         }
     }
     let first = functions.get(*repeated.first()?)?.name.clone();
+    // The next suffix to try for each name: searching from #2 for every repeat was quadratic
+    // in the repeats of one name.
+    let mut next: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
     for &i in &repeated {
-        let name = &functions[i].name;
-        let renamed = (2u64..)
-            .map(|n| format!("{name}#{n}"))
-            .find(|c| !taken.contains(c))?;
+        let name = std::mem::take(&mut functions[i].name);
+        let n = next.entry(name.clone()).or_insert(2);
+        let renamed = loop {
+            let candidate = format!("{name}#{n}");
+            *n += 1;
+            if !taken.contains(&candidate) {
+                break candidate;
+            }
+        };
         taken.insert(renamed.clone());
         functions[i].name = renamed;
     }

@@ -153,6 +153,14 @@ pub struct InputOpts {
     /// CSV of timestamps: the column of each request's generated tokens.
     #[arg(long, value_name = "COLUMN", requires = "input_tokens_column")]
     pub output_tokens_column: Option<String>,
+    /// The most bytes a compressed input may decode to, e.g. 256G (default 64G): a cap against
+    /// decompression bombs.
+    #[arg(long, value_name = "SIZE")]
+    pub max_decoded: Option<String>,
+    /// The most requests a trace may hold (default: as many as the available memory holds, at
+    /// 96 bytes a request).
+    #[arg(long, value_name = "N")]
+    pub max_requests: Option<u64>,
 }
 
 impl InputOpts {
@@ -171,6 +179,22 @@ impl InputOpts {
             output_tokens_column: self.output_tokens_column.clone(),
             no_mmap: std::env::var_os("TRACEREPLAY_NO_MMAP")
                 .is_some_and(|v| !v.is_empty() && v != "0"),
+            max_decoded: self
+                .max_decoded
+                .as_deref()
+                .map(|s| {
+                    crate::limits::parse_size(s).filter(|&n| n > 0).ok_or_else(|| {
+                        crate::Error::param(
+                            "max-decoded",
+                            format!(
+                                "{:?} is not a size; give bytes, or a number with K, M, G or T                                  (e.g. 256G)",
+                                crate::quote::quoted(s)
+                            ),
+                        )
+                    })
+                })
+                .transpose()?,
+            max_requests: self.max_requests,
         })
     }
 }

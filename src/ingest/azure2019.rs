@@ -33,6 +33,8 @@ pub struct Days {
     last_day: usize,
     /// Each day's warnings, with the day.
     warnings: Vec<(usize, String)>,
+    /// The most count cells (functions × days × 1440) memory can hold.
+    max_cells: u64,
 }
 
 impl Default for Days {
@@ -71,11 +73,36 @@ impl Days {
             counts: Vec::new(),
             last_day: 0,
             warnings: Vec::new(),
+            // Half the memory available, for the arrays and what is made from them.
+            max_cells: crate::limits::available_memory()
+                .map_or(u64::MAX, |m| m / 2 / std::mem::size_of::<u32>() as u64),
         }
     }
 
-    /// Adds a parsed day file.
-    pub fn add(&mut self, d: DayRows) {
+    /// Refuses `functions` functions over `days` days when their counts would not fit in
+    /// memory: a few kilobytes of archive can name thousands of functions and a late day.
+    fn check_room(&self, functions: usize, days: usize) -> Result<()> {
+        let cells = functions as u64 * days as u64 * DAY_MINUTES as u64;
+        if cells <= self.max_cells {
+            return Ok(());
+        }
+        Err(Error::Format(format!(
+            "{functions} functions over {days} days (up to day file d{days:02}) need {:.1} GB of \
+             per-minute counts, more than half the memory available ({:.1} GB); a missing day \
+             still takes its room, so give only the day files you need, numbered from d01",
+            (cells * 4) as f64 / 1e9,
+            (self.max_cells * 8) as f64 / 1e9
+        )))
+    }
+
+    /// Adds a parsed day file; refused when the trace it makes would not fit in memory.
+    pub fn add(&mut self, d: DayRows) -> Result<()> {
+        let fresh = d
+            .rows
+            .iter()
+            .filter(|r| !self.index.contains_key(&r.0))
+            .count();
+        self.check_room(self.names.len() + fresh, self.days.max(d.day + 1))?;
         self.last_day = self.last_day.max(d.day);
         if d.day >= self.days {
             self.days = d.day + 1;
@@ -105,6 +132,7 @@ impl Days {
         }
         self.warnings
             .extend(d.warnings.into_iter().map(|w| (d.day, w)));
+        Ok(())
     }
 
     /// Builds the v1 trace: `(last day + 1) × 1440` minutes per function, functions in order
@@ -278,6 +306,17 @@ pub fn day_of(name: &str) -> Option<usize> {
     (1..=366).contains(&n).then(|| n - 1)
 }
 
+/// Two files claim one day: merging them would let the one read last win, row by row.
+fn two_files_for_a_day(day: usize, a: &str, b: &str) -> Error {
+    Error::Format(format!(
+        "two files are for day d{:02}: {} and {}; keep one of them (move the other out of \
+         the directory or archive)",
+        day + 1,
+        crate::quote::quoted(a),
+        crate::quote::quoted(b)
+    ))
+}
+
 /// Reads a directory of day files (`…dNN.csv`), or a directory with one `invocations*.csv`.
 pub fn load_dir(dir: &Path, opts: &LoadOptions, progress: Progress<'_>) -> Result<Trace> {
     let io = |err| Error::Io {
@@ -310,6 +349,13 @@ pub fn load_dir(dir: &Path, opts: &LoadOptions, progress: Progress<'_>) -> Resul
         )));
     }
     files.sort();
+    if let Some(w) = files.windows(2).find(|w| w[0].0 == w[1].0) {
+        return Err(two_files_for_a_day(
+            w[0].0,
+            &super::file_name(&w[0].1),
+            &super::file_name(&w[1].1),
+        ));
+    }
     let total: u64 = files.iter().map(|f| f.2).sum();
     let last = files.iter().map(|f| f.0).max().unwrap_or(0);
     let mut days = parse_files(&files, opts, progress, total, Days::with_days(last + 1))?;
@@ -331,7 +377,7 @@ pub fn load_tar(
     let bad = |e: std::io::Error| Error::Format(format!("{source}: cannot read the archive: {e}"));
     let mut archive = tar::Archive::new(input);
     let mut days = Days::default();
-    let mut present = Vec::new();
+    let mut present: Vec<(usize, String)> = Vec::new();
     let mut done = 0u64;
     for entry in archive.entries().map_err(bad)? {
         let entry = entry.map_err(bad)?;
@@ -346,14 +392,18 @@ pub fn load_tar(
         let Some(day) = day_of(&name) else {
             continue;
         };
+        if let Some((_, other)) = present.iter().find(|(d, _)| *d == day) {
+            return Err(two_files_for_a_day(day, other, &name));
+        }
         let size = entry.size();
         let label = format!("{source}: {name}");
         let rows = parse_day(&label, day, entry, size, opts, &mut |_, _| {})?;
         done += size;
         progress(done, 0);
-        days.add(rows);
-        present.push(day);
+        days.add(rows)?;
+        present.push((day, name));
     }
+    let present: Vec<usize> = present.into_iter().map(|(d, _)| d).collect();
     if present.is_empty() {
         return Err(Error::Format(format!(
             "{source}: the archive has no Azure Functions 2019 day files \
@@ -412,8 +462,8 @@ fn parse_files(
                     },
                 )
             });
-        match parsed {
-            Ok(d) => days.lock().unwrap_or_else(|e| e.into_inner()).add(d),
+        match parsed.and_then(|d| days.lock().unwrap_or_else(|e| e.into_inner()).add(d)) {
+            Ok(()) => {}
             Err(e) => {
                 failed.store(true, Ordering::Relaxed);
                 let mut first = first_error.lock().unwrap_or_else(|e| e.into_inner());
@@ -464,7 +514,8 @@ mod tests {
                     0 => file(0, &["f", "g"]),
                     1 => file(1, &["h", "f"]),
                     _ => file(2, &["k", "g"]),
-                });
+                })
+                .unwrap();
             }
             days.finish("t").unwrap()
         };

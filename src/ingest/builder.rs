@@ -8,6 +8,21 @@ use super::csv;
 use crate::error::{Error, Result};
 use crate::trace::{Function, Series, Tokens, Trace, TraceKind};
 
+/// The warning for requests timed before 0 s, which no window holds (for Azure 2021 rows: a
+/// duration longer than `end_timestamp`; for Mooncake, a negative `timestamp`).
+pub(super) fn before_zero(times: &[Vec<f64>]) -> Option<String> {
+    let negative: usize = times
+        .iter()
+        .map(|t| t.iter().filter(|&&x| x < 0.0).count())
+        .sum();
+    (negative > 0).then(|| {
+        format!(
+            "{negative} request(s) start before 0 s (for Azure 2021 rows: a duration longer \
+             than end_timestamp; elsewhere a negative time) and fall in no window"
+        )
+    })
+}
+
 /// Functions keyed by name in order of first appearance, collecting timestamps (and tokens).
 #[derive(Default)]
 pub struct TimesBuilder {
@@ -113,18 +128,7 @@ impl TimesBuilder {
         }
         let mut functions = Vec::with_capacity(self.names.len());
         let mut unsorted = 0usize;
-        let negative: usize = self
-            .times
-            .iter()
-            .map(|t| t.iter().filter(|&&x| x < 0.0).count())
-            .sum();
-        if negative > 0 {
-            // An Azure 2021 row whose duration exceeds its end_timestamp, a time before 0.
-            warnings.push(format!(
-                "{negative} invocation(s) start before 0 s (for Azure 2021 rows: a duration \
-                 longer than end_timestamp) and fall in no window"
-            ));
-        }
+        warnings.extend(before_zero(&self.times));
         for (((name, mut times), mut tokens), mut durations) in self
             .names
             .into_iter()

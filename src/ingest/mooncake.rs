@@ -60,6 +60,11 @@ pub fn read(
     let mut table = HashIds::default();
     let mut line = Vec::new();
     let (mut number, mut done) = (0u64, 0u64);
+    // Requests are capped by the lines read (ingest::guard); their hash ids share the budget.
+    let budget = opts
+        .requests_cap()
+        .saturating_mul(crate::limits::BYTES_PER_REQUEST);
+    let mut requests = 0u64;
     loop {
         line.clear();
         let n = read_line(&mut reader, &mut line, MAX_LINE).map_err(|err| {
@@ -128,7 +133,19 @@ pub fn read(
         let k = &mut tokens[f];
         k.input.push(i);
         k.output.push(o);
-        let r = table.push(row.hash_ids.as_deref().unwrap_or(&[]));
+        requests += 1;
+        let ids = row.hash_ids.as_deref().unwrap_or(&[]);
+        let need = (table.total() + ids.len()) as u64 * crate::limits::BYTES_PER_HASH_ID
+            + requests * crate::limits::BYTES_PER_REQUEST;
+        if need > budget {
+            return Err(Error::Format(format!(
+                "{file}, line {number}: the requests and hash ids read so far ({requests} \
+                 requests, {} ids) need more memory than this machine has available; pass \
+                 --max-requests N to raise the cap, or read a part of the trace",
+                table.total() + ids.len()
+            )));
+        }
+        let r = table.push(ids);
         if let Some(rows) = &mut k.hash_rows {
             rows.push(r);
         }
@@ -139,6 +156,7 @@ pub fn read(
     }
     let table = Arc::new(table);
     let mut warnings: Vec<String> = bad.warning().into_iter().collect();
+    warnings.extend(super::builder::before_zero(&times));
     let mut unsorted = 0;
     let functions = names
         .into_iter()

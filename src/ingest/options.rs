@@ -142,6 +142,26 @@ pub struct LoadOptions {
     /// Read large pickles and caches into memory instead of mapping them (the command line
     /// sets it from `TRACEREPLAY_NO_MMAP`).
     pub no_mmap: bool,
+    /// The most bytes a compressed input may decode to (`None`:
+    /// [`crate::limits::DEFAULT_MAX_DECODED`]).
+    pub max_decoded: Option<u64>,
+    /// The most requests a text trace may hold (`None`: as many as the memory available can
+    /// hold, [`crate::limits::default_max_requests`]).
+    pub max_requests: Option<u64>,
+}
+
+impl LoadOptions {
+    /// The cap on a compressed input's decoded bytes.
+    pub fn decoded_cap(&self) -> u64 {
+        self.max_decoded
+            .unwrap_or(crate::limits::DEFAULT_MAX_DECODED)
+    }
+
+    /// The cap on a trace's requests (computed from the memory available when not given).
+    pub fn requests_cap(&self) -> u64 {
+        self.max_requests
+            .unwrap_or_else(crate::limits::default_max_requests)
+    }
 }
 
 /// Progress callback: bytes done, bytes in all.

@@ -84,6 +84,24 @@ pub fn load_in_place(input: &[u8]) -> Result<Loaded, PickleError> {
     load_with(input, true)
 }
 
+/// Checks the start of a pickle still arriving (a pipe, a compressed file): `Ok` when `prefix`
+/// can be the start of a pickle we read, so that a stream that is not one is refused at its
+/// first wrong byte instead of after reading it whole. Running it at every doubling of the
+/// prefix costs twice the final run.
+pub fn check_prefix(prefix: &[u8]) -> Result<(), PickleError> {
+    let mut m = Machine::new(prefix);
+    m.in_place = true;
+    match m.run() {
+        Ok(_)
+        | Err(
+            PickleError::Truncated { .. }
+            | PickleError::TooLong { .. }
+            | PickleError::Expansion { .. },
+        ) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
 fn load_with(input: &[u8], in_place: bool) -> Result<Loaded, PickleError> {
     if input.is_empty() {
         return Err(PickleError::Empty);

@@ -365,7 +365,7 @@ pub(super) fn check_size(expected: f64, params: &ReplayParams) -> Result<()> {
         ));
     }
     let need = expected * BYTES_PER_ARRIVAL as f64;
-    if let Some(avail) = available_memory()
+    if let Some(avail) = crate::limits::available_memory()
         && need > avail as f64
     {
         return Err(Error::param(
@@ -382,13 +382,6 @@ pub(super) fn check_size(expected: f64, params: &ReplayParams) -> Result<()> {
     Ok(())
 }
 
-/// `MemAvailable` from `/proc/meminfo`, in bytes (None where there is no such file).
-fn available_memory() -> Option<u64> {
-    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
-    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb * 1024)
-}
 /// Indices in `models` of the names in `only` (all when `None`), or an error naming one that
 /// is not among them, and which they are.
 pub fn choose(models: &[&str], only: Option<&[String]>) -> Result<Vec<usize>> {

@@ -69,6 +69,11 @@ impl HashIds {
         (self.ends.len() - 1) as u32
     }
 
+    /// Ids in all rows.
+    pub fn total(&self) -> usize {
+        self.ids.len()
+    }
+
     /// Row `r` (empty if there is none).
     pub fn row(&self, r: u32) -> &[u64] {
         let r = r as usize;

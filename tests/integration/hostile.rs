@@ -354,24 +354,7 @@ fn fuzz_regression_multibyte_timestamp() {
     assert!(e.contains("TIMESTAMP"), "{e}");
 }
 
-/// Runs the binary with its address space limited to 2 GB where `prlimit` exists, so that an
-/// allocation proportional to a timestamp's value fails the test instead of the machine.
-fn limited(args: &[&std::ffi::OsStr]) -> std::process::Output {
-    let bin = assert_cmd::cargo::cargo_bin("tracereplay-tui");
-    let has_prlimit = std::process::Command::new("prlimit")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    let mut cmd = if has_prlimit {
-        let mut c = std::process::Command::new("prlimit");
-        c.arg("--as=2000000000").arg(bin);
-        c
-    } else {
-        eprintln!("prlimit not found: running without a memory limit");
-        std::process::Command::new(bin)
-    };
-    cmd.args(args).output().unwrap()
-}
+use crate::util::limited;
 
 /// One timestamp at 10^14 s (3 million years) in a 3-line CSV or a 175-byte pickle: the
 /// hourly overview had one bin per hour of the span (222 GB); now its bins widen instead.

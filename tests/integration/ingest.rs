@@ -818,7 +818,7 @@ fn unix_nanoseconds_negative_times_headerless_files_and_impossible_dates() {
     assert!(
         t.warnings
             .iter()
-            .any(|w| w.starts_with("1 invocation(s) start before 0 s")),
+            .any(|w| w.starts_with("1 request(s) start before 0 s")),
         "{:?}",
         t.warnings
     );

@@ -11,6 +11,7 @@ mod plot;
 mod properties;
 mod python;
 mod quality;
+mod round3;
 mod terminal;
 mod tui;
 mod util;

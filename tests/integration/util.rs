@@ -45,3 +45,27 @@ pub fn succeeded(out: std::process::Output) -> std::process::Output {
     );
     out
 }
+
+/// Runs the binary with its address space limited to 2 GB where `prlimit` exists, so that an
+/// allocation proportional to a timestamp's value fails the test instead of the machine.
+pub fn limited(args: &[&std::ffi::OsStr]) -> std::process::Output {
+    limited_to(2_000_000_000, args)
+}
+
+/// [`limited`] with an address-space limit of `bytes`.
+pub fn limited_to(bytes: u64, args: &[&std::ffi::OsStr]) -> std::process::Output {
+    let bin = assert_cmd::cargo::cargo_bin("tracereplay-tui");
+    let has_prlimit = std::process::Command::new("prlimit")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    let mut cmd = if has_prlimit {
+        let mut c = std::process::Command::new("prlimit");
+        c.arg(format!("--as={bytes}")).arg(bin);
+        c
+    } else {
+        eprintln!("prlimit not found: running without a memory limit");
+        std::process::Command::new(bin)
+    };
+    cmd.args(args).output().expect("the binary runs")
+}
