@@ -51,7 +51,7 @@ pub fn load(path: &Path, opts: &LoadOptions, progress: Progress<'_>) -> Result<T
     let total = meta.len();
     let mut head = [0u8; 512];
     let n = csv::read_full(&mut file, &mut head).map_err(io)?;
-    if head.get(257..262) == Some(b"ustar".as_slice()) {
+    if opts.format.is_none() && azure2019::is_tar(&head[..n]) {
         use std::io::{Seek, SeekFrom};
         file.seek(SeekFrom::Start(0)).map_err(io)?;
         return azure2019::load_tar(&source, std::io::BufReader::new(file), opts, progress);
@@ -144,8 +144,8 @@ fn stream(
         let decoded = Box::new(guard::Guarded::decoded(decoded, opts.decoded_cap()));
         return stream(decoded, source, opts, progress, depth + 1);
     }
-    // A tar archive (ustar magic at byte 257): the 2019 dataset as published.
-    if head.get(257..262) == Some(b"ustar".as_slice()) {
+    // A tar archive: the 2019 dataset as published (unless a format was given).
+    if opts.format.is_none() && azure2019::is_tar(&head) {
         return azure2019::load_tar(
             source,
             std::io::Cursor::new(head).chain(input),

@@ -242,11 +242,15 @@ impl Trace {
                     })
                     .fold(f64::NEG_INFINITY, f64::max);
                 // floor + 1 rather than ceil, so a timestamp exactly at a day boundary stays inside.
-                if last >= 0.0 {
-                    (last / DAY_SECONDS as f64).floor() as usize + 1
-                } else {
-                    0
+                let days = (last / DAY_SECONDS as f64).floor() + 1.0;
+                if days > f64::from(u32::MAX) {
+                    return Err(Error::Trace(format!(
+                        "the last invocation is at {last:.3e} s, more than {} days: times that \
+                         large are not seconds (give their unit, e.g. --time-unit ms, us or ns)",
+                        u32::MAX
+                    )));
                 }
+                if last >= 0.0 { days as usize } else { 0 }
             }
         };
         if days == 0 {
@@ -303,7 +307,7 @@ impl Trace {
             })
             .fold(0.0f64, f64::max);
         // Half-open windows: one second past the last request keeps it inside.
-        self.span = Some(last.max(0.0).floor() as u64 + 1);
+        self.span = Some((last.max(0.0).floor() as u64).saturating_add(1));
     }
 
     /// Total invocations over all functions (counted once: `functions` is not meant to change

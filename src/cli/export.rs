@@ -169,6 +169,12 @@ pub(super) fn export(a: &ExportArgs, out: &mut (impl Write + Send)) -> Result<()
             let p = write_params(&a.output, a.force, &workload, &spec, &command)
                 .naming("cannot write how it was made beside", &a.output)?;
             writeln!(out, "wrote how it was made to {}", p.display())?;
+            if trace == "-" {
+                eprintln!(
+                    "note: the trace came from standard input, recorded as \"-\": to make this \
+                     export again with --params, put the trace's path in its place"
+                );
+            }
         }
     }
     let _ = unmap.join();
@@ -380,6 +386,30 @@ fn export_again(params: &Path, a: &ExportArgs, out: &mut (impl Write + Send)) ->
         .as_array()
         .and_then(|c| c.iter().map(|v| v.as_str().map(String::from)).collect())
         .with_context(|| format!("{} has no \"command\" list of arguments", params.display()))?;
+    refuse_options_beside(params, a)?;
+    if command.get(1).is_some_and(|t| t == "-") {
+        bail!(
+            "{} records a trace read from standard input, which cannot be read again as it \
+             was; replace \"-\" in its \"command\" with the trace's path",
+            params.display()
+        );
+    }
+    // Only the user decides what is overwritten and where: the file's own `--force` or output
+    // would grant it.
+    if let Some(o) = command.iter().find(|c| {
+        matches!(c.as_str(), "--force" | "-o" | "--output")
+            || c.starts_with("--output=")
+            || c.starts_with("--force=")
+            || (c.starts_with("-o") && !c.starts_with("--"))
+    }) {
+        bail!(
+            "{}'s command holds {}, which a params file may not decide (it re-creates a \
+             workload; where it goes and whether it overwrites are yours): remove it from the \
+             file, and give -o (and --force) on the command line",
+            params.display(),
+            crate::quote::quoted(o)
+        );
+    }
     let mut argv = vec!["tracereplay-tui".to_string()];
     argv.extend(command);
     argv.push("-o".into());
@@ -393,6 +423,64 @@ fn export_again(params: &Path, a: &ExportArgs, out: &mut (impl Write + Send)) ->
         Some(Command::Replay(e)) if e.params.is_none() => export(&e, out),
         _ => bail!("{} does not record a `replay` command", params.display()),
     }
+}
+
+/// Refuses options given beside `--params`: the export is made as recorded, so they would be
+/// ignored without a word.
+fn refuse_options_beside(params: &Path, a: &ExportArgs) -> Result<()> {
+    let argv = [
+        "tracereplay-tui".as_ref(),
+        "replay".as_ref(),
+        "--params".as_ref(),
+        params.as_os_str(),
+        "-o".as_ref(),
+        a.output.as_os_str(),
+    ];
+    let Ok(Args {
+        command: Some(Command::Replay(plain)),
+        ..
+    }) = Args::try_parse_from(argv)
+    else {
+        bail!("cannot read the command line around --params");
+    };
+    let differs =
+        |x: &dyn std::fmt::Debug, y: &dyn std::fmt::Debug| format!("{x:?}") != format!("{y:?}");
+    let given: Vec<&str> = [
+        (
+            differs(&a.read, &plain.read),
+            "input options (--input-format, --time-column, …)",
+        ),
+        (
+            differs(&a.replay, &plain.replay),
+            "replay options (--seed, --end, --distribution, …)",
+        ),
+        (differs(&a.tokens, &plain.tokens), "--tokens-from"),
+        (differs(&a.slo, &plain.slo), "--slo"),
+        (differs(&a.format, &plain.format), "--format"),
+        (differs(&a.only, &plain.only), "--only"),
+        (
+            differs(&a.input_length, &plain.input_length),
+            "--input-length",
+        ),
+        (
+            differs(&a.output_length, &plain.output_length),
+            "--output-length",
+        ),
+        (differs(&a.block_size, &plain.block_size), "--block-size"),
+        (differs(&a.duration, &plain.duration), "--duration"),
+    ]
+    .into_iter()
+    .filter_map(|(d, name)| d.then_some(name))
+    .collect();
+    if given.is_empty() {
+        return Ok(());
+    }
+    bail!(
+        "--params re-creates the export recorded in {} as it was, so {} beside it would be \
+         ignored; give only -o (and --force), or run the recorded \"command\" with your changes",
+        params.display(),
+        given.join(", ")
+    )
 }
 
 /// Encodes `workload` into `out`; the bytes written. A failed write is the error itself, so

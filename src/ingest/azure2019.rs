@@ -88,7 +88,7 @@ impl Days {
         }
         Err(Error::Format(format!(
             "{functions} functions over {days} days (up to day file d{days:02}) need {:.1} GB of \
-             per-minute counts, more than half the memory available ({:.1} GB); a missing day \
+             per-minute counts, more than half of the {:.1} GB of memory available; a missing day \
              still takes its room, so give only the day files you need, numbered from d01",
             (cells * 4) as f64 / 1e9,
             (self.max_cells * 8) as f64 / 1e9
@@ -362,6 +362,37 @@ pub fn load_dir(dir: &Path, opts: &LoadOptions, progress: Progress<'_>) -> Resul
     let present: Vec<usize> = files.iter().map(|f| f.0).collect();
     days.warn_missing(&present);
     days.finish(&super::file_name(dir))
+}
+
+/// Whether `head` starts with a tar header: the `ustar` magic at byte 257 and a checksum that
+/// adds up (five bytes of text at that place are no evidence: a CSV can have them).
+pub fn is_tar(head: &[u8]) -> bool {
+    let Some(header) = head.get(..512) else {
+        return false;
+    };
+    if &header[257..262] != b"ustar" {
+        return false;
+    }
+    let field = &header[148..156];
+    let digits = std::str::from_utf8(field)
+        .ok()
+        .map(|t| t.trim_matches(|c: char| c == '\0' || c == ' '));
+    let Some(claimed) = digits.and_then(|d| u32::from_str_radix(d, 8).ok()) else {
+        return false;
+    };
+    // The checksum counts its own field as eight spaces.
+    let sum: u32 = header
+        .iter()
+        .enumerate()
+        .map(|(i, &b)| {
+            if (148..156).contains(&i) {
+                32
+            } else {
+                u32::from(b)
+            }
+        })
+        .sum();
+    sum == claimed
 }
 
 /// Reads the Azure Functions 2019 dataset as published, a tar archive (once decompressed:

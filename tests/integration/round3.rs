@@ -335,3 +335,163 @@ fn item8_two_files_for_one_day_are_refused() {
         );
     }
 }
+
+/// Item 7: a params file whose command held `--force` overwrote a file the user had not
+/// allowed; options beside `--params` were ignored without a word; a trace from standard input
+/// was recorded as `-` and re-read from whatever standard input then was.
+#[test]
+fn item7_a_params_file_grants_nothing_and_ignores_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("w.jsonl");
+    let mooncake = crate::util::real("mooncake/synthetic_trace.jsonl");
+    crate::util::succeeded(
+        bin()
+            .args(["replay", "--models", "1", "--distribution", "vanilla", "-o"])
+            .arg(&out)
+            .arg(&mooncake)
+            .output()
+            .unwrap(),
+    );
+    let params = dir.path().join("w.jsonl.params.json");
+    let mut doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&params).unwrap()).unwrap();
+    let victim = dir.path().join("victim");
+    for extra in [
+        &["--force"][..],
+        &["-o", "/tmp/elsewhere"][..],
+        &["--output=x"][..],
+    ] {
+        std::fs::write(&victim, "keep me").unwrap();
+        let mut evil = doc.clone();
+        for e in extra {
+            evil["command"]
+                .as_array_mut()
+                .unwrap()
+                .push(serde_json::Value::from(*e));
+        }
+        let evil_path = dir.path().join("evil.params.json");
+        std::fs::write(&evil_path, evil.to_string()).unwrap();
+        let run = bin()
+            .arg("replay")
+            .arg("--params")
+            .arg(&evil_path)
+            .arg("-o")
+            .arg(&victim)
+            .output()
+            .unwrap();
+        assert_eq!(run.status.code(), Some(1), "{extra:?}: {}", stderr(&run));
+        assert!(stderr(&run).contains("may not decide"), "{}", stderr(&run));
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
+    }
+    // Beside --params: refused, naming what would have been ignored.
+    let again = dir.path().join("again.jsonl");
+    for (extra, named) in [
+        (&["--seed", "5"][..], "replay options"),
+        (&["--end", "0.0.5"][..], "replay options"),
+        (&["--slo", "2"][..], "--slo"),
+        (&["--block-size", "16"][..], "--block-size"),
+    ] {
+        let run = bin()
+            .arg("replay")
+            .arg("--params")
+            .arg(&params)
+            .arg("-o")
+            .arg(&again)
+            .args(extra)
+            .output()
+            .unwrap();
+        assert_eq!(run.status.code(), Some(1), "{extra:?}: {}", stderr(&run));
+        assert!(stderr(&run).contains(named), "{}", stderr(&run));
+        assert!(!again.exists());
+    }
+    // Alone, it makes the same file again.
+    crate::util::succeeded(
+        bin()
+            .arg("replay")
+            .arg("--params")
+            .arg(&params)
+            .arg("-o")
+            .arg(&again)
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(std::fs::read(&again).unwrap(), std::fs::read(&out).unwrap());
+    // A trace from standard input is said to be one, and not re-read from it.
+    doc["command"][1] = serde_json::Value::from("-");
+    let stdin_params = dir.path().join("stdin.params.json");
+    std::fs::write(&stdin_params, doc.to_string()).unwrap();
+    let run = bin()
+        .arg("replay")
+        .arg("--params")
+        .arg(&stdin_params)
+        .arg("-o")
+        .arg(dir.path().join("x.jsonl"))
+        .stdin(std::fs::File::open(&mooncake).unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(1), "{}", stderr(&run));
+    assert!(stderr(&run).contains("standard input"), "{}", stderr(&run));
+}
+
+/// Item 12: a BurstGPT CSV whose model name put `ustar` at byte 257 was read as a tar archive,
+/// even with `--input-format burstgpt`. A tar needs its header's checksum, and a given format
+/// is never overridden.
+#[test]
+fn item12_five_bytes_of_text_do_not_make_a_tar() {
+    let mut text =
+        String::from("Timestamp,Model,Request tokens,Response tokens,Total tokens,Log Type\n");
+    let mut i = 0;
+    loop {
+        let row = format!("{i},ChatGPT,10,20,30,Conversation log\n");
+        if text.len() + row.len() > 240 {
+            break;
+        }
+        text.push_str(&row);
+        i += 1;
+    }
+    let prefix = format!("{i},");
+    let model = format!("{}mustard", "x".repeat(256 - text.len() - prefix.len()));
+    text.push_str(&format!("{prefix}{model},1,2,3,Conversation log\n"));
+    assert_eq!(&text.as_bytes()[257..262], b"ustar");
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("mustard.csv");
+    std::fs::write(&csv, &text).unwrap();
+    for extra in [&[][..], &["--input-format", "burstgpt"][..]] {
+        let out = bin().arg("inspect").arg(&csv).args(extra).output().unwrap();
+        assert!(out.status.success(), "{extra:?}: {}", stderr(&out));
+        let shown = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            shown.contains(&format!("invocations  {}", i + 1)),
+            "{shown}"
+        );
+    }
+    // A real tar still reads as one.
+    let tar = dir.path().join("d.tar.xz");
+    tar_xz(
+        &tar,
+        &[("invocations_per_function_md.anon.d01.csv", day_rows(3))],
+    );
+    let out = bin().arg("inspect").arg(&tar).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+/// Item 13: a timestamp of 1e300 wrapped the day count to 0 ("no invocations at or after
+/// time 0"); it now says the times are too large to be seconds.
+#[test]
+fn item13_an_absurd_timestamp_is_named_as_such() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("big.csv");
+    std::fs::write(&csv, "t\n1\n1e300\n").unwrap();
+    let out = bin()
+        .arg("inspect")
+        .arg(&csv)
+        .args(["--time-column", "t"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("1.000e300 s") && err.contains("--time-unit"),
+        "{err}"
+    );
+}
