@@ -10,7 +10,7 @@ use serde_bytes::Bytes;
 use crate::error::{Error, Result};
 use crate::trace::le::LeValue;
 use crate::trace::times::{self, Times};
-use crate::trace::{Backing, Counts, Function, Series, Tokens, Trace, TraceKind};
+use crate::trace::{Backing, Counts, Function, HashIds, Series, Tokens, Trace, TraceKind};
 
 /// The `format` field's value.
 pub const FORMAT_NAME: &str = "tracereplay-trace";
@@ -29,6 +29,17 @@ struct File<B> {
     /// The trace's span when it is not day-based; absent in older files.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     span: Option<u64>,
+    /// Mooncake's prefix hash ids, shared by every function's `hash_rows`; absent in older
+    /// files and in traces without them.
+    #[serde(default = "absent", skip_serializing_if = "Option::is_none")]
+    hash_ids: Option<HashTable<B>>,
+}
+
+/// [`HashIds`] as stored: each row's end and all ids, u64 little-endian.
+#[derive(Serialize, Deserialize)]
+struct HashTable<B> {
+    ends: B,
+    ids: B,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -43,6 +54,12 @@ struct Func<B> {
     /// older files.
     #[serde(default = "absent", skip_serializing_if = "Option::is_none")]
     durations: Option<B>,
+    /// Each request's row of the file's `hash_ids` (u32), when the trace has them.
+    #[serde(default = "absent", skip_serializing_if = "Option::is_none")]
+    hash_rows: Option<B>,
+    /// Images sent with each request (u32; Azure LMM traces), when the trace has them.
+    #[serde(default = "absent", skip_serializing_if = "Option::is_none")]
+    images: Option<B>,
 }
 
 fn absent<T>() -> Option<T> {
@@ -63,6 +80,7 @@ enum Blob<'a> {
     Series(&'a Series),
     Words(&'a [u32]),
     Floats(&'a [f64]),
+    Longs(&'a [u64]),
 }
 
 impl Serialize for Blob<'_> {
@@ -86,6 +104,7 @@ impl Serialize for Blob<'_> {
             Blob::Series(Series::Times(t)) => t.le_bytes(),
             Blob::Words(w) => Cow::Owned(le(&mut w.iter().copied())),
             Blob::Floats(v) => Cow::Owned(v.iter().flat_map(|x| x.to_le_bytes()).collect()),
+            Blob::Longs(v) => Cow::Owned(v.iter().flat_map(|x| x.to_le_bytes()).collect()),
         };
         s.serialize_bytes(&bytes)
     }
@@ -93,6 +112,15 @@ impl Serialize for Blob<'_> {
 
 /// Encodes `trace` into `out`.
 pub fn encode(trace: &Trace, out: &mut impl std::io::Write) -> Result<()> {
+    // Every function with hash ids has rows of one table (a Mooncake input has one).
+    let table = Tokens::shared_hash_ids(
+        trace
+            .functions
+            .iter()
+            .map(|f| f.tokens.as_ref())
+            .filter(|t| t.is_some_and(|t| t.hash_rows.is_some())),
+    );
+    let table = table.as_deref();
     let functions = trace
         .functions
         .iter()
@@ -103,6 +131,15 @@ pub fn encode(trace: &Trace, out: &mut impl std::io::Write) -> Result<()> {
             input_tokens: f.tokens.as_ref().map(|t| Blob::Words(&t.input)),
             output_tokens: f.tokens.as_ref().map(|t| Blob::Words(&t.output)),
             durations: f.durations.as_deref().map(Blob::Floats),
+            hash_rows: table
+                .and(f.tokens.as_ref())
+                .and_then(|t| t.hash_rows.as_deref())
+                .map(Blob::Words),
+            images: f
+                .tokens
+                .as_ref()
+                .and_then(|t| t.images.as_deref())
+                .map(Blob::Words),
         })
         .collect();
     let file = File {
@@ -113,6 +150,13 @@ pub fn encode(trace: &Trace, out: &mut impl std::io::Write) -> Result<()> {
         warnings: trace.warnings.clone(),
         functions,
         span: trace.span,
+        hash_ids: table.map(|t| {
+            let (ends, ids) = t.parts();
+            HashTable {
+                ends: Blob::Longs(ends),
+                ids: Blob::Longs(ids),
+            }
+        }),
     };
     rmp_serde::encode::write_named(out, &file).map_err(|e| Error::Encode(e.to_string()))
 }
@@ -155,6 +199,19 @@ fn decode_in(bytes: &[u8], backing: Option<&Backing>, source: &str) -> Result<Tr
     let words = |b: &[u8], what: &str, name: &str| -> Result<Vec<u32>> {
         whole(b, what, name)?;
         Ok(b.chunks_exact(4).map(u32::read_le).collect())
+    };
+    let longs = |b: &[u8], what: &str| -> Result<Vec<u64>> {
+        if !b.len().is_multiple_of(8) {
+            return Err(bad(format!("{what} is {} bytes, not whole u64s", b.len())));
+        }
+        Ok(b.chunks_exact(8).map(u64::read_le).collect())
+    };
+    let table = match &file.hash_ids {
+        Some(h) => Some(std::sync::Arc::new(
+            HashIds::from_parts(longs(h.ends, "hash id ends")?, longs(h.ids, "hash ids")?)
+                .ok_or_else(|| bad("hash id rows out of order".into()))?,
+        )),
+        None => None,
     };
     // A blob borrows from `bytes`: its place there is its address's offset.
     let offset = |b: &[u8]| (b.as_ptr() as usize).wrapping_sub(bytes.as_ptr() as usize);
@@ -213,6 +270,36 @@ fn decode_in(bytes: &[u8], backing: Option<&Backing>, source: &str) -> Result<Tr
             }
             _ => None,
         };
+        let per_request = |b: &Option<&Bytes>, what: &str| -> Result<Option<Vec<u32>>> {
+            let Some(b) = b else { return Ok(None) };
+            let v = words(b, what, &f.name)?;
+            if tokens.is_none() || v.len() as u64 != series.invocations() {
+                return Err(bad(format!(
+                    "function {:?}: {what} do not match its requests",
+                    f.name
+                )));
+            }
+            Ok(Some(v))
+        };
+        let hash_rows = per_request(&f.hash_rows, "hash id rows")?;
+        let images = per_request(&f.images, "images")?;
+        let mut tokens = tokens;
+        if let Some(t) = &mut tokens {
+            t.images = images;
+            if let Some(rows) = hash_rows {
+                let table = table
+                    .as_ref()
+                    .filter(|h| rows.iter().all(|&r| (r as usize) < h.rows()))
+                    .ok_or_else(|| {
+                        bad(format!(
+                            "function {:?}: hash id rows outside the file's table",
+                            f.name
+                        ))
+                    })?;
+                t.hash_rows = Some(rows);
+                t.hash_ids = Some(std::sync::Arc::clone(table));
+            }
+        }
         let durations = match &f.durations {
             Some(d) if d.len() % 8 == 0 && (d.len() / 8) as u64 == series.invocations() => {
                 Some(times::decode(d))
@@ -236,4 +323,52 @@ fn decode_in(bytes: &[u8], backing: Option<&Backing>, source: &str) -> Result<Tr
     let mut t = Trace::new(&file.source, file.kind, functions, file.warnings)?;
     t.span = file.span;
     Ok(t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    fn trace_with(tokens: Tokens) -> Trace {
+        let mut f = Function::new(String::from("f"), Series::Times(vec![1.0, 2.0].into()));
+        f.tokens = Some(tokens);
+        Trace::new("t", TraceKind::V2, vec![f], Vec::new()).unwrap()
+    }
+
+    #[test]
+    fn images_and_hash_ids_round_trip() {
+        let mut table = HashIds::default();
+        let rows = vec![table.push(&[1, 2]), table.push(&[3])];
+        let t = trace_with(Tokens {
+            images: Some(vec![0, 4]),
+            hash_rows: Some(rows),
+            hash_ids: Some(Arc::new(table)),
+            ..Tokens::counts(vec![10, 20], vec![1, 2])
+        });
+        let mut bytes = Vec::new();
+        encode(&t, &mut bytes).unwrap();
+        let back = decode(&bytes, "t").unwrap();
+        let k = back.functions[0].tokens.as_ref().unwrap();
+        assert_eq!(k.images, Some(vec![0, 4]));
+        let ids = k.hash_ids.as_ref().unwrap();
+        let rows = k.hash_rows.as_ref().unwrap();
+        assert_eq!(ids.row(rows[0]), [1, 2]);
+        assert_eq!(ids.row(rows[1]), [3]);
+    }
+
+    #[test]
+    fn hash_rows_outside_the_table_are_refused() {
+        let mut table = HashIds::default();
+        table.push(&[1]);
+        let t = trace_with(Tokens {
+            hash_rows: Some(vec![0, 5]),
+            hash_ids: Some(Arc::new(table)),
+            ..Tokens::counts(vec![10, 20], vec![1, 2])
+        });
+        let mut bytes = Vec::new();
+        encode(&t, &mut bytes).unwrap();
+        let err = decode(&bytes, "t").unwrap_err().to_string();
+        assert!(err.contains("outside the file's table"), "{err}");
+    }
 }

@@ -21,6 +21,13 @@ impl LeValue for i32 {
     }
 }
 
+impl LeValue for u64 {
+    #[inline]
+    fn read_le(b: &[u8]) -> u64 {
+        u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]])
+    }
+}
+
 impl LeValue for f64 {
     #[inline]
     fn read_le(b: &[u8]) -> f64 {

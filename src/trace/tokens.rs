@@ -74,6 +74,22 @@ impl HashIds {
         self.ids.len()
     }
 
+    /// Rows in the table.
+    pub fn rows(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// The table as stored: each row's end in `ids`, and the ids of all rows.
+    pub fn parts(&self) -> (&[u64], &[u64]) {
+        (&self.ends, &self.ids)
+    }
+
+    /// A table from [`HashIds::parts`]; `None` when the ends do not rise within `ids`.
+    pub fn from_parts(ends: Vec<u64>, ids: Vec<u64>) -> Option<HashIds> {
+        let ok = ends.is_sorted() && ends.last().is_none_or(|&e| e == ids.len() as u64);
+        ok.then_some(HashIds { ends, ids })
+    }
+
     /// Row `r` (empty if there is none).
     pub fn row(&self, r: u32) -> &[u64] {
         let r = r as usize;

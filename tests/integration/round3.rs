@@ -495,3 +495,51 @@ fn item13_an_absurd_timestamp_is_named_as_such() {
         "{err}"
     );
 }
+
+/// Item 10: `convert` to the native cache dropped Mooncake's hash ids, so a replay of the
+/// cache wrote fresh ids (`[0]`, `[1]`) and the prefix sharing was lost. The cache keeps them
+/// (and images), for every model of a multi-model file: its exports equal the source's.
+#[test]
+fn item10_the_cache_keeps_hash_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("two.jsonl");
+    let mut text = String::new();
+    for (t, model, ids) in [
+        (0, "a", "[7, 8, 9]"),
+        (5, "b", "[7, 8, 10]"),
+        (9, "a", "[7, 8, 9, 12]"),
+        (50, "b", "[11]"),
+    ] {
+        text.push_str(&format!(
+            "{{\"timestamp\": {t}, \"input_length\": 10, \"output_length\": 5, \"hash_ids\": {ids}, \"extra\": {{\"model\": \"{model}\"}}}}\n"
+        ));
+    }
+    std::fs::write(&src, text).unwrap();
+    let cache = dir.path().join("two.trt");
+    crate::util::succeeded(
+        bin()
+            .arg("convert")
+            .arg(&src)
+            .arg("-o")
+            .arg(&cache)
+            .output()
+            .unwrap(),
+    );
+    let export = |input: &Path, out: &str| {
+        let out = dir.path().join(out);
+        crate::util::succeeded(
+            bin()
+                .arg("replay")
+                .arg(input)
+                .args(["--models", "2", "--distribution", "vanilla", "-o"])
+                .arg(&out)
+                .output()
+                .unwrap(),
+        );
+        std::fs::read_to_string(out).unwrap()
+    };
+    let from_source = export(&src, "a.jsonl");
+    let from_cache = export(&cache, "b.jsonl");
+    assert!(from_source.contains("[7, 8, 9, 12]"), "{from_source}");
+    assert_eq!(from_cache, from_source);
+}
