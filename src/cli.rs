@@ -170,32 +170,30 @@ pub fn run(args: Args, out: &mut (impl Write + Send)) -> Result<()> {
     }
 }
 
-/// Ctrl-C, SIGTERM or SIGHUP during an export remove its temporary file before the process
-/// ends (killed by the signal's default action, the file stayed behind).
+/// Ctrl-C, SIGTERM, SIGHUP and the other signals that would end the process
+/// ([`crate::tui::STOP_SIGNALS`]) during an export remove its temporary file before the
+/// process ends (killed by the signal's default action, the file stayed behind); a write past
+/// a file-size limit fails as a write error.
 fn remove_partials_on_signal() {
     #[cfg(unix)]
     {
-        use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
         static ONCE: std::sync::Once = std::sync::Once::new();
         ONCE.call_once(|| {
-            let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP])
+            crate::tui::ignore_file_size_signal();
+            let Ok(mut signals) =
+                signal_hook::iterator::Signals::new(crate::tui::STOP_SIGNALS.map(|(s, _)| s))
             else {
                 return; // The default action stays: the process still stops.
             };
             std::thread::spawn(move || {
                 if let Some(sig) = signals.forever().next() {
                     let removed = crate::workload::remove_partial_files();
-                    let name = match sig {
-                        SIGINT => "SIGINT",
-                        SIGTERM => "SIGTERM",
-                        _ => "SIGHUP",
-                    };
                     let what = if removed > 0 {
                         "; the unfinished output was removed"
                     } else {
                         ""
                     };
-                    eprintln!("stopped by {name}{what}");
+                    eprintln!("stopped by {}{what}", crate::tui::signal_name(sig));
                     std::process::exit(128 + sig);
                 }
             });

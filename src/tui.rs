@@ -48,21 +48,57 @@ impl Drop for TerminalGuard {
     }
 }
 
+/// The signals whose default action ends the process and which a program can catch: each
+/// stops the explorer through its terminal guard and an export with its temporary file
+/// removed (killed by the default action, both were left behind). SIGPIPE stays ignored, as
+/// Rust sets it, so that a closed pipe is a write error. SIGXFSZ is not here: it is
+/// ignored ([`ignore_file_size_signal`]), so that a write past a file-size limit fails as a
+/// write error and is cleaned up as one.
+#[cfg(unix)]
+pub(crate) const STOP_SIGNALS: [(i32, &str); 10] = {
+    use signal_hook::consts::*;
+    [
+        (SIGINT, "SIGINT"),
+        (SIGTERM, "SIGTERM"),
+        (SIGHUP, "SIGHUP"),
+        (SIGQUIT, "SIGQUIT"),
+        (SIGUSR1, "SIGUSR1"),
+        (SIGUSR2, "SIGUSR2"),
+        (SIGALRM, "SIGALRM"),
+        (SIGXCPU, "SIGXCPU"),
+        (SIGVTALRM, "SIGVTALRM"),
+        (SIGPROF, "SIGPROF"),
+    ]
+};
+
+/// The name of one of [`STOP_SIGNALS`].
+#[cfg(unix)]
+pub(crate) fn signal_name(sig: i32) -> &'static str {
+    STOP_SIGNALS
+        .iter()
+        .find(|(s, _)| *s == sig)
+        .map_or("a signal", |(_, n)| n)
+}
+
+/// A write past a file-size limit (`ulimit -f`) then fails with "File too large" instead of
+/// the process being killed with its temporary file left behind.
+#[cfg(unix)]
+pub(crate) fn ignore_file_size_signal() {
+    // A handler that only sets a flag nobody reads: the signal no longer kills.
+    let flag = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let _ = signal_hook::flag::register(signal_hook::consts::SIGXFSZ, flag);
+}
+
 /// Sends the signals that ask the process to stop to the event loop, which quits through the
 /// terminal guard (killed, the explorer left the terminal on its alternate screen).
 #[cfg(unix)]
 fn forward_signals(tx: Sender<Msg>) -> Result<()> {
-    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
-    let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGHUP, SIGINT])
+    ignore_file_size_signal();
+    let mut signals = signal_hook::iterator::Signals::new(STOP_SIGNALS.map(|(s, _)| s))
         .context("cannot listen for termination signals")?;
     std::thread::spawn(move || {
         for sig in signals.forever() {
-            let name = match sig {
-                SIGTERM => "SIGTERM",
-                SIGHUP => "SIGHUP",
-                _ => "SIGINT",
-            };
-            if tx.send(Msg::Signal(name)).is_err() {
+            if tx.send(Msg::Signal(signal_name(sig))).is_err() {
                 return;
             }
         }
@@ -136,6 +172,8 @@ fn event_loop(
     match std::env::var("TRACEREPLAY_FAULT").as_deref() {
         Ok("ui-error") => return Err(anyhow!("injected UI error (TRACEREPLAY_FAULT)")),
         Ok("ui-panic") => panic!("injected UI panic (TRACEREPLAY_FAULT)"),
+        // What a failed allocation does: print its size and abort.
+        Ok("ui-oom") => std::alloc::handle_alloc_error(std::alloc::Layout::new::<[u8; 1 << 20]>()),
         Ok("worker-panic") => {
             let tx = tx.clone();
             std::thread::spawn(move || {

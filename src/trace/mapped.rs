@@ -1,5 +1,5 @@
-//! Memory-mapping a trace file, and reporting the bus error a truncated mapping raises: the one
-//! place this crate uses `unsafe`.
+//! Memory-mapping a trace file, and reporting the bus error a truncated mapping raises (and, in
+//! the explorer, an abort) with the terminal put back: the one place this crate uses `unsafe`.
 #![allow(unsafe_code)]
 
 use std::fs::File;
@@ -43,16 +43,26 @@ pub fn report_bus_errors(terminal: bool) {
             }
         }
     }
-    INSTALL.call_once(|| {
-        // SAFETY: installs a handler (an `extern "C" fn` that never returns) with an empty
-        // mask; `sigaction` reads the zero-initialised struct we filled.
-        unsafe {
-            let mut action: libc::sigaction = std::mem::zeroed();
-            action.sa_sigaction = on_bus_error as *const () as libc::sighandler_t;
-            libc::sigemptyset(&mut action.sa_mask);
-            libc::sigaction(libc::SIGBUS, &action, std::ptr::null_mut());
-        }
-    });
+    INSTALL.call_once(|| install(libc::SIGBUS, on_bus_error));
+    if terminal {
+        // An abort (an allocation that failed, a panic while panicking) would leave the
+        // terminal raw on the alternate screen: the handler puts it back, then says so.
+        static ABORT: Once = Once::new();
+        ABORT.call_once(|| install(libc::SIGABRT, on_abort));
+    }
+}
+
+/// Installs `handler` for `signal`.
+#[cfg(unix)]
+fn install(signal: libc::c_int, handler: extern "C" fn(libc::c_int)) {
+    // SAFETY: installs a handler (an `extern "C" fn` that never returns) with an empty mask;
+    // `sigaction` reads the zero-initialised struct we filled.
+    unsafe {
+        let mut action: libc::sigaction = std::mem::zeroed();
+        action.sa_sigaction = handler as *const () as libc::sighandler_t;
+        libc::sigemptyset(&mut action.sa_mask);
+        libc::sigaction(signal, &action, std::ptr::null_mut());
+    }
 }
 
 #[cfg(not(unix))]
@@ -64,12 +74,27 @@ static TERMIOS: std::sync::OnceLock<libc::termios> = std::sync::OnceLock::new();
 
 #[cfg(unix)]
 extern "C" fn on_bus_error(_: libc::c_int) {
-    const SCREEN: &[u8] = b"\x1b[?2004l\x1b[?1049l\x1b[?25h\r\n";
     const MESSAGE: &[u8] = b"error: bus error reading a memory-mapped trace file: it was probably \
 truncated or rewritten while open. Reopen it, or set TRACEREPLAY_NO_MMAP=1 to read trace \
 files into memory instead.\n";
-    // Both cores may read the truncated mapping: the first thread here reports and exits,
-    // any other waits for that (the default action, re-armed, would kill the process first).
+    restore_and_exit(MESSAGE, 1);
+}
+
+#[cfg(unix)]
+extern "C" fn on_abort(_: libc::c_int) {
+    const MESSAGE: &[u8] = b"error: the explorer aborted (the line above, if any, says why: most \
+often memory ran out); the terminal was put back. Please report it with the trace and keys that \
+led to it.\n";
+    restore_and_exit(MESSAGE, 134);
+}
+
+/// From a signal handler: puts the terminal back as it was before the explorer (when it was
+/// recorded), writes `message` and exits with `code`.
+#[cfg(unix)]
+fn restore_and_exit(message: &[u8], code: libc::c_int) -> ! {
+    const SCREEN: &[u8] = b"\x1b[?2004l\x1b[?1049l\x1b[?25h\r\n";
+    // Both cores may fault: the first thread here reports and exits, any other waits for that
+    // (the default action, re-armed, would kill the process first).
     static FIRST: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
     if !FIRST.swap(false, std::sync::atomic::Ordering::SeqCst) {
         loop {
@@ -98,8 +123,8 @@ files into memory instead.\n";
             libc::write(out, SCREEN.as_ptr().cast(), SCREEN.len());
             libc::tcsetattr(0, libc::TCSANOW, t);
         }
-        libc::write(2, MESSAGE.as_ptr().cast(), MESSAGE.len());
-        libc::_exit(1);
+        libc::write(2, message.as_ptr().cast(), message.len());
+        libc::_exit(code);
     }
 }
 

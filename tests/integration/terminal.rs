@@ -174,7 +174,7 @@ fn the_terminal_is_restored_on_every_exit() {
         keys,
         signal,
     };
-    let cases: [(&str, Ending, bool, &str); 7] = [
+    let cases: [(&str, Ending, bool, &str); 9] = [
         ("quit", end("none", &["q"], None), true, ""),
         (
             "error",
@@ -205,6 +205,21 @@ fn the_terminal_is_restored_on_every_exit() {
             end("none", &[], Some("HUP")),
             false,
             "stopped by SIGHUP",
+        ),
+        // An allocation that fails aborts: the terminal stayed raw on the alternate screen
+        // (issue 26, item 6).
+        (
+            "abort",
+            end("ui-oom", &[], None),
+            false,
+            "the explorer aborted",
+        ),
+        // Killed by its default action, it left the terminal raw (issue 26, item 11).
+        (
+            "sigquit",
+            end("none", &[], Some("QUIT")),
+            false,
+            "stopped by SIGQUIT",
         ),
         (
             "truncated-mapping",
@@ -254,6 +269,7 @@ fn stopping_the_explorer_during_an_export_leaves_no_partial_file() {
     for (name, keys, signal) in [
         ("quit-anyway", &["q", "q"][..], None),
         ("sigterm", &[][..], Some("TERM")),
+        ("sigusr1", &[][..], Some("USR1")),
     ] {
         let dir = tempfile::tempdir().unwrap();
         let socket = format!("tracereplay-test-{}-export-{name}", std::process::id());
