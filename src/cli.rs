@@ -37,6 +37,11 @@ impl<T> Naming<T> for crate::Result<T> {
 
 /// The subcommand `word` is a near miss of, for a trace path that does not exist (`stat
 /// sample` read a file named `stat`).
+/// A path for a message: a name can hold escape sequences a terminal would obey.
+pub(super) fn shown(path: &Path) -> String {
+    crate::quote::printable(&path.display().to_string()).into_owned()
+}
+
 fn near_command(path: &Path) -> Option<&'static str> {
     let word = path.to_str()?.to_ascii_lowercase();
     if word.contains(['/', '.']) || path.exists() {
@@ -336,14 +341,14 @@ fn convert(a: &ConvertArgs, out: &mut impl Write) -> Result<()> {
     writeln!(
         out,
         "wrote {} ({} functions, {} invocations, {}, {bytes} bytes) to {}",
-        trace.source,
+        crate::quote::printable(&trace.source),
         trace.functions.len(),
         trace.invocations(),
         match to {
             ConvertTo::Native => "tracereplay native",
             ConvertTo::Pickle => "AlpaServe pickle",
         },
-        a.output.display()
+        shown(&a.output)
     )?;
     if to == ConvertTo::Pickle && dropped {
         eprintln!(
@@ -414,6 +419,6 @@ fn plot(a: &PlotArgs, out: &mut impl Write) -> Result<()> {
             .map_err(|e| crate::Error::Encode(e.to_string()))
     })
     .naming("cannot write", &a.output)?;
-    writeln!(out, "wrote {} ({bytes} bytes)", a.output.display())?;
+    writeln!(out, "wrote {} ({bytes} bytes)", shown(&a.output))?;
     Ok(())
 }

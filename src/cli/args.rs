@@ -238,7 +238,8 @@ pub struct TokenOpts {
     /// the arrivals, which do not change.
     #[arg(long, value_name = "TRACE")]
     pub tokens_from: Option<PathBuf>,
-    /// With --tokens-from: draw from the requests of the same hour of day.
+    /// With --tokens-from: draw from the requests of the same hour, each trace's hours counted
+    /// from its own time 0 (a day trace's midnight, an LLM trace's first request) modulo 24.
     #[arg(long, requires = "tokens_from")]
     pub tokens_by_hour: bool,
 }

@@ -9,7 +9,7 @@ use clap::Parser;
 
 use super::{
     Args, Command, ExportArgs, FormatArg, Naming, add_tokens, checked_params, load_trace,
-    run_replay, token_source,
+    run_replay, shown, token_source,
 };
 use crate::replay::ReplayParams;
 use crate::workload::{Format, Workload};
@@ -153,7 +153,7 @@ pub(super) fn export(a: &ExportArgs, out: &mut (impl Write + Send)) -> Result<()
         let bytes = workload
             .write(&a.output, format, a.force)
             .naming("cannot export the workload to", &a.output)?;
-        writeln!(out, "{}", summary(&a.output.display().to_string(), bytes))?;
+        writeln!(out, "{}", summary(&shown(&a.output), bytes))?;
         if provenance {
             let spec = ExportSpec {
                 format,
@@ -168,7 +168,7 @@ pub(super) fn export(a: &ExportArgs, out: &mut (impl Write + Send)) -> Result<()
             let command = replay_command(&trace, &a.read.load_options()?, &params, &spec);
             let p = write_params(&a.output, a.force, &workload, &spec, &command)
                 .naming("cannot write how it was made beside", &a.output)?;
-            writeln!(out, "wrote how it was made to {}", p.display())?;
+            writeln!(out, "wrote how it was made to {}", shown(&p))?;
             if trace == "-" {
                 eprintln!(
                     "note: the trace came from standard input, recorded as \"-\": to make this \

@@ -74,12 +74,13 @@ pub fn read(
                 }
                 kept_failed += 1;
             }
+            // Each field with its length: joined with '/', `a/b`+`c` and `a`+`b/c` were one
+            // function (their names still come out alike and are told apart later).
             key.clear();
-            for (n, &k) in keys.iter().enumerate() {
-                if n > 0 {
-                    key.push(b'/');
-                }
-                key.extend_from_slice(get(k));
+            for &k in keys {
+                let field = get(k);
+                key.extend_from_slice(&(field.len() as u64).to_le_bytes());
+                key.extend_from_slice(field);
             }
             let f_idx = b.function(&key, || {
                 keys.iter()

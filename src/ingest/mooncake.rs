@@ -33,7 +33,11 @@ struct Extra {
 
 /// Whether `head` (a file's first bytes) looks like Mooncake JSONL.
 pub fn is_mooncake(head: &[u8]) -> bool {
-    let first = head.split(|&b| b == b'\n').next().unwrap_or(&[]);
+    // The first line with something on it: blank lines are skipped by the reader too.
+    let first = head
+        .split(|&b| b == b'\n')
+        .find(|l| !l.trim_ascii().is_empty())
+        .unwrap_or(&[]);
     let text = String::from_utf8_lossy(first);
     let t = text.trim_start_matches('\u{feff}').trim_start();
     t.starts_with('{') && (t.contains("\"input_length\"") || t.contains("\"timestamp\""))

@@ -65,9 +65,10 @@ pub(super) fn spread_fitted(
     interval: f64,
     rng: &mut rand_xoshiro::Xoshiro256PlusPlus,
 ) {
-    let Some(tick) = crate::coarse::Coarseness::of_sorted(a).and_then(|c| c.tick) else {
-        return;
-    };
+    // One distinct time has no tick: it takes uniform's default, as there (it was left whole).
+    let tick = crate::coarse::Coarseness::of_sorted(a)
+        .and_then(|c| c.tick)
+        .unwrap_or(1.0);
     let Some(&first) = a.first() else {
         return;
     };
@@ -82,7 +83,8 @@ pub(super) fn spread_fitted(
             (first, f64::INFINITY)
         };
         let to = upto.min(end.max(last + tick));
-        let j = i + crate::stats::partition_point_near(&a[i..], |&x| x < upto);
+        // At least one: rounding can put `upto` at `a[i]`, which must not stall the loop.
+        let j = (i + crate::stats::partition_point_near(&a[i..], |&x| x < upto)).max(i + 1);
         let ticks = ((to - from) / tick).max(1.0);
         let (mut sum, mut squares) = (0.0, 0.0);
         let mut k = i;

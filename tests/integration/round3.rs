@@ -543,3 +543,104 @@ fn item10_the_cache_keeps_hash_ids() {
     assert!(from_source.contains("[7, 8, 9, 12]"), "{from_source}");
     assert_eq!(from_cache, from_source);
 }
+
+/// Item 14, small ones: a JSONL file that starts with a blank line; `pzstd` output (a skippable
+/// frame first) and a `.gz` padded with zeros, which `zstd -d` and `gzip -d` accept; `--spread
+/// fitted` on requests that all share one time (left whole); BurstGPT keys that joined alike;
+/// escape sequences in the `-o` path printed raw.
+#[test]
+fn item14_small_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let inspect = |path: &Path, extra: &[&str]| {
+        let out = bin().arg("inspect").arg(path).args(extra).output().unwrap();
+        assert!(out.status.success(), "{}: {}", path.display(), stderr(&out));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    // A blank line first.
+    let jsonl = dir.path().join("blank.jsonl");
+    std::fs::write(
+        &jsonl,
+        "\n{\"timestamp\": 0, \"input_length\": 3, \"output_length\": 4}\n\
+         {\"timestamp\": 10, \"input_length\": 3, \"output_length\": 4}\n",
+    )
+    .unwrap();
+    assert!(inspect(&jsonl, &[]).contains("invocations  2"));
+    // pzstd's layout and gzip's padding.
+    let csv = b"t\n1\n2\n3\n";
+    let pz = dir.path().join("p.csv.zst");
+    let mut bytes = vec![0x50, 0x2a, 0x4d, 0x18, 4, 0, 0, 0, 0, 0, 0, 0];
+    bytes.extend(zstd::stream::encode_all(&csv[..], 3).unwrap());
+    std::fs::write(&pz, bytes).unwrap();
+    assert!(inspect(&pz, &["--time-column", "t"]).contains("invocations  3"));
+    let gz = dir.path().join("p.csv.gz");
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(csv).unwrap();
+    let mut bytes = e.finish().unwrap();
+    bytes.extend([0u8; 1000]);
+    std::fs::write(&gz, bytes).unwrap();
+    assert!(inspect(&gz, &["--time-column", "t"]).contains("invocations  3"));
+    // Six requests at one time: every spread makes six distinct times.
+    let same = dir.path().join("same.csv");
+    std::fs::write(&same, "t\n5\n5\n5\n5\n5\n5\n").unwrap();
+    for spread in ["uniform", "fitted"] {
+        let out = bin()
+            .arg("replay")
+            .arg(&same)
+            .args([
+                "--time-column",
+                "t",
+                "--models",
+                "1",
+                "--distribution",
+                "vanilla",
+            ])
+            .args(["--spread", spread, "--format", "csv", "-o", "-"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        let text = String::from_utf8_lossy(&out.stdout);
+        let times: std::collections::BTreeSet<&str> = text
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.starts_with("index"))
+            .map(|l| l.split(',').nth(1).unwrap())
+            .collect();
+        assert_eq!(times.len(), 6, "{spread}: {text}");
+    }
+    // BurstGPT: ("a/b", "c") and ("a", "b/c") are two functions.
+    let burst = dir.path().join("b.csv");
+    std::fs::write(
+        &burst,
+        "Timestamp,Model,Request tokens,Response tokens,Total tokens,Log Type\n\
+         1,a/b,1,1,2,c\n2,a,1,1,2,b/c\n",
+    )
+    .unwrap();
+    let shown = inspect(&burst, &["--key-column", "Model,Log Type"]);
+    assert!(shown.contains("functions    2"), "{shown}");
+    // An escape sequence in the output's name is shown escaped.
+    let evil = dir.path().join("x\u{1b}]0;pwned\u{7}.csv");
+    let out = bin()
+        .args(["replay", "sample", "--end", "0.0.10", "-o"])
+        .arg(&evil)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        !out.stdout.contains(&0x1b),
+        "{:?}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("\\u{1b}"));
+}
+
+/// Item 14: the memory check of a replay read only `MemAvailable`, so under `ulimit -v` a
+/// replay that fit the machine but not the limit aborted; it now counts the limit's room.
+#[test]
+fn item14_the_memory_check_counts_an_address_space_limit() {
+    let out = limited(&args(&["stats", "sample", "--rate-scale", "2000"]));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("of memory is available"),
+        "{}",
+        stderr(&out)
+    );
+}
