@@ -92,6 +92,8 @@ pub struct Replay {
     pub days: u32,
     /// The trace's span in seconds when it is not day-based.
     pub span: Option<u64>,
+    /// The trace's wall clock at its time 0 ([`Trace::clock`]).
+    pub clock: Option<i64>,
     /// Functions in the whole trace.
     pub trace_functions: usize,
     /// The parameters used.
@@ -423,6 +425,7 @@ fn replay_in_parts(
         kind: trace.kind,
         days: trace.days,
         span: trace.span,
+        clock: trace.clock,
         trace_functions: trace.functions.len(),
         params: params.clone(),
         window,

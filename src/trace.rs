@@ -124,6 +124,10 @@ pub struct Trace {
     /// length in seconds, first request to last (the default window and rates use it); `None`
     /// for pickles and the Azure Functions traces, which keep whole days.
     pub span: Option<u64>,
+    /// Unix nanoseconds of the trace's time 0 when its source keeps a wall clock (the Azure LLM
+    /// traces, CSVs of ISO or Unix times, which are read relative to their first request);
+    /// exports that write dates start from it.
+    pub clock: Option<i64>,
     /// Total invocations, counted on first use (a full pass over a 0.8 GB v1 trace).
     invocations: Memo,
 }
@@ -267,6 +271,7 @@ impl Trace {
             days,
             warnings,
             span: None,
+            clock: None,
             invocations: Memo::default(),
         })
     }

@@ -18,7 +18,7 @@ mod target;
 pub use atomic::{output_dir, write_atomic};
 pub(crate) use csv::csv_field;
 pub use early_sync::EarlySync;
-pub use format::Format;
+pub use format::{DEFAULT_DATE, DEFAULT_WALL_CLOCK, Format};
 pub use sink::Sink;
 pub use target::{Target, remove_partial_files};
 
@@ -85,6 +85,10 @@ pub struct Workload {
     /// The rows `hash_rows` index.
     #[serde(skip)]
     pub hash_ids: Option<std::sync::Arc<crate::trace::HashIds>>,
+    /// The source trace's wall clock at its time 0 (Unix nanoseconds), for the formats that
+    /// write dates; not part of our own formats.
+    #[serde(skip)]
+    pub clock: Option<i64>,
     /// How it was made.
     pub params: WorkloadParams,
 }
@@ -207,6 +211,7 @@ impl Workload {
             durations: None,
             hash_ids: table,
             hash_rows,
+            clock: replay.clock,
             params: WorkloadParams {
                 tool: format!("tracereplay-tui {}", env!("CARGO_PKG_VERSION")),
                 trace: replay.source.clone(),
@@ -240,8 +245,17 @@ impl Workload {
             Format::Invitro { duration_us } => {
                 simulators::encode_invitro(self, duration_us, out).map_err(|e| enc(&e))
             }
-            Format::Vidur => simulators::encode_vidur(self, out).map_err(|e| enc(&e)),
+            Format::Vidur { date } => {
+                simulators::encode_vidur(self, date, out).map_err(|e| enc(&e))
+            }
+            Format::VidurLengths => {
+                simulators::encode_vidur_lengths(self, out).map_err(|e| enc(&e))
+            }
             Format::Splitwise => simulators::encode_splitwise(self, out).map_err(|e| enc(&e)),
+            Format::AzureLlm { start } => {
+                let start = simulators::window_start_clock(self, start);
+                simulators::encode_azure_llm(self, start, out).map_err(|e| enc(&e))
+            }
         }
     }
 

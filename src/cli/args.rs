@@ -285,6 +285,11 @@ pub struct ExportArgs {
     /// InVitro: how long every request runs, in seconds (1 µs to a day).
     #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
     pub duration: f64,
+    /// Formats with dates: the wall clock of the window's start, `YYYY-MM-DD` or `YYYY-MM-DD
+    /// HH:MM:SS[.fffffff]` (UTC). azure-llm: default the trace's own clock, else 2023-08-21;
+    /// vidur: its Date column, default 2023-08-21 (Vidur's default `date`).
+    #[arg(long, value_name = "DATETIME")]
+    pub wall_clock: Option<String>,
     /// Overwrite the output file if it exists.
     #[arg(long)]
     pub force: bool,
@@ -409,10 +414,17 @@ pub enum FormatArg {
     Mooncake,
     /// InVitro's Azure 2021 CSV (app,func,end_timestamp,duration).
     Invitro,
-    /// Vidur's trace CSV: needs token counts.
+    /// Vidur's trace-replay CSV (Date,Time,PromptTokenCount,CompletionTokenCount,Model): needs
+    /// token counts.
     Vidur,
+    /// Vidur's length-generator CSV (arrived_at,num_prefill_tokens,num_decode_tokens): needs
+    /// token counts.
+    VidurLengths,
     /// Splitwise's trace CSV: needs token counts.
     Splitwise,
+    /// The Azure LLM trace's CSV (TIMESTAMP,ContextTokens,GeneratedTokens,Model), for
+    /// inference-perf: needs token counts.
+    AzureLlm,
 }
 
 impl From<KindArg> for TraceKind {

@@ -23,6 +23,15 @@ pub(super) fn export(a: &ExportArgs, out: &mut (impl Write + Send)) -> Result<()
     };
     // `-o -`: standard output, for pipes (`… -o - --format csv | head`).
     let to_stdout = a.output.as_os_str() == "-";
+    let wall_clock = a
+        .wall_clock
+        .as_deref()
+        .map(crate::ingest::datetime::parse_wall_clock)
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("--wall-clock: {e}"))?;
+    if wall_clock.is_some() && !matches!(a.format, Some(FormatArg::Vidur | FormatArg::AzureLlm)) {
+        bail!("--wall-clock dates the rows of --format vidur and --format azure-llm only");
+    }
     let format = match a.format {
         Some(FormatArg::Msgpack) => Format::Msgpack,
         Some(FormatArg::Json) => Format::Json,
@@ -33,8 +42,14 @@ pub(super) fn export(a: &ExportArgs, out: &mut (impl Write + Send)) -> Result<()
         Some(FormatArg::Invitro) => Format::Invitro {
             duration_us: (a.duration * 1e6).round() as u64,
         },
-        Some(FormatArg::Vidur) => Format::Vidur,
+        Some(FormatArg::Vidur) => Format::Vidur {
+            date: wall_clock.map_or(crate::workload::DEFAULT_DATE, |ns| {
+                ns.div_euclid(86_400_000_000_000)
+            }),
+        },
+        Some(FormatArg::VidurLengths) => Format::VidurLengths,
         Some(FormatArg::Splitwise) => Format::Splitwise,
+        Some(FormatArg::AzureLlm) => Format::AzureLlm { start: wall_clock },
         None => match Format::from_path(&a.output)? {
             Format::Mooncake { .. } => Format::Mooncake {
                 block_size: a.block_size,
@@ -116,10 +131,8 @@ pub(super) fn export(a: &ExportArgs, out: &mut (impl Write + Send)) -> Result<()
     if let Some(v) = a.output_length {
         workload.output_tokens = Some(vec![v; n]);
     }
-    if matches!(
-        format,
-        Format::Mooncake { .. } | Format::Vidur | Format::Splitwise
-    ) && (workload.input_tokens.is_none() || workload.output_tokens.is_none())
+    if format.needs_tokens()
+        && (workload.input_tokens.is_none() || workload.output_tokens.is_none())
     {
         bail!(
             "{format} needs each request's input and output tokens, and {} has no token \
@@ -259,12 +272,18 @@ pub fn replay_command(
         Format::Csv => "csv",
         Format::Mooncake { .. } => "mooncake",
         Format::Invitro { .. } => "invitro",
-        Format::Vidur => "vidur",
+        Format::Vidur { .. } => "vidur",
+        Format::VidurLengths => "vidur-lengths",
         Format::Splitwise => "splitwise",
+        Format::AzureLlm { .. } => "azure-llm",
     };
     opt("--format", format.into());
     match e.format {
         Format::Mooncake { block_size } => opt("--block-size", block_size.to_string()),
+        Format::Vidur { date } => opt("--wall-clock", crate::ingest::datetime::format_date(date)),
+        Format::AzureLlm { start: Some(ns) } => {
+            opt("--wall-clock", crate::ingest::datetime::format_ns(ns));
+        }
         Format::Invitro { duration_us } => {
             opt(
                 "--duration",

@@ -139,6 +139,49 @@ pub fn parse_iso_ns(s: &str) -> std::result::Result<i128, String> {
     Ok(i128::from(secs) * 1_000_000_000 + i128::from(nanos))
 }
 
+/// A wall-clock time given by a user: `YYYY-MM-DD` (its midnight) or a date-time as
+/// [`parse_iso_ns`] takes it; nanoseconds since 1970.
+pub fn parse_wall_clock(s: &str) -> std::result::Result<i64, String> {
+    let t = s.trim();
+    let ns = if t.len() == 10 {
+        parse_iso_ns(&format!("{t} 00:00:00"))
+    } else {
+        parse_iso_ns(t)
+    }?;
+    i64::try_from(ns).map_err(|_| format!("\"{}\" is too far from 1970", crate::quote::quoted(s)))
+}
+
+/// `YYYY-MM-DD HH:MM:SS.fffffff` (Azure's layout: 100 ns ticks, rounded) of nanoseconds since
+/// 1970.
+pub fn format_ns(ns: i64) -> String {
+    let ticks = (i128::from(ns) + 50).div_euclid(100);
+    let secs = ticks.div_euclid(10_000_000) as i64;
+    let frac = ticks.rem_euclid(10_000_000);
+    let (days, clock) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    format!(
+        "{} {:02}:{:02}:{:02}.{frac:07}",
+        format_date(days),
+        clock / 3600,
+        clock / 60 % 60,
+        clock % 60
+    )
+}
+
+/// `YYYY-MM-DD` of days since 1970 (H. Hinnant's algorithm, the inverse of
+/// [`days_from_civil`]).
+pub fn format_date(days: i64) -> String {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
 /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
 fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
@@ -153,6 +196,33 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_and_times_written_read_back() {
+        for s in [
+            "1970-01-01 00:00:00.0000000",
+            "2023-11-16 18:15:46.6805900",
+            "2024-02-29 23:59:59.9999999",
+            "2000-03-01 00:00:00.0000001",
+            "1969-12-31 23:59:59.5000000",
+        ] {
+            let ns = parse_iso_ns(s).unwrap() as i64;
+            assert_eq!(format_ns(ns), s);
+        }
+        // Rounded to the nearest 100 ns.
+        assert_eq!(format_ns(149), "1970-01-01 00:00:00.0000001");
+        assert_eq!(format_ns(150), "1970-01-01 00:00:00.0000002");
+        assert_eq!(
+            parse_wall_clock("2023-08-21").unwrap(),
+            1_692_576_000_000_000_000
+        );
+        assert!(parse_wall_clock("2023-02-30").is_err());
+        assert!(parse_wall_clock("soon").is_err());
+        for days in [-1000, 0, 19_590, 100_000] {
+            let back = parse_iso_ns(&format!("{} 00:00:00", format_date(days))).unwrap();
+            assert_eq!(back, i128::from(days) * 86_400 * 1_000_000_000);
+        }
+    }
 
     #[test]
     fn the_column_parser_agrees_with_the_full_one() {

@@ -164,7 +164,7 @@ pub fn read(
         for (k, &(i, t)) in iso.iter().enumerate() {
             b.push(i, (t - first) as f64 / 1e9, pairs.get(k).copied());
         }
-        return b.finish(file, warnings);
+        return b.finish(file, warnings).map(|t| clocked(t, first));
     }
     let scale = match opts.time_unit {
         TimeUnit::S | TimeUnit::Iso => 1.0,
@@ -188,7 +188,15 @@ pub fn read(
             b.push(i, (t - min) as f64 * scale, pairs.get(k).copied());
         }
         warnings.push(unix_note(min as f64 * scale));
-        return b.finish(file, warnings);
+        let ns_per_unit: i128 = match opts.time_unit {
+            TimeUnit::Ms => 1_000_000,
+            TimeUnit::Us => 1_000,
+            TimeUnit::Ns => 1,
+            TimeUnit::S | TimeUnit::Iso => 1_000_000_000,
+        };
+        return b
+            .finish(file, warnings)
+            .map(|t| clocked(t, min.saturating_mul(ns_per_unit)));
     }
     for (k, &(i, v)) in nums.iter().enumerate() {
         let t = match v {
@@ -203,6 +211,15 @@ pub fn read(
         // Unix times: a window like 0.0.0 → 1.0.0 must mean the first day of the data.
         b.shift(min);
         warnings.push(unix_note(min));
+        return b
+            .finish(file, warnings)
+            .map(|t| clocked(t, (min * 1e9) as i128));
     }
     b.finish(file, warnings)
+}
+
+/// `t` with its time 0 at Unix nanoseconds `ns` (none when out of range).
+fn clocked(mut t: Trace, ns: i128) -> Trace {
+    t.clock = i64::try_from(ns).ok();
+    t
 }

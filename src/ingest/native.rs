@@ -33,6 +33,9 @@ struct File<B> {
     /// files and in traces without them.
     #[serde(default = "absent", skip_serializing_if = "Option::is_none")]
     hash_ids: Option<HashTable<B>>,
+    /// The trace's wall clock at its time 0 (Unix ns); absent in older files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    clock: Option<i64>,
 }
 
 /// [`HashIds`] as stored: each row's end and all ids, u64 little-endian.
@@ -150,6 +153,7 @@ pub fn encode(trace: &Trace, out: &mut impl std::io::Write) -> Result<()> {
         warnings: trace.warnings.clone(),
         functions,
         span: trace.span,
+        clock: trace.clock,
         hash_ids: table.map(|t| {
             let (ends, ids) = t.parts();
             HashTable {
@@ -322,6 +326,7 @@ fn decode_in(bytes: &[u8], backing: Option<&Backing>, source: &str) -> Result<Tr
     }
     let mut t = Trace::new(&file.source, file.kind, functions, file.warnings)?;
     t.span = file.span;
+    t.clock = file.clock;
     Ok(t)
 }
 

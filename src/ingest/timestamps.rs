@@ -105,7 +105,9 @@ pub fn azure2021(
 }
 
 /// Azure LLM inference traces: `TIMESTAMP,ContextTokens,GeneratedTokens`, wall-clock times; one
-/// function named after the file (or `opts.name`), times relative to the first request.
+/// function named after the file (or `opts.name`), times relative to the first request (kept
+/// as the trace's clock). A `Model` column (our `azure-llm` export of several models) makes a
+/// function of each model, so such an export reads back as its models.
 pub fn azure_llm(
     file: &str,
     input: impl Read,
@@ -122,15 +124,22 @@ pub fn azure_llm(
         images: Vec<u32>,
         bad: BadRows,
         clock: IsoColumn,
+        /// With a `Model` column: each request's model, numbered in the block's order.
+        model: Vec<u32>,
+        models: HashMap<Vec<u8>, u32, foldhash::fast::RandomState>,
+        names: Vec<Vec<u8>>,
     }
     let name = opts.name.clone().unwrap_or_else(|| stem(file));
+    // Models over the whole file: each block's numbers are mapped to these as it is merged.
+    let mut models: HashMap<Vec<u8>, u32, foldhash::fast::RandomState> = HashMap::default();
+    let mut model_names: Vec<Vec<u8>> = Vec::new();
     let mut bad = BadRows::new(opts);
     // Nanoseconds since 1970 (i64 reaches 2262), so subtracting the first request loses
     // nothing; made relative in place at the end.
     let mut all = Part::default();
     let mut reserved = false;
     let read = std::cell::Cell::new(0u64);
-    // (TIMESTAMP, ContextTokens, GeneratedTokens, NumImages of the multimodal traces)
+    // (TIMESTAMP, ContextTokens, GeneratedTokens), NumImages of the multimodal traces, Model
     let found = par_rows(
         file,
         input,
@@ -140,13 +149,12 @@ pub fn azure_llm(
         },
         |_, f| {
             let c = |n| column(f, n, "LLM trace", file);
-            let img = f
-                .iter()
-                .position(|h| csv::text(h).eq_ignore_ascii_case("NumImages"));
+            let named = |n: &str| f.iter().position(|h| csv::text(h).eq_ignore_ascii_case(n));
             Ok(Header {
                 columns: (
                     [c("TIMESTAMP")?, c("ContextTokens")?, c("GeneratedTokens")?],
-                    img,
+                    named("NumImages"),
+                    named("Model"),
                 ),
                 is_data: false,
             })
@@ -155,7 +163,7 @@ pub fn azure_llm(
             bad: BadRows::new(opts),
             ..Part::default()
         },
-        |&([ts, ctx, gen_], img), p, line, f| {
+        |&([ts, ctx, gen_], img, model), p, line, f| {
             let field = |i: usize| f.get(i).copied().unwrap_or(b"");
             let t = match p.clock.parse(field(ts)) {
                 Ok(v) => v,
@@ -179,6 +187,15 @@ pub fn azure_llm(
                     Err(r) => return p.bad.bad(file, line, "NumImages", r),
                 }
             }
+            if let Some(c) = model {
+                let key = csv::text(field(c)).as_bytes();
+                let next = p.names.len() as u32;
+                let m = *p.models.entry(key.to_vec()).or_insert_with(|| {
+                    p.names.push(key.to_vec());
+                    next
+                });
+                p.model.push(m);
+            }
             p.ticks.push(t);
             p.input.push(i);
             p.output.push(o);
@@ -199,11 +216,24 @@ pub fn azure_llm(
             all.input.extend_from_slice(&p.input);
             all.output.extend_from_slice(&p.output);
             all.images.extend_from_slice(&p.images);
+            let global: Vec<u32> = p
+                .names
+                .into_iter()
+                .map(|n| {
+                    let next = model_names.len() as u32;
+                    *models.entry(n.clone()).or_insert_with(|| {
+                        model_names.push(n);
+                        next
+                    })
+                })
+                .collect();
+            all.model
+                .extend(p.model.iter().map(|&m| global[m as usize]));
             bad.absorb(p.bad);
             Ok(())
         },
     )?;
-    let with_images = found.is_some_and(|(_, img)| img.is_some());
+    let with_images = found.is_some_and(|(_, img, _)| img.is_some());
     let Some(&first) = all.ticks.iter().min() else {
         return Err(Error::Format(format!("{file}: no requests (header only?)")));
     };
@@ -213,17 +243,40 @@ pub fn azure_llm(
         .into_iter()
         .map(|t| (t - first) as f64 / 1e9)
         .collect();
-    let tokens = Tokens {
-        input: all.input,
-        output: all.output,
-        images: with_images.then_some(all.images),
-        ..Tokens::default()
-    };
     // The builder sorts them into time order, tokens and images with them.
     let mut b = TimesBuilder::with_tokens();
-    let f0 = b.function(b"", || name);
-    b.set(f0, times, tokens);
-    b.finish(file, bad.warning().into_iter().collect())
+    if model_names.is_empty() {
+        let tokens = Tokens {
+            input: all.input,
+            output: all.output,
+            images: with_images.then_some(all.images),
+            ..Tokens::default()
+        };
+        let f0 = b.function(b"", || name);
+        b.set(f0, times, tokens);
+    } else {
+        // One function a model, its requests in file order.
+        let mut per: Vec<(Vec<f64>, Tokens)> = model_names
+            .iter()
+            .map(|_| (Vec::new(), Tokens::counts(Vec::new(), Vec::new())))
+            .collect();
+        for (k, &m) in all.model.iter().enumerate() {
+            let (t, tok) = &mut per[m as usize];
+            t.push(times[k]);
+            tok.input.push(all.input[k]);
+            tok.output.push(all.output[k]);
+            if with_images {
+                tok.images.get_or_insert_with(Vec::new).push(all.images[k]);
+            }
+        }
+        for (key, (t, tok)) in model_names.iter().zip(per) {
+            let f = b.function(key, || String::from_utf8_lossy(key).into_owned());
+            b.set(f, t, tok);
+        }
+    }
+    let mut trace = b.finish(file, bad.warning().into_iter().collect())?;
+    trace.clock = Some(first);
+    Ok(trace)
 }
 
 pub(super) fn unix_note(min: f64) -> String {

@@ -28,13 +28,46 @@ pub enum Format {
         /// Each request's duration in microseconds.
         duration_us: u64,
     },
-    /// Vidur's trace CSV (needs token counts).
-    Vidur,
+    /// Vidur's `trace_replay` request generator's CSV (`Date,Time,PromptTokenCount,
+    /// CompletionTokenCount`, and `Model`; needs token counts): every row on one date.
+    Vidur {
+        /// The `Date` of every row, in days since 1970 (Vidur keeps the rows of its `date`).
+        date: i64,
+    },
+    /// Vidur's `trace` request length generator's CSV (`arrived_at,num_prefill_tokens,
+    /// num_decode_tokens`; needs token counts): lengths only, the times are not read by it.
+    VidurLengths,
     /// Splitwise's trace CSV (needs token counts).
     Splitwise,
+    /// The Azure LLM inference trace's own CSV (`TIMESTAMP,ContextTokens,GeneratedTokens`,
+    /// and `Model`; needs token counts), for inference-perf and our own reader.
+    AzureLlm {
+        /// Unix nanoseconds of the window's start; `None`: the trace's own clock, else
+        /// [`DEFAULT_WALL_CLOCK`].
+        start: Option<i64>,
+    },
 }
 
+/// Where dates start when neither the user nor the trace gives a clock: 2023-08-21, the date
+/// Vidur's trace replay keeps by default, so that its defaults read our export.
+pub const DEFAULT_WALL_CLOCK: i64 = 1_692_576_000_000_000_000;
+
+/// [`DEFAULT_WALL_CLOCK`] in days since 1970.
+pub const DEFAULT_DATE: i64 = DEFAULT_WALL_CLOCK / 86_400_000_000_000;
+
 impl Format {
+    /// Whether each request needs its input and output tokens.
+    pub fn needs_tokens(self) -> bool {
+        matches!(
+            self,
+            Format::Mooncake { .. }
+                | Format::Vidur { .. }
+                | Format::VidurLengths
+                | Format::Splitwise
+                | Format::AzureLlm { .. }
+        )
+    }
+
     /// Whether the format cannot carry our parameters inside, so an export writes them beside.
     pub fn needs_provenance(self) -> bool {
         !matches!(self, Format::Msgpack | Format::Json | Format::Csv)
@@ -49,8 +82,10 @@ impl std::fmt::Display for Format {
             Format::Csv => "CSV",
             Format::Mooncake { .. } => "Mooncake JSONL",
             Format::Invitro { .. } => "InVitro CSV",
-            Format::Vidur => "Vidur CSV",
+            Format::Vidur { .. } => "Vidur trace-replay CSV",
+            Format::VidurLengths => "Vidur lengths CSV",
             Format::Splitwise => "Splitwise CSV",
+            Format::AzureLlm { .. } => "Azure LLM CSV",
         })
     }
 }
@@ -65,9 +100,19 @@ impl FromStr for Format {
             "mooncake" | "jsonl" => Ok(Format::Mooncake {
                 block_size: mooncake::DEFAULT_BLOCK_SIZE,
             }),
+            "invitro" => Ok(Format::Invitro {
+                duration_us: 1_000_000,
+            }),
+            "vidur" => Ok(Format::Vidur { date: DEFAULT_DATE }),
+            "vidur-lengths" => Ok(Format::VidurLengths),
+            "splitwise" => Ok(Format::Splitwise),
+            "azure-llm" => Ok(Format::AzureLlm { start: None }),
             other => Err(Error::param(
                 "format",
-                format!("{other:?}: use msgpack, json, csv or mooncake"),
+                format!(
+                    "{other:?}: use msgpack, json, csv, mooncake, invitro, vidur, vidur-lengths, \
+                     splitwise or azure-llm"
+                ),
             )),
         }
     }

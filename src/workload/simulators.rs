@@ -1,8 +1,11 @@
 //! CSV layouts of the tools that replay a workload: InVitro's Azure 2021 trace
-//! (`app,func,end_timestamp,duration`), and the LLM serving simulators Vidur
-//! (`arrived_at,num_prefill_tokens,num_decode_tokens`) and Splitwise
-//! (`request_id,request_type,application_id,arrival_timestamp,batch_size,prompt_size,token_size`).
-//! Times are seconds since the window start (after time scaling), written from the columns.
+//! (`app,func,end_timestamp,duration`), the LLM serving simulators Vidur (its trace replay's
+//! `Date,Time,PromptTokenCount,CompletionTokenCount`, and its length generator's
+//! `arrived_at,num_prefill_tokens,num_decode_tokens`) and Splitwise
+//! (`request_id,request_type,application_id,arrival_timestamp,batch_size,prompt_size,token_size`),
+//! and the Azure LLM trace's own layout (`TIMESTAMP,ContextTokens,GeneratedTokens`), which
+//! inference-perf replays. Times are seconds since the window start (after time scaling), or
+//! wall-clock times from it.
 
 use std::io::{self, Write};
 
@@ -75,8 +78,61 @@ fn tokens(w: &Workload) -> io::Result<(&[u32], &[u32])> {
     }
 }
 
-/// Vidur's trace: arrival seconds, prompt and generated tokens.
-pub fn encode_vidur(w: &Workload, out: &mut impl Write) -> io::Result<()> {
+/// Vidur's `trace_replay` request generator's CSV: every row on `date` (days since 1970), the
+/// arrival in seconds since the window start, the tokens, and the model after the columns Vidur
+/// reads (it reads by name, so the model rides along; pandas quotes as we do).
+pub fn encode_vidur(w: &Workload, date: i64, out: &mut impl Write) -> io::Result<()> {
+    let (input, output) = tokens(w)?;
+    out.write_all(b"Date,Time,PromptTokenCount,CompletionTokenCount,Model\n")?;
+    let date = crate::ingest::datetime::format_date(date);
+    let names: Vec<String> = w.models.iter().map(|m| super::csv_field(m)).collect();
+    let mut int = itoa::Buffer::new();
+    for i in 0..w.len() {
+        write!(out, "{date},{:?},", since_start(w, i))?;
+        out.write_all(int.format(input[i]).as_bytes())?;
+        out.write_all(b",")?;
+        out.write_all(int.format(output[i]).as_bytes())?;
+        out.write_all(b",")?;
+        out.write_all(names[w.model[i] as usize].as_bytes())?;
+        out.write_all(b"\n")?;
+    }
+    Ok(())
+}
+
+/// The Azure LLM inference trace's CSV: `TIMESTAMP` on the wall clock (`start`, the Unix
+/// nanoseconds of the window's start), to 100 ns as Azure writes it, the tokens, and the model
+/// after the three columns that inference-perf reads by position.
+pub fn encode_azure_llm(w: &Workload, start: i64, out: &mut impl Write) -> io::Result<()> {
+    let (input, output) = tokens(w)?;
+    out.write_all(b"TIMESTAMP,ContextTokens,GeneratedTokens,Model\n")?;
+    let names: Vec<String> = w.models.iter().map(|m| super::csv_field(m)).collect();
+    let mut int = itoa::Buffer::new();
+    for i in 0..w.len() {
+        let at = start.saturating_add((since_start(w, i) * 1e9).round() as i64);
+        out.write_all(crate::ingest::datetime::format_ns(at).as_bytes())?;
+        out.write_all(b",")?;
+        out.write_all(int.format(input[i]).as_bytes())?;
+        out.write_all(b",")?;
+        out.write_all(int.format(output[i]).as_bytes())?;
+        out.write_all(b",")?;
+        out.write_all(names[w.model[i] as usize].as_bytes())?;
+        out.write_all(b"\n")?;
+    }
+    Ok(())
+}
+
+/// The Unix nanoseconds of `w`'s window start: `given`, else the trace's clock, else
+/// [`super::format::DEFAULT_WALL_CLOCK`].
+pub fn window_start_clock(w: &Workload, given: Option<i64>) -> i64 {
+    given.unwrap_or_else(|| match w.clock {
+        Some(c) => c.saturating_add((w.params.window.start as i64).saturating_mul(1_000_000_000)),
+        None => super::format::DEFAULT_WALL_CLOCK,
+    })
+}
+
+/// Vidur's length-only trace: arrival seconds, prompt and generated tokens (its `trace`
+/// request length generator reads the two counts).
+pub fn encode_vidur_lengths(w: &Workload, out: &mut impl Write) -> io::Result<()> {
     let (input, output) = tokens(w)?;
     out.write_all(b"arrived_at,num_prefill_tokens,num_decode_tokens\n")?;
     let mut int = itoa::Buffer::new();

@@ -1,4 +1,4 @@
-"""Reads InVitro, Vidur and Splitwise exports with Python's csv module, as those tools' readers
+"""Reads InVitro, Vidur (length generator) and Splitwise exports with Python's csv module, as those tools' readers
 do, and checks them against the msgpack export of the same replay: arrivals (seconds since the
 window start) to 1 µs, models, token counts; InVitro's start times distinct per function.
 

@@ -3,6 +3,7 @@
 //! the helpers they share in `util`.
 
 mod cli;
+mod consumers;
 mod hostile;
 mod ingest;
 mod oracle;

@@ -442,7 +442,7 @@ fn aiperf_sends_each_request_at_its_time_to_its_model() {
     }
 }
 
-/// InVitro, Vidur and Splitwise exports read with Python's csv module reproduce the msgpack
+/// InVitro, Vidur (lengths) and Splitwise exports read with Python's csv module reproduce the msgpack
 /// export's arrivals to 1 µs, models and token counts (`tests/consumers/simulators.py`).
 #[test]
 fn simulator_csvs_agree_with_the_msgpack_export() {
@@ -465,7 +465,7 @@ fn simulator_csvs_agree_with_the_msgpack_export() {
         "20",
     ];
     let mut paths = Vec::new();
-    for fmt in ["msgpack", "invitro", "vidur", "splitwise"] {
+    for fmt in ["msgpack", "invitro", "vidur-lengths", "splitwise"] {
         let out = dir.path().join(format!("w.{fmt}"));
         let run = Command::new(bin)
             .args([
@@ -493,4 +493,132 @@ fn simulator_csvs_agree_with_the_msgpack_export() {
         .unwrap();
     let check = super::util::succeeded(check);
     assert!(String::from_utf8_lossy(&check.stdout).contains("requests agree"));
+}
+
+/// The AIPerf recipe of docs/consumers.md, run as written: its shell block, with `URL` at a stub
+/// server on 127.0.0.1, `TOKENIZER` a tiny tokenizer made in a temporary Hugging Face cache and
+/// `TRACE` the real Azure LLM sample. Every request of the exported minute reaches the server at
+/// its time (to 100 ms, from the first), for the recipe's model, with `max_tokens` its
+/// `output_length`.
+#[test]
+fn the_aiperf_recipe_runs_as_written() {
+    let _alone = alone();
+    use std::io::BufRead;
+    if skip_without_aiperf("the AIPerf recipe") {
+        return;
+    }
+    let doc = include_str!("../../docs/consumers.md");
+    let block = doc
+        .split("<!-- recipe:aiperf -->")
+        .nth(1)
+        .and_then(|b| b.split("```sh\n").nth(1))
+        .and_then(|b| b.split("```").next())
+        .expect("the AIPerf recipe in docs/consumers.md");
+    let here = super::util::repo("tests/consumers");
+    let dir = tempfile::tempdir().unwrap();
+    let hf = dir.path().join("hf");
+    super::util::succeeded(
+        Command::new("python3")
+            .arg(here.join("mktok.py"))
+            .arg(&hf)
+            .output()
+            .unwrap(),
+    );
+    let log = dir.path().join("requests.log");
+    let mut stub = Stub(
+        Command::new("python3")
+            .arg(here.join("stub.py"))
+            .arg(&log)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut port = String::new();
+    std::io::BufReader::new(stub.0.stdout.take().unwrap())
+        .read_line(&mut port)
+        .unwrap();
+    let bin_dir = std::path::Path::new(env!("CARGO_BIN_EXE_tracereplay-tui"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let path = std::env::join_paths(
+        std::iter::once(bin_dir).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap())),
+    )
+    .unwrap();
+    let mut run = Command::new("bash")
+        .args(["-euo", "pipefail", "-c", block])
+        .current_dir(dir.path())
+        .env("PATH", path)
+        .env("URL", format!("http://127.0.0.1:{}", port.trim()))
+        .env("TOKENIZER", "local/tiny")
+        .env("HF_HOME", &hf)
+        .env(
+            "TRACE",
+            super::util::real("azure-llm-2023/AzureLLMInferenceTrace_conv.csv"),
+        )
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while run.try_wait().unwrap().is_none() {
+        if start.elapsed() > std::time::Duration::from_secs(420) {
+            let _ = run.kill();
+            panic!("the recipe did not finish in 7 minutes");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let out = run.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "the recipe failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    drop(stub);
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(dir.path().join("workload.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(
+        lines.len() > 100,
+        "{} requests in the first minute",
+        lines.len()
+    );
+    let mut got: Vec<serde_json::Value> = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    got.sort_by(|a, b| {
+        a["t"]
+            .as_f64()
+            .unwrap()
+            .total_cmp(&b["t"].as_f64().unwrap())
+    });
+    assert_eq!(got.len(), lines.len(), "requests received");
+    let t0 = got[0]["t"].as_f64().unwrap();
+    let ms0 = lines[0]["timestamp"].as_f64().unwrap();
+    let mut late = 0.0f64;
+    for (want, seen) in lines.iter().zip(&got) {
+        let due = (want["timestamp"].as_f64().unwrap() - ms0) / 1000.0;
+        let at = seen["t"].as_f64().unwrap() - t0;
+        late = late.max((at - due).abs());
+        assert_eq!(seen["model"], "Qwen2.5-0.5B-Instruct", "{seen}");
+        assert_eq!(seen["model"], want["extra"]["model"], "{seen}");
+    }
+    assert!(late < 0.1, "a request was {late:.3} s off its time");
+    // Requests of one time arrive in any order: compare the output lengths as multisets.
+    let mut want: Vec<u64> = lines
+        .iter()
+        .map(|l| l["output_length"].as_u64().unwrap())
+        .collect();
+    let mut seen: Vec<u64> = got
+        .iter()
+        .map(|g| g["max_tokens"].as_u64().unwrap())
+        .collect();
+    want.sort_unstable();
+    seen.sort_unstable();
+    assert_eq!(seen, want);
 }
