@@ -290,18 +290,46 @@ fn stats(a: &StatsArgs, out: &mut impl Write) -> Result<()> {
     let trace = load_trace(&a.trace, &a.read)?;
     let mut r = run_replay(&trace, &params)?;
     add_tokens(&mut r, tokens.as_ref(), &a.tokens);
+    // The trace window's own rates and cvs, beside the replay's: a plain vanilla replay of
+    // the same window and mapping (a v1 trace has counts only).
+    let plain = params.distribution == replay::Distribution::Vanilla
+        && params.time_scale == 1.0
+        && params.replication == 1
+        && params.spread.is_none();
+    let side = match trace.kind {
+        crate::trace::TraceKind::V1 => None,
+        _ if plain => None,
+        _ => Some(run_replay(
+            &trace,
+            &ReplayParams {
+                distribution: replay::Distribution::Vanilla,
+                rate_scale: 1.0,
+                cv_scale: 1.0,
+                time_scale: 1.0,
+                replication: 1,
+                spread: crate::replay::params::Spread::None,
+                fit_quality: false,
+                ..params.clone()
+            },
+        )?),
+    };
+    let beside = match (trace.kind, &side) {
+        (crate::trace::TraceKind::V1, _) => report::TraceSide::new(None),
+        (_, Some(s)) => report::TraceSide::new(Some(s)),
+        (_, None) => report::TraceSide::new(Some(&r)),
+    };
     // The header shows the whole trace's total: a full read, checked.
     let total = trace.check().naming("cannot load trace", &a.trace)?;
     let coarse = crate::coarse::Coarseness::of_trace(&trace);
     if a.json {
-        let mut v = report::stats_json(&r, total);
+        let mut v = report::stats_json(&r, total, &beside);
         if let Some(c) = coarse {
             v["trace"]["timestamps"] = serde_json::json!(c);
         }
         serde_json::to_writer_pretty(&mut *out, &v)?;
         writeln!(out)?;
     } else {
-        write!(out, "{}", report::stats_text(&r, total))?;
+        write!(out, "{}", report::stats_text(&r, total, &beside))?;
         if let Some(c) = coarse.filter(|c| c.is_coarse()) {
             writeln!(out, "timestamps {}", c.describe())?;
         }

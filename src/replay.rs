@@ -22,7 +22,7 @@ use params::check_size;
 use plan::{Fitting, Part, Plan, Slice, cut, parts_per_model, plan_part, slice};
 
 use crate::par::par_map;
-pub use params::{DEFAULT_MAX_ARRIVALS, Distribution, ReplayParams, choose};
+pub use params::{DEFAULT_MAX_ARRIVALS, Distribution, Estimator, ReplayParams, choose};
 
 use crate::error::{Error, Result};
 use crate::stats;
@@ -135,14 +135,25 @@ impl Replay {
         stats::merged_gap_moments_unless(&runs, cancel).map(|g| g.cv())
     }
 
-    /// [`Replay::group`] but for the cv (left 0), which alone needs the merged order.
+    /// [`Replay::group`] but for the cv (left 0), which alone needs the merged order. The rate
+    /// is over the replay's duration (the window compressed by `--time-scale`), as each model's
+    /// is; the original's group line divides by the unscaled window
+    /// ([`Replay::group_rate_unscaled`]).
     pub fn group_counts(&self) -> GroupStats {
         let arrivals = self.models.iter().map(|m| m.arrivals.len()).sum::<usize>();
+        let seconds = (self.window.seconds() as f64 / self.params.time_scale).floor();
         GroupStats {
             arrivals: arrivals as u64,
-            rate: arrivals as f64 / self.window.seconds() as f64,
+            rate: arrivals as f64 / seconds,
             cv: 0.0,
         }
+    }
+
+    /// The group's arrivals over the unscaled window, as the original's `report_group_stats`
+    /// computes it (half the models' rate under `--time-scale 2`).
+    pub fn group_rate_unscaled(&self) -> f64 {
+        let arrivals = self.models.iter().map(|m| m.arrivals.len()).sum::<usize>();
+        arrivals as f64 / self.window.seconds() as f64
     }
 
     /// Indices of the models named in `only` (all when `None`), or an error naming one that

@@ -111,7 +111,7 @@ pub fn group_stats_line(r: &Replay) -> String {
         g.arrivals,
         r.params.distribution,
         generation_interval(r),
-        g.rate,
+        r.group_rate_unscaled(),
         g.cv
     )
 }
@@ -196,7 +196,83 @@ pub fn sparse_note(r: &crate::replay::Replay) -> Option<String> {
 
 /// A replay's statistics as text: context, a per-model table, the original's report lines.
 /// `trace_invocations` is the whole trace's total ([`crate::trace::Trace::check`]).
-pub fn stats_text(r: &Replay, trace_invocations: u64) -> String {
+/// The trace window's own figures for each model and the group: what a replay is compared
+/// with. `side` is a plain vanilla replay of the same window and mapping (v2 traces), from which
+/// the trace's rates and cvs come; v1 traces have counts only.
+pub struct TraceSide<'a> {
+    side: Option<&'a Replay>,
+}
+
+impl<'a> TraceSide<'a> {
+    /// The trace beside `r`, from `side` (a plain vanilla replay of its window), if any.
+    pub fn new(side: Option<&'a Replay>) -> Self {
+        TraceSide { side }
+    }
+
+    /// The trace's (rate per second, cv) for model `m`: over the unscaled window.
+    fn model(&self, r: &Replay, m: usize) -> (f64, Option<f64>) {
+        let count = r.models[m].trace_count;
+        let rate = count as f64 / r.window.seconds() as f64;
+        (rate, self.side.map(|s| s.models[m].cv))
+    }
+
+    fn group(&self, r: &Replay) -> (f64, Option<f64>) {
+        let count: u64 = r.models.iter().map(|m| m.trace_count).sum();
+        (
+            count as f64 / r.window.seconds() as f64,
+            self.side.map(|s| s.group().cv),
+        )
+    }
+}
+
+/// The replay's volume against the trace's, `+6.3 %` (`—` for an empty trace window).
+fn versus(arrivals: usize, trace: u64) -> String {
+    if trace == 0 {
+        return "—".into();
+    }
+    format!("{:+.1} %", (arrivals as f64 / trace as f64 - 1.0) * 100.0)
+}
+
+/// Notes for fitted models whose volume differs from the trace's (times the rate scale) by more
+/// than a sampling noise of 3σ, σ = √n · max(1, cv) (a renewal process's count).
+fn volume_notes(r: &Replay, t: &TraceSide<'_>) -> Vec<String> {
+    if r.params.distribution == Distribution::Vanilla {
+        return Vec::new();
+    }
+    r.models
+        .iter()
+        .enumerate()
+        .filter_map(|(k, m)| {
+            let want = m.trace_count as f64 * r.params.rate_scale;
+            let cv = t.model(r, k).1.unwrap_or(1.0).max(1.0);
+            let sigma = want.sqrt() * cv;
+            let got = m.arrivals.len() as f64;
+            ((got - want).abs() > 3.0 * sigma + 1.0).then(|| {
+                format!(
+                    "{}'s replay has {} arrivals, {:+.1} % from the trace window's {:.0}{}, more \
+                     than sampling noise (±{:.0}){}",
+                    printable(&m.model),
+                    m.arrivals.len(),
+                    (got / want - 1.0) * 100.0,
+                    want,
+                    if r.params.rate_scale == 1.0 {
+                        String::new()
+                    } else {
+                        format!(" (× rate scale {})", py_float(r.params.rate_scale))
+                    },
+                    3.0 * sigma,
+                    if r.params.estimator == crate::replay::Estimator::Alpaserve {
+                        "; --estimator count keeps each interval's volume"
+                    } else {
+                        ""
+                    }
+                )
+            })
+        })
+        .collect()
+}
+
+pub fn stats_text(r: &Replay, trace_invocations: u64, t: &TraceSide<'_>) -> String {
     let p = &r.params;
     let mut out = String::new();
     let _ = writeln!(
@@ -217,8 +293,9 @@ pub fn stats_text(r: &Replay, trace_invocations: u64) -> String {
             p.replication
         ),
         d => format!(
-            "{d}, interval {} s, rate scale {}, cv scale {}, seed {}",
+            "{d}, interval {} s, {} estimator, rate scale {}, cv scale {}, seed {}",
             generation_interval(r),
+            p.estimator,
             py_float(p.rate_scale),
             py_float(p.cv_scale),
             p.seed
@@ -242,8 +319,16 @@ pub fn stats_text(r: &Replay, trace_invocations: u64) -> String {
     let fitted = p.distribution != Distribution::Vanilla;
     let _ = write!(
         out,
-        "{:<name_w$}  {:>9}  {:>11}  {:>10}  {:>10}  {:>8}",
-        "model", "functions", "trace inv.", "arrivals", "rate/s", "cv"
+        "{:<name_w$}  {:>9}  {:>11}  {:>10}  {:>9}  {:>10}  {:>10}  {:>8}  {:>8}",
+        "model",
+        "functions",
+        "trace inv.",
+        "arrivals",
+        "vs trace",
+        "trace r/s",
+        "rate/s",
+        "trace cv",
+        "cv"
     );
     let _ = writeln!(
         out,
@@ -254,15 +339,20 @@ pub fn stats_text(r: &Replay, trace_invocations: u64) -> String {
             ""
         }
     );
-    for m in &r.models {
+    let cv_text = |cv: Option<f64>| cv.map_or_else(|| "—".to_string(), |c| format!("{c:.3}"));
+    for (k, m) in r.models.iter().enumerate() {
+        let (trace_rate, trace_cv) = t.model(r, k);
         let _ = write!(
             out,
-            "{:<name_w$}  {:>9}  {:>11}  {:>10}  {:>10.4}  {:>8.3}",
+            "{:<name_w$}  {:>9}  {:>11}  {:>10}  {:>9}  {:>10.4}  {:>10.4}  {:>8}  {:>8.3}",
             m.model,
             m.functions,
             m.trace_count,
             m.arrivals.len(),
+            versus(m.arrivals.len(), m.trace_count),
+            trace_rate,
             m.rate,
+            cv_text(trace_cv),
             m.cv
         );
         if fitted {
@@ -273,17 +363,24 @@ pub fn stats_text(r: &Replay, trace_invocations: u64) -> String {
     }
     let g = r.group();
     let total_trace: u64 = r.models.iter().map(|m| m.trace_count).sum();
+    let (trace_rate, trace_cv) = t.group(r);
     let _ = writeln!(
         out,
-        "{:<name_w$}  {:>9}  {:>11}  {:>10}  {:>10.4}  {:>8.3}",
+        "{:<name_w$}  {:>9}  {:>11}  {:>10}  {:>9}  {:>10.4}  {:>10.4}  {:>8}  {:>8.3}",
         "group",
         r.mapping.len(),
         total_trace,
         g.arrivals,
+        versus(g.arrivals as usize, total_trace),
+        trace_rate,
         g.rate,
+        cv_text(trace_cv),
         g.cv
     );
     if let Some(note) = sparse_note(r) {
+        let _ = writeln!(out, "note: {note}");
+    }
+    for note in volume_notes(r, t) {
         let _ = writeln!(out, "note: {note}");
     }
     if r.models.iter().any(|m| m.tokens.is_some()) {
@@ -359,9 +456,18 @@ fn interval_json(i: &IntervalFit, quality: Option<&crate::quality::Quality>) -> 
 }
 
 /// A replay's statistics as JSON (the shape `stats --json` documents).
-pub fn stats_json(r: &Replay, trace_invocations: u64) -> Value {
+pub fn stats_json(r: &Replay, trace_invocations: u64, t: &TraceSide<'_>) -> Value {
     let fitted = r.params.distribution != Distribution::Vanilla;
     let g = r.group();
+    let beside = |count: u64, (rate, cv): (f64, Option<f64>), arrivals: usize| {
+        json!({
+            "invocations": count,
+            "rate": rate,
+            "cv": cv,
+            "volume_percent": (count > 0).then(|| arrivals as f64 / count as f64 * 100.0),
+        })
+    };
+    let total_trace: u64 = r.models.iter().map(|m| m.trace_count).sum();
     let mut v = json!({
         "trace": {
             "source": r.source,
@@ -373,7 +479,7 @@ pub fn stats_json(r: &Replay, trace_invocations: u64) -> Value {
         "window": {"start": r.window.start, "end": r.window.end, "text": r.window.to_string()},
         "params": r.params,
         "mapping": r.mapping.iter().map(|(f, m)| json!([f, r.models[*m].model])).collect::<Vec<_>>(),
-        "models": r.models.iter().map(|m| {
+        "models": r.models.iter().enumerate().map(|(k, m)| {
             let mut v = json!({
                 "model": m.model,
                 "functions": m.functions,
@@ -381,6 +487,7 @@ pub fn stats_json(r: &Replay, trace_invocations: u64) -> Value {
                 "arrivals": m.arrivals.len(),
                 "rate": m.rate,
                 "cv": m.cv,
+                "trace": beside(m.trace_count, t.model(r, k), m.arrivals.len()),
                 "report": report_stats_line(r, m),
             });
             if let Some((i, o)) = token_percentiles(m) {
@@ -398,7 +505,14 @@ pub fn stats_json(r: &Replay, trace_invocations: u64) -> Value {
             }
             v
         }).collect::<Vec<_>>(),
-        "group": {"arrivals": g.arrivals, "rate": g.rate, "cv": g.cv, "report": group_stats_line(r)},
+        "group": {
+            "arrivals": g.arrivals,
+            "rate": g.rate,
+            "cv": g.cv,
+            "trace": beside(total_trace, t.group(r), g.arrivals as usize),
+            "report": group_stats_line(r),
+        },
+        "notes": volume_notes(r, t),
     });
     if let Some(sp) = r.span {
         v["trace"]["span_seconds"] = json!(sp);

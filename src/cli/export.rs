@@ -252,6 +252,7 @@ pub fn replay_command(
     }
     opt("--distribution", p.distribution.to_string());
     opt("--interval", crate::format::py_float(p.interval_seconds));
+    opt("--estimator", p.estimator.to_string());
     opt("--rate-scale", crate::format::py_float(p.rate_scale));
     opt("--cv-scale", crate::format::py_float(p.cv_scale));
     opt("--time-scale", crate::format::py_float(p.time_scale));
@@ -430,7 +431,14 @@ fn export_again(params: &Path, a: &ExportArgs, out: &mut (impl Write + Send)) ->
         );
     }
     let mut argv = vec!["tracereplay-tui".to_string()];
+    // A file written before --estimator existed was made with the original's.
+    let dated = !command
+        .iter()
+        .any(|c| c == "--estimator" || c.starts_with("--estimator="));
     argv.extend(command);
+    if dated {
+        argv.extend(["--estimator".to_string(), "alpaserve".to_string()]);
+    }
     argv.push("-o".into());
     argv.push(a.output.display().to_string());
     if a.force {

@@ -1,6 +1,6 @@
 //! Per-interval process estimation: the fitted modes' step 2 (SPEC §5).
 
-use super::params::{Distribution, ReplayParams};
+use super::params::{Distribution, Estimator, ReplayParams};
 use crate::estimate::{GammaFit, exponential_rate, gamma_mle, pareto_shape_shifted};
 use crate::quality::Fits;
 
@@ -206,8 +206,13 @@ impl IntervalStats {
             return Estimate::SILENT;
         }
         let empirical = self.count as f64 / length;
+        let count_rule = params.estimator == Estimator::Count;
+        // The count rule keeps the interval's volume; the original's rule takes the fit's rate,
+        // guarded against more than 5× the volume.
         let guard = |rate: f64| {
-            if rate > BIAS_GUARD * empirical {
+            if count_rule {
+                (empirical, false)
+            } else if rate > BIAS_GUARD * empirical {
                 (empirical, true)
             } else {
                 (rate, false)
@@ -240,6 +245,9 @@ impl IntervalStats {
                 if !shape.is_finite() || shape <= 0.0 {
                     return Estimate::SILENT;
                 }
+                // The original's unit scale under either estimator: scaling the gaps to the
+                // interval's mean gap keeps no volume here, as a tail near α = 1 makes most
+                // gaps tiny and the mean rests on rare huge ones (3x the sample's volume).
                 (
                     Process::Pareto {
                         shape,
@@ -366,6 +374,58 @@ mod tests {
         }
     }
 
+    /// With the original's estimator.
+    fn alpa(d: Distribution) -> ReplayParams {
+        ReplayParams {
+            estimator: Estimator::Alpaserve,
+            ..params(d)
+        }
+    }
+
+    #[test]
+    fn the_count_rule_keeps_each_intervals_volume() {
+        let mut g = vec![];
+        // 30 arrivals in 1 s of a 3600 s interval, and a timer: the rate is the count over the
+        // interval, for every distribution that has a rate; the shape still comes from the gaps.
+        let burst: Vec<f64> = (0..30).map(|i| 100.0 + f64::from(i) / 30.0).collect();
+        let e = fit_timestamps(&burst, 3600.0, &params(Distribution::Exponential), &mut g);
+        assert_eq!(
+            e.process,
+            Some(Process::Poisson {
+                rate: 30.0 / 3600.0
+            })
+        );
+        assert!(!e.reset_to_empirical);
+        let uneven: Vec<f64> = (0..30).map(|i| 100.0 + f64::from(i * i) / 90.0).collect();
+        let e = fit_timestamps(&uneven, 3600.0, &params(Distribution::Gamma), &mut g);
+        let Some(Process::Gamma { rate, cv }) = e.process else {
+            panic!("{e:?}")
+        };
+        assert_eq!(rate, 30.0 / 3600.0);
+        let original = fit_timestamps(&uneven, 3600.0, &alpa(Distribution::Gamma), &mut g);
+        assert_eq!(original.process.and_then(|p| p.cv()), Some(cv));
+        let timer: Vec<f64> = (0..12).map(|i| 17.25 + 300.0 * f64::from(i)).collect();
+        let e = fit_timestamps(&timer, 3600.0, &params(Distribution::Gamma), &mut g);
+        assert_eq!(
+            e.process,
+            Some(Process::Deterministic {
+                rate: 12.0 / 3600.0
+            })
+        );
+        // Scaled as before.
+        let p = ReplayParams {
+            rate_scale: 2.0,
+            ..params(Distribution::Exponential)
+        };
+        let e = fit_timestamps(&burst, 3600.0, &p, &mut g);
+        assert_eq!(
+            e.process,
+            Some(Process::Poisson {
+                rate: 60.0 / 3600.0
+            })
+        );
+    }
+
     #[test]
     fn minimum_data() {
         let mut g = vec![];
@@ -384,7 +444,7 @@ mod tests {
     fn timer_is_deterministic_under_gamma() {
         let mut g = vec![];
         let t: Vec<f64> = (0..12).map(|i| 17.25 + 300.0 * f64::from(i)).collect();
-        let e = fit_timestamps(&t, 3600.0, &params(Distribution::Gamma), &mut g);
+        let e = fit_timestamps(&t, 3600.0, &alpa(Distribution::Gamma), &mut g);
         let Some(Process::Deterministic { rate }) = e.process else {
             panic!("{e:?}")
         };
@@ -396,7 +456,7 @@ mod tests {
         let mut g = vec![];
         // 30 arrivals within 1 s of a 3600 s interval: MLE ~29/s, empirical 30/3600.
         let t: Vec<f64> = (0..30).map(|i| 100.0 + f64::from(i) / 30.0).collect();
-        let e = fit_timestamps(&t, 3600.0, &params(Distribution::Exponential), &mut g);
+        let e = fit_timestamps(&t, 3600.0, &alpa(Distribution::Exponential), &mut g);
         assert!(e.reset_to_empirical);
         assert_eq!(
             e.process,

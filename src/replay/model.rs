@@ -54,8 +54,17 @@ pub(super) fn sample_range(
             // What the other ranges made is counted as their intervals finish.
             let room = limit.saturating_sub(made.load(Ordering::Relaxed));
             let cap = before.saturating_add(usize::try_from(room).unwrap_or(usize::MAX));
-            let whole =
-                sample::sample_interval(process, iv.start, iv.end, &mut rng, &mut arrivals, cap);
+            // The count rule keeps the volume: processes start in equilibrium.
+            let stationary = params.estimator == crate::replay::Estimator::Count;
+            let whole = sample::sample_interval_from(
+                process,
+                iv.start,
+                iv.end,
+                &mut rng,
+                &mut arrivals,
+                cap,
+                stationary,
+            );
             let added = (arrivals.len() - before) as u64;
             let total = made.fetch_add(added, Ordering::Relaxed) + added;
             if !whole || total > limit {

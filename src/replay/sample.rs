@@ -36,6 +36,62 @@ pub fn sample_interval(
     out: &mut Vec<f64>,
     limit: usize,
 ) -> bool {
+    sample_interval_from(process, start, end, rng, out, limit, false)
+}
+
+/// [`sample_interval`], the process started in equilibrium when `stationary`: the first gap
+/// is the time to the next arrival seen from a random instant (the forward recurrence time),
+/// so that the interval expects exactly rate × length arrivals. Started afresh, a renewal
+/// process of cv > 1 makes about (cv² − 1)/2 more an interval (the original's way, kept
+/// for its estimator: +6 % on a bursty sample model of 24 requests an interval).
+pub fn sample_interval_from(
+    process: &Process,
+    start: f64,
+    end: f64,
+    rng: &mut Xoshiro256PlusPlus,
+    out: &mut Vec<f64>,
+    limit: usize,
+    stationary: bool,
+) -> bool {
+    match *process {
+        // Length-biased gamma(k, θ) is gamma(k + 1, θ); the instant falls uniformly in it.
+        Process::Gamma { rate, cv } if stationary && cv > 0.0 => {
+            let cv2 = cv * cv;
+            let (Some(d), Some(biased)) = (
+                GammaGaps::new(1.0 / cv2, cv2 / rate),
+                GammaGaps::new(1.0 / cv2 + 1.0, cv2 / rate),
+            ) else {
+                return true;
+            };
+            let mut first = true;
+            run(start, end, out, limit, || {
+                if std::mem::take(&mut first) {
+                    let u: f64 = rng.random();
+                    u * biased.sample(rng)
+                } else {
+                    d.sample(rng)
+                }
+            })
+        }
+        Process::Deterministic { rate } if stationary => {
+            let mut first = Some(rng.random::<f64>() / rate);
+            run(start, end, out, limit, || {
+                first.take().unwrap_or(1.0 / rate)
+            })
+        }
+        _ => sample_renewal(process, start, end, rng, out, limit),
+    }
+}
+
+/// A renewal process started afresh at `start` (the original's way).
+fn sample_renewal(
+    process: &Process,
+    start: f64,
+    end: f64,
+    rng: &mut Xoshiro256PlusPlus,
+    out: &mut Vec<f64>,
+    limit: usize,
+) -> bool {
     match *process {
         Process::Poisson { rate } => match Exp::new(rate) {
             Ok(d) => run(start, end, out, limit, || d.sample(rng)),

@@ -20,6 +20,8 @@ pub enum FieldKind {
     Distribution,
     /// Seconds.
     Interval,
+    /// count / alpaserve.
+    Estimator,
     /// Factor.
     RateScale,
     /// Factor.
@@ -35,13 +37,14 @@ pub enum FieldKind {
 }
 
 /// All fields in form order.
-pub const FIELDS: [FieldKind; 12] = [
+pub const FIELDS: [FieldKind; 13] = [
     FieldKind::Models,
     FieldKind::Mapping,
     FieldKind::Start,
     FieldKind::End,
     FieldKind::Distribution,
     FieldKind::Interval,
+    FieldKind::Estimator,
     FieldKind::RateScale,
     FieldKind::CvScale,
     FieldKind::TimeScale,
@@ -60,6 +63,7 @@ impl FieldKind {
             FieldKind::End => "end",
             FieldKind::Distribution => "distribution",
             FieldKind::Interval => "interval s",
+            FieldKind::Estimator => "estimator",
             FieldKind::RateScale => "rate scale",
             FieldKind::CvScale => "cv scale",
             FieldKind::TimeScale => "time scale",
@@ -76,6 +80,7 @@ impl FieldKind {
             FieldKind::Mapping => &["stripe", "round_robin"],
             FieldKind::Distribution if kind == Some(TraceKind::V1) => &["exponential", "gamma"],
             FieldKind::Distribution => &["vanilla", "exponential", "gamma", "pareto", "auto"],
+            FieldKind::Estimator => &["count", "alpaserve"],
             _ => &[],
         }
     }
@@ -85,6 +90,10 @@ impl FieldKind {
         let vanilla = d == Distribution::Vanilla;
         match self {
             FieldKind::Interval | FieldKind::RateScale | FieldKind::Seed => vanilla,
+            // A v1 trace's rates are its counts under either; pareto keeps its own scale.
+            FieldKind::Estimator => {
+                vanilla || kind == Some(TraceKind::V1) || d == Distribution::Pareto
+            }
             FieldKind::CvScale => !matches!(d, Distribution::Gamma | Distribution::Auto),
             FieldKind::TimeScale | FieldKind::Replication => {
                 !vanilla || kind == Some(TraceKind::V1)
@@ -113,6 +122,7 @@ pub fn field_texts(p: &ReplayParams) -> Vec<String> {
             FieldKind::End => p.end.clone().unwrap_or_default(),
             FieldKind::Distribution => p.distribution.to_string(),
             FieldKind::Interval => format::py_float(p.interval_seconds),
+            FieldKind::Estimator => p.estimator.to_string(),
             FieldKind::RateScale => format::py_float(p.rate_scale),
             FieldKind::CvScale => format::py_float(p.cv_scale),
             FieldKind::TimeScale => format::py_float(p.time_scale),
@@ -160,6 +170,9 @@ pub fn parse_fields(
                 p.distribution = t.parse().map_err(|e: crate::Error| (i, e.to_string()))?
             }
             FieldKind::Interval => p.interval_seconds = num("seconds")?,
+            FieldKind::Estimator => {
+                p.estimator = t.parse().map_err(|e: crate::Error| (i, e.to_string()))?
+            }
             FieldKind::RateScale => p.rate_scale = num("factor")?,
             FieldKind::CvScale => p.cv_scale = num("factor")?,
             FieldKind::TimeScale => p.time_scale = num("factor")?,
@@ -193,6 +206,7 @@ pub fn field_of_error(err: &crate::Error) -> Option<usize> {
             "mapping" => FieldKind::Mapping,
             "distribution" => FieldKind::Distribution,
             "interval" => FieldKind::Interval,
+            "estimator" => FieldKind::Estimator,
             "rate-scale" => FieldKind::RateScale,
             "cv-scale" => FieldKind::CvScale,
             "time-scale" => FieldKind::TimeScale,

@@ -105,6 +105,9 @@ pub struct ModelRow {
     pub bins: Vec<u64>,
     /// Input and output tokens' p50, p90 and p99, when the requests have token counts.
     pub tokens: Option<([u32; 3], [u32; 3])>,
+    /// The trace window's invocations of the row's functions, when known: the replay's volume
+    /// is shown against it.
+    pub trace_count: Option<u64>,
 }
 
 impl ModelRow {
@@ -127,6 +130,7 @@ impl ModelRow {
             peak: bins.iter().copied().max().unwrap_or(0) as f64 / bin_seconds,
             bins,
             tokens: None,
+            trace_count: None,
         }
     }
 }
@@ -186,6 +190,7 @@ impl ReplayView {
                 let bins = stats::histogram(&m.arrivals, s, e, OVERVIEW_BINS);
                 ModelRow {
                     tokens: crate::report::token_percentiles(m),
+                    trace_count: Some(m.trace_count),
                     ..row(
                         m.model.clone(),
                         m.functions,
@@ -204,14 +209,17 @@ impl ReplayView {
         for r in &rows {
             bins.iter_mut().zip(&r.bins).for_each(|(b, x)| *b += x);
         }
-        let group = row(
-            "group".into(),
-            replay.mapping.len(),
-            g.arrivals as usize,
-            g.rate,
-            g.cv,
-            bins,
-        );
+        let group = ModelRow {
+            trace_count: Some(replay.models.iter().map(|m| m.trace_count).sum()),
+            ..row(
+                "group".into(),
+                replay.mapping.len(),
+                g.arrivals as usize,
+                g.rate,
+                g.cv,
+                bins,
+            )
+        };
         let members = crate::compare::members(&replay, &trace);
         ReplayView {
             minutes: (0..members.len())

@@ -16,3 +16,4 @@ mod round3;
 mod terminal;
 mod tui;
 mod util;
+mod volume;

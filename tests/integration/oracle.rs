@@ -67,6 +67,8 @@ fn params(p: &Json) -> tracereplay_tui::Result<ReplayParams> {
         time_scale: p["time_scale_factor"].as_f64().unwrap(),
         replication: p["replication_factor"].as_u64().unwrap() as u32,
         seed: p["seed"].as_u64().unwrap(),
+        // The original's rate estimator, which these outputs were made with.
+        estimator: tracereplay_tui::replay::Estimator::Alpaserve,
         ..ReplayParams::default()
     })
 }

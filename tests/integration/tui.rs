@@ -541,7 +541,7 @@ fn the_detail_shows_the_real_trace_beside_the_replay() {
     assert_eq!(m.detail, m.detail_trace);
     // Rate scale 4 under exponential: the replay has about 4x the trace's arrivals.
     let mut keys = vec![key(KeyCode::Right)];
-    keys.extend(down(2));
+    keys.extend(down(field("rate scale") - field("distribution")));
     keys.push(key(KeyCode::Enter));
     keys.extend((0..3).map(|_| key(KeyCode::Backspace)));
     keys.extend(typed("4"));
@@ -1390,4 +1390,40 @@ fn a_large_replay_shows_its_fitted_targets_while_it_samples() {
         !s.contains("fitted targets") && s.contains("Models (sort"),
         "{s}"
     );
+}
+
+/// The screens in the README and docs/explorer.md are what the explorer draws on the embedded
+/// sample at 120×36 (they went stale by hand). `TRACEREPLAY_UPDATE_SCREENS=1 cargo test
+/// doc_screens` writes them anew.
+#[test]
+fn doc_screens_are_what_the_explorer_draws() {
+    let drawn: String = screen(&started())
+        .lines()
+        .map(|l| l.trim_end().to_string() + "\n")
+        .collect();
+    let update = std::env::var_os("TRACEREPLAY_UPDATE_SCREENS").is_some();
+    for doc in ["README.md", "docs/explorer.md"] {
+        let path = super::util::repo(doc);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let marker = text
+            .find("120×36")
+            .expect("the screen's caption names its size");
+        let start = marker + text[marker..].find("```text\n").unwrap() + "```text\n".len();
+        let end = start + text[start..].find("```").unwrap();
+        let shown: String = text[start..end]
+            .lines()
+            .map(|l| l.trim_end().to_string() + "\n")
+            .collect();
+        if shown == drawn {
+            continue;
+        }
+        if update {
+            std::fs::write(&path, format!("{}{drawn}{}", &text[..start], &text[end..])).unwrap();
+        } else {
+            panic!(
+                "{doc}'s screen is not what the explorer draws; run \
+                 TRACEREPLAY_UPDATE_SCREENS=1 cargo test doc_screens and commit it"
+            );
+        }
+    }
 }

@@ -33,6 +33,8 @@ pub(super) fn models_pane(m: &Model, f: &mut Frame, area: Rect) {
     } else {
         [6, 4, 6, 6, 5, 5]
     };
+    // The replay's volume against the trace window's, where the terminal has room.
+    let vs_w: u16 = if area.width >= 80 { 8 } else { 0 };
     // What the columns, their gaps and the borders leave, less a margin.
     // Token counts (LLM traces): the median input/output lengths in a column of their own.
     let tokens_w: u16 = if r.rows.iter().any(|x| x.tokens.is_some()) {
@@ -40,7 +42,12 @@ pub(super) fn models_pane(m: &Model, f: &mut Frame, area: Rect) {
     } else {
         0
     };
-    let used: u16 = w.iter().sum::<u16>() + 6 + 2 + 2 + if tokens_w > 0 { tokens_w + 1 } else { 0 };
+    let used: u16 = w.iter().sum::<u16>()
+        + 6
+        + 2
+        + 2
+        + if tokens_w > 0 { tokens_w + 1 } else { 0 }
+        + if vs_w > 0 { vs_w + 1 } else { 0 };
     let spark_w = area.width.saturating_sub(used).max(3) as usize;
     let spark = |bins: &[u64]| -> String {
         let data = rebin(bins, spark_w);
@@ -55,6 +62,16 @@ pub(super) fn models_pane(m: &Model, f: &mut Frame, area: Rect) {
             Cell::from(x.model.clone()),
             Cell::from(fit_number(x.functions as f64, w[1].into(), 0)),
             Cell::from(fit_number(x.arrivals as f64, w[2].into(), 0)),
+        ];
+        if vs_w > 0 {
+            cells.push(Cell::from(match x.trace_count {
+                Some(t) if t > 0 => {
+                    format!("{:+.1}%", (x.arrivals as f64 / t as f64 - 1.0) * 100.0)
+                }
+                _ => String::new(),
+            }));
+        }
+        cells.extend([
             Cell::from(fit_number(x.rate, w[3].into(), 4)),
             Cell::from(if cv_pending {
                 "…".to_string()
@@ -62,7 +79,7 @@ pub(super) fn models_pane(m: &Model, f: &mut Frame, area: Rect) {
                 fit_number(x.cv, w[4].into(), 3)
             }),
             Cell::from(fit_number(x.peak, w[5].into(), 3)),
-        ];
+        ]);
         if tokens_w > 0 {
             cells.push(Cell::from(x.tokens.map_or(String::new(), |(i, o)| {
                 format!(
@@ -96,10 +113,15 @@ pub(super) fn models_pane(m: &Model, f: &mut Frame, area: Rect) {
         Constraint::Length(w[0]),
         Constraint::Length(w[1]),
         Constraint::Length(w[2]),
+    ];
+    if vs_w > 0 {
+        widths.push(Constraint::Length(vs_w));
+    }
+    widths.extend([
         Constraint::Length(w[3]),
         Constraint::Length(w[4]),
         Constraint::Length(w[5]),
-    ];
+    ]);
     if tokens_w > 0 {
         widths.push(Constraint::Length(tokens_w));
     }
@@ -110,9 +132,11 @@ pub(super) fn models_pane(m: &Model, f: &mut Frame, area: Rect) {
         ["model", "fns", "arriv.", "rate/s", "cv", "peak"]
     };
     let header = Row::new(
-        names
+        names[..3]
             .iter()
             .map(|c| Cell::from(*c))
+            .chain((vs_w > 0).then(|| Cell::from("vs trace")))
+            .chain(names[3..].iter().map(|c| Cell::from(*c)))
             .chain((tokens_w > 0).then(|| Cell::from("tok in/out")))
             .chain([Cell::from("rate over the window")]),
     )

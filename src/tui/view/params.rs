@@ -52,5 +52,18 @@ pub(super) fn params_pane(m: &Model, f: &mut Frame, area: Rect) {
         lines.push(Line::from(""));
         lines.push(Line::from(r.replay.window.to_string()).dark_gray());
     }
-    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+    // A short pane (80x24) scrolls to the selected field, and to the error under the fields
+    // when the selected field has it.
+    let height = usize::from(inner.height).max(1);
+    let keep = match &m.field_error {
+        Some((i, _)) if focused && *i == m.field => FIELDS.len() + 2,
+        _ => m.field + 1,
+    };
+    let top = keep.saturating_sub(height).min(m.field);
+    f.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((u16::try_from(top).unwrap_or(u16::MAX), 0)),
+        inner,
+    );
 }
