@@ -230,9 +230,169 @@ pub fn pareto_shape_shifted(gaps: &[f64]) -> (f64, f64) {
     (gaps.len() as f64 / sum_ln_x, sum_ln_x)
 }
 
+/// A Weibull fit with location 0: `F(x) = 1 − exp(−(x/scale)^shape)`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WeibullFit {
+    /// Shape k (below 1: burstier than Poisson).
+    pub shape: f64,
+    /// Scale λ (seconds).
+    pub scale: f64,
+}
+
+impl WeibullFit {
+    /// Mean gap `λ Γ(1 + 1/k)`.
+    pub fn mean(&self) -> f64 {
+        self.scale * statrs::function::gamma::gamma(1.0 + 1.0 / self.shape)
+    }
+
+    /// Rate `1 / mean gap` (per second).
+    pub fn rate(&self) -> f64 {
+        1.0 / self.mean()
+    }
+
+    /// Coefficient of variation of the gaps, which depends on the shape alone.
+    pub fn cv(&self) -> f64 {
+        weibull_cv(self.shape)
+    }
+}
+
+/// The cv of Weibull gaps of shape `k`: `√(Γ(1 + 2/k) / Γ(1 + 1/k)² − 1)`.
+pub fn weibull_cv(k: f64) -> f64 {
+    use statrs::function::gamma::ln_gamma;
+    // In logs: Γ(1 + 2/k) overflows below k ≈ 0.012.
+    let r = (ln_gamma(1.0 + 2.0 / k) - 2.0 * ln_gamma(1.0 + 1.0 / k)).exp();
+    (r - 1.0).max(0.0).sqrt()
+}
+
+/// The Weibull shape whose gaps have coefficient of variation `cv` (> 0): the cv falls as the
+/// shape grows, so it is found by bisection in log space.
+pub fn weibull_shape_for_cv(cv: f64) -> Option<f64> {
+    if !(cv.is_finite() && cv > 0.0) {
+        return None;
+    }
+    let (mut lo, mut hi) = (0.02f64, 500.0f64);
+    if weibull_cv(lo) < cv || weibull_cv(hi) > cv {
+        return None;
+    }
+    for _ in 0..200 {
+        let mid = (lo * hi).sqrt();
+        if weibull_cv(mid) > cv {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+        if hi / lo - 1.0 < 1e-14 {
+            break;
+        }
+    }
+    Some((lo * hi).sqrt())
+}
+
+/// Weibull maximum likelihood with location 0 on positive `gaps` (two or more): the shape solves
+/// `Σ x^k ln x / Σ x^k − 1/k − mean(ln x) = 0`, which rises with k (Newton's steps kept inside
+/// a bracket), and the scale is `(Σ x^k / n)^(1/k)`. Powers are taken of `x / max x`, so they
+/// neither overflow nor underflow to nothing. `None` for equal gaps (no finite shape; gamma's
+/// deterministic process serves them) or fewer than two.
+pub fn weibull_mle(gaps: &[f64]) -> Option<WeibullFit> {
+    let n = gaps.len();
+    if n < 2 || gaps.iter().any(|g| !(g.is_finite() && *g > 0.0)) {
+        return None;
+    }
+    let max = gaps.iter().copied().fold(0.0, f64::max);
+    let ln_y: Vec<f64> = gaps.iter().map(|&g| (g / max).ln()).collect();
+    let mean_ln_y = sum(ln_y.iter().copied()) / n as f64;
+    let sd = (sum(ln_y.iter().map(|l| (l - mean_ln_y).powi(2))) / n as f64).sqrt();
+    if sd.is_nan() || sd <= 1e-12 {
+        return None;
+    }
+    // g(k) and g'(k), in terms of ln y = ln x − ln max (the max cancels in g).
+    let score = |k: f64| {
+        let (mut s0, mut s1, mut s2) = (0.0, 0.0, 0.0);
+        for &l in &ln_y {
+            let w = (k * l).exp();
+            s0 += w;
+            s1 += w * l;
+            s2 += w * l * l;
+        }
+        let m1 = s1 / s0;
+        (
+            m1 - 1.0 / k - mean_ln_y,
+            s2 / s0 - m1 * m1 + 1.0 / (k * k),
+            s0,
+        )
+    };
+    // For Weibull gaps, sd(ln x) = π / (k √6): the start; then a bracket around it.
+    let mut k = std::f64::consts::PI / (sd * 6f64.sqrt());
+    let (mut lo, mut hi) = (k, k);
+    while score(lo).0 > 0.0 {
+        lo /= 2.0;
+        if lo < 1e-6 {
+            return None;
+        }
+    }
+    while score(hi).0 < 0.0 {
+        hi *= 2.0;
+        if hi > 1e6 {
+            return None;
+        }
+    }
+    for _ in 0..100 {
+        let (g, d, _) = score(k);
+        if g == 0.0 {
+            break;
+        }
+        if g > 0.0 {
+            hi = k;
+        } else {
+            lo = k;
+        }
+        let step = k - g / d;
+        let next = if step > lo && step < hi && d > 0.0 {
+            step
+        } else {
+            0.5 * (lo + hi)
+        };
+        if (next - k).abs() <= 1e-15 * k {
+            k = next;
+            break;
+        }
+        k = next;
+    }
+    let (_, _, s0) = score(k);
+    Some(WeibullFit {
+        shape: k,
+        scale: max * (s0 / n as f64).powf(1.0 / k),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn weibull_fits_its_own_equations() {
+        let x = spread(9, 2_000, 5.0);
+        let f = weibull_mle(&x).unwrap();
+        let n = x.len() as f64;
+        // The two score equations at the fit.
+        let sk: f64 = x.iter().map(|v| (v / f.scale).powf(f.shape)).sum();
+        assert!((sk / n - 1.0).abs() < 1e-10, "{sk}");
+        let lhs: f64 = x
+            .iter()
+            .map(|v| (v / f.scale).powf(f.shape) * v.ln())
+            .sum::<f64>()
+            / sk;
+        let mean_ln = x.iter().map(|v| v.ln()).sum::<f64>() / n;
+        assert!((lhs - 1.0 / f.shape - mean_ln).abs() < 1e-10);
+        assert!(weibull_mle(&[2.0, 2.0, 2.0]).is_none());
+        assert!(weibull_mle(&[2.0]).is_none());
+        // cv and shape invert each other; shape 1 is Poisson.
+        assert!((weibull_cv(1.0) - 1.0).abs() < 1e-12);
+        for k in [0.2, 0.5, 1.0, 3.0, 40.0] {
+            let back = weibull_shape_for_cv(weibull_cv(k)).unwrap();
+            assert!((back / k - 1.0).abs() < 1e-9, "{k}: {back}");
+        }
+    }
 
     #[test]
     fn compensated_sum_is_exact_where_naive_is_not() {

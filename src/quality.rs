@@ -1,16 +1,16 @@
 //! How well each candidate process describes an interval's inter-arrival gaps: maximum
-//! likelihood fits of the exponential, gamma and pareto (Lomax) distributions, their
+//! likelihood fits of the exponential, gamma, Weibull and pareto (Lomax) distributions, their
 //! log-likelihood, AIC and BIC, and the Kolmogorov–Smirnov distance to the gaps. The original
 //! left `aic()` / `bic()` as stubs; this is what they were for.
 
 use serde::Serialize;
 
-use crate::estimate::{GammaFit, sum};
+use crate::estimate::{GammaFit, WeibullFit, sum};
 
 /// One candidate's fit to the gaps.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Candidate {
-    /// `exponential`, `gamma` or `pareto`.
+    /// `exponential`, `gamma`, `weibull` or `pareto`.
     pub name: &'static str,
     /// Maximised log-likelihood.
     pub loglik: f64,
@@ -46,6 +46,8 @@ pub struct Fits {
     pub gamma: GammaFit,
     /// Pareto shape on `gaps + 1` (scale 1).
     pub pareto: f64,
+    /// Weibull shape and scale (`None` for equal gaps).
+    pub weibull: Option<WeibullFit>,
     sum_g: f64,
     sum_ln: f64,
     sum_ln_x: f64,
@@ -71,6 +73,7 @@ impl Fits {
             exponential: 1.0 / m,
             gamma: crate::estimate::gamma_mle_of(m, sum_ln, n),
             pareto,
+            weibull: crate::estimate::weibull_mle(gaps),
             sum_g: sum(gaps.iter().copied()),
             sum_ln,
             sum_ln_x,
@@ -97,8 +100,17 @@ impl Fits {
         let b = self.pareto;
         let pareto = (b.is_finite() && b > 0.0)
             .then(|| ("pareto", 1.0, nf * b.ln() - (b + 1.0) * self.sum_ln_x));
+        // Weibull, shape k and scale λ: at the fit Σ (x/λ)^k = n.
+        let weibull = self.weibull.map(|WeibullFit { shape: k, scale }| {
+            (
+                "weibull",
+                2.0,
+                nf * (k.ln() - k * scale.ln()) + (k - 1.0) * self.sum_ln - nf,
+            )
+        });
         std::iter::once(exponential)
             .chain(gamma)
+            .chain(weibull)
             .chain(pareto)
             .filter(|c| c.2.is_finite())
     }
@@ -133,6 +145,13 @@ pub fn assess_fits(gaps: &[f64], fits: &Fits) -> Option<Quality> {
                 ("gamma", GammaFit::Fitted { shape, scale }) => ks_distance(&sorted, |x| {
                     statrs::function::gamma::gamma_lr(shape, x / scale)
                 }),
+                ("weibull", _) => {
+                    let w = fits.weibull.unwrap_or(WeibullFit {
+                        shape: 1.0,
+                        scale: 1.0,
+                    });
+                    ks_distance(&sorted, |x| 1.0 - (-(x / w.scale).powf(w.shape)).exp())
+                }
                 ("pareto", _) => {
                     let b = fits.pareto;
                     ks_distance(&sorted, |g| 1.0 - (g + 1.0).powf(-b))

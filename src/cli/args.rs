@@ -314,8 +314,8 @@ pub struct ReplayOpts {
     #[arg(long)]
     pub end: Option<String>,
     /// Replay mode: vanilla (the real timestamps), or processes fitted per interval:
-    /// exponential, gamma, pareto or auto. vanilla, pareto and auto need a v2 (timestamp)
-    /// trace.
+    /// exponential, gamma, weibull, pareto or auto. vanilla, weibull, pareto and auto need a v2
+    /// (timestamp) trace.
     #[arg(long, value_enum, default_value_t = DistributionArg::Exponential)]
     pub distribution: DistributionArg,
     /// Length of the fitting intervals, in seconds.
@@ -329,7 +329,7 @@ pub struct ReplayOpts {
     /// Multiply every fitted rate.
     #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
     pub rate_scale: f64,
-    /// Multiply every fitted gamma cv (gamma only).
+    /// Multiply every fitted cv (gamma and weibull).
     #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
     pub cv_scale: f64,
     /// Compress time by this factor (vanilla v2 only).
@@ -398,8 +398,10 @@ pub enum DistributionArg {
     Gamma,
     /// Fitted Pareto processes (v2 only: fitted to the gaps between timestamps).
     Pareto,
-    /// Per interval, the process (exponential, gamma or pareto) whose fit has the lowest AIC
-    /// (v2 only).
+    /// Fitted Weibull processes (v2 only: fitted to the gaps by maximum likelihood).
+    Weibull,
+    /// Per interval, the process (exponential, gamma, weibull or pareto) whose fit has the
+    /// lowest AIC (v2 only).
     Auto,
 }
 
@@ -477,6 +479,7 @@ impl ReplayOpts {
                 DistributionArg::Exponential => Distribution::Exponential,
                 DistributionArg::Gamma => Distribution::Gamma,
                 DistributionArg::Pareto => Distribution::Pareto,
+                DistributionArg::Weibull => Distribution::Weibull,
                 DistributionArg::Auto => Distribution::Auto,
             },
             interval_seconds: self.interval,

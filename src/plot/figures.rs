@@ -316,6 +316,11 @@ fn pdf(p: &Process, g: f64) -> f64 {
             let x = g / gap_scale + 1.0;
             shape * x.powf(-shape - 1.0) / gap_scale
         }
+        Process::Weibull { rate, shape } => {
+            let scale = 1.0 / (rate * statrs::function::gamma::gamma(1.0 + 1.0 / shape));
+            let z = g / scale;
+            shape / scale * z.powf(shape - 1.0) * (-z.powf(shape)).exp()
+        }
         Process::Deterministic { .. } => f64::NAN,
     }
 }

@@ -1,7 +1,9 @@
 //! Per-interval process estimation: the fitted modes' step 2 (SPEC §5).
 
 use super::params::{Distribution, Estimator, ReplayParams};
-use crate::estimate::{GammaFit, exponential_rate, gamma_mle, pareto_shape_shifted};
+use crate::estimate::{
+    GammaFit, WeibullFit, exponential_rate, gamma_mle, pareto_shape_shifted, weibull_mle,
+};
 use crate::quality::Fits;
 
 /// Added to every inter-arrival gap before fitting, as the original does, so simultaneous
@@ -33,6 +35,13 @@ pub enum Process {
         /// Arrivals per second.
         rate: f64,
     },
+    /// Weibull gaps of shape `shape` (below 1: burstier than Poisson), scaled to the rate.
+    Weibull {
+        /// Arrivals per second.
+        rate: f64,
+        /// Shape k.
+        shape: f64,
+    },
     /// Gaps are `gap_scale · (Pareto(shape, 1) − 1)` (Lomax).
     Pareto {
         /// Tail index fitted on `gaps + 1`.
@@ -49,6 +58,7 @@ impl Process {
             Process::Poisson { .. } => "poisson",
             Process::Gamma { .. } => "gamma",
             Process::Deterministic { .. } => "deterministic",
+            Process::Weibull { .. } => "weibull",
             Process::Pareto { .. } => "pareto",
         }
     }
@@ -58,6 +68,7 @@ impl Process {
         match *self {
             Process::Poisson { rate }
             | Process::Gamma { rate, .. }
+            | Process::Weibull { rate, .. }
             | Process::Deterministic { rate } => Some(rate),
             Process::Pareto { shape, gap_scale } => {
                 (shape > 1.0).then(|| (shape - 1.0) / gap_scale)
@@ -71,6 +82,7 @@ impl Process {
             Process::Poisson { .. } => Some(1.0),
             Process::Gamma { cv, .. } => Some(cv),
             Process::Deterministic { .. } => Some(0.0),
+            Process::Weibull { shape, .. } => Some(crate::estimate::weibull_cv(shape)),
             Process::Pareto { shape, .. } => (shape > 2.0).then(|| (shape / (shape - 2.0)).sqrt()),
         }
     }
@@ -80,8 +92,10 @@ impl Process {
     /// theorem's second term): a gamma of cv 10⁴ bursts ~5 × 10⁷ arrivals an interval
     /// whatever its rate, which the size checks must see.
     pub fn expected_count(&self, seconds: f64) -> f64 {
-        let burst = match *self {
-            Process::Gamma { cv, .. } => ((cv * cv - 1.0) / 2.0).max(0.0),
+        let burst = match (*self, self.cv()) {
+            (Process::Gamma { .. } | Process::Weibull { .. }, Some(cv)) => {
+                ((cv * cv - 1.0) / 2.0).max(0.0)
+            }
             _ => 0.0,
         };
         self.rate().unwrap_or(0.0) * seconds + burst
@@ -120,10 +134,13 @@ pub struct IntervalStats {
     pub count: u64,
     /// Exponential rate `n / Σgap` (NaN when not fitted).
     exponential: f64,
-    /// Gamma fit (when fitted, with two gaps or more).
-    gamma: Option<GammaFit>,
+    /// Gamma fit (when fitted, with two gaps or more), packed ([`IntervalStats::gamma`]):
+    /// kept flat so that a fit stays within 64 bytes (the explorer keeps millions).
+    gamma: (f64, f64),
     /// Pareto shape on `gaps + 1` (NaN when not fitted).
     pareto: f64,
+    /// Weibull shape and scale (NaN when not fitted, or the gaps are equal).
+    weibull: (f64, f64),
     /// `auto`'s choice, by AIC (when every candidate was fitted).
     best: Option<Distribution>,
 }
@@ -134,10 +151,32 @@ impl IntervalStats {
         IntervalStats {
             count,
             exponential: f64::NAN,
-            gamma: None,
+            gamma: (f64::NAN, f64::NAN),
             pareto: f64::NAN,
+            weibull: (f64::NAN, f64::NAN),
             best: None,
         }
+    }
+
+    /// The gamma fit: `(shape, scale)`, or `(∞, mean)` for constant gaps, or NaN.
+    fn gamma(&self) -> Option<GammaFit> {
+        match self.gamma {
+            (shape, _) if shape.is_nan() => None,
+            (f64::INFINITY, mean) => Some(GammaFit::Constant { mean }),
+            (shape, scale) => Some(GammaFit::Fitted { shape, scale }),
+        }
+    }
+
+    fn set_gamma(&mut self, fit: GammaFit) {
+        self.gamma = match fit {
+            GammaFit::Fitted { shape, scale } => (shape, scale),
+            GammaFit::Constant { mean } => (f64::INFINITY, mean),
+        };
+    }
+
+    fn weibull(&self) -> Option<WeibullFit> {
+        let (shape, scale) = self.weibull;
+        (!shape.is_nan()).then_some(WeibullFit { shape, scale })
     }
 
     /// Fits the [`gaps_into`] of an interval's `count` timestamps for `which` distribution;
@@ -168,15 +207,24 @@ impl IntervalStats {
             s.exponential = fits.map_or_else(|| exponential_rate(gaps), |f| f.exponential);
         }
         if n >= 2 && wanted(Distribution::Gamma) {
-            s.gamma = Some(fits.map_or_else(|| gamma_mle(gaps), |f| f.gamma));
+            s.set_gamma(fits.map_or_else(|| gamma_mle(gaps), |f| f.gamma));
         }
         if n >= 1 && wanted(Distribution::Pareto) {
             s.pareto = fits.map_or_else(|| pareto_shape_shifted(gaps).0, |f| f.pareto);
+        }
+        if n >= 2 && wanted(Distribution::Weibull) {
+            if let Some(w) = fits.map_or_else(|| weibull_mle(gaps), |f| f.weibull) {
+                s.weibull = (w.shape, w.scale);
+            } else if s.gamma().is_none() {
+                // Equal gaps have no Weibull shape: gamma's fit says they are constant.
+                s.set_gamma(fits.map_or_else(|| gamma_mle(gaps), |f| f.gamma));
+            }
         }
         if which == Distribution::Auto {
             // A timer's equal gaps fit no candidate; gamma makes them deterministic.
             s.best = Some(match fits.and_then(|f| f.best()) {
                 Some("gamma") => Distribution::Gamma,
+                Some("weibull") => Distribution::Weibull,
                 Some("pareto") => Distribution::Pareto,
                 Some(_) => Distribution::Exponential,
                 None if n >= 2 => Distribution::Gamma,
@@ -197,7 +245,7 @@ impl IntervalStats {
             d => d,
         };
         let gaps = self.count.saturating_sub(1);
-        let min_gaps = if distribution == Distribution::Gamma {
+        let min_gaps = if matches!(distribution, Distribution::Gamma | Distribution::Weibull) {
             2
         } else {
             1
@@ -218,7 +266,7 @@ impl IntervalStats {
                 (rate, false)
             }
         };
-        let (process, reset) = match (distribution, self.gamma) {
+        let (process, reset) = match (distribution, self.gamma()) {
             (Distribution::Exponential, _) => {
                 let (rate, reset) = guard(self.exponential);
                 (
@@ -240,6 +288,39 @@ impl IntervalStats {
                 };
                 (process, reset)
             }
+            (Distribution::Weibull, _) => match self.weibull() {
+                Some(fit) => {
+                    let (rate, reset) = guard(fit.rate());
+                    let shape = if params.cv_scale == 1.0 {
+                        Some(fit.shape)
+                    } else {
+                        crate::estimate::weibull_shape_for_cv(fit.cv() * params.cv_scale)
+                    };
+                    let Some(shape) = shape else {
+                        return Estimate::SILENT;
+                    };
+                    (
+                        Process::Weibull {
+                            rate: rate * params.rate_scale,
+                            shape,
+                        },
+                        reset,
+                    )
+                }
+                // Equal gaps: a timer, no finite shape; deterministic, as gamma makes it.
+                None => {
+                    let Some(GammaFit::Constant { mean }) = self.gamma() else {
+                        return Estimate::SILENT;
+                    };
+                    let (rate, reset) = guard(1.0 / mean);
+                    (
+                        Process::Deterministic {
+                            rate: rate * params.rate_scale,
+                        },
+                        reset,
+                    )
+                }
+            },
             (Distribution::Pareto, _) => {
                 let shape = self.pareto;
                 if !shape.is_finite() || shape <= 0.0 {

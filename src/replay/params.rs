@@ -22,7 +22,10 @@ pub enum Distribution {
     Gamma,
     /// Fitted Pareto (Lomax-gap) renewal processes.
     Pareto,
-    /// Per interval, whichever of exponential, gamma and pareto fits the gaps best (AIC).
+    /// Fitted Weibull renewal processes.
+    Weibull,
+    /// Per interval, whichever of exponential, gamma, weibull and pareto fits the gaps best
+    /// (AIC).
     Auto,
 }
 
@@ -33,6 +36,7 @@ impl fmt::Display for Distribution {
             Distribution::Exponential => "exponential",
             Distribution::Gamma => "gamma",
             Distribution::Pareto => "pareto",
+            Distribution::Weibull => "weibull",
             Distribution::Auto => "auto",
         })
     }
@@ -46,11 +50,13 @@ impl FromStr for Distribution {
             "exponential" | "poisson" => Ok(Distribution::Exponential),
             "gamma" => Ok(Distribution::Gamma),
             "pareto" => Ok(Distribution::Pareto),
+            "weibull" => Ok(Distribution::Weibull),
             "auto" => Ok(Distribution::Auto),
             other => Err(Error::param(
                 "distribution",
                 format!(
-                    "{other:?} is not supported; use vanilla, exponential, gamma, pareto or auto"
+                    "{other:?} is not supported; use vanilla, exponential, gamma, weibull, pareto \
+                     or auto"
                 ),
             )),
         }
@@ -305,11 +311,11 @@ impl ReplayParams {
                  (use --distribution vanilla, or drop --spread)",
             ));
         }
-        if self.cv_scale != 1.0 && !matches!(self.distribution, Gamma | Auto) {
+        if self.cv_scale != 1.0 && !matches!(self.distribution, Gamma | Weibull | Auto) {
             return Err(Error::param(
                 "cv-scale",
                 format!(
-                    "only gamma processes have a cv to scale (this is {})",
+                    "only gamma and weibull processes have a cv to scale (this is {})",
                     self.distribution
                 ),
             ));
@@ -338,7 +344,7 @@ impl ReplayParams {
                  use exponential or gamma",
             ));
         }
-        if kind == TraceKind::V1 && matches!(self.distribution, Pareto | Auto) {
+        if kind == TraceKind::V1 && matches!(self.distribution, Pareto | Weibull | Auto) {
             return Err(Error::param(
                 "distribution",
                 format!(

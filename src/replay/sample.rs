@@ -73,6 +73,26 @@ pub fn sample_interval_from(
                 }
             })
         }
+        // Length-biased Weibull(k, λ) is λ·G^(1/k), G ~ gamma(1 + 1/k, 1).
+        Process::Weibull { rate, shape } if stationary => {
+            let (Some(scale), Some(biased)) = (
+                weibull_scale(rate, shape),
+                GammaGaps::new(1.0 + 1.0 / shape, 1.0),
+            ) else {
+                return true;
+            };
+            let inv = 1.0 / shape;
+            let mut first = true;
+            run(start, end, out, limit, || {
+                if std::mem::take(&mut first) {
+                    let u: f64 = rng.random();
+                    u * scale * biased.sample(rng).powf(inv)
+                } else {
+                    let e: f64 = rng.sample(Exp1);
+                    scale * e.powf(inv)
+                }
+            })
+        }
         Process::Deterministic { rate } if stationary => {
             let mut first = Some(rng.random::<f64>() / rate);
             run(start, end, out, limit, || {
@@ -81,6 +101,12 @@ pub fn sample_interval_from(
         }
         _ => sample_renewal(process, start, end, rng, out, limit),
     }
+}
+
+/// The Weibull scale λ whose gaps of shape `shape` have mean `1 / rate`.
+fn weibull_scale(rate: f64, shape: f64) -> Option<f64> {
+    let scale = 1.0 / (rate * statrs::function::gamma::gamma(1.0 + 1.0 / shape));
+    (scale.is_finite() && scale > 0.0 && shape.is_finite() && shape > 0.0).then_some(scale)
 }
 
 /// A renewal process started afresh at `start` (the original's way).
@@ -108,6 +134,16 @@ fn sample_renewal(
             }
         }
         Process::Deterministic { rate } => run(start, end, out, limit, || 1.0 / rate),
+        Process::Weibull { rate, shape } => match weibull_scale(rate, shape) {
+            Some(scale) => {
+                let inv = 1.0 / shape;
+                run(start, end, out, limit, || {
+                    let e: f64 = rng.sample(Exp1);
+                    scale * e.powf(inv)
+                })
+            }
+            None => true,
+        },
         Process::Pareto { shape, gap_scale } => match Pareto::new(1.0, shape) {
             Ok(d) => run(start, end, out, limit, || gap_scale * (d.sample(rng) - 1.0)),
             Err(_) => true,

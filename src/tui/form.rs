@@ -16,7 +16,7 @@ pub enum FieldKind {
     Start,
     /// D.H.M or empty for the trace's end.
     End,
-    /// vanilla / exponential / gamma / pareto / auto.
+    /// vanilla / exponential / gamma / weibull / pareto / auto.
     Distribution,
     /// Seconds.
     Interval,
@@ -79,7 +79,14 @@ impl FieldKind {
         match self {
             FieldKind::Mapping => &["stripe", "round_robin"],
             FieldKind::Distribution if kind == Some(TraceKind::V1) => &["exponential", "gamma"],
-            FieldKind::Distribution => &["vanilla", "exponential", "gamma", "pareto", "auto"],
+            FieldKind::Distribution => &[
+                "vanilla",
+                "exponential",
+                "gamma",
+                "weibull",
+                "pareto",
+                "auto",
+            ],
             FieldKind::Estimator => &["count", "alpaserve"],
             _ => &[],
         }
@@ -94,7 +101,10 @@ impl FieldKind {
             FieldKind::Estimator => {
                 vanilla || kind == Some(TraceKind::V1) || d == Distribution::Pareto
             }
-            FieldKind::CvScale => !matches!(d, Distribution::Gamma | Distribution::Auto),
+            FieldKind::CvScale => !matches!(
+                d,
+                Distribution::Gamma | Distribution::Weibull | Distribution::Auto
+            ),
             FieldKind::TimeScale | FieldKind::Replication => {
                 !vanilla || kind == Some(TraceKind::V1)
             }

@@ -162,11 +162,11 @@ fn user_errors_are_one_clear_line() {
         (&["stats", "sample", "--models", "1000"], "use at most"),
         (
             &["stats", "sample", "--cv-scale", "2"],
-            "only gamma processes have a cv",
+            "only gamma and weibull processes have a cv",
         ),
         (
-            &["stats", "sample", "--distribution", "weibull"],
-            "invalid value 'weibull'",
+            &["stats", "sample", "--distribution", "lognormal"],
+            "invalid value 'lognormal'",
         ),
         (
             &["inspect", &fixture("pickle/bad/exec_os_system_p4.pkl")],

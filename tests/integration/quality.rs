@@ -40,9 +40,47 @@ fn matches_scipy() {
                 compared += 1;
             }
         }
-        assert_eq!(q.candidates.len(), 3, "{case}: every candidate fitted");
+        assert_eq!(q.candidates.len(), 4, "{case}: every candidate fitted");
+        // The Weibull fit itself: scipy's root of the likelihood equation.
+        let w = tracereplay_tui::estimate::weibull_mle(&gaps).unwrap();
+        close(
+            w.shape,
+            want["fits"]["weibull"]["shape"].as_f64().unwrap(),
+            &format!("{case} weibull shape"),
+        );
+        close(
+            w.scale,
+            want["fits"]["weibull"]["scale"].as_f64().unwrap(),
+            &format!("{case} weibull scale"),
+        );
     }
-    assert_eq!(compared, 4 * 3 * 4);
+    assert_eq!(compared, 5 * 4 * 4);
+}
+
+/// Auto chooses Weibull where its AIC is lowest: on gaps drawn from a Weibull of shape 0.5
+/// (bursty, and neither gamma nor Lomax), most intervals pick it; and a Weibull replay's
+/// processes have the fitted shape's cv.
+#[test]
+fn auto_picks_weibull_for_weibull_gaps() {
+    let mut u = rng(11);
+    // Inverse CDF: λ (−ln U)^(1/k), k = 0.5, λ = 4 s.
+    let trace = trace_with_gaps(|| 4.0 * (-u().ln()).powf(2.0));
+    let picks = auto_choices(&trace);
+    let weibull = picks.iter().filter(|&&p| p == "weibull").count();
+    assert!(weibull * 10 >= picks.len() * 6, "{picks:?}");
+    let p = ReplayParams {
+        models: vec!["m".into()],
+        distribution: Distribution::Weibull,
+        end: Some("0.23.0".into()),
+        interval_seconds: 3600.0,
+        ..ReplayParams::default()
+    };
+    let r = replay(&trace, &p).unwrap();
+    for iv in &r.models[0].intervals {
+        let cv = iv.process.unwrap().cv().unwrap();
+        // Shape 0.5 has cv √5 ≈ 2.24; fitted per hour, within sampling error.
+        assert!((cv - 5f64.sqrt()).abs() < 0.6, "{cv}");
+    }
 }
 
 use tracereplay_tui::replay::{Distribution, ReplayParams, replay};
@@ -92,7 +130,7 @@ fn auto_choices(trace: &Trace) -> Vec<&'static str> {
 }
 
 #[test]
-fn auto_picks_gamma_for_bursts_and_poisson_for_poisson() {
+fn auto_picks_a_bursty_shape_for_bursts_and_poisson_for_poisson() {
     // Poisson: exponential gaps of mean 10 s.
     let mut u = rng(1);
     let poisson = trace_with_gaps(|| -10.0 * u().ln());
@@ -110,8 +148,15 @@ fn auto_picks_gamma_for_bursts_and_poisson_for_poisson() {
     });
     let picks = auto_choices(&bursty);
     assert!(picks.iter().all(|&p| p != "poisson"), "{picks:?}");
+    // A bursty shape: gamma, or since it is a candidate, Weibull (which fits this two-phase
+    // mixture best by AIC in every interval).
     assert!(
-        picks.iter().filter(|&&p| p == "gamma").count() * 2 >= picks.len(),
+        picks
+            .iter()
+            .filter(|&&p| p == "gamma" || p == "weibull")
+            .count()
+            * 2
+            >= picks.len(),
         "{picks:?}"
     );
 }

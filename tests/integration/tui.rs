@@ -495,7 +495,7 @@ fn a_newer_replay_cancels_the_one_in_flight() {
             .params
             .distribution
             .to_string(),
-        "pareto"
+        "weibull"
     );
 }
 
@@ -1158,6 +1158,7 @@ fn the_explorers_replays_equal_the_clis_as_fits_are_reused() {
     type Change = Box<dyn Fn(&mut Model)>;
     let changes: Vec<(&str, Change)> = vec![
         ("gamma", Box::new(next_distribution)),
+        ("weibull", Box::new(next_distribution)),
         ("pareto", Box::new(next_distribution)),
         ("auto", Box::new(next_distribution)),
         ("rate scale", Box::new(move |m| set(m, "rate scale", "1.7"))),

@@ -58,7 +58,11 @@ fn fitted_replays_keep_the_trace_volume() {
         ),
     ];
     for (trace, models) in &traces {
-        for d in [Distribution::Exponential, Distribution::Gamma] {
+        for d in [
+            Distribution::Exponential,
+            Distribution::Gamma,
+            Distribution::Weibull,
+        ] {
             let (mean, count) = mean_arrivals(trace, *models, d, Estimator::Count);
             let off = mean / count as f64 - 1.0;
             assert!(
@@ -217,4 +221,17 @@ fn old_params_files_keep_the_original_estimator() {
     let new = dir.path().join("new.jsonl");
     mk(&[], &new);
     assert_ne!(std::fs::read(&new).unwrap(), std::fs::read(&out).unwrap());
+}
+
+/// Weibull on a per-minute (v1) trace says why not, as pareto does.
+#[test]
+fn weibull_on_a_v1_trace_says_why_not() {
+    let v1 = crate::util::fixture("pickle/v1_full14d__np2.4.6__p5.pkl");
+    let out = bin()
+        .args(["stats", &v1, "--distribution", "weibull", "--end", "1.0.0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("weibull needs inter-arrival gaps"), "{err}");
 }
