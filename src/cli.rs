@@ -217,16 +217,21 @@ fn inspect(
     // Every count checked and each function's total, in one pass on all cores.
     let profile = trace.profile().naming("cannot load trace", path)?;
     let summary = trace.summary_of(&profile.per_function, top);
+    let details = report::TraceDetails::of(&trace);
     let coarse = crate::coarse::Coarseness::of_trace(&trace);
     if json {
-        let mut v = report::summary_json(&trace.source, &summary);
+        let mut v = report::summary_json(&trace.source, &summary, Some(&details));
         if let Some(c) = coarse {
             v["timestamps"] = serde_json::json!(c);
         }
         serde_json::to_writer_pretty(&mut *out, &v)?;
         writeln!(out)?;
     } else {
-        write!(out, "{}", report::summary_text(&trace.source, &summary))?;
+        write!(
+            out,
+            "{}",
+            report::summary_text(&trace.source, &summary, Some(&details))
+        )?;
         if let Some(c) = coarse {
             writeln!(out, "timestamps   {}", c.describe())?;
         }
@@ -242,6 +247,24 @@ pub(super) fn checked_params(opts: &ReplayOpts, only: Option<&[String]>) -> Resu
     let names: Vec<&str> = params.models.iter().map(String::as_str).collect();
     replay::choose(&names, only)?;
     Ok(params)
+}
+
+/// The default models on a trace of fewer functions (an Azure LLM or Mooncake trace has one)
+/// could only be refused: they are cut to as many, with a note, as the explorer does. Models
+/// the user named or counted are left to the replay's own check.
+pub(super) fn fit_models(params: &mut ReplayParams, opts: &ReplayOpts, trace: &Trace) {
+    let n = trace.functions.len();
+    if opts.models_defaulted() && n > 0 && params.models.len() > n {
+        params.models.truncate(n);
+        eprintln!(
+            "note: models set to {} ({}): the trace has {}, too few for the default {}; give \
+             --models or --model-names to choose",
+            n,
+            params.models.join(", "),
+            crate::format::plural(n as u64, "function"),
+            DEFAULT_MODELS
+        );
+    }
 }
 
 pub(super) fn run_replay(trace: &Trace, params: &ReplayParams) -> Result<replay::Replay> {
@@ -282,12 +305,13 @@ pub(super) fn add_tokens(
 }
 
 fn stats(a: &StatsArgs, out: &mut impl Write) -> Result<()> {
-    let params = ReplayParams {
+    let mut params = ReplayParams {
         fit_quality: true,
         ..checked_params(&a.replay, None)?
     };
     let tokens = token_source(&a.tokens)?;
     let trace = load_trace(&a.trace, &a.read)?;
+    fit_models(&mut params, &a.replay, &trace);
     let mut r = run_replay(&trace, &params)?;
     add_tokens(&mut r, tokens.as_ref(), &a.tokens);
     // The trace window's own rates and cvs, beside the replay's: a plain vanilla replay of
@@ -368,10 +392,10 @@ fn convert(a: &ConvertArgs, out: &mut impl Write) -> Result<()> {
     .naming("cannot write", &a.output)?;
     writeln!(
         out,
-        "wrote {} ({} functions, {} invocations, {}, {bytes} bytes) to {}",
+        "wrote {} ({}, {}, {}, {bytes} bytes) to {}",
         crate::quote::printable(&trace.source),
-        trace.functions.len(),
-        trace.invocations(),
+        crate::format::plural(trace.functions.len() as u64, "function"),
+        crate::format::plural(trace.invocations(), "invocation"),
         match to {
             ConvertTo::Native => "tracereplay native",
             ConvertTo::Pickle => "AlpaServe pickle",
@@ -425,9 +449,10 @@ fn plot(a: &PlotArgs, out: &mut impl Write) -> Result<()> {
         Some(t) => Some(crate::time::point_seconds(t, "at")? as f64),
         None => None,
     };
-    let params = checked_params(&a.replay, a.only.as_deref())?;
+    let mut params = checked_params(&a.replay, a.only.as_deref())?;
     crate::plot::check_panels(a.only.as_ref().map_or(params.models.len(), Vec::len))?;
     let trace = load_trace(&a.trace, &a.read)?;
+    fit_models(&mut params, &a.replay, &trace);
     let r = run_replay(&trace, &params)?;
     let opts = crate::plot::PlotOptions {
         figure,

@@ -1,4 +1,13 @@
-//! Numbers as the original prints them.
+//! Numbers as the original prints them, and counts as people write them.
+
+/// `n thing` or `n things` ("1 function", "2 functions").
+pub fn plural(n: u64, thing: &str) -> String {
+    if n == 1 {
+        format!("1 {thing}")
+    } else {
+        format!("{n} {thing}s")
+    }
+}
 
 /// Python's `repr` of a float: the shortest digits that read back, in fixed notation for
 /// decimal exponents -4..16 (`1.0`, `0.5`, `600.0`), else scientific (`1e-05`, `1.5e+20`) —

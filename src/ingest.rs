@@ -33,7 +33,8 @@ pub fn load(path: &Path, opts: &LoadOptions, progress: Progress<'_>) -> Result<T
     };
     let meta = std::fs::metadata(path).map_err(io)?;
     if meta.is_dir() {
-        return azure2019::load_dir(path, opts, progress);
+        return azure2019::load_dir(path, opts, progress)
+            .map(|t| described(t, "Azure Functions 2019 day files (a directory)"));
     }
     let source = file_name(path);
     let mut file = std::fs::File::open(path).map_err(io)?;
@@ -54,7 +55,8 @@ pub fn load(path: &Path, opts: &LoadOptions, progress: Progress<'_>) -> Result<T
     if opts.format.is_none() && azure2019::is_tar(&head[..n]) {
         use std::io::{Seek, SeekFrom};
         file.seek(SeekFrom::Start(0)).map_err(io)?;
-        return azure2019::load_tar(&source, std::io::BufReader::new(file), opts, progress);
+        return azure2019::load_tar(&source, std::io::BufReader::new(file), opts, progress)
+            .map(|t| described(t, TAR));
     }
     if let Some(c) = compressed::Compression::detect(&head[..n]) {
         use std::io::{Seek, SeekFrom};
@@ -65,7 +67,8 @@ pub fn load(path: &Path, opts: &LoadOptions, progress: Progress<'_>) -> Result<T
             &source,
             opts,
             progress,
-        );
+        )
+        .map(|t| compressed_with(t, c));
     }
     let format = match opts.format {
         Some(f) => f,
@@ -78,7 +81,7 @@ pub fn load(path: &Path, opts: &LoadOptions, progress: Progress<'_>) -> Result<T
             progress(0, total);
             let t = Trace::open_with(path, opts.kind, !opts.no_mmap);
             progress(total, total);
-            t
+            t.map(|t| described(t, InputFormat::Pickle.describe()))
         }
         // Mapped when large, as pickles are: v1 counts stay in the file.
         InputFormat::Native => match crate::trace::map_large(&file, !opts.no_mmap).map_err(io)? {
@@ -86,7 +89,7 @@ pub fn load(path: &Path, opts: &LoadOptions, progress: Progress<'_>) -> Result<T
                 progress(0, total);
                 let t = native::decode_backing(map, &source);
                 progress(total, total);
-                t
+                t.map(|t| described(t, InputFormat::Native.describe()))
             }
             None => {
                 let bytes = read_all(path, total, progress)?;
@@ -142,7 +145,7 @@ fn stream(
             .decoder(std::io::Cursor::new(head).chain(input))
             .map_err(io)?;
         let decoded = Box::new(guard::Guarded::decoded(decoded, opts.decoded_cap()));
-        return stream(decoded, source, opts, progress, depth + 1);
+        return stream(decoded, source, opts, progress, depth + 1).map(|t| compressed_with(t, c));
     }
     // A tar archive: the 2019 dataset as published (unless a format was given).
     if opts.format.is_none() && azure2019::is_tar(&head) {
@@ -151,7 +154,8 @@ fn stream(
             std::io::Cursor::new(head).chain(input),
             opts,
             progress,
-        );
+        )
+        .map(|t| described(t, TAR));
     }
     let format = match opts.format {
         Some(f) => f,
@@ -243,8 +247,11 @@ pub fn from_bytes(
     opts: &LoadOptions,
 ) -> Result<Trace> {
     match format {
-        InputFormat::Pickle => Trace::from_pickle(bytes, source, opts.kind),
-        InputFormat::Native => native::decode(bytes, source),
+        InputFormat::Pickle => Trace::from_pickle(bytes, source, opts.kind)
+            .map(|t| described(t, InputFormat::Pickle.describe())),
+        InputFormat::Native => {
+            native::decode(bytes, source).map(|t| described(t, InputFormat::Native.describe()))
+        }
         _ => parse_csv(
             format,
             source,
@@ -329,7 +336,7 @@ fn parse_csv(
 ) -> Result<Trace> {
     // A line is at most a request: refused past the cap, before the memory is taken.
     let input = guard::Guarded::lines(input, opts.requests_cap());
-    match format {
+    let t = match format {
         InputFormat::Azure2021 => timestamps::azure2021(source, input, total, opts, progress),
         InputFormat::Azure2019 => {
             let mut days = azure2019::Days::default();
@@ -348,7 +355,25 @@ fn parse_csv(
         InputFormat::Pickle | InputFormat::Native => Err(Error::Format(format!(
             "{source}: a {format} file is not a CSV"
         ))),
+    };
+    t.map(|t| described(t, format.describe()))
+}
+
+/// The 2019 dataset as published.
+const TAR: &str = "Azure Functions 2019 dataset (tar archive)";
+
+/// `t`, its format named `what` unless a reader inside named it (a cache keeps its source's).
+fn described(mut t: Trace, what: &str) -> Trace {
+    if t.format.is_empty() {
+        t.format = crate::trace::Label(what.to_string());
     }
+    t
+}
+
+/// `t`, read from an input compressed with `c`.
+fn compressed_with(mut t: Trace, c: compressed::Compression) -> Trace {
+    t.format = crate::trace::Label(format!("{}, {}-compressed", *t.format, c.name()));
+    t
 }
 
 fn spanned(mut t: Trace) -> Trace {

@@ -279,10 +279,10 @@ fn replay_in_parts(
         return Err(Error::param(
             "models",
             format!(
-                "the window {window} has {} function(s) with invocations but {n_models} models were asked for; \
-                 use at most {} models or widen the window",
-                kept.len(),
-                kept.len()
+                "the window {window} has {} with invocations but {n_models} models were asked for; \
+                 use at most {} or widen the window",
+                crate::format::plural(kept.len() as u64, "function"),
+                crate::format::plural(kept.len() as u64, "model")
             ),
         ));
     }

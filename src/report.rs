@@ -10,14 +10,20 @@ use crate::replay::{Distribution, IntervalFit, ModelReplay, Replay};
 use crate::trace::{Summary, TraceKind};
 
 /// The trace summary as text.
-pub fn summary_text(source: &str, s: &Summary) -> String {
+pub fn summary_text(source: &str, s: &Summary, d: Option<&TraceDetails>) -> String {
     let kind = match s.kind {
-        TraceKind::V1 => "v1 (azure_v1 layout: invocations per minute)",
-        TraceKind::V2 => "v2 (azure_v2 layout: invocation timestamps)",
+        TraceKind::V1 => "invocations per minute (v1, as azure_v1.pkl)",
+        TraceKind::V2 => "a timestamp per invocation (v2, as azure_v2.pkl)",
     };
     let mut out = String::new();
     let _ = writeln!(out, "trace        {}", printable(source));
+    if let Some(d) = d.filter(|d| !d.format.is_empty()) {
+        let _ = writeln!(out, "format       {}", d.format);
+    }
     let _ = writeln!(out, "kind         {kind}");
+    if let Some(start) = d.and_then(|d| d.start.as_ref()) {
+        let _ = writeln!(out, "start        {start} UTC (its first request)");
+    }
     match s.span {
         Some(sp) => {
             let _ = writeln!(out, "span         {} ({sp} s)", crate::time::fmt_span(sp));
@@ -32,6 +38,19 @@ pub fn summary_text(source: &str, s: &Summary) -> String {
         "invocations  {} (per function: max {}, min {}, avg {:.2})",
         s.invocations, s.max, s.min, s.avg
     );
+    if let Some((i, o)) = d.and_then(|d| d.tokens) {
+        let _ = writeln!(
+            out,
+            "tokens       input p50/p90/p99 {}/{}/{}, output {}/{}/{}",
+            i[0], i[1], i[2], o[0], o[1], o[2]
+        );
+    }
+    if let Some((ids, distinct)) = d.and_then(|d| d.hash_ids) {
+        let _ = writeln!(
+            out,
+            "prefix       {ids} hash ids (prefix-cache blocks) over all requests, {distinct} distinct"
+        );
+    }
     if !s.busiest.is_empty() {
         let _ = writeln!(out, "busiest functions:");
         let width = s
@@ -48,7 +67,7 @@ pub fn summary_text(source: &str, s: &Summary) -> String {
 }
 
 /// The trace summary as JSON.
-pub fn summary_json(source: &str, s: &Summary) -> Value {
+pub fn summary_json(source: &str, s: &Summary, d: Option<&TraceDetails>) -> Value {
     let mut v = json!({
         "trace": source,
         "kind": s.kind,
@@ -63,6 +82,21 @@ pub fn summary_json(source: &str, s: &Summary) -> Value {
     // Only traces that are not day-based have a span: the others' JSON is as before.
     if let Some(sp) = s.span {
         v["span_seconds"] = json!(sp);
+    }
+    if let Some(d) = d {
+        if !d.format.is_empty() {
+            v["format"] = json!(d.format);
+        }
+        if let Some(start) = &d.start {
+            v["start"] = json!(start);
+        }
+        if let Some((i, o)) = d.tokens {
+            let p = |x: [u32; 3]| json!({"p50": x[0], "p90": x[1], "p99": x[2]});
+            v["tokens"] = json!({"input": p(i), "output": p(o)});
+        }
+        if let Some((ids, distinct)) = d.hash_ids {
+            v["hash_ids"] = json!({"total": ids, "distinct": distinct});
+        }
     }
     v
 }
@@ -146,16 +180,68 @@ fn verdicts(m: &ModelReplay) -> String {
 /// The p50, p90 and p99 of a model's input and output tokens, when it has requests with tokens.
 pub fn token_percentiles(m: &ModelReplay) -> Option<([u32; 3], [u32; 3])> {
     let t = m.tokens.as_ref()?;
-    let of = |v: &[u32]| -> Option<[u32; 3]> {
-        let mut v = v.to_vec();
-        v.sort_unstable();
-        Some([
-            crate::tokens::percentile(&v, 50.0)?,
-            crate::tokens::percentile(&v, 90.0)?,
-            crate::tokens::percentile(&v, 99.0)?,
-        ])
-    };
-    Some((of(&t.input)?, of(&t.output)?))
+    Some((p50_90_99(t.input.to_vec())?, p50_90_99(t.output.to_vec())?))
+}
+
+/// The p50, p90 and p99 of `v` (`None` when empty).
+fn p50_90_99(mut v: Vec<u32>) -> Option<[u32; 3]> {
+    v.sort_unstable();
+    Some([
+        crate::tokens::percentile(&v, 50.0)?,
+        crate::tokens::percentile(&v, 90.0)?,
+        crate::tokens::percentile(&v, 99.0)?,
+    ])
+}
+
+/// What `inspect` adds to a trace's summary: its format in plain words, its own clock, and its
+/// token counts and prefix blocks, when it has them.
+pub struct TraceDetails {
+    /// "Mooncake JSONL", "Azure LLM inference CSV", …
+    pub format: String,
+    /// The wall-clock time of the trace's first request, UTC.
+    pub start: Option<String>,
+    /// Input and output tokens' p50, p90 and p99 over all requests.
+    pub tokens: Option<([u32; 3], [u32; 3])>,
+    /// Mooncake prefix blocks: ids over all requests, and distinct ids.
+    pub hash_ids: Option<(u64, u64)>,
+}
+
+impl TraceDetails {
+    /// The details of `t`.
+    pub fn of(t: &crate::trace::Trace) -> TraceDetails {
+        let all_tokens = t.functions.iter().all(|f| f.tokens.is_some()) && !t.functions.is_empty();
+        let tokens = all_tokens
+            .then(|| {
+                let cat = |side: fn(&crate::trace::Tokens) -> &Vec<u32>| {
+                    t.functions
+                        .iter()
+                        .filter_map(|f| f.tokens.as_ref())
+                        .flat_map(|k| side(k).iter().copied())
+                        .collect::<Vec<u32>>()
+                };
+                Some((
+                    p50_90_99(cat(|k| &k.input))?,
+                    p50_90_99(cat(|k| &k.output))?,
+                ))
+            })
+            .flatten();
+        let table = t
+            .functions
+            .iter()
+            .filter_map(|f| f.tokens.as_ref())
+            .find_map(|k| k.hash_ids.as_ref());
+        let hash_ids = table.map(|h| {
+            let (_, ids) = h.parts();
+            let distinct: std::collections::HashSet<u64> = ids.iter().copied().collect();
+            (ids.len() as u64, distinct.len() as u64)
+        });
+        TraceDetails {
+            format: t.format.0.clone(),
+            start: t.clock.map(crate::ingest::datetime::format_ns),
+            tokens,
+            hash_ids,
+        }
+    }
 }
 
 fn silent(m: &ModelReplay) -> usize {
@@ -277,13 +363,15 @@ pub fn stats_text(r: &Replay, trace_invocations: u64, t: &TraceSide<'_>) -> Stri
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "trace    {}: {}, {}, {} functions, {} invocations",
+        "trace    {}: {}, {}, {}, {}",
         printable(&r.source),
         r.kind,
-        r.span
-            .map_or_else(|| format!("{} days", r.days), crate::time::fmt_span),
-        r.trace_functions,
-        trace_invocations
+        r.span.map_or_else(
+            || crate::format::plural(u64::from(r.days), "day"),
+            crate::time::fmt_span
+        ),
+        crate::format::plural(r.trace_functions as u64, "function"),
+        crate::format::plural(trace_invocations, "invocation")
     );
     let _ = writeln!(out, "window   {}", r.window);
     let mode = match p.distribution {
@@ -303,10 +391,10 @@ pub fn stats_text(r: &Replay, trace_invocations: u64, t: &TraceSide<'_>) -> Stri
     };
     let _ = writeln!(
         out,
-        "replay   {mode}; {} mapping of {} functions onto {} models",
+        "replay   {mode}; {} mapping of {} onto {}",
         p.mapping,
-        r.mapping.len(),
-        r.models.len()
+        crate::format::plural(r.mapping.len() as u64, "function"),
+        crate::format::plural(r.models.len() as u64, "model")
     );
     let _ = writeln!(out);
     let name_w = r

@@ -128,6 +128,8 @@ pub struct Trace {
     /// traces, CSVs of ISO or Unix times, which are read relative to their first request);
     /// exports that write dates start from it.
     pub clock: Option<i64>,
+    /// The format it was read from, in plain words ("Mooncake JSONL"); empty when not known.
+    pub format: Label,
     /// Total invocations, counted on first use (a full pass over a 0.8 GB v1 trace).
     invocations: Memo,
 }
@@ -167,6 +169,24 @@ fn distinct_names(functions: &mut [Function]) -> Option<String> {
         repeated.len(),
         crate::quote::clip(&first, 60)
     ))
+}
+
+/// Words about where data came from, for people; ignored by equality, as the same data read
+/// from a cache or its source is the same trace.
+#[derive(Debug, Clone, Default)]
+pub struct Label(pub String);
+
+impl PartialEq for Label {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl std::ops::Deref for Label {
+    type Target = String;
+    fn deref(&self) -> &String {
+        &self.0
+    }
 }
 
 /// A value computed once; ignored by equality, as it follows from the rest.
@@ -272,6 +292,7 @@ impl Trace {
             warnings,
             span: None,
             clock: None,
+            format: Label::default(),
             invocations: Memo::default(),
         })
     }

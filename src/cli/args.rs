@@ -94,7 +94,7 @@ pub struct PlotArgs {
 /// `convert` options.
 #[derive(Debug, ClapArgs)]
 pub struct ConvertArgs {
-    /// Input trace (pickle, Azure CSV, directory of 2019 day files, …).
+    /// Input trace: any the other commands read (pickle, CSV, Mooncake JSONL, a 2019 directory or archive, compressed or not).
     pub input: PathBuf,
     #[command(flatten)]
     pub read: InputOpts,
@@ -121,8 +121,9 @@ pub enum ConvertTo {
 /// How to read a trace input (all detected by default).
 #[derive(Debug, Clone, Default, ClapArgs)]
 pub struct InputOpts {
-    /// Input format instead of detecting it: pickle, native, azure2021, azure2019, azure-llm,
-    /// timestamps.
+    /// Input format instead of detecting it: pickle, native (a cache from convert), azure2021,
+    /// azure2019, azure-llm, timestamps (any CSV, with --time-column), mooncake (JSONL) or
+    /// burstgpt.
     #[arg(long, value_name = "FORMAT")]
     pub input_format: Option<String>,
     /// Read a pickle as this kind instead of detecting it from the content.
@@ -298,19 +299,21 @@ pub struct ExportArgs {
 /// The replay options every command shares.
 #[derive(Debug, Clone, ClapArgs)]
 pub struct ReplayOpts {
-    /// Number of models, named gpt0 … gpt{N-1}.
-    #[arg(long, default_value_t = 5, conflicts_with = "model_names")]
-    pub models: usize,
+    /// Number of models, named gpt0 … gpt{N-1} (default 5, or as many as the trace has
+    /// functions when it has fewer: an Azure LLM or Mooncake trace is one).
+    #[arg(long, conflicts_with = "model_names")]
+    pub models: Option<usize>,
     /// Model names, comma-separated (instead of --models).
     #[arg(long, value_delimiter = ',')]
     pub model_names: Option<Vec<String>>,
     /// How functions are assigned to models.
     #[arg(long, value_enum, default_value_t = MappingArg::Stripe)]
     pub mapping: MappingArg,
-    /// Window start, DAY.HOUR.MINUTE.
+    /// Window start: DAY.HOUR.MINUTE (1.12.30) or a duration from the trace's start (90s, 15m,
+    /// 2h, 1d2h, 3600).
     #[arg(long, default_value = "0.0.0")]
     pub start: String,
-    /// Window end, DAY.HOUR.MINUTE (default: the trace's end).
+    /// Window end, in the same forms as --start (default: the trace's end).
     #[arg(long)]
     pub end: Option<String>,
     /// Replay mode: vanilla (the real timestamps), or processes fitted per interval:
@@ -452,22 +455,30 @@ impl From<KindArg> for TraceKind {
     }
 }
 
+/// Models when neither --models nor --model-names is given.
+pub const DEFAULT_MODELS: usize = 5;
+
 impl ReplayOpts {
+    /// Whether the models were left to their default (so they may be cut to the trace).
+    pub fn models_defaulted(&self) -> bool {
+        self.models.is_none() && self.model_names.is_none()
+    }
+
     /// The library's parameters for these options.
     pub fn params(&self) -> Result<ReplayParams> {
         // Checked before the names are made: `--models 10000000000` must not allocate them.
-        if self.models > MAX_MODELS && !self.allow_huge {
+        let models = self.models.unwrap_or(DEFAULT_MODELS);
+        if models > MAX_MODELS && !self.allow_huge {
             bail!(
-                "invalid parameter `models`: {} models is more than the limit of {MAX_MODELS}; \
-                 pass --allow-huge if you mean it",
-                self.models
+                "invalid parameter `models`: {models} models is more than the limit of \
+                 {MAX_MODELS}; pass --allow-huge if you mean it"
             );
         }
         Ok(ReplayParams {
             models: self
                 .model_names
                 .clone()
-                .unwrap_or_else(|| default_model_names(self.models)),
+                .unwrap_or_else(|| default_model_names(models)),
             mapping: match self.mapping {
                 MappingArg::Stripe => Mapping::Stripe,
                 MappingArg::RoundRobin => Mapping::RoundRobin,

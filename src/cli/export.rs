@@ -97,10 +97,11 @@ pub(super) fn export(a: &ExportArgs, out: &mut (impl Write + Send)) -> Result<()
     } else {
         false
     };
-    let params = checked_params(&a.replay, a.only.as_deref())?;
+    let mut params = checked_params(&a.replay, a.only.as_deref())?;
     crate::workload::check_slo(a.slo).context("cannot build the workload")?;
     let tokens = token_source(&a.tokens)?;
     let trace = load_trace(trace_path, &a.read)?;
+    super::fit_models(&mut params, &a.replay, &trace);
     let mut r = run_replay(&trace, &params)?;
     add_tokens(&mut r, tokens.as_ref(), &a.tokens);
     let build =
@@ -152,9 +153,9 @@ pub(super) fn export(a: &ExportArgs, out: &mut (impl Write + Send)) -> Result<()
     }
     let summary = |to: &str, bytes: u64| {
         format!(
-            "wrote {} requests of {} model(s) to {to} ({format}, {bytes} bytes); window {}",
-            workload.len(),
-            workload.models.len(),
+            "wrote {} of {} to {to} ({format}, {bytes} bytes); window {}",
+            crate::format::plural(workload.len() as u64, "request"),
+            crate::format::plural(workload.models.len() as u64, "model"),
             r.window
         )
     };

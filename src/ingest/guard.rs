@@ -55,9 +55,10 @@ impl<R: Read> Read for Guarded<R> {
             self.lines += memchr::memchr_iter(b'\n', &buf[..n]).count() as u64;
             if self.lines > self.max_lines {
                 return Err(std::io::Error::other(format!(
-                    "it holds more than {} requests, the most this machine's memory can hold \
-                     while reading ({BYTES_PER_REQUEST} bytes a request); pass --max-requests N \
-                     to raise the cap, or read a part of the trace",
+                    "it holds more than {} requests, the cap (unless --max-requests sets it, what \
+                     this machine's available memory holds while reading, at {BYTES_PER_REQUEST} \
+                     bytes a request); pass a larger --max-requests N, or read a part of the \
+                     trace",
                     self.max_lines - 1
                 )));
             }

@@ -14,6 +14,9 @@ use crate::trace::{Backing, Counts, Function, HashIds, Series, Tokens, Trace, Tr
 
 /// The `format` field's value.
 pub const FORMAT_NAME: &str = "tracereplay-trace";
+/// How a cache names the format its trace was read from.
+const CACHE_OF: &str = "tracereplay cache of: ";
+
 /// The layout version.
 pub const FORMAT_VERSION: u32 = 1;
 
@@ -36,6 +39,9 @@ struct File<B> {
     /// The trace's wall clock at its time 0 (Unix ns); absent in older files.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     clock: Option<i64>,
+    /// The format the trace was read from; absent in older files.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    source_format: String,
 }
 
 /// [`HashIds`] as stored: each row's end and all ids, u64 little-endian.
@@ -154,6 +160,16 @@ pub fn encode(trace: &Trace, out: &mut impl std::io::Write) -> Result<()> {
         functions,
         span: trace.span,
         clock: trace.clock,
+        // A cache of a cache records the first one's source, so that writing it again makes
+        // the same bytes.
+        source_format: {
+            let f = trace.format.0.as_str();
+            match f.strip_prefix(CACHE_OF) {
+                Some(source) => source.to_string(),
+                None if f == super::InputFormat::Native.describe() => String::new(),
+                None => f.to_string(),
+            }
+        },
         hash_ids: table.map(|t| {
             let (ends, ids) = t.parts();
             HashTable {
@@ -327,6 +343,9 @@ fn decode_in(bytes: &[u8], backing: Option<&Backing>, source: &str) -> Result<Tr
     let mut t = Trace::new(&file.source, file.kind, functions, file.warnings)?;
     t.span = file.span;
     t.clock = file.clock;
+    if !file.source_format.is_empty() {
+        t.format = crate::trace::Label(format!("{CACHE_OF}{}", file.source_format));
+    }
     Ok(t)
 }
 

@@ -43,6 +43,22 @@ impl fmt::Display for InputFormat {
     }
 }
 
+impl InputFormat {
+    /// The format in plain words, as `inspect` names it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            InputFormat::Pickle => "AlpaServe pickle",
+            InputFormat::Native => "tracereplay cache (written by convert)",
+            InputFormat::Azure2021 => "Azure Functions 2021 invocation trace (CSV)",
+            InputFormat::Azure2019 => "Azure Functions 2019 per-minute counts (CSV)",
+            InputFormat::AzureLlm => "Azure LLM inference trace (CSV)",
+            InputFormat::Timestamps => "CSV of timestamps",
+            InputFormat::Mooncake => "Mooncake JSONL",
+            InputFormat::BurstGpt => "BurstGPT (CSV)",
+        }
+    }
+}
+
 impl FromStr for InputFormat {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self> {

@@ -29,7 +29,7 @@ pub(super) fn act_export(m: &mut Model, a: Action) -> Vec<Cmd> {
                 .rsplit_once('.')
                 .map_or(d.path.as_str(), |(s, _)| s)
                 .to_string();
-            d.path = format!("{stem}.{}", EXPORT_FORMATS[d.format]);
+            d.path = format!("{stem}.{}", EXPORT_FORMATS[d.format].ext);
         }
         Action::Type(_) | Action::Backspace | Action::Edit(_)
             if d.cursor != ExportDialog::FORMAT =>
@@ -46,6 +46,13 @@ pub(super) fn act_export(m: &mut Model, a: Action) -> Vec<Cmd> {
 }
 
 pub(super) fn submit_export(m: &mut Model) -> Vec<Cmd> {
+    if let Some((_, why)) = &m.field_error {
+        m.status = format!(
+            "a parameter is invalid ({why}): fix it (✗ in the form) before exporting, or the \
+             export would be the last good replay, not what the form says"
+        );
+        return Vec::new();
+    }
     let (Overlay::Export(d), Some(r)) = (&mut m.overlay, m.result.as_ref()) else {
         return Vec::new();
     };
@@ -92,22 +99,68 @@ pub(super) fn submit_export(m: &mut Model) -> Vec<Cmd> {
         );
         return Vec::new();
     }
-    let format = match d.format {
-        1 => Format::Json,
-        2 => Format::Csv,
-        3 => Format::Mooncake {
-            block_size: crate::workload::mooncake::DEFAULT_BLOCK_SIZE,
-        },
-        _ => Format::Msgpack,
+    // The typed extension decides between formats of different extensions (t1.csv with msgpack
+    // chosen is CSV); an extension that names none is refused, as on the command line.
+    let chosen = EXPORT_FORMATS[d.format];
+    let Ok(mut format) = chosen.name.parse::<Format>() else {
+        return Vec::new();
     };
-    if matches!(format, Format::Mooncake { .. })
+    let typed_ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    if typed_ext.as_deref() != Some(chosen.ext) {
+        match Format::from_path(&path) {
+            Ok(f) => format = f,
+            Err(e) => {
+                m.status = e.to_string();
+                return Vec::new();
+            }
+        }
+    }
+    let lengths = match d.lengths() {
+        Ok(l) => l,
+        Err(why) => {
+            m.status = why;
+            return Vec::new();
+        }
+    };
+    if format.needs_tokens()
+        && lengths.is_none()
         && r.replay.models.iter().any(|m| m.tokens.is_none())
     {
-        m.status = "Mooncake JSONL needs token counts, and this trace has none: export it from \
-                    the command line with --tokens-from LLM_TRACE or --input-length N \
-                    --output-length N"
-            .into();
+        m.status = format!(
+            "{format} needs each request's tokens, and this trace has none: type constants in \
+             the tokens field (IN/OUT, e.g. 512/64), or export from the command line with \
+             --tokens-from LLM_TRACE"
+        );
         return Vec::new();
+    }
+    // The parameters file beside it is checked before anything is written.
+    if format.needs_provenance()
+        && let Some(beside) = crate::cli::params_path(&path)
+    {
+        match crate::workload::Target::resolve(&beside) {
+            Ok(t) if t.replaces_a_file() && !d.confirm_overwrite => {
+                d.confirm_overwrite = true;
+                m.status = format!(
+                    "{} exists: press Enter again to overwrite it and the export, Esc to cancel",
+                    beside.display()
+                );
+                return Vec::new();
+            }
+            Ok(crate::workload::Target::File(_)) => {}
+            Ok(_) => {
+                m.status = format!(
+                    "{} cannot hold the export's parameters: choose another path",
+                    beside.display()
+                );
+                return Vec::new();
+            }
+            Err(e) => {
+                m.status = e.to_string();
+                return Vec::new();
+            }
+        }
     }
     let overwrite = d.confirm_overwrite;
     let replay = Arc::clone(&r.replay);
@@ -121,8 +174,8 @@ pub(super) fn submit_export(m: &mut Model) -> Vec<Cmd> {
             format,
             slo,
             only: only.clone(),
-            input_length: None,
-            output_length: None,
+            input_length: lengths.map(|l| l.0),
+            output_length: lengths.map(|l| l.1),
             tokens_from: None,
             tokens_by_hour: false,
         };
@@ -134,6 +187,7 @@ pub(super) fn submit_export(m: &mut Model) -> Vec<Cmd> {
         replay,
         path,
         format,
+        lengths,
         slo,
         overwrite,
         only,

@@ -44,15 +44,18 @@ pub enum ExportField {
     Slo,
     /// `all` or model names (typed).
     Models,
+    /// `trace` (the trace's own token counts) or constants `IN/OUT` (typed).
+    Tokens,
     /// The format (chosen with ←/→).
     Format,
 }
 
 impl ExportField {
-    const ALL: [ExportField; 4] = [
+    const ALL: [ExportField; 5] = [
         ExportField::Path,
         ExportField::Slo,
         ExportField::Models,
+        ExportField::Tokens,
         ExportField::Format,
     ];
 
@@ -76,9 +79,11 @@ pub struct ExportDialog {
     pub slo: String,
     /// `all`, or comma-separated model names to include.
     pub models: String,
+    /// `trace`, or every request's input and output tokens as `IN/OUT`.
+    pub tokens: String,
     /// Which field has the cursor.
     pub cursor: ExportField,
-    /// msgpack / json / csv.
+    /// Index in [`EXPORT_FORMATS`].
     pub format: usize,
     /// Set when the target exists and the user must confirm.
     pub confirm_overwrite: bool,
@@ -94,10 +99,28 @@ impl ExportDialog {
             path: "workload.msgpack".into(),
             slo: "1.0".into(),
             models: "all".into(),
+            tokens: "trace".into(),
             cursor: ExportField::Path,
             format: 0,
             confirm_overwrite: false,
         }
+    }
+
+    /// Constant `(input, output)` tokens (`None`: the trace's own); the error says what to type.
+    pub fn lengths(&self) -> Result<Option<(u32, u32)>, String> {
+        let t = self.tokens.trim();
+        if t.is_empty() || t.eq_ignore_ascii_case("trace") {
+            return Ok(None);
+        }
+        let parsed = t
+            .split_once('/')
+            .and_then(|(i, o)| Some((i.trim().parse().ok()?, o.trim().parse().ok()?)));
+        parsed.map(Some).ok_or_else(|| {
+            format!(
+                "tokens {:?}: type `trace` (the trace's own counts) or IN/OUT, e.g. 512/64",
+                crate::quote::quoted(t)
+            )
+        })
     }
 
     /// The models to export: `None` for all.
@@ -146,8 +169,66 @@ pub enum Overlay {
     ConfirmQuit,
 }
 
-/// Export formats offered in the dialog.
-pub const EXPORT_FORMATS: [&str; 4] = ["msgpack", "json", "csv", "jsonl"];
+/// An export format offered in the dialog: its `--format` name, file extension, and what the
+/// dialog says of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExportFormat {
+    /// As `--format` spells it.
+    pub name: &'static str,
+    /// The extension the path takes when it is chosen.
+    pub ext: &'static str,
+    /// Shown in the dialog.
+    pub label: &'static str,
+}
+
+/// Export formats offered in the dialog: every one the command line writes.
+pub const EXPORT_FORMATS: [ExportFormat; 9] = [
+    ExportFormat {
+        name: "msgpack",
+        ext: "msgpack",
+        label: "msgpack",
+    },
+    ExportFormat {
+        name: "json",
+        ext: "json",
+        label: "JSON",
+    },
+    ExportFormat {
+        name: "csv",
+        ext: "csv",
+        label: "CSV",
+    },
+    ExportFormat {
+        name: "mooncake",
+        ext: "jsonl",
+        label: "Mooncake JSONL (AIPerf, GuideLLM)",
+    },
+    ExportFormat {
+        name: "azure-llm",
+        ext: "csv",
+        label: "Azure LLM CSV (inference-perf)",
+    },
+    ExportFormat {
+        name: "vidur",
+        ext: "csv",
+        label: "Vidur trace-replay CSV",
+    },
+    ExportFormat {
+        name: "vidur-lengths",
+        ext: "csv",
+        label: "Vidur lengths CSV",
+    },
+    ExportFormat {
+        name: "splitwise",
+        ext: "csv",
+        label: "Splitwise CSV",
+    },
+    ExportFormat {
+        name: "invitro",
+        ext: "csv",
+        label: "InVitro CSV (1 s each)",
+    },
+];
 
 /// Everything the TUI shows.
 #[derive(Debug, Clone, Default)]

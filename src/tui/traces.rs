@@ -86,7 +86,8 @@ pub(super) fn fit_models(m: &mut Model) -> Option<String> {
     let field = super::model::field_index(super::model::FieldKind::Models)?;
     m.fields[field] = super::model::field_texts(&p).swap_remove(field);
     Some(format!(
-        "models set to {functions}: the trace has {functions} function(s), too few for {asked} models"
+        "models set to {functions}: the trace has {}, too few for {asked} models",
+        crate::format::plural(functions as u64, "function")
     ))
 }
 

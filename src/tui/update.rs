@@ -102,6 +102,7 @@ fn active_text(m: &mut Model) -> Option<&mut String> {
             ExportField::Path => Some(&mut d.path),
             ExportField::Slo => Some(&mut d.slo),
             ExportField::Models => Some(&mut d.models),
+            ExportField::Tokens => Some(&mut d.tokens),
             ExportField::Format => None,
         },
         _ => m.editing.as_mut(),

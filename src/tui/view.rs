@@ -154,15 +154,6 @@ pub fn fit_number(v: f64, width: usize, decimals: usize) -> String {
     format!("{v:.0e}")
 }
 
-/// `n thing` or `n things`.
-fn plural(n: u64, thing: &str) -> String {
-    if n == 1 {
-        format!("1 {thing}")
-    } else {
-        format!("{n} {thing}s")
-    }
-}
-
 /// The last part of a path, for a pane too narrow for the whole.
 fn file_name(path: &str) -> String {
     std::path::Path::new(path)
@@ -200,8 +191,8 @@ mod tests {
         for (v, w) in [(123_456_789.0, 5), (9.99e15, 5), (0.5, 1)] {
             assert!(fit_number(v, w, 3).chars().count() <= w.max(5), "{v} {w}");
         }
-        assert_eq!(plural(1, "day"), "1 day");
-        assert_eq!(plural(3, "day"), "3 days");
+        assert_eq!(crate::format::plural(1, "day"), "1 day");
+        assert_eq!(crate::format::plural(3, "day"), "3 days");
         assert_eq!(file_name("/a/very/long/path/azure_v2.pkl"), "azure_v2.pkl");
     }
 

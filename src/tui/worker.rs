@@ -60,6 +60,8 @@ pub enum Cmd {
         path: PathBuf,
         /// Format.
         format: Format,
+        /// Constant input and output tokens of every request (`None`: the trace's own).
+        lengths: Option<(u32, u32)>,
         /// SLO seconds.
         slo: f64,
         /// Replace an existing file.
@@ -308,18 +310,26 @@ pub fn execute_with(cmd: Cmd, tx: &Sender<Msg>, kept: Option<&Kept>) -> Msg {
             replay,
             path,
             format,
+            lengths,
             slo,
             overwrite,
             only,
             cancel,
             provenance,
         } => {
-            let r = Workload::from_replay(&replay, slo, only.as_deref()).and_then(|w| {
+            let r = Workload::from_replay(&replay, slo, only.as_deref()).and_then(|mut w| {
+                if let Some((i, o)) = lengths {
+                    let n = w.len();
+                    w.input_tokens = Some(vec![i; n]);
+                    w.output_tokens = Some(vec![o; n]);
+                    // The source's prefix ids describe its own prompt lengths.
+                    w.hash_rows = None;
+                }
                 let bytes = w.write_cancellable(&path, format, overwrite, &cancel)?;
                 let mut done = format!(
-                    "wrote {} requests to {} ({bytes} bytes)",
-                    w.len(),
-                    path.display()
+                    "wrote {} to {} ({format}, {bytes} bytes)",
+                    crate::format::plural(w.len() as u64, "request"),
+                    crate::quote::printable(&path.display().to_string())
                 );
                 if let Some((spec, command)) = provenance {
                     let beside = crate::cli::write_params(&path, overwrite, &w, &spec, &command)?;

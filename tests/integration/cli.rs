@@ -1327,3 +1327,55 @@ fn no_params_file_beside_a_device() {
         .collect();
     assert_eq!(names, vec!["null".to_string()]);
 }
+
+/// Issue 28: the CLI's defaults follow the explorer's (the default five models cut to an LLM
+/// trace's one function, with a note), and `inspect` names the format in plain words, the
+/// trace's own start, its tokens and its prefix blocks.
+#[test]
+fn a_new_user_gets_defaults_that_work_and_formats_named() {
+    let mooncake = super::util::real("mooncake/synthetic_trace.jsonl");
+    let llm = super::util::real("azure-llm-2023/AzureLLMInferenceTrace_conv.csv");
+    for trace in [&mooncake, &llm] {
+        let out = super::util::succeeded(bin().arg("stats").arg(trace).output().unwrap());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("note: models set to 1 (gpt0)"), "{err}");
+    }
+    // Named models are the user's: refused with the numbers, not cut.
+    let out = bin()
+        .arg("stats")
+        .arg(&mooncake)
+        .args(["--models", "3"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("use at most 1 model"));
+    let text = |p: &std::path::Path| {
+        let out = super::util::succeeded(bin().arg("inspect").arg(p).output().unwrap());
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let m = text(&mooncake);
+    assert!(m.contains("format       Mooncake JSONL"), "{m}");
+    assert!(m.contains("prefix       121877 hash ids"), "{m}");
+    assert!(m.contains("tokens       input p50/p90/p99"), "{m}");
+    assert!(!m.contains("azure_v2 layout"), "{m}");
+    let l = text(&llm);
+    assert!(
+        l.contains("format       Azure LLM inference trace (CSV)"),
+        "{l}"
+    );
+    assert!(
+        l.contains("start        2023-11-16 18:15:46.6805900 UTC"),
+        "{l}"
+    );
+    let json = super::util::succeeded(
+        bin()
+            .arg("inspect")
+            .arg(&llm)
+            .arg("--json")
+            .output()
+            .unwrap(),
+    );
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(v["format"], "Azure LLM inference trace (CSV)");
+    assert_eq!(v["tokens"]["input"]["p50"], 1020);
+}

@@ -291,7 +291,7 @@ fn partial_last_interval_stops_at_the_window_end() {
 fn original_errors_are_clear_errors_here() {
     let cases = read_json("errors.json");
     let expect = |case: &str| match case {
-        "more models than non-empty functions" => "7 function(s) with invocations but 8 models",
+        "more models than non-empty functions" => "7 functions with invocations but 8 models",
         "v1 vanilla" => "cannot be replayed vanilla",
         "v1 interval not a multiple of 60" => "multiple of 60",
         "cv scale with exponential" => "only gamma and weibull processes have a cv",

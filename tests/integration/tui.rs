@@ -565,7 +565,7 @@ fn raw_csv_traces_open_like_pickles() {
         ),
         (
             "azure-llm-2023/AzureLLMInferenceTrace_conv.csv",
-            "v2, 58 min 22 s, 1 functions",
+            "v2, 58 min 22 s, 1 function",
         ),
     ] {
         let mut keys = vec![key(KeyCode::Char('o'))];
@@ -872,7 +872,7 @@ fn a_trace_of_fewer_functions_than_models_opens_with_one_model_each() {
         assert_eq!(view.group.arrivals, view.rows[0].arrivals);
         assert!(
             m.status
-                .contains("models set to 1: the trace has 1 function(s)"),
+                .contains("models set to 1: the trace has 1 function,"),
             "{}",
             m.status
         );
@@ -1060,11 +1060,15 @@ fn the_export_dialog_writes_mooncake_jsonl_when_there_are_tokens() {
     let mut m = started();
     step(&mut m, vec![key(KeyCode::Char('e'))]);
     m.export_mut().unwrap().cursor = tracereplay_tui::tui::model::ExportDialog::FORMAT;
-    press(&mut m, vec![key(KeyCode::Left)]);
+    press(&mut m, (0..3).map(|_| key(KeyCode::Right)).collect());
     assert!(m.export().unwrap().path.ends_with(".jsonl"));
-    assert!(screen(&m).contains("jsonl (Mooncake"));
+    assert!(screen(&m).contains("Mooncake JSONL (AIPerf"));
     assert!(step(&mut m, vec![key(KeyCode::Enter)]).is_empty());
-    assert!(m.status.contains("needs token counts"), "{}", m.status);
+    assert!(
+        m.status.contains("needs each request's tokens"),
+        "{}",
+        m.status
+    );
     // An LLM trace has them.
     let llm = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/realdata/azure-llm-2023/AzureLLMInferenceTrace_conv.csv");
@@ -1427,4 +1431,92 @@ fn doc_screens_are_what_the_explorer_draws() {
             );
         }
     }
+}
+
+/// Issue 28: the dialog's format follows the typed extension (t1.csv with msgpack chosen wrote
+/// msgpack into it), an extension that names no format is refused, every CLI format is offered
+/// with constant token counts for a trace that has none, an invalid form field refuses the
+/// export, and a parameters file in the way is asked about before anything is written.
+#[test]
+fn the_export_dialog_follows_the_extension_and_offers_every_format() {
+    use tracereplay_tui::tui::model::EXPORT_FORMATS;
+    use tracereplay_tui::workload::Format;
+    let dir = tempfile::tempdir().unwrap();
+    let mut m = started();
+    let format_of = |cmd: &Cmd| match cmd {
+        Cmd::Export {
+            format, lengths, ..
+        } => (*format, *lengths),
+        _ => panic!("not an export"),
+    };
+    // msgpack chosen, t1.csv typed: CSV.
+    let cmd = start_export(&mut m, &dir.path().join("t1.csv"));
+    assert_eq!(format_of(&cmd), (Format::Csv, None));
+    // An unknown extension: refused, saying why.
+    step(&mut m, vec![key(KeyCode::Char('e'))]);
+    m.export_mut().unwrap().path = dir.path().join("t1.txt").display().to_string();
+    assert!(step(&mut m, vec![key(KeyCode::Enter)]).is_empty());
+    assert!(
+        m.status.contains("names no workload format"),
+        "{}",
+        m.status
+    );
+    // Every format of the command line, each with constant tokens on this tokenless trace.
+    let names: Vec<&str> = EXPORT_FORMATS.iter().map(|f| f.name).collect();
+    for want in [
+        "mooncake",
+        "azure-llm",
+        "vidur",
+        "vidur-lengths",
+        "splitwise",
+        "invitro",
+    ] {
+        assert!(names.contains(&want), "{want} missing from {names:?}");
+        m.overlay = tracereplay_tui::tui::model::Overlay::None;
+        step(&mut m, vec![key(KeyCode::Char('e'))]);
+        let i = names.iter().position(|n| *n == want).unwrap();
+        let d = m.export_mut().unwrap();
+        d.format = i;
+        d.tokens = "512/64".into();
+        d.path = dir
+            .path()
+            .join(format!("w-{want}.{}", EXPORT_FORMATS[i].ext))
+            .display()
+            .to_string();
+        let cmds = step(&mut m, vec![key(KeyCode::Enter)]);
+        assert_eq!(cmds.len(), 1, "{want}: {}", m.status);
+        let (format, lengths) = format_of(&cmds[0]);
+        assert_eq!(format, want.parse::<Format>().unwrap(), "{want}");
+        assert_eq!(lengths, Some((512, 64)));
+    }
+    // Tokens that do not parse.
+    m.overlay = tracereplay_tui::tui::model::Overlay::None;
+    step(&mut m, vec![key(KeyCode::Char('e'))]);
+    m.export_mut().unwrap().tokens = "lots".into();
+    m.export_mut().unwrap().path = dir.path().join("x.json").display().to_string();
+    assert!(step(&mut m, vec![key(KeyCode::Enter)]).is_empty());
+    assert!(m.status.contains("IN/OUT"), "{}", m.status);
+    // A params file already beside the target: asked about before anything is written.
+    let target = dir.path().join("p.jsonl");
+    std::fs::write(dir.path().join("p.jsonl.params.json"), "{}").unwrap();
+    m.overlay = tracereplay_tui::tui::model::Overlay::None;
+    step(&mut m, vec![key(KeyCode::Char('e'))]);
+    let d = m.export_mut().unwrap();
+    d.format = names.iter().position(|n| *n == "mooncake").unwrap();
+    d.tokens = "8/2".into();
+    d.path = target.display().to_string();
+    assert!(step(&mut m, vec![key(KeyCode::Enter)]).is_empty());
+    assert!(
+        m.status.contains("p.jsonl.params.json exists"),
+        "{}",
+        m.status
+    );
+    assert!(!target.exists());
+    // A form field marked invalid refuses the export.
+    m.overlay = tracereplay_tui::tui::model::Overlay::None;
+    m.field_error = Some((0, "bad".into()));
+    step(&mut m, vec![key(KeyCode::Char('e'))]);
+    m.export_mut().unwrap().path = dir.path().join("y.json").display().to_string();
+    assert!(step(&mut m, vec![key(KeyCode::Enter)]).is_empty());
+    assert!(m.status.contains("a parameter is invalid"), "{}", m.status);
 }

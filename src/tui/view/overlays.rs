@@ -26,6 +26,7 @@ pub(super) fn export_dialog(m: &Model, d: &ExportDialog, f: &mut Frame, area: Re
         ("path  ", ExportField::Path, &d.path),
         ("slo s ", ExportField::Slo, &d.slo),
         ("models", ExportField::Models, &d.models),
+        ("tokens", ExportField::Tokens, &d.tokens),
     ];
     let mut lines: Vec<Line> = typed
         .into_iter()
@@ -37,10 +38,7 @@ pub(super) fn export_dialog(m: &Model, d: &ExportDialog, f: &mut Frame, area: Re
         Line::from(format!(
             "{}format  ◀ {} ▶",
             mark(ExportDialog::FORMAT),
-            match EXPORT_FORMATS[d.format] {
-                "jsonl" => "jsonl (Mooncake: AIPerf, SGLang, vLLM)",
-                f => f,
-            }
+            EXPORT_FORMATS[d.format].label
         )),
         Line::from(""),
         Line::from(match d.chosen_models() {
@@ -81,7 +79,7 @@ pub(super) fn open_prompt(m: &Model, p: &OpenPrompt, f: &mut Frame, area: Rect) 
     ];
     f.render_widget(
         Paragraph::new(lines).wrap(Wrap { trim: true }).block(block(
-            " Open a trace (pickle, Azure CSV, 2019 day directory, cache) ".into(),
+            " Open a trace (pickle, Azure/LLM/BurstGPT CSV, Mooncake JSONL, 2019 dir/tar, cache; .gz .zst .xz) ".into(),
             true,
         )),
         r,

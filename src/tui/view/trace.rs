@@ -7,7 +7,8 @@ use ratatui::style::Stylize;
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Sparkline};
 
-use super::{block, file_name, plural, rebin};
+use super::{block, file_name, rebin};
+use crate::format::plural;
 use crate::quote::printable;
 use crate::tui::model::Model;
 
@@ -34,13 +35,13 @@ pub(super) fn trace_pane(m: &Model, f: &mut Frame, area: Rect) {
         // The file's name: a long absolute path would be cut before it.
         Line::from(printable(&file_name(&t.name)).into_owned()).bold(),
         Line::from(format!(
-            "{}, {}, {} functions",
+            "{}, {}, {}",
             s.kind,
             s.span
                 .map_or_else(|| plural(u64::from(s.days), "day"), crate::time::fmt_span),
-            s.functions
+            plural(s.functions as u64, "function")
         )),
-        Line::from(format!("{} invocations", s.invocations)),
+        Line::from(plural(s.invocations, "invocation")),
         Line::from("busiest:"),
     ];
     // A coarse trace's warning takes the second busiest function's line.
