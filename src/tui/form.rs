@@ -30,6 +30,8 @@ pub enum FieldKind {
     TimeScale,
     /// Count.
     Replication,
+    /// none / uniform / fitted (vanilla: requests sharing a timestamp).
+    Spread,
     /// Seed.
     Seed,
     /// Comma-separated triggers to keep (Azure 2019); empty for all.
@@ -37,7 +39,7 @@ pub enum FieldKind {
 }
 
 /// All fields in form order.
-pub const FIELDS: [FieldKind; 13] = [
+pub const FIELDS: [FieldKind; 14] = [
     FieldKind::Models,
     FieldKind::Mapping,
     FieldKind::Start,
@@ -49,6 +51,7 @@ pub const FIELDS: [FieldKind; 13] = [
     FieldKind::CvScale,
     FieldKind::TimeScale,
     FieldKind::Replication,
+    FieldKind::Spread,
     FieldKind::Seed,
     FieldKind::Triggers,
 ];
@@ -68,6 +71,7 @@ impl FieldKind {
             FieldKind::CvScale => "cv scale",
             FieldKind::TimeScale => "time scale",
             FieldKind::Replication => "replication",
+            FieldKind::Spread => "spread",
             FieldKind::Seed => "seed",
             FieldKind::Triggers => "triggers",
         }
@@ -88,6 +92,7 @@ impl FieldKind {
                 "auto",
             ],
             FieldKind::Estimator => &["count", "alpaserve"],
+            FieldKind::Spread => &["none", "uniform", "fitted"],
             _ => &[],
         }
     }
@@ -105,7 +110,7 @@ impl FieldKind {
                 d,
                 Distribution::Gamma | Distribution::Weibull | Distribution::Auto
             ),
-            FieldKind::TimeScale | FieldKind::Replication => {
+            FieldKind::TimeScale | FieldKind::Replication | FieldKind::Spread => {
                 !vanilla || kind == Some(TraceKind::V1)
             }
             // Only the 2019 per-minute files carry triggers.
@@ -137,6 +142,12 @@ pub fn field_texts(p: &ReplayParams) -> Vec<String> {
             FieldKind::CvScale => format::py_float(p.cv_scale),
             FieldKind::TimeScale => format::py_float(p.time_scale),
             FieldKind::Replication => p.replication.to_string(),
+            FieldKind::Spread => match p.spread {
+                crate::replay::params::Spread::None => "none",
+                crate::replay::params::Spread::Uniform => "uniform",
+                crate::replay::params::Spread::Fitted => "fitted",
+            }
+            .to_string(),
             FieldKind::Seed => p.seed.to_string(),
             FieldKind::Triggers => p.triggers.join(","),
         })
@@ -191,6 +202,16 @@ pub fn parse_fields(
                     .parse()
                     .map_err(|_| (i, format!("{t:?} is not a whole number ≥ 1")))?
             }
+            FieldKind::Spread => {
+                p.spread = match t {
+                    "" | "none" => crate::replay::params::Spread::None,
+                    "uniform" => crate::replay::params::Spread::Uniform,
+                    "fitted" => crate::replay::params::Spread::Fitted,
+                    other => {
+                        return Err((i, format!("{other:?}: spread is none, uniform or fitted")));
+                    }
+                }
+            }
             FieldKind::Seed => {
                 p.seed = t
                     .parse()
@@ -204,6 +225,10 @@ pub fn parse_fields(
                     .collect()
             }
         }
+    }
+    // Shown (n/a) but kept when the distribution changes: only vanilla spreads.
+    if p.distribution != Distribution::Vanilla {
+        p.spread = crate::replay::params::Spread::None;
     }
     Ok(p)
 }
@@ -221,6 +246,7 @@ pub fn field_of_error(err: &crate::Error) -> Option<usize> {
             "cv-scale" => FieldKind::CvScale,
             "time-scale" => FieldKind::TimeScale,
             "replication" => FieldKind::Replication,
+            "spread" => FieldKind::Spread,
             "trigger" => FieldKind::Triggers,
             _ => return None,
         },

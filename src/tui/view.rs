@@ -24,12 +24,16 @@ use trace::trace_pane;
 /// Smallest usable terminal.
 pub const MIN_SIZE: (u16, u16) = (80, 24);
 
-/// Width of the left column.
-const LEFT: u16 = 38;
+/// Width of the left column (trace and parameters) in a terminal `width` wide: 38 up to
+/// 127 columns, then growing with the terminal to 64, so that a wide terminal shows whole names
+/// and warnings.
+fn left_width(width: u16) -> u16 {
+    (width.saturating_mul(3) / 10).clamp(38, 64)
+}
 
 /// Columns of the detail chart for a terminal `width` wide.
 pub fn detail_width(width: u16) -> usize {
-    usize::from(width.saturating_sub(LEFT + 2))
+    usize::from(width.saturating_sub(left_width(width) + 2))
 }
 
 const SPINNER: [&str; 4] = ["|", "/", "-", "\\"];
@@ -81,8 +85,11 @@ pub fn view(m: &Model, f: &mut Frame) {
         .clamp(1, 3);
     let [main, status] =
         Layout::vertical([Constraint::Min(0), Constraint::Length(status_lines)]).areas(area);
-    let [left, right] =
-        Layout::horizontal([Constraint::Length(LEFT), Constraint::Min(0)]).areas(main);
+    let [left, right] = Layout::horizontal([
+        Constraint::Length(left_width(area.width)),
+        Constraint::Min(0),
+    ])
+    .areas(main);
     let [trace_area, params_area] =
         Layout::vertical([Constraint::Length(11), Constraint::Min(0)]).areas(left);
     let rows = m.result.as_ref().map_or(1, |r| r.rows.len() + 1) as u16;

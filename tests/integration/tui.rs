@@ -1135,7 +1135,23 @@ fn coarse_traces_are_flagged_in_the_trace_pane() {
         vec![execute(Cmd::Load(Some(p), Default::default()), &tx)],
     );
     let shown = screen(&m);
-    assert!(shown.contains("coarse times: 100 % share one"), "{shown}");
+    assert!(shown.contains("⚠ coarse times: 100 %; spread"), "{shown}");
+    // The fix is in reach: the form's spread field, applied to a vanilla replay.
+    let mut keys = down(field("distribution"));
+    keys.push(key(KeyCode::Left));
+    press(&mut m, keys);
+    let mut keys: Vec<Msg> = (0..FIELDS.len()).map(|_| key(KeyCode::Up)).collect();
+    keys.extend(down(field("spread")));
+    keys.push(key(KeyCode::Right));
+    press(&mut m, keys);
+    assert_eq!(m.fields[field("spread")], "uniform");
+    let r = &m.result.as_ref().unwrap().replay;
+    assert_eq!(
+        r.params.spread,
+        tracereplay_tui::replay::params::Spread::Uniform
+    );
+    let a = &r.models[0].arrivals;
+    assert!(a.windows(2).all(|w| w[0] < w[1]), "spread: no shared times");
     // The sample is not coarse.
     assert!(!screen(&started()).contains("coarse times"));
 }

@@ -46,14 +46,21 @@ pub(super) fn trace_pane(m: &Model, f: &mut Frame, area: Rect) {
     ];
     // A coarse trace's warning takes the second busiest function's line.
     let coarse = t.coarse.filter(|c| c.is_coarse());
+    // Names as long as the pane allows: whole in a wide terminal.
+    let room = usize::from(inner.width).saturating_sub(11).max(4);
     for (name, n) in s.busiest.iter().take(if coarse.is_some() { 1 } else { 2 }) {
-        let short: String = printable(name).chars().take(16).collect();
-        lines.push(Line::from(format!(" {n:>8} {short}…")));
+        let name = printable(name);
+        let shown = if name.chars().count() > room {
+            name.chars().take(room - 1).collect::<String>() + "…"
+        } else {
+            name.into_owned()
+        };
+        lines.push(Line::from(format!(" {n:>8} {shown}")));
     }
     if let Some(c) = coarse {
         lines.push(
             Line::from(format!(
-                "⚠ coarse times: {:.0} % share one",
+                "⚠ coarse times: {:.0} %; spread",
                 100.0 * c.shared_fraction
             ))
             .yellow(),
@@ -67,7 +74,16 @@ pub(super) fn trace_pane(m: &Model, f: &mut Frame, area: Rect) {
     .areas(inner);
     f.render_widget(Paragraph::new(lines), text);
     let width = spark.width as usize;
-    f.render_widget(Sparkline::default().data(rebin(&t.hourly, width)), spark);
+    // Stretched over the width when there are fewer bins than columns (a one-day trace has
+    // 24), so that the activity and the window's marker share one time axis.
+    let bins = if !t.hourly.is_empty() && t.hourly.len() < width {
+        (0..width)
+            .map(|i| t.hourly[i * t.hourly.len() / width])
+            .collect()
+    } else {
+        rebin(&t.hourly, width)
+    };
+    f.render_widget(Sparkline::default().data(bins), spark);
     if let Some(r) = &m.result {
         let total = (t.trace.end_seconds() as f64).max(1.0);
         let a = (r.replay.window.start as f64 / total * width as f64) as usize;
