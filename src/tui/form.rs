@@ -185,7 +185,8 @@ pub fn parse_fields(
             FieldKind::Mapping => {
                 p.mapping = t.parse().map_err(|e: crate::Error| (i, e.to_string()))?
             }
-            FieldKind::Start => p.start = t.to_string(),
+            // Empty: from the trace's start, as an empty end is to its end.
+            FieldKind::Start => p.start = if t.is_empty() { "0.0.0" } else { t }.to_string(),
             FieldKind::End => p.end = (!t.is_empty()).then(|| t.to_string()),
             FieldKind::Distribution => {
                 p.distribution = t.parse().map_err(|e: crate::Error| (i, e.to_string()))?

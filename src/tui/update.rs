@@ -375,6 +375,14 @@ fn act_pane(m: &mut Model, a: Action) -> Vec<Cmd> {
     match (m.focus, a) {
         (Focus::Params, Action::Up) => m.field = m.field.saturating_sub(1),
         (Focus::Params, Action::Down) => m.field = (m.field + 1).min(FIELDS.len() - 1),
+        // A choice field cycles (free text there could only be an error to correct).
+        (Focus::Params, Action::Enter)
+            if !FIELDS[m.field]
+                .choices(m.current().map(|t| t.summary.kind))
+                .is_empty() =>
+        {
+            return act_pane(m, Action::Right);
+        }
         (Focus::Params, Action::Enter) => {
             m.editing = Some(m.fields[m.field].clone());
             m.caret = None;

@@ -1536,3 +1536,23 @@ fn the_export_dialog_follows_the_extension_and_offers_every_format() {
     assert!(step(&mut m, vec![key(KeyCode::Enter)]).is_empty());
     assert!(m.status.contains("a parameter is invalid"), "{}", m.status);
 }
+
+/// Issue 28: Enter on a choice field cycles it (it opened free text), and an empty start is the
+/// trace's start (it was an error).
+#[test]
+fn enter_cycles_a_choice_and_an_empty_start_is_the_traces() {
+    let mut m = started();
+    let mut keys = down(field("distribution"));
+    keys.push(key(KeyCode::Enter));
+    press(&mut m, keys);
+    assert!(m.editing.is_none());
+    assert_eq!(m.fields[field("distribution")], "gamma");
+    let mut keys: Vec<Msg> = (0..FIELDS.len()).map(|_| key(KeyCode::Up)).collect();
+    keys.extend(down(field("start")));
+    keys.push(key(KeyCode::Enter));
+    keys.extend((0..8).map(|_| key(KeyCode::Backspace)));
+    keys.push(key(KeyCode::Enter));
+    press(&mut m, keys);
+    assert!(m.field_error.is_none(), "{}", m.status);
+    assert_eq!(m.result.as_ref().unwrap().replay.window.start, 0);
+}
