@@ -120,6 +120,45 @@ const TRACE: &str = "#ff7f0e";
 const REALIZED: &str = "#2ca02c";
 
 /// The figure as an SVG document.
+/// Writes the figure's title (`source · about`) to fit `width` px: on one line when it fits at
+/// 15 px, else the source over the rest, each line's font shrunk until it fits (down to 8 px)
+/// and cut with `…` below that (a one-panel figure is 520 px; titles run to 100 characters).
+fn title(s: &mut String, width: f64, source: &str, about: &str) {
+    // Average width of a sans-serif character, in em.
+    const CHAR_EM: f64 = 0.56;
+    let room = width - 20.0;
+    let fits = |text: &str, size: f64| text.chars().count() as f64 * CHAR_EM * size <= room;
+    let one = format!("{source} · {about}");
+    let lines: Vec<(String, f64, f64)> = if fits(&one, 15.0) {
+        vec![(one, 15.0, 24.0)]
+    } else {
+        [(source, 15.0), (about, 33.0)]
+            .into_iter()
+            .map(|(text, y)| {
+                let size = (room / (text.chars().count().max(1) as f64 * CHAR_EM)).clamp(8.0, 13.0);
+                let most = (room / (CHAR_EM * size)) as usize;
+                let text = if text.chars().count() > most {
+                    text.chars()
+                        .take(most.saturating_sub(1))
+                        .collect::<String>()
+                        + "…"
+                } else {
+                    text.to_string()
+                };
+                (text, size, y)
+            })
+            .collect()
+    };
+    for (text, size, y) in lines {
+        let _ = write!(
+            s,
+            r#"<text class="title" x="{}" y="{y}" text-anchor="middle" font-size="{size:.1}">{}</text>"#,
+            width / 2.0,
+            esc(&text)
+        );
+    }
+}
+
 pub fn svg(replay: &Replay, trace: &Trace, opts: &PlotOptions) -> Result<String> {
     if opts.figure == Figure::Histogram {
         check_bins(opts.bins)?;
@@ -153,10 +192,17 @@ pub fn svg(replay: &Replay, trace: &Trace, opts: &PlotOptions) -> Result<String>
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" font-family="sans-serif" font-size="12">"#
     );
     let _ = write!(s, r#"<rect width="{w}" height="{h}" fill="white"/>"#);
-    let title = format!(
-        "{} · {} · {} · {}",
-        replay.source,
-        replay.window,
+    // What is drawn: the zoomed range when there is one, not the whole window.
+    let shown = match opts.range {
+        Some((lo, hi)) => crate::time::Window {
+            start: lo.max(0.0).floor() as u64,
+            end: hi.max(0.0).ceil() as u64,
+        },
+        None => replay.window,
+    };
+    let about = format!(
+        "{} · {} · {}",
+        shown,
         replay.params.distribution,
         match opts.figure {
             Figure::Histogram => "arrivals per bin",
@@ -165,12 +211,7 @@ pub fn svg(replay: &Replay, trace: &Trace, opts: &PlotOptions) -> Result<String>
             Figure::Cdf => "CDF of inter-arrival gaps",
         }
     );
-    let _ = write!(
-        s,
-        r#"<text class="title" x="{}" y="24" text-anchor="middle" font-size="15">{}</text>"#,
-        w / 2.0,
-        esc(&title)
-    );
+    title(&mut s, w, &replay.source, &about);
     let (lo, hi) = opts
         .range
         .unwrap_or((replay.window.start as f64, replay.window.end as f64));

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::svg::{Panel, Swatch, densify, duration, hours};
+use super::svg::{Panel, Swatch, densify, duration, time_unit};
 use super::{REALIZED, REPLAYED, TRACE};
 use crate::replay::{Process, Replay};
 use crate::time::fmt_point;
@@ -69,13 +69,14 @@ pub(super) fn histogram(s: &mut String, p: &Panel, of: &Subject<'_>, bins: usize
         })
         .collect();
     drawn.extend(p.polyline(s, &steps, (xr, yr), TRACE, "trace", false));
+    let (unit, name) = time_unit(xr.1 - xr.0);
     p.axes(
         s,
         (xr, yr),
-        "time since trace start (hours)",
+        &format!("time since trace start ({name})"),
         &format!("arrivals per {} bin", duration(bw)),
-        3600.0,
-        &hours,
+        unit,
+        None,
     );
     p.legend(
         s,
@@ -134,7 +135,8 @@ pub(super) fn rate(s: &mut String, p: &Panel, of: &Subject<'_>) {
     let mut drawn = top.polyline(s, &real, (xr, yr), TRACE, "trace", true);
     drawn.extend(top.polyline(s, &fitted, (xr, yr), REPLAYED, "fitted", false));
     drawn.extend(top.polyline(s, &realized, (xr, yr), REALIZED, "realized", false));
-    top.axes(s, (xr, yr), "", "arrivals / s", 3600.0, &hours);
+    let (unit, name) = time_unit(xr.1 - xr.0);
+    top.axes(s, (xr, yr), "", "arrivals / s", unit, None);
     top.legend(
         s,
         &[
@@ -162,10 +164,10 @@ pub(super) fn rate(s: &mut String, p: &Panel, of: &Subject<'_>) {
     bottom.axes(
         s,
         (xr, cr),
-        "time since trace start (hours)",
+        &format!("time since trace start ({name})"),
         "cv of gaps",
-        3600.0,
-        &hours,
+        unit,
+        None,
     );
 }
 
@@ -286,7 +288,7 @@ pub(super) fn gaps(s: &mut String, p: &Panel, of: &Subject<'_>, at: Option<f64>)
         ),
         "density of log10 gap",
         1.0,
-        &|v| format!("1e{v:.0}"),
+        Some(&|v| format!("1e{v:.0}")),
     );
     p.legend(
         s,
@@ -364,7 +366,7 @@ pub(super) fn cdf(s: &mut String, p: &Panel, of: &Subject<'_>) {
         "gap (s, log scale)",
         "fraction of gaps ≤ x",
         1.0,
-        &|v| format!("1e{v:.0}"),
+        Some(&|v| format!("1e{v:.0}")),
     );
     p.legend(
         s,

@@ -38,7 +38,8 @@ impl Panel {
         self.top + self.height - (v - lo) / (hi - lo).max(f64::MIN_POSITIVE) * self.height
     }
 
-    /// Axes with ticks and labels; x ticks are round in units of `xunit` (3600: hours).
+    /// Axes with ticks and labels; x ticks are round in units of `xunit` (3600: hours), labelled
+    /// by `xfmt` of the value in those units (`None`: plain numbers, one notation for the axis).
     pub(super) fn axes(
         &self,
         s: &mut String,
@@ -46,36 +47,39 @@ impl Panel {
         xlabel: &str,
         ylabel: &str,
         xunit: f64,
-        xfmt: &dyn Fn(f64) -> String,
+        xfmt: Option<&dyn Fn(f64) -> String>,
     ) {
         let (l, t, w, h) = (self.left, self.top, self.width, self.height);
         let _ = write!(
             s,
             r##"<rect x="{l}" y="{t}" width="{w}" height="{h}" fill="none" stroke="#444"/>"##
         );
-        for v in ticks((xr.0 / xunit, xr.1 / xunit))
-            .into_iter()
-            .map(|v| v * xunit)
-        {
-            let x = self.x(v, xr);
+        let xt = ticks((xr.0 / xunit, xr.1 / xunit));
+        let xl = match xfmt {
+            Some(f) => xt.iter().map(|&v| f(v)).collect(),
+            None => labels(&xt),
+        };
+        for (v, label) in xt.iter().zip(xl) {
+            let x = self.x(v * xunit, xr);
             let _ = write!(
                 s,
                 r##"<line x1="{x}" y1="{}" x2="{x}" y2="{}" stroke="#444"/><text x="{x}" y="{}" text-anchor="middle">{}</text>"##,
                 t + h,
                 t + h + 4.0,
                 t + h + 16.0,
-                esc(&xfmt(v))
+                esc(&label)
             );
         }
-        for v in ticks(yr) {
-            let y = self.y(v, yr);
+        let yt = ticks(yr);
+        for (v, label) in yt.iter().zip(labels(&yt)) {
+            let y = self.y(*v, yr);
             let _ = write!(
                 s,
                 r##"<line x1="{}" y1="{y}" x2="{l}" y2="{y}" stroke="#444"/><text x="{}" y="{}" text-anchor="end">{}</text>"##,
                 l - 4.0,
                 l - 6.0,
                 y + 4.0,
-                short(v)
+                label
             );
         }
         let _ = write!(
@@ -254,8 +258,46 @@ pub(super) fn short(v: f64) -> String {
     }
 }
 
-pub(super) fn hours(v: f64) -> String {
-    short(v / 3600.0)
+/// Labels of an axis's `ticks` in one notation: scientific when its largest value is that large
+/// or small (`1.0e4`, `5.0e3`), else fixed with the decimals its step needs (a 3-second zoom 12 h
+/// into a trace reads `45216`, `45217`, not `12.56` five times).
+pub(super) fn labels(ticks: &[f64]) -> Vec<String> {
+    let top = ticks.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    let step = ticks
+        .windows(2)
+        .map(|w| (w[1] - w[0]).abs())
+        .fold(f64::INFINITY, f64::min);
+    let sci = top >= 1e6 || (top > 0.0 && top < 1e-2);
+    ticks
+        .iter()
+        .map(|&v| {
+            if v == 0.0 {
+                "0".to_string()
+            } else if sci {
+                format!("{v:.1e}")
+            } else {
+                let decimals = if step.is_finite() && step > 0.0 {
+                    (-step.log10().floor()).clamp(0.0, 6.0) as usize
+                } else {
+                    2
+                };
+                format!("{v:.decimals$}")
+            }
+        })
+        .collect()
+}
+
+/// The unit of a time axis spanning `seconds`: (seconds per unit, its name).
+pub(super) fn time_unit(seconds: f64) -> (f64, &'static str) {
+    if seconds <= 180.0 {
+        (1.0, "s")
+    } else if seconds <= 3.0 * 3600.0 {
+        (60.0, "min")
+    } else if seconds <= 3.0 * 86_400.0 {
+        (3600.0, "hours")
+    } else {
+        (86_400.0, "days")
+    }
 }
 
 pub(super) fn duration(seconds: f64) -> String {

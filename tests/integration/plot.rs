@@ -296,3 +296,73 @@ fn intervals_without_a_finite_rate_are_gaps_in_the_line() {
         "one line on each side of the gap"
     );
 }
+
+/// Issue 28: a zoomed figure's title names the range drawn, its time ticks are in a unit that
+/// fits the span and distinct (a 3 s zoom 12.5 h in read `12.56` at every tick), every y axis
+/// has one notation, and a one-panel figure's title fits its 520 px.
+#[test]
+fn a_zoomed_figure_says_what_it_shows_and_its_ticks_differ() {
+    let t = sample();
+    let r = replay(
+        &t,
+        &ReplayParams {
+            models: vec!["m".into()],
+            distribution: Distribution::Vanilla,
+            end: Some("1.0.0".into()),
+            ..ReplayParams::default()
+        },
+    )
+    .unwrap();
+    let lo = 12.5 * 3600.0;
+    let doc = svg(
+        &r,
+        &t,
+        &PlotOptions {
+            bins: 30,
+            range: Some((lo, lo + 3.0)),
+            ..PlotOptions::default()
+        },
+    )
+    .unwrap();
+    balanced(&doc);
+    assert!(doc.contains("day 0 12:30 → day 0 12:30:03"), "{doc}");
+    assert!(doc.contains("time since trace start (s)"));
+    // The x tick labels: distinct, plain numbers of seconds.
+    let xticks: Vec<&str> = doc
+        .split(r#"text-anchor="middle">"#)
+        .skip(1)
+        .map(|t| t.split('<').next().unwrap())
+        .filter(|t| t.starts_with("45"))
+        .collect();
+    assert!(xticks.len() >= 3, "{xticks:?}");
+    let distinct: std::collections::HashSet<&&str> = xticks.iter().collect();
+    assert_eq!(distinct.len(), xticks.len(), "{xticks:?}");
+    // One notation per y axis: all scientific or none.
+    let ylabels: Vec<&str> = doc
+        .split(r#"text-anchor="end">"#)
+        .skip(1)
+        .map(|t| t.split('<').next().unwrap())
+        .collect();
+    let sci = ylabels.iter().filter(|l| l.contains('e')).count();
+    assert!(
+        sci == 0 || sci == ylabels.iter().filter(|l| **l != "0").count(),
+        "{ylabels:?}"
+    );
+    // The title's lines fit the one panel: at most ~0.56 em a character.
+    for line in doc.split(r#"class="title""#).skip(1) {
+        let size: f64 = line
+            .split("font-size=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let text = line.split('>').nth(1).unwrap().split('<').next().unwrap();
+        assert!(
+            text.chars().count() as f64 * 0.56 * size <= 500.0 + 1e-9,
+            "{text} at {size}"
+        );
+    }
+}
