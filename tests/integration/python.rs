@@ -171,7 +171,8 @@ fn converted_pickles_load_in_cpython_with_numpy() {
 }
 
 /// Every script under `tools/` explains itself with `--help` (one crashed with an IndexError),
-/// before importing numpy or scipy, so it works on a bare python3.
+/// before importing numpy or scipy, so it works on a bare python3: run with `-S`, which leaves
+/// out the installed packages even where CI has them.
 #[test]
 fn every_tool_script_has_help() {
     let _alone = alone();
@@ -187,6 +188,7 @@ fn every_tool_script_has_help() {
             continue;
         }
         let out = Command::new("python3")
+            .arg("-S")
             .arg(&path)
             .arg("--help")
             .output()

@@ -273,16 +273,13 @@ fn item5_colliding_names_are_renamed_in_linear_time() {
     text.push_str("x,a,same#3,http,1\n");
     std::fs::write(&csv, text).unwrap();
     let started = std::time::Instant::now();
-    let out = bin()
-        .args([
-            "inspect",
-            &csv.display().to_string(),
-            "--json",
-            "--top",
-            "0",
-        ])
-        .output()
-        .unwrap();
+    let out = limited(&args(&[
+        "inspect",
+        &csv.display().to_string(),
+        "--json",
+        "--top",
+        "0",
+    ]));
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(started.elapsed().as_secs() < 30, "{:?}", started.elapsed());
     let trace = tracereplay_tui::ingest::load(

@@ -1556,3 +1556,28 @@ fn enter_cycles_a_choice_and_an_empty_start_is_the_traces() {
     assert!(m.field_error.is_none(), "{}", m.status);
     assert_eq!(m.result.as_ref().unwrap().replay.window.start, 0);
 }
+
+/// Issue 26, item 6: editing the interval that the form marks "(n/a)" for a vanilla replay to a
+/// millisecond made a boundary per millisecond of the window (2 GB) and aborted the explorer;
+/// the replay now ignores it.
+#[test]
+fn a_tiny_interval_under_vanilla_replays() {
+    let mut m = started();
+    let mut keys = down(field("distribution"));
+    keys.push(key(KeyCode::Left));
+    press(&mut m, keys);
+    let mut keys: Vec<Msg> = (0..FIELDS.len()).map(|_| key(KeyCode::Up)).collect();
+    keys.extend(down(field("interval s")));
+    keys.push(key(KeyCode::Enter));
+    keys.extend((0..8).map(|_| key(KeyCode::Backspace)));
+    keys.extend(typed("0.001"));
+    keys.push(key(KeyCode::Enter));
+    press(&mut m, keys);
+    assert!(m.field_error.is_none(), "{}", m.status);
+    let r = &m.result.as_ref().unwrap().replay;
+    assert_eq!(r.params.interval_seconds, 0.001);
+    assert_eq!(
+        r.models.iter().map(|m| m.arrivals.len()).sum::<usize>(),
+        60_000
+    );
+}
