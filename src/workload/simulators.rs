@@ -88,15 +88,31 @@ pub fn encode_vidur(w: &Workload, date: i64, out: &mut impl Write) -> io::Result
     let names: Vec<String> = w.models.iter().map(|m| super::csv_field(m)).collect();
     let mut int = itoa::Buffer::new();
     for i in 0..w.len() {
-        write!(out, "{date},{:?},", since_start(w, i))?;
-        out.write_all(int.format(input[i]).as_bytes())?;
-        out.write_all(b",")?;
-        out.write_all(int.format(output[i]).as_bytes())?;
-        out.write_all(b",")?;
-        out.write_all(names[w.model[i] as usize].as_bytes())?;
-        out.write_all(b"\n")?;
+        write!(out, "{date},{:?}", since_start(w, i))?;
+        tokens_and_model(
+            out,
+            &mut int,
+            (input[i], output[i]),
+            &names[w.model[i] as usize],
+        )?;
     }
     Ok(())
+}
+
+/// `,IN,OUT,MODEL` and the line's end: how the formats with a model column end a row.
+fn tokens_and_model(
+    out: &mut impl Write,
+    int: &mut itoa::Buffer,
+    (input, output): (u32, u32),
+    model: &str,
+) -> io::Result<()> {
+    out.write_all(b",")?;
+    out.write_all(int.format(input).as_bytes())?;
+    out.write_all(b",")?;
+    out.write_all(int.format(output).as_bytes())?;
+    out.write_all(b",")?;
+    out.write_all(model.as_bytes())?;
+    out.write_all(b"\n")
 }
 
 /// The Azure LLM inference trace's CSV: `TIMESTAMP` on the wall clock (`start`, the Unix
@@ -110,13 +126,12 @@ pub fn encode_azure_llm(w: &Workload, start: i64, out: &mut impl Write) -> io::R
     for i in 0..w.len() {
         let at = start.saturating_add((since_start(w, i) * 1e9).round() as i64);
         out.write_all(crate::ingest::datetime::format_ns(at).as_bytes())?;
-        out.write_all(b",")?;
-        out.write_all(int.format(input[i]).as_bytes())?;
-        out.write_all(b",")?;
-        out.write_all(int.format(output[i]).as_bytes())?;
-        out.write_all(b",")?;
-        out.write_all(names[w.model[i] as usize].as_bytes())?;
-        out.write_all(b"\n")?;
+        tokens_and_model(
+            out,
+            &mut int,
+            (input[i], output[i]),
+            &names[w.model[i] as usize],
+        )?;
     }
     Ok(())
 }
