@@ -33,8 +33,7 @@ pub fn load(path: &Path, opts: &LoadOptions, progress: Progress<'_>) -> Result<T
     };
     let meta = std::fs::metadata(path).map_err(io)?;
     if meta.is_dir() {
-        return azure2019::load_dir(path, opts, progress)
-            .map(|t| described(t, "Azure Functions 2019 day files (a directory)"));
+        return azure2019::load_dir(path, opts, progress).map(|t| from_where(t, "a directory"));
     }
     let source = file_name(path);
     let mut file = std::fs::File::open(path).map_err(io)?;
@@ -56,7 +55,7 @@ pub fn load(path: &Path, opts: &LoadOptions, progress: Progress<'_>) -> Result<T
         use std::io::{Seek, SeekFrom};
         file.seek(SeekFrom::Start(0)).map_err(io)?;
         return azure2019::load_tar(&source, std::io::BufReader::new(file), opts, progress)
-            .map(|t| described(t, TAR));
+            .map(|t| from_where(t, TAR));
     }
     if let Some(c) = compressed::Compression::detect(&head[..n]) {
         use std::io::{Seek, SeekFrom};
@@ -155,7 +154,7 @@ fn stream(
             opts,
             progress,
         )
-        .map(|t| described(t, TAR));
+        .map(|t| from_where(t, TAR));
     }
     let format = match opts.format {
         Some(f) => f,
@@ -360,7 +359,13 @@ fn parse_csv(
 }
 
 /// The 2019 dataset as published.
-const TAR: &str = "Azure Functions 2019 dataset (tar archive)";
+const TAR: &str = "the dataset's tar archive";
+
+/// `t`, its files read from `place` (a directory, an archive).
+fn from_where(mut t: Trace, place: &str) -> Trace {
+    t.format = crate::trace::Label(format!("{}, from {place}", *t.format));
+    t
+}
 
 /// `t`, its format named `what` unless a reader inside named it (a cache keeps its source's).
 fn described(mut t: Trace, what: &str) -> Trace {

@@ -35,6 +35,9 @@ pub struct Days {
     warnings: Vec<(usize, String)>,
     /// The most count cells (functions × days × 1440) memory can hold.
     max_cells: u64,
+    /// The days files were added for, and the minutes of the day their columns held.
+    seen: std::collections::BTreeSet<usize>,
+    minutes: Option<(usize, usize)>,
 }
 
 impl Default for Days {
@@ -76,6 +79,8 @@ impl Days {
             // Half the memory available, for the arrays and what is made from them.
             max_cells: crate::limits::available_memory()
                 .map_or(u64::MAX, |m| m / 2 / std::mem::size_of::<u32>() as u64),
+            seen: std::collections::BTreeSet::new(),
+            minutes: None,
         }
     }
 
@@ -104,6 +109,11 @@ impl Days {
             .count();
         self.check_room(self.names.len() + fresh, self.days.max(d.day + 1))?;
         self.last_day = self.last_day.max(d.day);
+        self.seen.insert(d.day);
+        if let Some((a, b)) = d.minutes {
+            let (lo, hi) = self.minutes.unwrap_or((a, b));
+            self.minutes = Some((lo.min(a), hi.max(b)));
+        }
         if d.day >= self.days {
             self.days = d.day + 1;
             for c in &mut self.counts {
@@ -159,8 +169,44 @@ impl Days {
             .collect();
         // Stable: each day's warnings keep their order.
         self.warnings.sort_by_key(|(day, _)| *day);
+        let described = self.described();
         let warnings = self.warnings.into_iter().map(|(_, w)| w).collect();
-        Trace::new(source, TraceKind::V1, functions, warnings)
+        let mut t = Trace::new(source, TraceKind::V1, functions, warnings)?;
+        t.format = crate::trace::Label(described);
+        Ok(t)
+    }
+
+    /// What was read: "Azure Functions 2019 per-minute counts (CSV): d01–d03, d05 (4 day
+    /// files); minutes 481–960 of each day" (the minutes when not the whole day).
+    fn described(&self) -> String {
+        let mut runs: Vec<(usize, usize)> = Vec::new();
+        for &d in &self.seen {
+            match runs.last_mut() {
+                Some(r) if r.1 + 1 == d => r.1 = d,
+                _ => runs.push((d, d)),
+            }
+        }
+        let days: Vec<String> = runs
+            .iter()
+            .map(|&(a, b)| {
+                if a == b {
+                    format!("d{:02}", a + 1)
+                } else {
+                    format!("d{:02}–d{:02}", a + 1, b + 1)
+                }
+            })
+            .collect();
+        let minutes = match self.minutes {
+            Some((a, b)) if (a, b) != (0, DAY_MINUTES - 1) => {
+                format!("; minutes {}–{} of each day", a + 1, b + 1)
+            }
+            _ => String::new(),
+        };
+        format!(
+            "Azure Functions 2019 per-minute counts (CSV): {} ({}){minutes}",
+            days.join(", "),
+            crate::format::plural(self.seen.len() as u64, "day file")
+        )
     }
 }
 
@@ -171,6 +217,8 @@ pub struct DayRows {
     /// (owner/app/function key, function name, trigger, the day's 1440 counts), in file order.
     rows: Vec<(String, String, String, Vec<u32>)>,
     warnings: Vec<String>,
+    /// The first and last minute of the day the file's columns hold (a slice: 480..959).
+    minutes: Option<(usize, usize)>,
 }
 
 /// Parses one day file as day `day` (0-based).
@@ -250,10 +298,14 @@ pub fn parse_day(
     if layout.is_none() {
         return Err(Error::Format(format!("{file}: the file is empty")));
     }
+    let minutes = layout
+        .as_ref()
+        .and_then(|(_, m)| Some((m.iter().map(|x| x.1).min()?, m.iter().map(|x| x.1).max()?)));
     Ok(DayRows {
         day,
         rows,
         warnings: bad.warning().into_iter().collect(),
+        minutes,
     })
 }
 

@@ -168,7 +168,7 @@ pub fn format_ns(ns: i64) -> String {
 }
 
 /// `YYYY-MM-DD` of days since 1970 (H. Hinnant's algorithm, the inverse of
-/// [`days_from_civil`]).
+/// `days_from_civil`).
 pub fn format_date(days: i64) -> String {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);

@@ -1367,6 +1367,14 @@ fn a_new_user_gets_defaults_that_work_and_formats_named() {
         l.contains("start        2023-11-16 18:15:46.6805900 UTC"),
         "{l}"
     );
+    // A 2019 file or directory: the days and the minutes of each day it held.
+    let slice = text(&super::util::real(
+        "azure-functions-2019-invitro-100/invocations.csv",
+    ));
+    assert!(
+        slice.contains("d01 (1 day file); minutes 481–960 of each day"),
+        "{slice}"
+    );
     let json = super::util::succeeded(
         bin()
             .arg("inspect")
