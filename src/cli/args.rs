@@ -21,11 +21,12 @@ Examples (the AlpaServe README's, as commands):
 Raw traces work too (detected from their content):
   tracereplay-tui stats AzureFunctionsInvocationTraceForTwoWeeksJan2021.txt --end 1.0.0
   tracereplay-tui stats azurefunctions-dataset2019/ --trigger http --end 1.0.0
-  tracereplay-tui replay AzureLLMInferenceTrace_conv.csv --models 1 --distribution vanilla -o llm.msgpack
+  tracereplay-tui replay AzureLLMInferenceTrace_conv.csv --distribution vanilla -o llm.jsonl
   tracereplay-tui convert AzureFunctionsInvocationTraceForTwoWeeksJan2021.txt -o azure_v2.trace
   tracereplay-tui plot ~/azure_v2.pkl --end 1.0.0 --distribution auto --figure rate -o rate.svg
 
-Times are DAY.HOUR.MINUTE from the trace start (0.0.0); windows are [start, end).
+Times are DAY.HOUR.MINUTE from the trace start (0.0.0) or durations (90s, 15m, 2h, 1d2h);
+windows are [start, end).
 Use `sample` as TRACE for the embedded synthetic sample trace, and `-` to read the trace from
 standard input (`zcat trace.csv.gz | tracereplay-tui inspect -`).";
 
