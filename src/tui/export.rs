@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
-use super::model::{EXPORT_FORMATS, ExportDialog, ExportField, Model, Overlay};
+use super::model::{EXPORT_FORMATS, ExportDialog, ExportField, Model, Overlay, TokensChoice};
 use super::update::{Action, Cmd, edit_text};
 use crate::workload::Format;
 
@@ -117,21 +117,50 @@ pub(super) fn submit_export(m: &mut Model) -> Vec<Cmd> {
             }
         }
     }
-    let lengths = match d.lengths() {
-        Ok(l) => l,
+    let choice = match d.tokens_choice() {
+        Ok(c) => c,
         Err(why) => {
             m.status = why;
             return Vec::new();
         }
     };
+    let (lengths, tokens_from) = match &choice {
+        TokensChoice::Trace => (None, None),
+        TokensChoice::Constant(i, o) => (Some((*i, *o)), None),
+        TokensChoice::From(p) => (None, Some(p.clone())),
+    };
+    // The options of the formats that have them, as on the command line.
+    match &mut format {
+        Format::Mooncake { block_size } => match d.block.trim().parse::<u32>() {
+            Ok(b) if b > 0 => *block_size = b,
+            _ => {
+                m.status = format!(
+                    "block {:?}: tokens per hash id is a whole number ≥ 1 (512 is AIPerf's)",
+                    crate::quote::quoted(&d.block)
+                );
+                return Vec::new();
+            }
+        },
+        Format::Invitro { duration_us } => match d.duration.trim().parse::<f64>() {
+            Ok(s) if (1e-6..=86_400.0).contains(&s) => *duration_us = (s * 1e6).round() as u64,
+            _ => {
+                m.status = format!(
+                    "run s {:?}: how long every request runs, 1 µs to a day in seconds",
+                    crate::quote::quoted(&d.duration)
+                );
+                return Vec::new();
+            }
+        },
+        _ => {}
+    }
     if format.needs_tokens()
-        && lengths.is_none()
+        && choice == TokensChoice::Trace
         && r.replay.models.iter().any(|m| m.tokens.is_none())
     {
         m.status = format!(
             "{format} needs each request's tokens, and this trace has none: type constants in \
-             the tokens field (IN/OUT, e.g. 512/64), or export from the command line with \
-             --tokens-from LLM_TRACE"
+             the tokens field (IN/OUT, e.g. 512/64), or the path of an LLM trace to draw them \
+             from"
         );
         return Vec::new();
     }
@@ -176,7 +205,7 @@ pub(super) fn submit_export(m: &mut Model) -> Vec<Cmd> {
             only: only.clone(),
             input_length: lengths.map(|l| l.0),
             output_length: lengths.map(|l| l.1),
-            tokens_from: None,
+            tokens_from: tokens_from.clone(),
             tokens_by_hour: false,
         };
         let trace = m.current().map_or("sample", |t| t.name.as_str());
@@ -188,6 +217,7 @@ pub(super) fn submit_export(m: &mut Model) -> Vec<Cmd> {
         path,
         format,
         lengths,
+        tokens_from,
         slo,
         overwrite,
         only,

@@ -44,18 +44,25 @@ pub enum ExportField {
     Slo,
     /// `all` or model names (typed).
     Models,
-    /// `trace` (the trace's own token counts) or constants `IN/OUT` (typed).
+    /// `trace` (the trace's own token counts), constants `IN/OUT`, or an LLM trace's path to
+    /// draw them from (typed).
     Tokens,
+    /// Mooncake: tokens per hash id (typed).
+    Block,
+    /// InVitro: seconds every request runs (typed).
+    Duration,
     /// The format (chosen with ←/→).
     Format,
 }
 
 impl ExportField {
-    const ALL: [ExportField; 5] = [
+    const ALL: [ExportField; 7] = [
         ExportField::Path,
         ExportField::Slo,
         ExportField::Models,
         ExportField::Tokens,
+        ExportField::Block,
+        ExportField::Duration,
         ExportField::Format,
     ];
 
@@ -79,8 +86,13 @@ pub struct ExportDialog {
     pub slo: String,
     /// `all`, or comma-separated model names to include.
     pub models: String,
-    /// `trace`, or every request's input and output tokens as `IN/OUT`.
+    /// `trace`, every request's input and output tokens as `IN/OUT`, or a trace to draw them
+    /// from.
     pub tokens: String,
+    /// Mooncake's tokens per hash id.
+    pub block: String,
+    /// InVitro's run time of every request, seconds.
+    pub duration: String,
     /// Which field has the cursor.
     pub cursor: ExportField,
     /// Index in [`EXPORT_FORMATS`].
@@ -100,27 +112,35 @@ impl ExportDialog {
             slo: "1.0".into(),
             models: "all".into(),
             tokens: "trace".into(),
+            block: crate::workload::mooncake::DEFAULT_BLOCK_SIZE.to_string(),
+            duration: "1.0".into(),
             cursor: ExportField::Path,
             format: 0,
             confirm_overwrite: false,
         }
     }
 
-    /// Constant `(input, output)` tokens (`None`: the trace's own); the error says what to type.
-    pub fn lengths(&self) -> Result<Option<(u32, u32)>, String> {
+    /// Where the requests' tokens come from; the error says what to type.
+    pub fn tokens_choice(&self) -> Result<TokensChoice, String> {
         let t = self.tokens.trim();
         if t.is_empty() || t.eq_ignore_ascii_case("trace") {
-            return Ok(None);
+            return Ok(TokensChoice::Trace);
         }
-        let parsed = t
+        let constants = t
             .split_once('/')
             .and_then(|(i, o)| Some((i.trim().parse().ok()?, o.trim().parse().ok()?)));
-        parsed.map(Some).ok_or_else(|| {
-            format!(
-                "tokens {:?}: type `trace` (the trace's own counts) or IN/OUT, e.g. 512/64",
-                crate::quote::quoted(t)
-            )
-        })
+        if let Some((i, o)) = constants {
+            return Ok(TokensChoice::Constant(i, o));
+        }
+        let path = super::complete::expand_home(t);
+        if path.is_file() {
+            return Ok(TokensChoice::From(path));
+        }
+        Err(format!(
+            "tokens {:?}: type `trace` (the trace's own counts), IN/OUT (e.g. 512/64), or the \
+             path of an LLM trace to draw them from",
+            crate::quote::quoted(t)
+        ))
     }
 
     /// The models to export: `None` for all.
@@ -142,6 +162,17 @@ impl Default for ExportDialog {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// Where an export's token counts come from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TokensChoice {
+    /// The trace's own (none for a serverless trace).
+    Trace,
+    /// The same `(input, output)` for every request.
+    Constant(u32, u32),
+    /// Drawn from this trace's requests (`--tokens-from`).
+    From(std::path::PathBuf),
 }
 
 /// The "open a trace" prompt.

@@ -103,6 +103,8 @@ fn active_text(m: &mut Model) -> Option<&mut String> {
             ExportField::Slo => Some(&mut d.slo),
             ExportField::Models => Some(&mut d.models),
             ExportField::Tokens => Some(&mut d.tokens),
+            ExportField::Block => Some(&mut d.block),
+            ExportField::Duration => Some(&mut d.duration),
             ExportField::Format => None,
         },
         _ => m.editing.as_mut(),

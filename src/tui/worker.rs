@@ -62,6 +62,8 @@ pub enum Cmd {
         format: Format,
         /// Constant input and output tokens of every request (`None`: the trace's own).
         lengths: Option<(u32, u32)>,
+        /// A trace to draw every request's tokens from (`--tokens-from`).
+        tokens_from: Option<PathBuf>,
         /// SLO seconds.
         slo: f64,
         /// Replace an existing file.
@@ -311,32 +313,49 @@ pub fn execute_with(cmd: Cmd, tx: &Sender<Msg>, kept: Option<&Kept>) -> Msg {
             path,
             format,
             lengths,
+            tokens_from,
             slo,
             overwrite,
             only,
             cancel,
             provenance,
         } => {
-            let r = Workload::from_replay(&replay, slo, only.as_deref()).and_then(|mut w| {
-                if let Some((i, o)) = lengths {
-                    let n = w.len();
-                    w.input_tokens = Some(vec![i; n]);
-                    w.output_tokens = Some(vec![o; n]);
-                    // The source's prefix ids describe its own prompt lengths.
-                    w.hash_rows = None;
-                }
-                let bytes = w.write_cancellable(&path, format, overwrite, &cancel)?;
-                let mut done = format!(
-                    "wrote {} to {} ({format}, {bytes} bytes)",
-                    crate::format::plural(w.len() as u64, "request"),
-                    crate::quote::printable(&path.display().to_string())
-                );
-                if let Some((spec, command)) = provenance {
-                    let beside = crate::cli::write_params(&path, overwrite, &w, &spec, &command)?;
-                    done.push_str(&format!(" and {}", beside.display()));
-                }
-                Ok(done)
-            });
+            // Tokens drawn from another trace, as `--tokens-from` draws them (seeded by the
+            // replay's seed, so the params file makes the same pairs).
+            let replay = match tokens_from {
+                None => Ok(replay),
+                Some(path) => crate::ingest::load(&path, &Default::default(), &mut |_, _| {})
+                    .and_then(|t| crate::tokens::TokenSource::from_trace(&t))
+                    .map(|source| {
+                        let mut r = (*replay).clone();
+                        let seed = r.params.seed;
+                        crate::tokens::assign(&mut r, &source, false, seed);
+                        Arc::new(r)
+                    }),
+            };
+            let r = replay
+                .and_then(|replay| Workload::from_replay(&replay, slo, only.as_deref()))
+                .and_then(|mut w| {
+                    if let Some((i, o)) = lengths {
+                        let n = w.len();
+                        w.input_tokens = Some(vec![i; n]);
+                        w.output_tokens = Some(vec![o; n]);
+                        // The source's prefix ids describe its own prompt lengths.
+                        w.hash_rows = None;
+                    }
+                    let bytes = w.write_cancellable(&path, format, overwrite, &cancel)?;
+                    let mut done = format!(
+                        "wrote {} to {} ({format}, {bytes} bytes)",
+                        crate::format::plural(w.len() as u64, "request"),
+                        crate::quote::printable(&path.display().to_string())
+                    );
+                    if let Some((spec, command)) = provenance {
+                        let beside =
+                            crate::cli::write_params(&path, overwrite, &w, &spec, &command)?;
+                        done.push_str(&format!(" and {}", beside.display()));
+                    }
+                    Ok(done)
+                });
             Msg::Exported(r.map_err(|e| e.to_string()))
         }
     }

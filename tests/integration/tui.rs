@@ -1581,3 +1581,74 @@ fn a_tiny_interval_under_vanilla_replays() {
         60_000
     );
 }
+
+/// Issue 28: the export dialog draws tokens from another trace (the tokens field takes its
+/// path, as `--tokens-from`), and sets Mooncake's block size and InVitro's run time; the
+/// params file beside it makes the same bytes from the command line.
+#[test]
+fn the_export_dialog_draws_tokens_from_a_trace_and_sets_format_options() {
+    use tracereplay_tui::tui::model::EXPORT_FORMATS;
+    let dir = tempfile::tempdir().unwrap();
+    let llm = super::util::real("azure-llm-2023/AzureLLMInferenceTrace_conv.csv");
+    let mut m = started();
+    let (tx, _rx) = channel();
+    let names: Vec<&str> = EXPORT_FORMATS.iter().map(|f| f.name).collect();
+    let out = dir.path().join("w.jsonl");
+    step(&mut m, vec![key(KeyCode::Char('e'))]);
+    let d = m.export_mut().unwrap();
+    d.format = names.iter().position(|n| *n == "mooncake").unwrap();
+    d.tokens = llm.display().to_string();
+    d.block = "16".into();
+    d.path = out.display().to_string();
+    let cmd = step(&mut m, vec![key(KeyCode::Enter)])
+        .pop()
+        .expect(&m.status);
+    step(&mut m, vec![execute(cmd, &tx)]);
+    assert!(m.status.starts_with("wrote "), "{}", m.status);
+    let text = std::fs::read_to_string(&out).unwrap();
+    let first: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    let input = first["input_length"].as_u64().unwrap();
+    assert_eq!(
+        first["hash_ids"].as_array().unwrap().len() as u64,
+        input.div_ceil(16),
+        "{first}"
+    );
+    let params = dir.path().join("w.jsonl.params.json");
+    let again = dir.path().join("again.jsonl");
+    super::util::succeeded(
+        super::util::bin()
+            .args(["replay", "--params"])
+            .arg(&params)
+            .arg("-o")
+            .arg(&again)
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(std::fs::read(&again).unwrap(), text.as_bytes());
+    // InVitro: every request runs the given time.
+    let inv = dir.path().join("w.csv");
+    step(&mut m, vec![key(KeyCode::Char('e'))]);
+    let d = m.export_mut().unwrap();
+    d.format = names.iter().position(|n| *n == "invitro").unwrap();
+    d.tokens = "trace".into();
+    d.duration = "0.25".into();
+    d.path = inv.display().to_string();
+    let cmd = step(&mut m, vec![key(KeyCode::Enter)])
+        .pop()
+        .expect(&m.status);
+    step(&mut m, vec![execute(cmd, &tx)]);
+    let rows = std::fs::read_to_string(&inv).unwrap();
+    assert!(
+        rows.lines().nth(1).unwrap().ends_with(",0.250000"),
+        "{rows:.200}"
+    );
+    // A block size that is no number is refused before anything is written.
+    step(&mut m, vec![key(KeyCode::Char('e'))]);
+    let d = m.export_mut().unwrap();
+    d.format = names.iter().position(|n| *n == "mooncake").unwrap();
+    d.tokens = "8/2".into();
+    d.block = "0".into();
+    d.path = dir.path().join("z.jsonl").display().to_string();
+    assert!(step(&mut m, vec![key(KeyCode::Enter)]).is_empty());
+    assert!(m.status.contains("tokens per hash id"), "{}", m.status);
+}

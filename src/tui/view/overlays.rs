@@ -11,7 +11,7 @@ use crate::quote::printable;
 use crate::tui::model::{EXPORT_FORMATS, ExportDialog, ExportField, Model, OpenPrompt};
 
 pub(super) fn export_dialog(m: &Model, d: &ExportDialog, f: &mut Frame, area: Rect) {
-    let r = centered(area, 64, 10);
+    let r = centered(area, 64, 13);
     f.render_widget(Clear, r);
     let mark = |i: ExportField| if d.cursor == i { "▶ " } else { "  " };
     let shown = |i: ExportField, text: &str| {
@@ -27,6 +27,8 @@ pub(super) fn export_dialog(m: &Model, d: &ExportDialog, f: &mut Frame, area: Re
         ("slo s ", ExportField::Slo, &d.slo),
         ("models", ExportField::Models, &d.models),
         ("tokens", ExportField::Tokens, &d.tokens),
+        ("block ", ExportField::Block, &d.block),
+        ("run s ", ExportField::Duration, &d.duration),
     ];
     let mut lines: Vec<Line> = typed
         .into_iter()
