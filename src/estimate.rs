@@ -321,23 +321,33 @@ pub fn weibull_mle(gaps: &[f64]) -> Option<WeibullFit> {
             s0,
         )
     };
-    // For Weibull gaps, sd(ln x) = π / (k √6): the start; then a bracket around it.
+    // For Weibull gaps, sd(ln x) = π / (k √6): the start; then a bracket around it, from the
+    // side the start's score says (each pass over the gaps is the cost: none is repeated).
     let mut k = std::f64::consts::PI / (sd * 6f64.sqrt());
+    let (mut g, mut d, mut s0) = score(k);
     let (mut lo, mut hi) = (k, k);
-    while score(lo).0 > 0.0 {
-        lo /= 2.0;
-        if lo < 1e-6 {
-            return None;
+    if g > 0.0 {
+        loop {
+            lo /= 2.0;
+            if lo < 1e-6 {
+                return None;
+            }
+            if score(lo).0 <= 0.0 {
+                break;
+            }
         }
-    }
-    while score(hi).0 < 0.0 {
-        hi *= 2.0;
-        if hi > 1e6 {
-            return None;
+    } else {
+        loop {
+            hi *= 2.0;
+            if hi > 1e6 {
+                return None;
+            }
+            if score(hi).0 >= 0.0 {
+                break;
+            }
         }
     }
     for _ in 0..100 {
-        let (g, d, _) = score(k);
         if g == 0.0 {
             break;
         }
@@ -352,13 +362,13 @@ pub fn weibull_mle(gaps: &[f64]) -> Option<WeibullFit> {
         } else {
             0.5 * (lo + hi)
         };
-        if (next - k).abs() <= 1e-15 * k {
-            k = next;
+        let done = (next - k).abs() <= 1e-15 * k;
+        k = next;
+        (g, d, s0) = score(k);
+        if done {
             break;
         }
-        k = next;
     }
-    let (_, _, s0) = score(k);
     Some(WeibullFit {
         shape: k,
         scale: max * (s0 / n as f64).powf(1.0 / k),
