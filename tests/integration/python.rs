@@ -300,6 +300,50 @@ impl Drop for Stub {
     }
 }
 
+/// Starts `tests/consumers/stub.py` logging to `log`: the server and its URL on 127.0.0.1.
+fn start_stub(log: &std::path::Path) -> (Stub, String) {
+    use std::io::BufRead;
+    let mut stub = Stub(
+        Command::new("python3")
+            .arg(super::util::repo("tests/consumers/stub.py"))
+            .arg(log)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut port = String::new();
+    std::io::BufReader::new(stub.0.stdout.take().unwrap())
+        .read_line(&mut port)
+        .unwrap();
+    let url = format!("http://127.0.0.1:{}", port.trim());
+    (stub, url)
+}
+
+/// Waits for `run` at most `limit`, killing it past that; its output, after asserting that it
+/// succeeded.
+fn finish_within(
+    mut run: std::process::Child,
+    limit: std::time::Duration,
+    what: &str,
+) -> std::process::Output {
+    let start = std::time::Instant::now();
+    while run.try_wait().unwrap().is_none() {
+        if start.elapsed() > limit {
+            let _ = run.kill();
+            panic!("{what} did not finish in {limit:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let out = run.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{what} failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 /// AIPerf itself replays a Mooncake export with `--fixed-schedule` against a local
 /// OpenAI-compatible stub (127.0.0.1 only): every request arrives at its timestamp (to
 /// 100 ms, from the first), for its model (`extra.model` in the body), with `max_tokens` =
@@ -308,7 +352,6 @@ impl Drop for Stub {
 #[test]
 fn aiperf_sends_each_request_at_its_time_to_its_model() {
     let _alone = alone();
-    use std::io::BufRead;
     if skip_without_aiperf("the fixed-schedule run") {
         return;
     }
@@ -354,20 +397,8 @@ fn aiperf_sends_each_request_at_its_time_to_its_model() {
     assert_eq!(lines.len(), times.len());
 
     let log = dir.path().join("requests.log");
-    let mut stub = Stub(
-        Command::new("python3")
-            .arg(here.join("stub.py"))
-            .arg(&log)
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .unwrap(),
-    );
-    let mut port = String::new();
-    std::io::BufReader::new(stub.0.stdout.take().unwrap())
-        .read_line(&mut port)
-        .unwrap();
-    let url = format!("http://127.0.0.1:{}", port.trim());
-    let mut run = Command::new("aiperf")
+    let (stub, url) = start_stub(&log);
+    let run = Command::new("aiperf")
         .args([
             "profile",
             "--model",
@@ -401,21 +432,7 @@ fn aiperf_sends_each_request_at_its_time_to_its_model() {
         .spawn()
         .unwrap();
     // Bounded: AIPerf takes ~15 s here; give up after 5 minutes.
-    let start = std::time::Instant::now();
-    while run.try_wait().unwrap().is_none() {
-        if start.elapsed() > std::time::Duration::from_secs(300) {
-            let _ = run.kill();
-            panic!("aiperf did not finish in 5 minutes");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(200));
-    }
-    let out = run.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "aiperf failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    finish_within(run, std::time::Duration::from_secs(300), "aiperf");
     drop(stub);
     let mut got: Vec<serde_json::Value> = std::fs::read_to_string(&log)
         .unwrap()
@@ -505,7 +522,6 @@ fn simulator_csvs_agree_with_the_msgpack_export() {
 #[test]
 fn the_aiperf_recipe_runs_as_written() {
     let _alone = alone();
-    use std::io::BufRead;
     if skip_without_aiperf("the AIPerf recipe") {
         return;
     }
@@ -527,18 +543,7 @@ fn the_aiperf_recipe_runs_as_written() {
             .unwrap(),
     );
     let log = dir.path().join("requests.log");
-    let mut stub = Stub(
-        Command::new("python3")
-            .arg(here.join("stub.py"))
-            .arg(&log)
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .unwrap(),
-    );
-    let mut port = String::new();
-    std::io::BufReader::new(stub.0.stdout.take().unwrap())
-        .read_line(&mut port)
-        .unwrap();
+    let (stub, url) = start_stub(&log);
     let bin_dir = std::path::Path::new(env!("CARGO_BIN_EXE_tracereplay-tui"))
         .parent()
         .unwrap()
@@ -547,11 +552,11 @@ fn the_aiperf_recipe_runs_as_written() {
         std::iter::once(bin_dir).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap())),
     )
     .unwrap();
-    let mut run = Command::new("bash")
+    let run = Command::new("bash")
         .args(["-euo", "pipefail", "-c", block])
         .current_dir(dir.path())
         .env("PATH", path)
-        .env("URL", format!("http://127.0.0.1:{}", port.trim()))
+        .env("URL", url)
         .env("TOKENIZER", "local/tiny")
         .env("HF_HOME", &hf)
         .env(
@@ -562,21 +567,7 @@ fn the_aiperf_recipe_runs_as_written() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let start = std::time::Instant::now();
-    while run.try_wait().unwrap().is_none() {
-        if start.elapsed() > std::time::Duration::from_secs(420) {
-            let _ = run.kill();
-            panic!("the recipe did not finish in 7 minutes");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(200));
-    }
-    let out = run.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "the recipe failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    finish_within(run, std::time::Duration::from_secs(420), "the recipe");
     drop(stub);
     let lines: Vec<serde_json::Value> = std::fs::read_to_string(dir.path().join("workload.jsonl"))
         .unwrap()
