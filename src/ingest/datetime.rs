@@ -144,7 +144,13 @@ pub fn parse_iso_ns(s: &str) -> std::result::Result<i128, String> {
 pub fn parse_wall_clock(s: &str) -> std::result::Result<i64, String> {
     let t = s.trim();
     let ns = if t.len() == 10 {
-        parse_iso_ns(&format!("{t} 00:00:00"))
+        parse_iso_ns(&format!("{t} 00:00:00")).map_err(|_| {
+            format!(
+                "\"{}\" is not a date like 2023-08-21 (or a date-time like 2023-08-21 \
+                 09:30:00)",
+                crate::quote::quoted(t)
+            )
+        })
     } else {
         parse_iso_ns(t)
     }?;
