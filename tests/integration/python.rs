@@ -601,6 +601,7 @@ fn the_aiperf_recipe_runs_as_written() {
         assert_eq!(seen["model"], "Qwen2.5-0.5B-Instruct", "{seen}");
         assert_eq!(seen["model"], want["extra"]["model"], "{seen}");
     }
+    eprintln!("the latest request was {late:.3} s off its time");
     assert!(late < 0.1, "a request was {late:.3} s off its time");
     // Requests of one time arrive in any order: compare the output lengths as multisets.
     let mut want: Vec<u64> = lines
