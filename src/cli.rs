@@ -254,8 +254,7 @@ pub(super) fn checked_params(opts: &ReplayOpts, only: Option<&[String]>) -> Resu
 /// the user named or counted are left to the replay's own check.
 pub(super) fn fit_models(params: &mut ReplayParams, opts: &ReplayOpts, trace: &Trace) {
     let n = trace.functions.len();
-    if opts.models_defaulted() && n > 0 && params.models.len() > n {
-        params.models.truncate(n);
+    if opts.models_defaulted() && params.cut_models_to(n).is_some() {
         eprintln!(
             "note: models set to {} ({}): the trace has {}, too few for the default {}; give \
              --models or --model-names to choose",

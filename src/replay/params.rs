@@ -268,6 +268,18 @@ impl ReplayParams {
         self.validate_for(trace.kind, trace.days, trace.span)
     }
 
+    /// Cuts the models to a trace of `functions` functions when it has fewer (a model needs a
+    /// function of its own; an Azure LLM or Mooncake trace has one), keeping the first; returns
+    /// how many were asked for when it cut.
+    pub fn cut_models_to(&mut self, functions: usize) -> Option<usize> {
+        let asked = self.models.len();
+        if functions == 0 || asked <= functions {
+            return None;
+        }
+        self.models.truncate(functions);
+        Some(asked)
+    }
+
     /// `true` when `trigger` passes the trigger filter.
     pub fn keeps(&self, trigger: Option<&str>) -> bool {
         self.triggers.is_empty() || trigger.is_some_and(|t| self.triggers.iter().any(|x| x == t))

@@ -78,11 +78,7 @@ pub(super) fn fit_models(m: &mut Model) -> Option<String> {
     let t = m.current()?;
     let functions = t.trace.functions.len();
     let mut p = parse_fields(&m.fields, &m.base).ok()?;
-    if functions == 0 || p.models.len() <= functions {
-        return None;
-    }
-    let asked = p.models.len();
-    p.models.truncate(functions);
+    let asked = p.cut_models_to(functions)?;
     let field = super::model::field_index(super::model::FieldKind::Models)?;
     m.fields[field] = super::model::field_texts(&p).swap_remove(field);
     Some(format!(

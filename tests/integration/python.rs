@@ -319,6 +319,22 @@ fn start_stub(log: &std::path::Path) -> (Stub, String) {
     (stub, url)
 }
 
+/// The requests the stub logged, in the order they arrived.
+fn received(log: &std::path::Path) -> Vec<serde_json::Value> {
+    let mut got: Vec<serde_json::Value> = std::fs::read_to_string(log)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    got.sort_by(|a, b| {
+        a["t"]
+            .as_f64()
+            .unwrap()
+            .total_cmp(&b["t"].as_f64().unwrap())
+    });
+    got
+}
+
 /// Waits for `run` at most `limit`, killing it past that; its output, after asserting that it
 /// succeeded.
 fn finish_within(
@@ -434,17 +450,7 @@ fn aiperf_sends_each_request_at_its_time_to_its_model() {
     // Bounded: AIPerf takes ~15 s here; give up after 5 minutes.
     finish_within(run, std::time::Duration::from_secs(300), "aiperf");
     drop(stub);
-    let mut got: Vec<serde_json::Value> = std::fs::read_to_string(&log)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    got.sort_by(|a, b| {
-        a["t"]
-            .as_f64()
-            .unwrap()
-            .total_cmp(&b["t"].as_f64().unwrap())
-    });
+    let got = received(&log);
     assert_eq!(got.len(), lines.len(), "requests received: {got:?}");
     let t0 = got[0]["t"].as_f64().unwrap();
     let ms0 = lines[0]["timestamp"].as_f64().unwrap();
@@ -579,17 +585,7 @@ fn the_aiperf_recipe_runs_as_written() {
         "{} requests in the first minute",
         lines.len()
     );
-    let mut got: Vec<serde_json::Value> = std::fs::read_to_string(&log)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    got.sort_by(|a, b| {
-        a["t"]
-            .as_f64()
-            .unwrap()
-            .total_cmp(&b["t"].as_f64().unwrap())
-    });
+    let got = received(&log);
     assert_eq!(got.len(), lines.len(), "requests received");
     let t0 = got[0]["t"].as_f64().unwrap();
     let ms0 = lines[0]["timestamp"].as_f64().unwrap();
