@@ -60,12 +60,16 @@ pub fn write_atomic(
         return Err(Error::Exists(path.to_owned()));
     }
     let dir = output_dir(&real)?;
-    let tmp = tempfile::Builder::new()
-        .prefix(".tracereplay-")
-        .suffix(".partial")
-        .tempfile_in(&dir)
-        .map_err(io("cannot create a temporary file in", dir.clone()))?;
-    let _stop_removes_it = target::register(tmp.path())?;
+    let (tmp, _stop_removes_it) = target::create_registered(
+        || {
+            tempfile::Builder::new()
+                .prefix(".tracereplay-")
+                .suffix(".partial")
+                .tempfile_in(&dir)
+                .map_err(io("cannot create a temporary file in", dir.clone()))
+        },
+        |t| t.path(),
+    )?;
     {
         // Small: the msgpack encoder's larger blocks go straight through, uncopied.
         let sink = Sink::new(EarlySync::new(tmp.as_file()).cancelled_by(cancel));

@@ -167,10 +167,21 @@ fn partials() -> std::sync::MutexGuard<'static, Partials> {
 /// Keeps a temporary file's path on the list while it lives.
 pub(super) struct Registered(PathBuf);
 
-/// Puts `path` on the list of files to remove if the process is stopped.
-pub(super) fn register(path: &Path) -> Result<Registered> {
-    partials().add(path)?;
-    Ok(Registered(path.to_owned()))
+/// Creates a temporary file with `create` and puts its path on the list of files to remove if
+/// the process is stopped, under the list's lock: a stop between creating and listing it left
+/// the file behind (seen under load).
+pub(super) fn create_registered<T>(
+    create: impl FnOnce() -> Result<T>,
+    path_of: impl Fn(&T) -> &Path,
+) -> Result<(T, Registered)> {
+    let mut list = partials();
+    if list.closed {
+        return Err(Error::Cancelled);
+    }
+    let made = create()?;
+    let path = path_of(&made).to_owned();
+    list.add(&path)?;
+    Ok((made, Registered(path)))
 }
 
 impl Drop for Registered {
