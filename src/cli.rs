@@ -12,8 +12,8 @@ use crate::replay::{self, ReplayParams};
 use crate::report;
 use crate::trace::Trace;
 use crate::workload::Workload;
+pub use crate::workload::{ExportSpec, params_path, replay_command, write_params};
 pub use args::*;
-pub use export::{ExportSpec, params_path, replay_command, write_params};
 use export::{export, refuse_existing};
 
 /// Adds "WHAT PATH: " before a core error unless it names the path already ("cannot load

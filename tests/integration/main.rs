@@ -7,6 +7,7 @@ mod consumers;
 mod hostile;
 mod ingest;
 mod oracle;
+mod package;
 mod pickle;
 mod plot;
 mod properties;
