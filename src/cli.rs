@@ -313,33 +313,16 @@ fn stats(a: &StatsArgs, out: &mut impl Write) -> Result<()> {
     fit_models(&mut params, &a.replay, &trace);
     let mut r = run_replay(&trace, &params)?;
     add_tokens(&mut r, tokens.as_ref(), &a.tokens);
-    // The trace window's own rates and cvs, beside the replay's: a plain vanilla replay of
-    // the same window and mapping (a v1 trace has counts only).
+    // The trace window's own rates and cvs, beside the replay's: those of a plain vanilla
+    // replay of the same window and mapping, the replay itself when it is one.
     let plain = params.distribution == replay::Distribution::Vanilla
         && params.time_scale == 1.0
         && params.replication == 1
         && params.spread.is_none();
-    let side = match trace.kind {
-        crate::trace::TraceKind::V1 => None,
-        _ if plain => None,
-        _ => Some(run_replay(
-            &trace,
-            &ReplayParams {
-                distribution: replay::Distribution::Vanilla,
-                rate_scale: 1.0,
-                cv_scale: 1.0,
-                time_scale: 1.0,
-                replication: 1,
-                spread: crate::replay::params::Spread::None,
-                fit_quality: false,
-                ..params.clone()
-            },
-        )?),
-    };
-    let beside = match (trace.kind, &side) {
-        (crate::trace::TraceKind::V1, _) => report::TraceSide::new(None),
-        (_, Some(s)) => report::TraceSide::new(Some(s)),
-        (_, None) => report::TraceSide::new(Some(&r)),
+    let beside = match trace.kind {
+        crate::trace::TraceKind::V1 => report::TraceSide::new(None),
+        _ if plain => report::TraceSide::new(Some(&r)),
+        _ => report::TraceSide::of_trace(&trace, &r),
     };
     // The header shows the whole trace's total: a full read, checked.
     let total = trace.check().naming("cannot load trace", &a.trace)?;

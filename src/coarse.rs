@@ -38,9 +38,9 @@ impl Coarseness {
         if let [f] = t.functions.as_slice()
             && let Series::Times(times) = &f.series
         {
-            let all = times.window(0..times.len());
-            if all.iter().all(|x| x.is_finite()) {
-                return Coarseness::of_sorted(&all);
+            // Read where they are (a week-long trace's 240 MB decoded was most of this).
+            if times.iter().all(|x| x.is_finite()) {
+                return Coarseness::of_sorted_values(|| times.iter());
             }
         }
         let mut all = Vec::new();
@@ -56,40 +56,54 @@ impl Coarseness {
 
     /// The figures of sorted timestamps.
     pub fn of_sorted(times: &[f64]) -> Option<Coarseness> {
-        if times.is_empty() {
-            return None;
-        }
-        let (mut distinct, mut shared, mut max_run) = (0u64, 0u64, 0u64);
-        let mut gaps = Vec::new();
+        Coarseness::of_sorted_values(|| times.iter().copied())
+    }
+
+    /// [`Coarseness::of_sorted`] of the sorted values `times()` gives, each time it is called.
+    fn of_sorted_values<I: Iterator<Item = f64>>(times: impl Fn() -> I) -> Option<Coarseness> {
+        let (mut distinct, mut shared, mut max_run, mut len) = (0u64, 0u64, 0u64, 0u64);
         let mut run = 0u64;
-        for (i, &t) in times.iter().enumerate() {
-            if i > 0 && t == times[i - 1] {
+        let mut prev = None;
+        for t in times() {
+            len += 1;
+            if prev == Some(t) {
                 run += 1;
             } else {
                 if run > 1 {
                     shared += run;
                 }
-                if i > 0 {
-                    gaps.push(t - times[i - 1]);
-                }
                 distinct += 1;
                 run = 1;
             }
             max_run = max_run.max(run);
+            prev = Some(t);
+        }
+        if len == 0 {
+            return None;
         }
         if run > 1 {
             shared += run;
         }
-        let tick = if gaps.is_empty() {
-            None
-        } else {
-            let mid = gaps.len() / 2;
-            let (_, m, _) = gaps.select_nth_unstable_by(mid, f64::total_cmp);
-            Some(*m)
+        // The median of the gaps between distinct times, selected in place (a vector of the
+        // gaps of a 30 M-request trace was 240 MB). They are positive: their bits order as
+        // their values.
+        let gaps = || {
+            times()
+                .scan(None, |prev: &mut Option<f64>, t| {
+                    let gap = prev.filter(|&p| p != t).map(|p| t - p);
+                    *prev = Some(t);
+                    Some(gap)
+                })
+                .flatten()
+                .map(f64::to_bits)
+        };
+        let tick = match distinct - 1 {
+            0 => None,
+            n => crate::stats::select_ranks(gaps, 64, &[n / 2])[0].map(f64::from_bits),
         };
         Some(Coarseness {
             distinct_timestamps: distinct,
-            shared_fraction: shared as f64 / times.len() as f64,
+            shared_fraction: shared as f64 / len as f64,
             max_simultaneous: max_run,
             tick,
         })

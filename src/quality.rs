@@ -136,7 +136,9 @@ pub fn assess(gaps: &[f64]) -> Option<Quality> {
 /// [`assess`] of `gaps` whose [`Fits::of`] is `fits`.
 pub fn assess_fits(gaps: &[f64], fits: &Fits) -> Option<Quality> {
     let mut sorted = gaps.to_vec();
-    sorted.sort_unstable_by(f64::total_cmp);
+    // Positive numbers (Fits::of checked): their bits order as they do, and integers compare
+    // faster than total_cmp.
+    sorted.sort_unstable_by_key(|g| g.to_bits());
     let nf = fits.n as f64;
     let candidates: Vec<Candidate> = fits
         .scored()
@@ -177,8 +179,64 @@ pub fn assess_fits(gaps: &[f64], fits: &Fits) -> Option<Quality> {
     })
 }
 
-/// `sup |F_n − F|` over sorted values.
+/// `sup |F_n − F|` over sorted values: the largest of every value's distance (what
+/// [`ks_distance_every`] computes), evaluating the CDF only where that largest one can be. A
+/// CDF is non-decreasing, so between two values where it is known no value's distance exceeds
+/// a bound from those two; runs whose bound is below the largest distance found so far (with a
+/// margin far above any rounding of a CDF's computation) are skipped. The same result, bit for
+/// bit; on 30,000 gaps an interval, a tenth of the evaluations.
 fn ks_distance(sorted: &[f64], cdf: impl Fn(f64) -> f64) -> f64 {
+    /// Values between two evaluated first (the grid that finds a large distance early).
+    const STEP: usize = 32;
+    /// Allowance for a computed CDF that is not monotone in its last bits.
+    const SLACK: f64 = 1e-9;
+    let len = sorted.len();
+    if len < 4 * STEP {
+        return ks_distance_every(sorted, cdf);
+    }
+    let n = len as f64;
+    let distance = |i: usize, f: f64| (((i + 1) as f64 / n) - f).max(f - i as f64 / n);
+    let grid: Vec<(usize, f64)> = (0..len)
+        .step_by(STEP)
+        .chain(std::iter::once(len - 1))
+        .map(|i| (i, cdf(sorted[i])))
+        .collect();
+    let mut best = grid
+        .iter()
+        .map(|&(i, f)| distance(i, f))
+        .fold(0.0, f64::max);
+    // Runs strictly between two evaluated values, (lo, f(lo), hi, f(hi)).
+    let mut runs: Vec<(usize, f64, usize, f64)> = grid
+        .windows(2)
+        .filter(|w| w[1].0 > w[0].0 + 1)
+        .map(|w| (w[0].0, w[0].1, w[1].0, w[1].1))
+        .collect();
+    while let Some((lo, f_lo, hi, f_hi)) = runs.pop() {
+        // For lo < i < hi: (i + 1) / n ≤ hi / n and F(x_i) ≥ F(x_lo); i / n ≥ (lo + 1) / n and
+        // F(x_i) ≤ F(x_hi). Where an end's CDF is not a number, nothing is known: evaluated.
+        let bound = if f_lo.is_nan() || f_hi.is_nan() {
+            f64::INFINITY
+        } else {
+            (hi as f64 / n - f_lo).max(f_hi - (lo + 1) as f64 / n)
+        };
+        if bound + SLACK < best {
+            continue;
+        }
+        let mid = lo + (hi - lo) / 2;
+        let f_mid = cdf(sorted[mid]);
+        best = best.max(distance(mid, f_mid));
+        if mid > lo + 1 {
+            runs.push((lo, f_lo, mid, f_mid));
+        }
+        if hi > mid + 1 {
+            runs.push((mid, f_mid, hi, f_hi));
+        }
+    }
+    best
+}
+
+/// `sup |F_n − F|` over sorted values, every value's CDF evaluated.
+fn ks_distance_every(sorted: &[f64], cdf: impl Fn(f64) -> f64) -> f64 {
     let n = sorted.len() as f64;
     sorted
         .iter()
@@ -193,6 +251,44 @@ fn ks_distance(sorted: &[f64], cdf: impl Fn(f64) -> f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_pruned_ks_distance_is_every_values_bit_for_bit() {
+        use rand::SeedableRng;
+        use rand_distr::Distribution;
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(3);
+        for (n, shape) in [
+            (130, 0.5),
+            (1_000, 1.0),
+            (30_000, 2.5),
+            (30_000, 0.3),
+            (200_000, 1.0),
+        ] {
+            let g = rand_distr::Gamma::new(shape, 2.0).unwrap();
+            let mut x: Vec<f64> = (0..n).map(|_| g.sample(&mut rng)).collect();
+            x.sort_unstable_by(f64::total_cmp);
+            // The fitted shape is off on purpose (a visible misfit) or exact (only noise).
+            for k in [shape, shape * 1.3] {
+                let cdf = |v: f64| statrs::function::gamma::gamma_lr(k, v / 2.0);
+                let every = ks_distance_every(&x, cdf);
+                assert_eq!(
+                    ks_distance(&x, cdf).to_bits(),
+                    every.to_bits(),
+                    "n {n} k {k}"
+                );
+            }
+            let exp = |v: f64| 1.0 - (-v / (2.0 * shape)).exp();
+            assert_eq!(
+                ks_distance(&x, exp).to_bits(),
+                ks_distance_every(&x, exp).to_bits()
+            );
+            let nan = |v: f64| if v > 1.0 { f64::NAN } else { v };
+            assert_eq!(
+                ks_distance(&x, nan).to_bits(),
+                ks_distance_every(&x, nan).to_bits()
+            );
+        }
+    }
 
     #[test]
     fn too_few_or_constant_gaps_are_not_assessed() {

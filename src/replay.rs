@@ -316,7 +316,7 @@ fn replay_in_parts(
         .collect();
     let parts = split
         .parts
-        .unwrap_or_else(|| parts_per_model(n_models, with_tokens.contains(&true)));
+        .unwrap_or_else(|| parts_per_model(n_models, !fitted && with_tokens.contains(&true)));
     let cuts = cut(window, params, parts);
     // Work units are (model, part): a few models still keep every core busy.
     let planned = par_map(planned_models.len() * cuts.len(), |u| {
@@ -339,7 +339,13 @@ fn replay_in_parts(
     let mut tokens: Vec<Option<Tokens>> = vec![None; n_models];
     for &m in &planned_models {
         for (part, t) in (&mut planned).take(cuts.len()) {
-            tokens[m] = tokens[m].take().or(t);
+            tokens[m] = match (tokens[m].take(), t) {
+                (Some(mut all), Some(more)) => {
+                    all.append(more);
+                    Some(all)
+                }
+                (all, more) => all.or(more),
+            };
             parts[m].push(part);
         }
     }
@@ -377,7 +383,7 @@ fn replay_in_parts(
         None => Vec::new(),
     };
     let v1 = trace.kind == TraceKind::V1;
-    let plans: Vec<Plan> = (0..n_models)
+    let mut plans: Vec<Plan> = (0..n_models)
         .map(|m| {
             let model_parts = std::mem::take(&mut parts[m]);
             let (trace_count, intervals) = match &fits {
@@ -430,7 +436,7 @@ fn replay_in_parts(
         split.threads.unwrap_or_else(crate::par::threads),
         split.min_range.unwrap_or(MIN_RANGE_ARRIVALS),
     );
-    let models = sample_all(&plans, &ranges, window, params, cancel)?;
+    let models = sample_all(&mut plans, &ranges, window, params, cancel)?;
     Ok(Replay {
         source: trace.source.clone(),
         kind: trace.kind,

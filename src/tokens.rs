@@ -112,11 +112,17 @@ pub fn assign(replay: &mut Replay, source: &TokenSource, by_hour: bool, seed: u6
 
 /// The `p`-th percentile (0..=100, nearest rank) of `v`; `None` when empty.
 pub fn percentile(sorted: &[u32], p: f64) -> Option<u32> {
-    if sorted.is_empty() {
+    sorted.get(percentile_index(sorted.len(), p)?).copied()
+}
+
+/// The index in `n` sorted values of their `p`-th percentile (nearest rank); `None` when
+/// `n` is 0.
+pub fn percentile_index(n: usize, p: f64) -> Option<usize> {
+    if n == 0 {
         return None;
     }
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil().max(1.0) as usize;
-    sorted.get(rank.min(sorted.len()) - 1).copied()
+    let rank = ((p / 100.0) * n as f64).ceil().max(1.0) as usize;
+    Some(rank.min(n) - 1)
 }
 
 #[cfg(test)]

@@ -24,17 +24,9 @@ pub(super) fn sample_range(
     plan: &Plan,
     model: usize,
     intervals: std::ops::Range<usize>,
-    window: Window,
     params: &ReplayParams,
     made: &AtomicU64,
 ) -> Result<Vec<f64>> {
-    if params.distribution == Distribution::Vanilla {
-        let mut arrivals = Vec::new();
-        for times in &plan.times {
-            vanilla_into(times, window, params, &mut arrivals);
-        }
-        return Ok(arrivals);
-    }
     let ivs = &plan.intervals[intervals.clone()];
     let expected: f64 = ivs
         .iter()
@@ -81,6 +73,7 @@ pub(super) fn finish_model(
     plan: &Plan,
     model: usize,
     mut arrivals: Vec<f64>,
+    own_tokens: Option<Tokens>,
     window: Window,
     params: &ReplayParams,
 ) -> ModelReplay {
@@ -119,8 +112,11 @@ pub(super) fn finish_model(
     }
     let rate_seconds = (window.seconds() as f64 / params.time_scale).floor();
     let tokens = if params.distribution == Distribution::Vanilla {
-        plan.tokens.as_ref().map(|t| {
-            let k = params.replication as usize;
+        let k = params.replication as usize;
+        own_tokens.map(|t| {
+            if k == 1 {
+                return t;
+            }
             let rep = |v: &[u32]| v.iter().flat_map(|&x| std::iter::repeat_n(x, k)).collect();
             Tokens {
                 input: rep(&t.input),
@@ -181,15 +177,56 @@ pub(super) fn vanilla_into(
     }
 }
 
+/// A vanilla replay's arrivals from a model's merged times (in parts, in time order): scaled in
+/// place when each arrival is replayed once (no second copy of a 30 M-request window).
+fn vanilla_arrivals(parts: Vec<Vec<f64>>, window: Window, params: &ReplayParams) -> Vec<f64> {
+    if params.replication != 1 {
+        let mut out = Vec::new();
+        for times in &parts {
+            vanilla_into(times, window, params, &mut out);
+        }
+        return out;
+    }
+    let mut parts = parts.into_iter();
+    let mut out = parts.next().unwrap_or_default();
+    for rest in parts {
+        out.extend_from_slice(&rest);
+    }
+    let start = window.start as f64;
+    for t in &mut out {
+        // The original applies the formula also when the scale is 1; so do we, for bit parity.
+        *t = (*t - start) / params.time_scale + start;
+    }
+    out
+}
+
 /// Every model's arrivals, sampled in ranges of intervals spread over the cores (a model with
-/// most of the arrivals is not left to one core), then each model finished.
+/// most of the arrivals is not left to one core), then each model finished. A vanilla replay
+/// takes each plan's times and tokens.
 pub(super) fn sample_all(
-    plans: &[Plan],
+    plans: &mut [Plan],
     ranges: &[(usize, std::ops::Range<usize>)],
     window: Window,
     params: &ReplayParams,
     cancel: &AtomicBool,
 ) -> Result<Vec<ModelReplay>> {
+    if params.distribution == Distribution::Vanilla {
+        type Owned = (Vec<Vec<f64>>, Option<Tokens>);
+        let owned: Vec<Mutex<Owned>> = plans
+            .iter_mut()
+            .map(|p| Mutex::new((std::mem::take(&mut p.times), p.tokens.take())))
+            .collect();
+        let plans = &*plans;
+        return par_map(plans.len(), |m| {
+            if cancel.load(Ordering::Relaxed) {
+                return Err(Error::Cancelled);
+            }
+            let (parts, tokens) =
+                std::mem::take(&mut *owned[m].lock().unwrap_or_else(|e| e.into_inner()));
+            let arrivals = vanilla_arrivals(parts, window, params);
+            Ok(finish_model(&plans[m], m, arrivals, tokens, window, params))
+        });
+    }
     // Arrivals made so far by every range: --max-arrivals holds for what is made, not only
     // for the estimate.
     let made = AtomicU64::new(0);
@@ -198,7 +235,7 @@ pub(super) fn sample_all(
             return Err(Error::Cancelled);
         }
         let (m, r) = ranges[u].clone();
-        let arrivals = sample_range(&plans[m], m, r, window, params, &made)?;
+        let arrivals = sample_range(&plans[m], m, r, params, &made)?;
         Ok(Mutex::new(arrivals))
     })?;
     let take = |u: usize| std::mem::take(&mut *pieces[u].lock().unwrap_or_else(|e| e.into_inner()));
@@ -218,7 +255,7 @@ pub(super) fn sample_all(
         for &u in mine.iter().skip(1) {
             arrivals.extend_from_slice(&take(u));
         }
-        Ok(finish_model(&plans[m], m, arrivals, window, params))
+        Ok(finish_model(&plans[m], m, arrivals, None, window, params))
     })
 }
 

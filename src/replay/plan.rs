@@ -76,11 +76,11 @@ pub(super) fn boundaries(window: Window, interval: f64) -> Vec<f64> {
 pub(super) struct Plan {
     pub(super) functions: usize,
     pub(super) trace_count: u64,
-    /// Token counts of the model's requests, when every function has them (then `times` is
-    /// one chunk: all the model's requests).
+    /// Token counts of the model's requests in time order, when every function has them
+    /// (fitted replays draw from each interval's: its `trace_count` of them, after the
+    /// earlier intervals').
     pub(super) tokens: Option<Tokens>,
-    /// v2: the merged sorted timestamps, chunk after chunk, where sampling needs them
-    /// (vanilla replays them; token draws pick from them).
+    /// v2 vanilla: the merged sorted timestamps, chunk after chunk, which it replays.
     pub(super) times: Vec<Vec<f64>>,
     /// Every interval's process under the replay's parameters (fitted modes).
     pub(super) intervals: Vec<IntervalFit>,
@@ -127,11 +127,11 @@ pub(super) struct Cut {
 }
 
 /// How many parts to cut each model's window into: enough for four units of work per core,
-/// one where parts cannot help (token draws need the whole window); [`cut`] makes it no more
-/// than the window has. The result does not depend on it.
-pub(super) fn parts_per_model(n_models: usize, tokens: bool) -> usize {
+/// one for a vanilla replay with tokens (its parts would only be copied together again);
+/// [`cut`] makes it no more than the window has. The result does not depend on it.
+pub(super) fn parts_per_model(n_models: usize, vanilla_tokens: bool) -> usize {
     let threads = crate::par::threads();
-    if tokens || threads == 1 {
+    if vanilla_tokens || threads == 1 {
         return 1;
     }
     (4 * threads).div_ceil(n_models.max(1))
@@ -181,12 +181,25 @@ pub(super) fn plan_part(
     let vanilla = params.distribution == Distribution::Vanilla;
     match (trace.kind, fitting) {
         (TraceKind::V2, _) if vanilla || with_tokens || fitting != Fitting::None => {
+            let (lo, hi) = (cut.bounds[0], cut.bounds[cut.bounds.len() - 1]);
             if with_tokens {
-                let (t, k) = merge_with_tokens(trace, sources);
+                // The part's requests of each source (parts of a window follow each other in
+                // time, so theirs, one after another, are the window's).
+                let part: Vec<Slice> = sources
+                    .iter()
+                    .map(|s| Slice {
+                        function: s.function,
+                        range: match &trace.functions[s.function].series {
+                            Series::Times(t) => t.between_in(s.range.clone(), lo, hi),
+                            Series::Counts(_) => s.range.start..s.range.start,
+                        },
+                    })
+                    .collect();
+                let part: Vec<&Slice> = part.iter().collect();
+                let (t, k) = merge_with_tokens(trace, &part);
                 times = t;
                 tokens = Some(k);
             } else {
-                let (lo, hi) = (cut.bounds[0], cut.bounds[cut.bounds.len() - 1]);
                 // Each function's times are sorted (Trace::new sees to it): merge, don't sort.
                 times = Times::merge(sources.iter().filter_map(|s| {
                     match &trace.functions[s.function].series {
@@ -198,9 +211,10 @@ pub(super) fn plan_part(
             trace_count = times.len() as u64;
             if let Fitting::For(which) = fitting {
                 (stats, quality) = fit_v2(&times, &cut.bounds, which, params.fit_quality);
-                if tokens.is_none() {
-                    times = Vec::new();
-                }
+            }
+            // A fitted replay's token draws need the intervals' counts only.
+            if !vanilla {
+                times = Vec::new();
             }
         }
         (TraceKind::V1, Fitting::For(_)) => {
@@ -249,7 +263,29 @@ pub(super) fn merge_with_tokens(trace: &Trace, sources: &[&Slice]) -> (Vec<f64>,
             .as_ref()
             .is_some_and(|k| k.images.is_some())
     });
-    let mut rows: Vec<(f64, u32, u32, u32, u32)> = Vec::new();
+    // One source (a week-long LLM trace is one function): its columns, copied as they are
+    // (gathering and sorting rows of a 30 M-request window held 1.4 GB).
+    if let [s] = sources
+        && let f = &trace.functions[s.function]
+        && let (Series::Times(t), Some(k)) = (&f.series, &f.tokens)
+    {
+        let r = s.range.clone();
+        let tokens = Tokens {
+            input: k.input[r.clone()].to_vec(),
+            output: k.output[r.clone()].to_vec(),
+            hash_rows: table
+                .is_some()
+                .then(|| k.hash_rows.as_ref().map(|h| h[r.clone()].to_vec()))
+                .flatten(),
+            hash_ids: table,
+            images: images
+                .then(|| k.images.as_ref().map(|m| m[r.clone()].to_vec()))
+                .flatten(),
+        };
+        return (t.window(r).into_owned(), tokens);
+    }
+    let n = sources.iter().map(|s| s.range.len()).sum();
+    let mut rows: Vec<(f64, u32, u32, u32, u32)> = Vec::with_capacity(n);
     for s in sources {
         let f = &trace.functions[s.function];
         if let (Series::Times(t), Some(k)) = (&f.series, &f.tokens) {

@@ -19,10 +19,13 @@ pub(super) fn sampled_tokens(
 ) -> Option<Tokens> {
     use rand::RngExt;
     let source = plan.tokens.as_ref()?;
-    let times = plan.times.first()?;
-    if times.is_empty() {
+    // The window's requests in time order, interval after interval: interval i's are those
+    // after the earlier intervals' counts (no copy of their times is kept for this).
+    let total = source.input.len();
+    if total == 0 {
         return None;
     }
+    let mut first = 0usize;
     // Drawn requests get fresh prefix-cache ids when exported: none are kept.
     let mut out = Tokens::counts(
         Vec::with_capacity(arrivals.len()),
@@ -35,9 +38,13 @@ pub(super) fn sampled_tokens(
     let mut next = 0;
     for (i, iv) in intervals.iter().enumerate() {
         let end = next + iv.realized_count as usize;
-        let lo = times.partition_point(|&t| t < iv.start);
-        let hi = times.partition_point(|&t| t < iv.end);
-        let (lo, hi) = if lo < hi { (lo, hi) } else { (0, times.len()) };
+        let (lo, hi) = (first, first + iv.trace_count as usize);
+        first = hi;
+        let (lo, hi) = if lo < hi && hi <= total {
+            (lo, hi)
+        } else {
+            (0, total)
+        };
         // Its own stream: drawing tokens must not change the arrivals of the same seed.
         let mut rng = sample::interval_rng(params.seed ^ TOKEN_STREAM, model, i);
         for _ in next..end {
@@ -53,7 +60,7 @@ pub(super) fn sampled_tokens(
     // Arrivals past the last interval cannot happen; should one, it still gets tokens.
     let mut rng = sample::interval_rng(params.seed ^ TOKEN_STREAM, model, usize::MAX);
     for _ in next..arrivals.len() {
-        let k = rng.random_range(0..times.len());
+        let k = rng.random_range(0..total);
         out.input.push(source.input[k]);
         out.output.push(source.output[k]);
         if let (Some(v), Some(m)) = (&mut images, &source.images) {

@@ -21,6 +21,23 @@ pub struct Tokens {
 }
 
 impl Tokens {
+    /// Appends `more`'s requests (of the same trace, so of the same hash-id table) after these.
+    pub fn append(&mut self, more: Tokens) {
+        fn join(a: &mut Option<Vec<u32>>, b: Option<Vec<u32>>) {
+            match (a.as_mut(), b) {
+                (Some(a), Some(b)) => a.extend_from_slice(&b),
+                _ => *a = None,
+            }
+        }
+        self.input.extend_from_slice(&more.input);
+        self.output.extend_from_slice(&more.output);
+        join(&mut self.hash_rows, more.hash_rows);
+        join(&mut self.images, more.images);
+        if self.hash_rows.is_none() {
+            self.hash_ids = None;
+        }
+    }
+
     /// The hash-id table that every one of `tokens` has rows of, when they all share one
     /// (a merge of them can keep the ids then; otherwise they are dropped).
     pub fn shared_hash_ids<'a>(
