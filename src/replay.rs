@@ -555,6 +555,28 @@ mod tests {
     }
 
     #[test]
+    fn one_function_with_tokens_replays_alike_from_kept_fits() {
+        // One source takes the columns' own path (no merge), fitted and from kept fits.
+        let one = with_tokens().functions.swap_remove(0);
+        let trace = Arc::new(Trace::new("llm1", TraceKind::V2, vec![one], vec![]).unwrap());
+        let cache = FitCache::default();
+        for distribution in [Distribution::Gamma, Distribution::Vanilla, Distribution::Weibull] {
+            let p = ReplayParams {
+                models: vec!["m".into()],
+                distribution,
+                interval_seconds: 3600.0,
+                ..ReplayParams::default()
+            };
+            let fresh = replay(&trace, &p).unwrap();
+            assert!(fresh.models[0].tokens.as_ref().is_some_and(|t| !t.input.is_empty()));
+            for _ in 0..2 {
+                let kept = replay_cached(&trace, &p, &AtomicBool::new(false), &cache).unwrap();
+                assert_eq!(fresh, kept, "{distribution}");
+            }
+        }
+    }
+
+    #[test]
     fn the_cache_keeps_the_most_recently_used_fits_within_its_bound() {
         let trace = Arc::new(crate::synth::v2(&crate::synth::V2Options {
             functions: 20,

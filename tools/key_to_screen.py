@@ -10,8 +10,8 @@ Keys, writes and screens go through one tmux control-mode client (`tmux -C`): it
 every write as it happens, so the bench neither polls nor takes the cores the explorer samples
 on. Reports p50 and p95 per case in milliseconds.
 
-Cases: cycling the distribution (each of vanilla, exponential, gamma, pareto, auto reached by a
-Right key on that field), a rate-scale edit, and a seed edit.
+Cases: cycling the distribution (each of vanilla, exponential, gamma, weibull, pareto, auto
+reached by a Right key on that field), a rate-scale edit, and a seed edit.
 
   python3 tools/gen_trace.py --kind v2 --out /tmp/azure_v2.pkl
   cargo build --release
@@ -32,7 +32,7 @@ import time
 
 SESSION = "key_to_screen"
 # The form's rows, top to bottom, as the explorer lists them.
-FIELD = {"distribution": 4, "rate scale": 6, "seed": 10}
+FIELD = {"distribution": 4, "rate scale": 7, "seed": 12}
 
 
 def tmux(*args):
@@ -154,8 +154,8 @@ def timed(ctl, keys, before, timeout=60.0):
 
 
 def go_to(ctl, field):
-    """Moves the form's selection to `field` from the top (Up 12 times first)."""
-    ctl.keys([*(["Up"] * 12), *(["Down"] * FIELD[field])])
+    """Moves the form's selection to `field` from the top (Up 16 times first)."""
+    ctl.keys([*(["Up"] * 16), *(["Down"] * FIELD[field])])
     time.sleep(0.2)
 
 
@@ -192,7 +192,7 @@ def main():
         results = {}
         go_to(ctl, "distribution")
         for _ in range(a.runs if "distribution" in cases else 0):
-            for _ in range(5):  # vanilla, exponential, gamma, pareto, auto, in the field's order
+            for _ in range(6):  # vanilla, exponential, gamma, weibull, pareto, auto, in order
                 ms, seen = timed(ctl, ["Right"], seen)
                 name = next((l.split()[1] for l in ctl.screen() if l.startswith("│distribution")), "?")
                 results.setdefault(f"distribution → {name}", []).append(ms)

@@ -196,8 +196,12 @@ pub(super) fn plan_part(
                     })
                     .collect();
                 let part: Vec<&Slice> = part.iter().collect();
-                let (t, k) = merge_with_tokens(trace, &part);
+                // Known fits need only the tokens (the explorer's every change of a fitted
+                // replay): a 30 M-request window's times are not copied for them.
+                let need_times = vanilla || fitting != Fitting::None;
+                let (t, k) = merge_with_tokens(trace, &part, need_times);
                 times = t;
+                trace_count = part.iter().map(|s| s.range.len() as u64).sum();
                 tokens = Some(k);
             } else {
                 // Each function's times are sorted (Trace::new sees to it): merge, don't sort.
@@ -208,7 +212,9 @@ pub(super) fn plan_part(
                     }
                 }));
             }
-            trace_count = times.len() as u64;
+            if tokens.is_none() {
+                trace_count = times.len() as u64;
+            }
             if let Fitting::For(which) = fitting {
                 (stats, quality) = fit_v2(&times, &cut.bounds, which, params.fit_quality);
             }
@@ -249,8 +255,13 @@ pub(super) fn plan_part(
     Ok((part, tokens))
 }
 
-/// The sources' requests in time order with their token counts.
-pub(super) fn merge_with_tokens(trace: &Trace, sources: &[&Slice]) -> (Vec<f64>, Tokens) {
+/// The sources' requests in time order with their token counts (the times left empty when
+/// not `need_times` and one source makes them unnecessary to order the tokens).
+pub(super) fn merge_with_tokens(
+    trace: &Trace,
+    sources: &[&Slice],
+    need_times: bool,
+) -> (Vec<f64>, Tokens) {
     // Prefix-cache ids are kept when every source has them, from one table.
     let table = Tokens::shared_hash_ids(
         sources
@@ -282,7 +293,12 @@ pub(super) fn merge_with_tokens(trace: &Trace, sources: &[&Slice]) -> (Vec<f64>,
                 .then(|| k.images.as_ref().map(|m| m[r.clone()].to_vec()))
                 .flatten(),
         };
-        return (t.window(r).into_owned(), tokens);
+        let times = if need_times {
+            t.window(r).into_owned()
+        } else {
+            Vec::new()
+        };
+        return (times, tokens);
     }
     let n = sources.iter().map(|s| s.range.len()).sum();
     let mut rows: Vec<(f64, u32, u32, u32, u32)> = Vec::with_capacity(n);
