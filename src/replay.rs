@@ -401,16 +401,23 @@ fn replay_in_parts(
             };
             let mut times = Vec::new();
             let mut quality = Vec::new();
+            // The parts' ranges of one function's requests follow each other: the window's.
+            let mut pool: Option<(usize, std::ops::Range<usize>)> = None;
             for p in model_parts {
                 quality.extend(p.quality);
                 if !p.times.is_empty() {
                     times.push(p.times);
                 }
+                pool = match (pool, p.pool) {
+                    (Some((f, all)), Some((_, more))) => Some((f, all.start..more.end)),
+                    (all, more) => all.or(more),
+                };
             }
             Plan {
                 functions: sources[m].len(),
                 trace_count,
                 tokens: tokens[m].take(),
+                pool: pool.and_then(|(f, r)| Some((trace.functions[f].tokens.as_ref()?, r))),
                 times,
                 intervals,
                 quality,
@@ -560,7 +567,11 @@ mod tests {
         let one = with_tokens().functions.swap_remove(0);
         let trace = Arc::new(Trace::new("llm1", TraceKind::V2, vec![one], vec![]).unwrap());
         let cache = FitCache::default();
-        for distribution in [Distribution::Gamma, Distribution::Vanilla, Distribution::Weibull] {
+        for distribution in [
+            Distribution::Gamma,
+            Distribution::Vanilla,
+            Distribution::Weibull,
+        ] {
             let p = ReplayParams {
                 models: vec!["m".into()],
                 distribution,
@@ -568,7 +579,12 @@ mod tests {
                 ..ReplayParams::default()
             };
             let fresh = replay(&trace, &p).unwrap();
-            assert!(fresh.models[0].tokens.as_ref().is_some_and(|t| !t.input.is_empty()));
+            assert!(
+                fresh.models[0]
+                    .tokens
+                    .as_ref()
+                    .is_some_and(|t| !t.input.is_empty())
+            );
             for _ in 0..2 {
                 let kept = replay_cached(&trace, &p, &AtomicBool::new(false), &cache).unwrap();
                 assert_eq!(fresh, kept, "{distribution}");

@@ -73,13 +73,16 @@ pub(super) fn boundaries(window: Window, interval: f64) -> Vec<f64> {
 }
 
 /// A model's data and processes, before sampling.
-pub(super) struct Plan {
+pub(super) struct Plan<'a> {
     pub(super) functions: usize,
     pub(super) trace_count: u64,
     /// Token counts of the model's requests in time order, when every function has them
     /// (fitted replays draw from each interval's: its `trace_count` of them, after the
     /// earlier intervals').
     pub(super) tokens: Option<Tokens>,
+    /// The same, for a fitted replay of one function: its own columns' range, read in place
+    /// (a week-long LLM trace's 240 MB were copied for every change in the explorer).
+    pub(super) pool: Option<(&'a Tokens, std::ops::Range<usize>)>,
     /// v2 vanilla: the merged sorted timestamps, chunk after chunk, which it replays.
     pub(super) times: Vec<Vec<f64>>,
     /// Every interval's process under the replay's parameters (fitted modes).
@@ -87,7 +90,7 @@ pub(super) struct Plan {
     pub(super) quality: Vec<Option<crate::quality::Quality>>,
 }
 
-impl Plan {
+impl Plan<'_> {
     pub(super) fn expected_arrivals(&self, params: &ReplayParams) -> f64 {
         if params.distribution == Distribution::Vanilla {
             let n: usize = self.times.iter().map(Vec::len).sum();
@@ -118,6 +121,9 @@ pub(super) struct Part {
     pub(super) stats: Vec<IntervalStats>,
     /// The trace's invocations of the model in the part.
     pub(super) trace_count: u64,
+    /// A fitted replay of one function with tokens: the function and the part's range of its
+    /// requests, whose tokens it draws from in place.
+    pub(super) pool: Option<(usize, std::ops::Range<usize>)>,
 }
 
 /// A piece of the window: its fitting-interval boundaries (the first is its start, the last its
@@ -174,6 +180,7 @@ pub(super) fn plan_part(
     fitting: Fitting,
 ) -> Result<(Part, Option<Tokens>)> {
     let mut tokens = None;
+    let mut pool = None;
     let mut times = Vec::new();
     let mut quality = Vec::new();
     let mut stats = Vec::new();
@@ -196,13 +203,26 @@ pub(super) fn plan_part(
                     })
                     .collect();
                 let part: Vec<&Slice> = part.iter().collect();
+                trace_count = part.iter().map(|s| s.range.len() as u64).sum();
                 // Known fits need only the tokens (the explorer's every change of a fitted
                 // replay): a 30 M-request window's times are not copied for them.
                 let need_times = vanilla || fitting != Fitting::None;
-                let (t, k) = merge_with_tokens(trace, &part, need_times);
-                times = t;
-                trace_count = part.iter().map(|s| s.range.len() as u64).sum();
-                tokens = Some(k);
+                match part.as_slice() {
+                    // One function, fitted: its tokens are drawn from where they are.
+                    [one] if !vanilla => {
+                        if let (true, Series::Times(t)) =
+                            (need_times, &trace.functions[one.function].series)
+                        {
+                            times = t.window(one.range.clone()).into_owned();
+                        }
+                        pool = Some((one.function, one.range.clone()));
+                    }
+                    _ => {
+                        let (t, k) = merge_with_tokens(trace, &part, need_times);
+                        times = t;
+                        tokens = Some(k);
+                    }
+                }
             } else {
                 // Each function's times are sorted (Trace::new sees to it): merge, don't sort.
                 times = Times::merge(sources.iter().filter_map(|s| {
@@ -212,7 +232,7 @@ pub(super) fn plan_part(
                     }
                 }));
             }
-            if tokens.is_none() {
+            if !with_tokens {
                 trace_count = times.len() as u64;
             }
             if let Fitting::For(which) = fitting {
@@ -251,6 +271,7 @@ pub(super) fn plan_part(
         quality,
         stats,
         trace_count,
+        pool,
     };
     Ok((part, tokens))
 }

@@ -11,17 +11,25 @@ use crate::trace::Tokens;
 /// Token counts for sampled arrivals: each drawn from the trace's requests of its interval.
 /// `intervals` carry their realized counts: the arrivals are theirs in order.
 pub(super) fn sampled_tokens(
-    plan: &Plan,
+    plan: &Plan<'_>,
     intervals: &[IntervalFit],
     arrivals: &[f64],
     model: usize,
     params: &ReplayParams,
 ) -> Option<Tokens> {
     use rand::RngExt;
-    let source = plan.tokens.as_ref()?;
     // The window's requests in time order, interval after interval: interval i's are those
     // after the earlier intervals' counts (no copy of their times is kept for this).
-    let total = source.input.len();
+    let (input, output, source_images) = match (&plan.tokens, &plan.pool) {
+        (Some(t), _) => (&t.input[..], &t.output[..], t.images.as_deref()),
+        (None, Some((t, r))) => (
+            &t.input[r.clone()],
+            &t.output[r.clone()],
+            t.images.as_ref().map(|m| &m[r.clone()]),
+        ),
+        (None, None) => return None,
+    };
+    let total = input.len();
     if total == 0 {
         return None;
     }
@@ -31,10 +39,7 @@ pub(super) fn sampled_tokens(
         Vec::with_capacity(arrivals.len()),
         Vec::with_capacity(arrivals.len()),
     );
-    let mut images = source
-        .images
-        .as_ref()
-        .map(|_| Vec::with_capacity(arrivals.len()));
+    let mut images = source_images.map(|_| Vec::with_capacity(arrivals.len()));
     let mut next = 0;
     for (i, iv) in intervals.iter().enumerate() {
         let end = next + iv.realized_count as usize;
@@ -49,9 +54,9 @@ pub(super) fn sampled_tokens(
         let mut rng = sample::interval_rng(params.seed ^ TOKEN_STREAM, model, i);
         for _ in next..end {
             let k = rng.random_range(lo..hi);
-            out.input.push(source.input[k]);
-            out.output.push(source.output[k]);
-            if let (Some(v), Some(m)) = (&mut images, &source.images) {
+            out.input.push(input[k]);
+            out.output.push(output[k]);
+            if let (Some(v), Some(m)) = (&mut images, source_images) {
                 v.push(m[k]);
             }
         }
@@ -61,9 +66,9 @@ pub(super) fn sampled_tokens(
     let mut rng = sample::interval_rng(params.seed ^ TOKEN_STREAM, model, usize::MAX);
     for _ in next..arrivals.len() {
         let k = rng.random_range(0..total);
-        out.input.push(source.input[k]);
-        out.output.push(source.output[k]);
-        if let (Some(v), Some(m)) = (&mut images, &source.images) {
+        out.input.push(input[k]);
+        out.output.push(output[k]);
+        if let (Some(v), Some(m)) = (&mut images, source_images) {
             v.push(m[k]);
         }
     }
