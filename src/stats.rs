@@ -388,11 +388,26 @@ pub fn select_ranks<I: Iterator<Item = u64>>(
             .iter()
             .map(|&(_, sh)| vec![0; 1 << digit(sh)])
             .collect();
-        for k in keys() {
-            for (h, &(prefix, shift)) in hists.iter_mut().zip(&groups) {
-                if has(k, prefix, shift) {
-                    let next = shift - digit(shift);
-                    h[((k >> next) & ((1u64 << digit(shift)) - 1)) as usize] += 1;
+        if let ([(prefix, shift)], [h]) = (groups.as_slice(), hists.as_mut_slice()) {
+            // One prefix (the usual case): a tight loop.
+            let (next, mask) = (shift - digit(*shift), (1u64 << digit(*shift)) - 1);
+            if *shift >= 64 {
+                for k in keys() {
+                    h[((k >> next) & mask) as usize] += 1;
+                }
+            } else {
+                let want = prefix >> shift;
+                for k in keys().filter(|k| k >> shift == want) {
+                    h[((k >> next) & mask) as usize] += 1;
+                }
+            }
+        } else {
+            for k in keys() {
+                for (h, &(prefix, shift)) in hists.iter_mut().zip(&groups) {
+                    if has(k, prefix, shift) {
+                        let next = shift - digit(shift);
+                        h[((k >> next) & ((1u64 << digit(shift)) - 1)) as usize] += 1;
+                    }
                 }
             }
         }
