@@ -180,7 +180,9 @@ fn verdicts(m: &ModelReplay) -> String {
 /// The p50, p90 and p99 of a model's input and output tokens, when it has requests with tokens.
 pub fn token_percentiles(m: &ModelReplay) -> Option<([u32; 3], [u32; 3])> {
     let t = m.tokens.as_ref()?;
-    Some((p50_90_99(&t.input)?, p50_90_99(&t.output)?))
+    // The two columns on two cores (30 M requests: 67 ms on one).
+    let (input, output) = crate::par::join(|| p50_90_99(&t.input), || p50_90_99(&t.output));
+    Some((input?, output?))
 }
 
 /// The p50, p90 and p99 of `v` (`None` when empty), as [`crate::tokens::percentile`] gives
