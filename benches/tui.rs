@@ -7,6 +7,9 @@
 //!
 //! Uses the trace in `TRACEREPLAY_BENCH_TRACE` (an AlpaServe pickle, e.g. one made by
 //! `python3 tools/gen_trace.py --kind v2 --out /tmp/azure_v2.pkl`), else the embedded sample.
+//! `TRACEREPLAY_BENCH_WEEK` names a one-function week in any format we read (e.g. the cache of
+//! `tools/gen_azure_llm_week.py`'s 30 M requests): its `update week` group replays it as one
+//! model, vanilla and gamma, with the rows and detail.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::sync::Arc;
@@ -112,6 +115,7 @@ fn bench(c: &mut Criterion) {
     g.finish();
     edit(c, "edit", &mut m, &trace, 1.5);
     update_v1(c);
+    update_week(c);
     let mut g = c.benchmark_group("open");
     g.sample_size(10);
     for var in ["TRACEREPLAY_BENCH_TRACE", "TRACEREPLAY_BENCH_TRACE2"] {
@@ -172,6 +176,48 @@ fn update_v1(c: &mut Criterion) {
     }
     g.finish();
     edit(c, "edit v1", &mut m, &trace, 0.003);
+}
+
+/// The one-function week in `TRACEREPLAY_BENCH_WEEK` (issue 29: 30 M requests), loaded as the
+/// explorer loads it and replayed as one model.
+fn update_week(c: &mut Criterion) {
+    let Some(p) = std::env::var_os("TRACEREPLAY_BENCH_WEEK") else {
+        return;
+    };
+    let path = std::path::PathBuf::from(&p);
+    let mut t = tracereplay_tui::ingest::load(&path, &Default::default(), &mut |_, _| {})
+        .expect("bench week");
+    t.copy_times_into_memory();
+    let loaded = LoadedTrace::new(String::new(), t).unwrap();
+    let trace = Arc::clone(&loaded.trace);
+    let one = ReplayParams {
+        models: vec!["gpt0".into()],
+        ..ReplayParams::default()
+    };
+    let mut m = Model::new(one.clone());
+    m.traces.push(loaded);
+    m.detail_width = view::detail_width(200);
+    let mut g = c.benchmark_group("update week");
+    g.sample_size(10);
+    for (name, params) in [
+        (
+            "vanilla",
+            ReplayParams {
+                distribution: Distribution::Vanilla,
+                ..one.clone()
+            },
+        ),
+        (
+            "gamma @600",
+            ReplayParams {
+                distribution: Distribution::Gamma,
+                ..one
+            },
+        ),
+    ] {
+        g.bench_function(name, |b| b.iter(|| update(&mut m, &trace, &params)));
+    }
+    g.finish();
 }
 
 /// A rate-scale edit on a window whose fits are kept, split as the explorer does it: sampling
