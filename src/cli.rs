@@ -11,7 +11,6 @@ mod export;
 use crate::replay::{self, ReplayParams};
 use crate::report;
 use crate::trace::Trace;
-use crate::workload::Workload;
 pub use crate::workload::{ExportSpec, params_path, replay_command, write_params};
 pub use args::*;
 use export::{export, refuse_existing};
@@ -276,17 +275,7 @@ pub(super) fn token_source(opts: &TokenOpts) -> Result<Option<crate::tokens::Tok
     let Some(path) = &opts.tokens_from else {
         return Ok(None);
     };
-    let source = match crate::ingest::load(path, &Default::default(), &mut |_, _| {}) {
-        Ok(t) => crate::tokens::TokenSource::from_trace(&t),
-        // Our own exports, from a file only (a pipe or device was read already, and
-        // /dev/zero has no end).
-        Err(first) if path.is_file() => match Workload::read(path) {
-            Ok(w) => crate::tokens::TokenSource::from_workload(&w),
-            Err(_) => Err(first),
-        },
-        Err(first) => Err(first),
-    };
-    source
+    crate::tokens::TokenSource::read(path)
         .map(Some)
         .naming("cannot read token counts from", path)
 }

@@ -38,7 +38,7 @@ impl Coarseness {
         if let [f] = t.functions.as_slice()
             && let Series::Times(times) = &f.series
         {
-            // Read where they are (a week-long trace's 240 MB decoded was most of this).
+            // Read where they are, not decoded into a copy.
             if times.iter().all(|x| x.is_finite()) {
                 return Coarseness::of_sorted_values(|| times.iter());
             }
@@ -84,9 +84,8 @@ impl Coarseness {
         if run > 1 {
             shared += run;
         }
-        // The median of the gaps between distinct times, selected in place (a vector of the
-        // gaps of a 30 M-request trace was 240 MB). They are positive: their bits order as
-        // their values.
+        // The median of the gaps between distinct times, selected without a vector of them.
+        // They are positive: their bits order as their values.
         let gaps = || {
             times()
                 .scan(None, |prev: &mut Option<f64>, t| {

@@ -36,8 +36,8 @@ pub fn trace_histogram(
     let mut acc = vec![0f64; bins];
     for &i in functions {
         if let Series::Times(t) = &trace.functions[i].series {
-            // Sorted: each bin's end found by search (stats::histogram bins as above), not
-            // each of a 30 M-request function's times divided and counted.
+            // Sorted: each bin's end found by search (stats::histogram), not every time divided
+            // and counted.
             let within = t.window(t.between(lo, hi));
             for (a, c) in acc
                 .iter_mut()

@@ -184,7 +184,7 @@ pub fn assess_fits(gaps: &[f64], fits: &Fits) -> Option<Quality> {
 /// CDF is non-decreasing, so between two values where it is known no value's distance exceeds
 /// a bound from those two; runs whose bound is below the largest distance found so far (with a
 /// margin far above any rounding of a CDF's computation) are skipped. The same result, bit for
-/// bit; on 30,000 gaps an interval, a tenth of the evaluations.
+/// bit.
 fn ks_distance(sorted: &[f64], cdf: impl Fn(f64) -> f64) -> f64 {
     /// Values between two evaluated first (the grid that finds a large distance early).
     const STEP: usize = 32;

@@ -180,13 +180,13 @@ fn verdicts(m: &ModelReplay) -> String {
 /// The p50, p90 and p99 of a model's input and output tokens, when it has requests with tokens.
 pub fn token_percentiles(m: &ModelReplay) -> Option<([u32; 3], [u32; 3])> {
     let t = m.tokens.as_ref()?;
-    // The two columns on two cores (30 M requests: 67 ms on one).
+    // The two columns on two cores: each is a few passes over all requests.
     let (input, output) = crate::par::join(|| p50_90_99(&t.input), || p50_90_99(&t.output));
     Some((input?, output?))
 }
 
 /// The p50, p90 and p99 of `v` (`None` when empty), as [`crate::tokens::percentile`] gives
-/// them of `v` sorted; selected, not sorted (30 M counts took 0.35 s to copy and sort).
+/// them of `v` sorted; selected in place rather than copied and sorted.
 fn p50_90_99(v: &[u32]) -> Option<[u32; 3]> {
     let ranks = [50.0, 90.0, 99.0].map(|p| crate::tokens::percentile_index(v.len(), p));
     let got = crate::stats::select_ranks(

@@ -35,6 +35,21 @@ impl TokenSource {
         TokenSource::new(&trace.source, pairs)
     }
 
+    /// The pairs of the trace at `path` (any format we read), or of a workload we exported
+    /// with tokens: what `--tokens-from` names.
+    pub fn read(path: &std::path::Path) -> Result<TokenSource> {
+        match crate::ingest::load(path, &Default::default(), &mut |_, _| {}) {
+            Ok(t) => TokenSource::from_trace(&t),
+            // Our own exports, from a file only (a pipe or device was read already, and
+            // /dev/zero has no end).
+            Err(first) if path.is_file() => match crate::workload::Workload::read(path) {
+                Ok(w) => TokenSource::from_workload(&w),
+                Err(_) => Err(first),
+            },
+            Err(first) => Err(first),
+        }
+    }
+
     /// The pairs of a workload exported with tokens.
     pub fn from_workload(w: &crate::workload::Workload) -> Result<TokenSource> {
         let (Some(i), Some(o)) = (&w.input_tokens, &w.output_tokens) else {

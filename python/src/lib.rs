@@ -373,10 +373,7 @@ impl NativeTrace {
         let replay = interruptible(py, move |cancel| {
             // Read before the (larger) replay, so that a bad path fails at once.
             let tokens = tokens_from
-                .map(|p| {
-                    tracereplay_tui::ingest::load(&p, &LoadOptions::default(), &mut |_, _| {})
-                        .and_then(|t| tracereplay_tui::tokens::TokenSource::from_trace(&t))
-                })
+                .map(|p| tracereplay_tui::tokens::TokenSource::read(&p))
                 .transpose()?;
             let mut r = replay::replay_with_cancel(&trace, &params, cancel)?;
             if let Some(source) = &tokens {

@@ -93,6 +93,11 @@ def test_tokens_from_and_export_with_params_file(tmp_path):
     with open(LLM, newline="") as f:
         pool = {(int(x["ContextTokens"]), int(x["GeneratedTokens"])) for x in csv.DictReader(f)}
     assert set(zip(inp.tolist(), out.tolist())) <= pool
+    # A workload we exported with tokens serves as a source too, as on the command line.
+    r.export(tmp_path / "with-tokens.msgpack")
+    again = t.replay(["m0"], end_time="1.0.0", arrival_distribution="gamma",
+                     interval_seconds=3600, tokens_from=tmp_path / "with-tokens.msgpack")
+    assert set(zip(*(c.tolist() for c in again["m0"].tokens))) <= pool
     target = tmp_path / "w.vidur.csv"
     res = r.export(target, format="vidur")
     n = sum(tr.arrivals.size for tr in r.values())

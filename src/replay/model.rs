@@ -178,7 +178,7 @@ pub(super) fn vanilla_into(
 }
 
 /// A vanilla replay's arrivals from a model's merged times (in parts, in time order): scaled in
-/// place when each arrival is replayed once (no second copy of a 30 M-request window).
+/// place when each arrival is replayed once (no second copy of the window).
 fn vanilla_arrivals(parts: Vec<Vec<f64>>, window: Window, params: &ReplayParams) -> Vec<f64> {
     if params.replication != 1 {
         let mut out = Vec::new();

@@ -81,7 +81,7 @@ pub(super) struct Plan<'a> {
     /// earlier intervals').
     pub(super) tokens: Option<Tokens>,
     /// The same, for a fitted replay of one function: its own columns' range, read in place
-    /// (a week-long LLM trace's 240 MB were copied for every change in the explorer).
+    /// rather than copied for every change in the explorer.
     pub(super) pool: Option<(&'a Tokens, std::ops::Range<usize>)>,
     /// v2 vanilla: the merged sorted timestamps, chunk after chunk, which it replays.
     pub(super) times: Vec<Vec<f64>>,
@@ -204,21 +204,19 @@ pub(super) fn plan_part(
                     .collect();
                 let part: Vec<&Slice> = part.iter().collect();
                 trace_count = part.iter().map(|s| s.range.len() as u64).sum();
-                // Known fits need only the tokens (the explorer's every change of a fitted
-                // replay): a 30 M-request window's times are not copied for them.
-                let need_times = vanilla || fitting != Fitting::None;
                 match part.as_slice() {
-                    // One function, fitted: its tokens are drawn from where they are.
+                    // One function, fitted: its tokens are drawn from where they are, and its
+                    // times copied only to be fitted (known fits need none).
                     [one] if !vanilla => {
-                        if let (true, Series::Times(t)) =
-                            (need_times, &trace.functions[one.function].series)
+                        if let (Fitting::For(_), Series::Times(t)) =
+                            (fitting, &trace.functions[one.function].series)
                         {
                             times = t.window(one.range.clone()).into_owned();
                         }
                         pool = Some((one.function, one.range.clone()));
                     }
                     _ => {
-                        let (t, k) = merge_with_tokens(trace, &part, need_times);
+                        let (t, k) = merge_with_tokens(trace, &part);
                         times = t;
                         tokens = Some(k);
                     }
@@ -276,13 +274,8 @@ pub(super) fn plan_part(
     Ok((part, tokens))
 }
 
-/// The sources' requests in time order with their token counts (the times left empty when
-/// not `need_times` and one source makes them unnecessary to order the tokens).
-pub(super) fn merge_with_tokens(
-    trace: &Trace,
-    sources: &[&Slice],
-    need_times: bool,
-) -> (Vec<f64>, Tokens) {
+/// The sources' requests in time order with their token counts.
+pub(super) fn merge_with_tokens(trace: &Trace, sources: &[&Slice]) -> (Vec<f64>, Tokens) {
     // Prefix-cache ids are kept when every source has them, from one table.
     let table = Tokens::shared_hash_ids(
         sources
@@ -295,8 +288,8 @@ pub(super) fn merge_with_tokens(
             .as_ref()
             .is_some_and(|k| k.images.is_some())
     });
-    // One source (a week-long LLM trace is one function): its columns, copied as they are
-    // (gathering and sorting rows of a 30 M-request window held 1.4 GB).
+    // One source (a week-long LLM trace is one function): its columns, copied as they are,
+    // without gathering and sorting rows.
     if let [s] = sources
         && let f = &trace.functions[s.function]
         && let (Series::Times(t), Some(k)) = (&f.series, &f.tokens)
@@ -314,12 +307,7 @@ pub(super) fn merge_with_tokens(
                 .then(|| k.images.as_ref().map(|m| m[r.clone()].to_vec()))
                 .flatten(),
         };
-        let times = if need_times {
-            t.window(r).into_owned()
-        } else {
-            Vec::new()
-        };
-        return (times, tokens);
+        return (t.window(r).into_owned(), tokens);
     }
     let n = sources.iter().map(|s| s.range.len()).sum();
     let mut rows: Vec<(f64, u32, u32, u32, u32)> = Vec::with_capacity(n);

@@ -35,7 +35,7 @@ pub(super) fn sampled_tokens(
     }
     // Drawn requests get fresh prefix-cache ids when exported: none are kept. Each interval
     // draws on its own stream into its own stretch of the columns, so the two halves of the
-    // intervals draw on two cores (30 M random reads from the source columns).
+    // intervals draw on two cores (a random read of the source columns per arrival).
     let n = arrivals.len();
     let mut out = Tokens::counts(vec![0; n], vec![0; n]);
     let mut images = source_images.map(|_| vec![0u32; n]);

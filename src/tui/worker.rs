@@ -324,14 +324,12 @@ pub fn execute_with(cmd: Cmd, tx: &Sender<Msg>, kept: Option<&Kept>) -> Msg {
             // replay's seed, so the params file makes the same pairs).
             let replay = match tokens_from {
                 None => Ok(replay),
-                Some(path) => crate::ingest::load(&path, &Default::default(), &mut |_, _| {})
-                    .and_then(|t| crate::tokens::TokenSource::from_trace(&t))
-                    .map(|source| {
-                        let mut r = (*replay).clone();
-                        let seed = r.params.seed;
-                        crate::tokens::assign(&mut r, &source, false, seed);
-                        Arc::new(r)
-                    }),
+                Some(path) => crate::tokens::TokenSource::read(&path).map(|source| {
+                    let mut r = (*replay).clone();
+                    let seed = r.params.seed;
+                    crate::tokens::assign(&mut r, &source, false, seed);
+                    Arc::new(r)
+                }),
             };
             let r = replay
                 .and_then(|replay| Workload::from_replay(&replay, slo, only.as_deref()))

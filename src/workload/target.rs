@@ -168,8 +168,8 @@ fn partials() -> std::sync::MutexGuard<'static, Partials> {
 pub(super) struct Registered(PathBuf);
 
 /// Creates a temporary file with `create` and puts its path on the list of files to remove if
-/// the process is stopped, under the list's lock: a stop between creating and listing it left
-/// the file behind (seen under load).
+/// the process is stopped, under the list's lock, so that a stop between the two cannot leave
+/// the file behind.
 pub(super) fn create_registered<T>(
     create: impl FnOnce() -> Result<T>,
     path_of: impl Fn(&T) -> &Path,

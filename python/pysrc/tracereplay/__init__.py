@@ -49,6 +49,12 @@ _UNSET: Any = object()
 _DISTRIBUTIONS = ("vanilla", "exponential", "gamma", "weibull", "pareto", "auto")
 
 
+def _dhm_seconds(text: str) -> int:
+    """Seconds since the trace start of a ``D.H.M`` time."""
+    d, h, m = _native.parse_dhm(text)
+    return d * 86400 + h * 3600 + m * 60
+
+
 def _seconds_to_dhm(seconds: int) -> str:
     """``D.H.M`` of whole minutes, else plain seconds (both are accepted as window times)."""
     if seconds % 60:
@@ -204,17 +210,11 @@ class TraceReplay:
 
     @property
     def start_seconds(self) -> int:
-        if self._window is not None:
-            return self._window[0]
-        d, h, m = Trace.timestr_to_dhm(self.start_time)
-        return d * 86400 + h * 3600 + m * 60
+        return self._window[0] if self._window is not None else _dhm_seconds(self.start_time)
 
     @property
     def end_seconds(self) -> int:
-        if self._window is not None:
-            return self._window[1]
-        d, h, m = Trace.timestr_to_dhm(self.end_time)
-        return d * 86400 + h * 3600 + m * 60
+        return self._window[1] if self._window is not None else _dhm_seconds(self.end_time)
 
     @property
     def duration_seconds(self) -> int:
