@@ -128,7 +128,7 @@ fn bench(c: &mut Criterion) {
                 b.iter(|| {
                     let mut t = Trace::open(&path, None).unwrap();
                     // As the explorer's loader does.
-                    t.copy_times_into_memory();
+                    t.copy_into_memory();
                     LoadedTrace::new(String::new(), t).unwrap()
                 })
             });
@@ -187,7 +187,7 @@ fn update_week(c: &mut Criterion) {
     let path = std::path::PathBuf::from(&p);
     let mut t = tracereplay_tui::ingest::load(&path, &Default::default(), &mut |_, _| {})
         .expect("bench week");
-    t.copy_times_into_memory();
+    t.copy_into_memory();
     let loaded = LoadedTrace::new(String::new(), t).unwrap();
     let trace = Arc::clone(&loaded.trace);
     let one = ReplayParams {

@@ -38,8 +38,12 @@ impl Coarseness {
         if let [f] = t.functions.as_slice()
             && let Series::Times(times) = &f.series
         {
-            // Read where they are, not decoded into a copy.
-            if times.iter().all(|x| x.is_finite()) {
+            // Read where they are, not decoded into a copy: as a slice when held as `f64`s.
+            if let Some(c) = times.column(0..times.len()) {
+                if c.iter().all(|x| x.is_finite()) {
+                    return Coarseness::of_sorted(&c);
+                }
+            } else if times.iter().all(|x| x.is_finite()) {
                 return Coarseness::of_sorted_values(|| times.iter());
             }
         }

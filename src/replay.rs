@@ -64,8 +64,9 @@ pub struct ModelReplay {
     pub functions: usize,
     /// Invocations of those functions inside the window, in the real trace.
     pub trace_count: u64,
-    /// Sorted arrival times, seconds since the trace start.
-    pub arrivals: Vec<f64>,
+    /// Sorted arrival times, seconds since the trace start (a vanilla replay of one function's
+    /// window at its own pace: a view of the trace's times).
+    pub arrivals: crate::trace::Column<f64>,
     /// Per-interval fits (fitted modes; empty for vanilla).
     pub intervals: Vec<IntervalFit>,
     /// Arrivals per second over the (time-scaled) window, as the original's `rate()`.
@@ -484,6 +485,79 @@ mod tests {
             })
             .collect();
         Trace::new("llm", TraceKind::V2, functions, vec![]).unwrap()
+    }
+
+    #[test]
+    fn the_formula_at_its_own_pace_leaves_every_time_as_it_is() {
+        use rand::{RngExt, SeedableRng};
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(5);
+        let formula = |t: f64, s: u64| (t - s as f64) / 1.0 + s as f64;
+        for _ in 0..200_000 {
+            let s: u64 = match rng.random_range(0..3) {
+                0 => 0,
+                1 => rng.random_range(0..100_000),
+                _ => rng.random_range(0..1u64 << 52),
+            };
+            // Times at every scale above the start, up to just below 2⁵³.
+            let t = s as f64 + rng.random::<f64>() * 10f64.powi(rng.random_range(-12..17));
+            let t = t.min(9_007_199_254_740_991.0);
+            let times = [t];
+            if model::unchanged_by_scaling(&times, s) {
+                assert_eq!(formula(t, s).to_bits(), t.to_bits(), "{t} from {s}");
+            }
+        }
+        assert!(model::unchanged_by_scaling(&[0.0, 1e15], 0));
+        assert!(!model::unchanged_by_scaling(&[-0.0, 1.0], 0));
+        assert!(!model::unchanged_by_scaling(&[0.0, -0.0, 1.0], 0));
+        assert!(model::unchanged_by_scaling(&[], 7));
+        assert!(!model::unchanged_by_scaling(&[1.0, 2f64.powi(53)], 0));
+        assert!(!model::unchanged_by_scaling(&[3.0], 7));
+    }
+
+    #[test]
+    fn vanilla_of_one_function_at_its_own_pace_is_a_view_of_its_times() {
+        let trace = with_tokens();
+        use params::Spread;
+        for (start, spread) in [
+            ("0.0.0", Spread::None),
+            ("0.0.5", Spread::None),
+            ("0.0.5", Spread::Uniform),
+        ] {
+            let params = ReplayParams {
+                models: vec!["m0".into(), "m1".into(), "m2".into(), "m3".into()],
+                start: start.into(),
+                end: Some("0.1.0".into()),
+                distribution: Distribution::Vanilla,
+                spread,
+                ..ReplayParams::default()
+            };
+            let r = replay(&trace, &params).unwrap();
+            let window = params.validate(&trace).unwrap();
+            for (name, k) in &r.mapping {
+                let f = trace.functions.iter().find(|f| &f.name == name).unwrap();
+                let Series::Times(t) = &f.series else {
+                    panic!()
+                };
+                let range = t.between(window.start as f64, window.end as f64);
+                let own = t.column(range.clone()).unwrap();
+                let m = &r.models[*k];
+                let want: Vec<f64> = own
+                    .iter()
+                    .map(|&x| (x - window.start as f64) / 1.0 + window.start as f64)
+                    .collect();
+                let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                if spread == Spread::None {
+                    assert_eq!(bits(&m.arrivals), bits(&want));
+                    assert_eq!(m.arrivals.as_ptr(), own.as_ptr(), "a view, not a copy");
+                    let tokens = m.tokens.as_ref().unwrap();
+                    let mine = f.tokens.as_ref().unwrap();
+                    assert_eq!(tokens.input.as_ptr(), mine.input[range.start..].as_ptr());
+                } else {
+                    assert_ne!(m.arrivals.as_ptr(), own.as_ptr());
+                    assert_eq!(m.arrivals.len(), want.len());
+                }
+            }
+        }
     }
 
     #[test]

@@ -220,7 +220,7 @@ impl TraceDetails {
         let all_tokens = t.functions.iter().all(|f| f.tokens.is_some()) && !t.functions.is_empty();
         let tokens = all_tokens
             .then(|| {
-                let cat = |side: fn(&crate::trace::Tokens) -> &Vec<u32>| {
+                let cat = |side: fn(&crate::trace::Tokens) -> &crate::trace::Column<u32>| {
                     t.functions
                         .iter()
                         .filter_map(|f| f.tokens.as_ref())

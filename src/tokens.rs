@@ -8,7 +8,7 @@ use rand::RngExt;
 
 use crate::error::{Error, Result};
 use crate::replay::Replay;
-use crate::trace::{Series, Tokens, Trace};
+use crate::trace::{Series, Trace};
 
 /// The (input, output) token pairs of a trace's requests, and their hours of day.
 #[derive(Debug, Clone)]
@@ -107,10 +107,11 @@ const STREAM: u64 = 0x746f_6b65_6e73_0002;
 pub fn assign(replay: &mut Replay, source: &TokenSource, by_hour: bool, seed: u64) {
     for (m, model) in replay.models.iter_mut().enumerate() {
         let mut rng = crate::replay::sample::interval_rng(seed ^ STREAM, m, 0);
-        let mut t = Tokens::counts(
-            Vec::with_capacity(model.arrivals.len()),
-            Vec::with_capacity(model.arrivals.len()),
-        );
+        let mut t = crate::trace::TokenRows {
+            input: Vec::with_capacity(model.arrivals.len()),
+            output: Vec::with_capacity(model.arrivals.len()),
+            ..Default::default()
+        };
         for &a in &model.arrivals {
             let pool = &source.by_hour[hour_of_day(a)];
             let k = if by_hour && !pool.is_empty() {
@@ -121,7 +122,7 @@ pub fn assign(replay: &mut Replay, source: &TokenSource, by_hour: bool, seed: u6
             t.input.push(source.input[k]);
             t.output.push(source.output[k]);
         }
-        model.tokens = Some(t);
+        model.tokens = Some(t.into_tokens(None));
     }
 }
 

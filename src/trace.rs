@@ -1,6 +1,7 @@
 //! The trace model: named functions, each either per-minute invocation counts (azure_v1) or
 //! sorted invocation timestamps in seconds (azure_v2), in the file's order.
 
+pub mod column;
 pub mod counts;
 pub mod le;
 mod mapped;
@@ -12,12 +13,13 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::error::{Error, Result};
+pub use column::Column;
 pub use counts::{Backing, Counts};
 pub(crate) use mapped::map_large;
 pub use mapped::report_bus_errors;
 pub use summary::{OVERVIEW_BINS, Profile, Summary};
 pub use times::Times;
-pub use tokens::{HashIds, Tokens};
+pub use tokens::{HashIds, TokenRows, Tokens};
 
 /// Seconds in a day.
 pub const DAY_SECONDS: u64 = 86_400;
@@ -297,16 +299,19 @@ impl Trace {
         })
     }
 
-    /// Copies timestamps read in place into memory, so that the trace no longer reads its
-    /// file: a long-lived session (the explorer) then survives the file being rewritten in
-    /// place, which would end a process reading a truncated mapping with SIGBUS. (v1 counts,
-    /// too many to copy, stay in place: see docs/safety.md.)
-    pub fn copy_times_into_memory(&mut self) {
+    /// Copies timestamps and token columns read in place into memory, so that the trace no
+    /// longer reads its file: a long-lived session (the explorer) then survives the file being
+    /// rewritten in place, which would end a process reading a truncated mapping with SIGBUS.
+    /// (v1 counts, too many to copy, stay in place: see docs/safety.md.)
+    pub fn copy_into_memory(&mut self) {
         for f in &mut self.functions {
             if let Series::Times(t) = &mut f.series
                 && t.is_mapped()
             {
-                *t = Times::from(t.to_vec());
+                *t = t.in_memory();
+            }
+            if let Some(k) = &mut f.tokens {
+                *k = k.in_memory();
             }
         }
     }

@@ -167,14 +167,16 @@ impl Workload {
             .collect();
         // Ties keep model order, so the file is the same on every run.
         let merged = merge::merge(&runs, tokens.is_some());
-        let pick = |f: fn(&crate::trace::Tokens) -> &Vec<u32>| {
+        let pick = |f: fn(&crate::trace::Tokens) -> &crate::trace::Column<u32>| {
             let (t, index) = (tokens.as_ref()?, merged.index.as_ref()?);
+            // Slices once: a mapped column's view is not free to take per request.
+            let columns: Vec<&[u32]> = t.iter().map(|t| &f(t)[..]).collect();
             Some(
                 merged
                     .model
                     .iter()
                     .zip(index)
-                    .map(|(&m, &i)| f(t[m as usize])[i as usize])
+                    .map(|(&m, &i)| columns[m as usize][i as usize])
                     .collect::<Vec<u32>>(),
             )
         };

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use super::LoadOptions;
 use super::csv;
 use crate::error::{Error, Result};
-use crate::trace::{Function, Series, Tokens, Trace, TraceKind};
+use crate::trace::{Function, Series, TokenRows, Trace, TraceKind};
 
 /// The warning for requests timed before 0 s, which no window holds (for Azure 2021 rows: a
 /// duration longer than `end_timestamp`; for Mooncake, a negative `timestamp`).
@@ -29,7 +29,7 @@ pub struct TimesBuilder {
     index: HashMap<Vec<u8>, usize>,
     names: Vec<String>,
     times: Vec<Vec<f64>>,
-    tokens: Vec<Tokens>,
+    tokens: Vec<TokenRows>,
     with_tokens: bool,
     /// Each invocation's run time, when the input has them (Azure Functions 2021).
     durations: Vec<Vec<f64>>,
@@ -70,7 +70,7 @@ impl TimesBuilder {
         self.index.insert(key.to_vec(), i);
         self.names.push(name());
         self.times.push(Vec::new());
-        self.tokens.push(Tokens::default());
+        self.tokens.push(TokenRows::default());
         self.durations.push(Vec::new());
         i
     }
@@ -85,7 +85,7 @@ impl TimesBuilder {
     }
 
     /// Gives a function that has no invocations yet all of them at once, with their tokens.
-    pub fn set(&mut self, function: usize, times: Vec<f64>, tokens: Tokens) {
+    pub fn set(&mut self, function: usize, times: Vec<f64>, tokens: TokenRows) {
         self.times[function] = times;
         if self.with_tokens {
             self.tokens[function] = tokens;
@@ -143,11 +143,7 @@ impl TimesBuilder {
                     order.sort_by(|&a, &b| times[a].total_cmp(&times[b]));
                     times = order.iter().map(|&i| times[i]).collect();
                     if self.with_tokens {
-                        tokens.input = order.iter().map(|&i| tokens.input[i]).collect();
-                        tokens.output = order.iter().map(|&i| tokens.output[i]).collect();
-                        if let Some(m) = &tokens.images {
-                            tokens.images = Some(order.iter().map(|&i| m[i]).collect());
-                        }
+                        tokens = tokens.pick(&order);
                     }
                     if self.with_durations {
                         durations = order.iter().map(|&i| durations[i]).collect();
@@ -158,7 +154,7 @@ impl TimesBuilder {
             }
             let mut f = Function::new(name, Series::Times(times.into()));
             if self.with_tokens {
-                f.tokens = Some(tokens);
+                f.tokens = Some(tokens.into_tokens(None));
             }
             if self.with_durations {
                 f.durations = Some(durations);

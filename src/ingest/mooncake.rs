@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use super::{BadRows, LoadOptions, Progress};
 use crate::error::{Error, Result};
-use crate::trace::{Function, HashIds, Series, Tokens, Trace, TraceKind};
+use crate::trace::{Function, HashIds, Series, TokenRows, Trace, TraceKind};
 
 /// Longest line read: a request of a million-token prompt has ~2,000 hash ids (~20 KB).
 const MAX_LINE: usize = 16 << 20;
@@ -60,7 +60,7 @@ pub fn read(
     let mut index: HashMap<String, usize> = HashMap::new();
     let mut names: Vec<String> = Vec::new();
     let mut times: Vec<Vec<f64>> = Vec::new();
-    let mut tokens: Vec<Tokens> = Vec::new();
+    let mut tokens: Vec<TokenRows> = Vec::new();
     let mut table = HashIds::default();
     let mut line = Vec::new();
     let (mut number, mut done) = (0u64, 0u64);
@@ -126,9 +126,9 @@ pub fn read(
                 index.insert(name.clone(), names.len());
                 names.push(name);
                 times.push(Vec::new());
-                tokens.push(Tokens {
+                tokens.push(TokenRows {
                     hash_rows: Some(Vec::new()),
-                    ..Tokens::default()
+                    ..TokenRows::default()
                 });
                 names.len() - 1
             }
@@ -166,7 +166,7 @@ pub fn read(
         .into_iter()
         .zip(times)
         .zip(tokens)
-        .map(|((name, t), mut k)| {
+        .map(|((name, t), k)| {
             let (t, k) = if t.is_sorted() {
                 (t, k)
             } else {
@@ -174,17 +174,10 @@ pub fn read(
                 // Stable: requests at one time keep the file's order.
                 let mut order: Vec<usize> = (0..t.len()).collect();
                 order.sort_by(|&a, &b| t[a].total_cmp(&t[b]));
-                let pick = |v: &[u32]| order.iter().map(|&i| v[i]).collect::<Vec<u32>>();
-                k.input = pick(&k.input);
-                k.output = pick(&k.output);
-                k.hash_rows = k.hash_rows.as_deref().map(pick);
-                (order.iter().map(|&i| t[i]).collect(), k)
+                (order.iter().map(|&i| t[i]).collect(), k.pick(&order))
             };
             let mut f = Function::new(name, Series::Times(t.into()));
-            f.tokens = Some(Tokens {
-                hash_ids: Some(Arc::clone(&table)),
-                ..k
-            });
+            f.tokens = Some(k.into_tokens(Some(Arc::clone(&table))));
             f
         })
         .collect();

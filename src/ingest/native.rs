@@ -3,6 +3,7 @@
 //! copy: its counts are read in place from the mapped file). Written by `convert`.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 
 use serde::{Deserialize, Serialize};
 use serde_bytes::Bytes;
@@ -10,7 +11,7 @@ use serde_bytes::Bytes;
 use crate::error::{Error, Result};
 use crate::trace::le::LeValue;
 use crate::trace::times::{self, Times};
-use crate::trace::{Backing, Counts, Function, HashIds, Series, Tokens, Trace, TraceKind};
+use crate::trace::{Backing, Column, Counts, Function, HashIds, Series, Tokens, Trace, TraceKind};
 
 /// The `format` field's value.
 pub const FORMAT_NAME: &str = "tracereplay-trace";
@@ -55,17 +56,34 @@ struct HashTable<B> {
 struct Func<B> {
     name: String,
     trigger: Option<String>,
+    /// Zero bytes that put `data`'s first byte at a multiple of 8 in the file (and so in a
+    /// mapping of it), where it is read in place as `f64`s rather than decoded; absent in
+    /// older files (read as before) and before v1 counts (always decoded).
+    #[serde(default = "absent", skip_serializing_if = "Option::is_none")]
+    align_data: Option<B>,
     /// v1: u32 counts; v2: f64 times (little-endian).
     data: B,
+    /// As `align_data`, for `input_tokens`.
+    #[serde(default = "absent", skip_serializing_if = "Option::is_none")]
+    align_input: Option<B>,
     input_tokens: Option<B>,
+    /// As `align_data`, for `output_tokens`.
+    #[serde(default = "absent", skip_serializing_if = "Option::is_none")]
+    align_output: Option<B>,
     output_tokens: Option<B>,
     /// f64 run times in seconds (Azure Functions 2021), when the trace has them; absent in
     /// older files.
     #[serde(default = "absent", skip_serializing_if = "Option::is_none")]
     durations: Option<B>,
+    /// As `align_data`, for `hash_rows`.
+    #[serde(default = "absent", skip_serializing_if = "Option::is_none")]
+    align_rows: Option<B>,
     /// Each request's row of the file's `hash_ids` (u32), when the trace has them.
     #[serde(default = "absent", skip_serializing_if = "Option::is_none")]
     hash_rows: Option<B>,
+    /// As `align_data`, for `images`.
+    #[serde(default = "absent", skip_serializing_if = "Option::is_none")]
+    align_images: Option<B>,
     /// Images sent with each request (u32; Azure LMM traces), when the trace has them.
     #[serde(default = "absent", skip_serializing_if = "Option::is_none")]
     images: Option<B>,
@@ -86,6 +104,9 @@ pub fn is_native(head: &[u8]) -> bool {
 /// in place is written straight from the mapped file (an 808 MB trace's `convert` held a copy
 /// of every array, 1.6 GB at its peak).
 enum Blob<'a> {
+    /// Zero bytes, as many as put the payload of the blob after them at a multiple of 8: the
+    /// output's position so far, and the bytes between this blob and that payload.
+    Pad(&'a Cell<u64>, u64),
     Series(&'a Series),
     Words(&'a [u32]),
     Floats(&'a [f64]),
@@ -98,6 +119,11 @@ impl Serialize for Blob<'_> {
             words.flat_map(u32::to_le_bytes).collect()
         };
         let bytes: Cow<'_, [u8]> = match self {
+            Blob::Pad(pos, then) => {
+                // Written as bin8: a 2-byte header, then the zeros.
+                let n = (8 - (pos.get() + 2 + then) % 8) % 8;
+                Cow::Owned(vec![0; n as usize])
+            }
             Blob::Series(Series::Counts(c)) => match c.file_words() {
                 // The file's int32 words are the u32 ones when none is negative.
                 Some(words) => {
@@ -130,25 +156,38 @@ pub fn encode(trace: &Trace, out: &mut impl std::io::Write) -> Result<()> {
             .filter(|t| t.is_some_and(|t| t.hash_rows.is_some())),
     );
     let table = table.as_deref();
+    let pos = Cell::new(0u64);
+    let pad = |key: &str, len: usize| pad(&pos, key, len);
+    let words = |key: &str, w| words(&pos, key, w);
     let functions = trace
         .functions
         .iter()
-        .map(|f| Func {
-            name: f.name.clone(),
-            trigger: f.trigger.clone(),
-            data: Blob::Series(&f.series),
-            input_tokens: f.tokens.as_ref().map(|t| Blob::Words(&t.input)),
-            output_tokens: f.tokens.as_ref().map(|t| Blob::Words(&t.output)),
-            durations: f.durations.as_deref().map(Blob::Floats),
-            hash_rows: table
-                .and(f.tokens.as_ref())
-                .and_then(|t| t.hash_rows.as_deref())
-                .map(Blob::Words),
-            images: f
-                .tokens
-                .as_ref()
-                .and_then(|t| t.images.as_deref())
-                .map(Blob::Words),
+        .map(|f| {
+            let tokens = f.tokens.as_ref();
+            let (align_input, input_tokens) = words("input_tokens", tokens.map(|t| &t.input[..]));
+            let (align_output, output_tokens) =
+                words("output_tokens", tokens.map(|t| &t.output[..]));
+            let rows = table.and(tokens).and_then(|t| t.hash_rows.as_deref());
+            let (align_rows, hash_rows) = words("hash_rows", rows);
+            let (align_images, images) = words("images", tokens.and_then(|t| t.images.as_deref()));
+            Func {
+                name: f.name.clone(),
+                trigger: f.trigger.clone(),
+                align_data: match &f.series {
+                    Series::Times(t) => Some(pad("data", 8 * t.len())),
+                    Series::Counts(_) => None,
+                },
+                data: Blob::Series(&f.series),
+                align_input,
+                input_tokens,
+                align_output,
+                output_tokens,
+                durations: f.durations.as_deref().map(Blob::Floats),
+                align_rows,
+                hash_rows,
+                align_images,
+                images,
+            }
         })
         .collect();
     let file = File {
@@ -178,7 +217,47 @@ pub fn encode(trace: &Trace, out: &mut impl std::io::Write) -> Result<()> {
             }
         }),
     };
-    rmp_serde::encode::write_named(out, &file).map_err(|e| Error::Encode(e.to_string()))
+    let mut out = Counted { out, pos: &pos };
+    rmp_serde::encode::write_named(&mut out, &file).map_err(|e| Error::Encode(e.to_string()))
+}
+
+/// A pad before the field `key`, whose blob has `len` bytes: the key (a fixstr) and the blob's
+/// bin header come between them.
+fn pad<'a>(pos: &'a Cell<u64>, key: &str, len: usize) -> Blob<'a> {
+    let header = match len {
+        0..=0xff => 2,
+        0x100..=0xffff => 3,
+        _ => 5,
+    };
+    Blob::Pad(pos, 1 + key.len() as u64 + header)
+}
+
+/// The pad and the blob of a field `key` of words, when there is one.
+fn words<'a>(
+    pos: &'a Cell<u64>,
+    key: &str,
+    w: Option<&'a [u32]>,
+) -> (Option<Blob<'a>>, Option<Blob<'a>>) {
+    w.map(|w| (Some(pad(pos, key, 4 * w.len())), Some(Blob::Words(w))))
+        .unwrap_or((None, None))
+}
+
+/// A writer that keeps count of the bytes written through it, for [`Blob::Pad`].
+struct Counted<'a, W> {
+    out: W,
+    pos: &'a Cell<u64>,
+}
+
+impl<W: std::io::Write> std::io::Write for Counted<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.out.write(buf)?;
+        self.pos.set(self.pos.get() + n as u64);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
 }
 
 /// Decodes a file written by [`encode`].
@@ -216,9 +295,13 @@ fn decode_in(bytes: &[u8], backing: Option<&Backing>, source: &str) -> Result<Tr
         }
         Ok(b.len() / 4)
     };
-    let words = |b: &[u8], what: &str, name: &str| -> Result<Vec<u32>> {
-        whole(b, what, name)?;
-        Ok(b.chunks_exact(4).map(u32::read_le).collect())
+    // A blob borrows from `bytes`: its place there is its address's offset.
+    let offset = |b: &[u8]| (b.as_ptr() as usize).wrapping_sub(bytes.as_ptr() as usize);
+    // Read in place where the file has the words aligned (files we write do), else decoded.
+    let words = |b: &[u8], what: &str, name: &str| -> Result<Column<u32>> {
+        let len = whole(b, what, name)?;
+        let mapped = backing.and_then(|k| Column::mapped(k.clone(), offset(b), len));
+        Ok(mapped.unwrap_or_else(|| b.chunks_exact(4).map(u32::read_le).collect()))
     };
     let longs = |b: &[u8], what: &str| -> Result<Vec<u64>> {
         if !b.len().is_multiple_of(8) {
@@ -233,8 +316,6 @@ fn decode_in(bytes: &[u8], backing: Option<&Backing>, source: &str) -> Result<Tr
         )),
         None => None,
     };
-    // A blob borrows from `bytes`: its place there is its address's offset.
-    let offset = |b: &[u8]| (b.as_ptr() as usize).wrapping_sub(bytes.as_ptr() as usize);
     let mut functions = Vec::with_capacity(file.functions.len());
     for f in file.functions {
         let series = match file.kind {
@@ -247,7 +328,7 @@ fn decode_in(bytes: &[u8], backing: Option<&Backing>, source: &str) -> Result<Tr
                         })?;
                     Series::Counts(counts)
                 }
-                None => Series::Counts(words(f.data, "counts", &f.name)?.into()),
+                None => Series::Counts(words(f.data, "counts", &f.name)?.into_vec().into()),
             },
             TraceKind::V2 => {
                 if !f.data.len().is_multiple_of(8) {
@@ -276,10 +357,11 @@ fn decode_in(bytes: &[u8], backing: Option<&Backing>, source: &str) -> Result<Tr
         };
         let tokens = match (&f.input_tokens, &f.output_tokens) {
             (Some(i), Some(o)) => {
-                let t = Tokens::counts(
-                    words(i, "input tokens", &f.name)?,
-                    words(o, "output tokens", &f.name)?,
-                );
+                let t = Tokens {
+                    input: words(i, "input tokens", &f.name)?,
+                    output: words(o, "output tokens", &f.name)?,
+                    ..Tokens::default()
+                };
                 if t.input.len() as u64 != series.invocations() || t.output.len() != t.input.len() {
                     return Err(bad(format!(
                         "function {:?}: token counts do not match its invocations",
@@ -290,7 +372,7 @@ fn decode_in(bytes: &[u8], backing: Option<&Backing>, source: &str) -> Result<Tr
             }
             _ => None,
         };
-        let per_request = |b: &Option<&Bytes>, what: &str| -> Result<Option<Vec<u32>>> {
+        let per_request = |b: &Option<&Bytes>, what: &str| -> Result<Option<Column<u32>>> {
             let Some(b) = b else { return Ok(None) };
             let v = words(b, what, &f.name)?;
             if tokens.is_none() || v.len() as u64 != series.invocations() {
@@ -354,6 +436,101 @@ mod tests {
     use super::*;
     use std::sync::Arc;
 
+    /// `bytes` at byte `offset` of an 8-byte aligned buffer: the start of a mapping, moved.
+    fn placed(bytes: &[u8], offset: usize) -> Backing {
+        struct Words(Vec<u64>, std::ops::Range<usize>);
+        impl AsRef<[u8]> for Words {
+            fn as_ref(&self) -> &[u8] {
+                &bytemuck::cast_slice(&self.0)[self.1.clone()]
+            }
+        }
+        let mut words = vec![0u64; (offset + bytes.len()).div_ceil(8)];
+        let r = offset..offset + bytes.len();
+        bytemuck::cast_slice_mut(&mut words)[r.clone()].copy_from_slice(bytes);
+        Arc::new(Words(words, r))
+    }
+
+    /// Functions whose names, lengths and columns put their blobs at every offset and behind
+    /// every size of header.
+    fn varied() -> Trace {
+        let functions = [0usize, 1, 3, 31, 32, 33, 8191, 8192, 70_000]
+            .iter()
+            .enumerate()
+            .map(|(k, &n)| {
+                let times: Vec<f64> = (0..n).map(|i| i as f64 * 0.25 + k as f64).collect();
+                let mut f = Function::new("f".repeat(k * 3 + 1), Series::Times(times.into()));
+                if k % 3 != 1 {
+                    let input: Vec<u32> = (0..n as u32).map(|i| i * 3 + 1).collect();
+                    let output: Vec<u32> = (0..n as u32).map(|i| i % 97).collect();
+                    let mut t = Tokens::counts(input, output);
+                    if k % 2 == 0 {
+                        t.images = Some((0..n as u32).map(|i| i % 5).collect());
+                    }
+                    f.tokens = Some(t);
+                }
+                f
+            })
+            .collect();
+        Trace::new("v", TraceKind::V2, functions, Vec::new()).unwrap()
+    }
+
+    #[test]
+    fn written_columns_are_read_in_place_and_unaligned_ones_decoded() {
+        let trace = varied();
+        let mut bytes = Vec::new();
+        encode(&trace, &mut bytes).unwrap();
+        for offset in [0, 8, 1, 4] {
+            let back = decode_backing(placed(&bytes, offset), "v").unwrap();
+            let aligned = offset % 8 == 0;
+            for (f, g) in trace.functions.iter().zip(&back.functions) {
+                let (Series::Times(a), Series::Times(b)) = (&f.series, &g.series) else {
+                    panic!("v2")
+                };
+                assert_eq!(a, b);
+                let n = b.len();
+                if n > 0 {
+                    assert_eq!(b.column(0..n).is_some(), aligned, "{}", f.name.len());
+                }
+                assert_eq!(f.tokens, g.tokens);
+                if let Some(k) = &g.tokens {
+                    let mapped = [Some(&k.input), Some(&k.output), k.images.as_ref()];
+                    for c in mapped.into_iter().flatten() {
+                        // Words are aligned for u32 at offset 4 too.
+                        assert_eq!(c.is_mapped(), offset % 4 == 0, "{} {offset}", f.name.len());
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_reader_without_the_padding_fields_skips_them() {
+        // What the fields of an older build read from a file with the pads.
+        #[derive(Deserialize)]
+        struct Older<'a> {
+            #[serde(borrow)]
+            functions: Vec<OlderFunc<'a>>,
+        }
+        #[derive(Deserialize)]
+        struct OlderFunc<'a> {
+            name: String,
+            #[serde(borrow)]
+            data: &'a Bytes,
+            #[serde(borrow)]
+            input_tokens: Option<&'a Bytes>,
+        }
+        let trace = varied();
+        let mut bytes = Vec::new();
+        encode(&trace, &mut bytes).unwrap();
+        let old: Older = rmp_serde::from_slice(&bytes).unwrap();
+        for (f, o) in trace.functions.iter().zip(&old.functions) {
+            assert_eq!(f.name, o.name);
+            assert_eq!(o.data.len(), 8 * f.series.invocations() as usize);
+            let words = f.tokens.as_ref().map(|t| 4 * t.input.len());
+            assert_eq!(o.input_tokens.map(|b| b.len()), words);
+        }
+    }
+
     fn trace_with(tokens: Tokens) -> Trace {
         let mut f = Function::new(String::from("f"), Series::Times(vec![1.0, 2.0].into()));
         f.tokens = Some(tokens);
@@ -365,8 +542,8 @@ mod tests {
         let mut table = HashIds::default();
         let rows = vec![table.push(&[1, 2]), table.push(&[3])];
         let t = trace_with(Tokens {
-            images: Some(vec![0, 4]),
-            hash_rows: Some(rows),
+            images: Some(vec![0, 4].into()),
+            hash_rows: Some(rows.into()),
             hash_ids: Some(Arc::new(table)),
             ..Tokens::counts(vec![10, 20], vec![1, 2])
         });
@@ -374,7 +551,7 @@ mod tests {
         encode(&t, &mut bytes).unwrap();
         let back = decode(&bytes, "t").unwrap();
         let k = back.functions[0].tokens.as_ref().unwrap();
-        assert_eq!(k.images, Some(vec![0, 4]));
+        assert_eq!(k.images, Some(vec![0, 4].into()));
         let ids = k.hash_ids.as_ref().unwrap();
         let rows = k.hash_rows.as_ref().unwrap();
         assert_eq!(ids.row(rows[0]), [1, 2]);
@@ -386,7 +563,7 @@ mod tests {
         let mut table = HashIds::default();
         table.push(&[1]);
         let t = trace_with(Tokens {
-            hash_rows: Some(vec![0, 5]),
+            hash_rows: Some(vec![0, 5].into()),
             hash_ids: Some(Arc::new(table)),
             ..Tokens::counts(vec![10, 20], vec![1, 2])
         });

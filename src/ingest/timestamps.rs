@@ -9,7 +9,7 @@ use super::csv::{self, Header, par_rows};
 use super::datetime::IsoColumn;
 use super::{BadRows, LoadOptions, Progress, TimesBuilder, column};
 use crate::error::{Error, Result};
-use crate::trace::{Tokens, Trace};
+use crate::trace::{TokenRows, Trace};
 
 /// Azure Functions 2021: `app,func,end_timestamp,duration`; arrival = end − duration; a function
 /// is the pair (app, func).
@@ -246,19 +246,19 @@ pub fn azure_llm(
     // The builder sorts them into time order, tokens and images with them.
     let mut b = TimesBuilder::with_tokens();
     if model_names.is_empty() {
-        let tokens = Tokens {
+        let tokens = TokenRows {
             input: all.input,
             output: all.output,
             images: with_images.then_some(all.images),
-            ..Tokens::default()
+            ..TokenRows::default()
         };
         let f0 = b.function(b"", || name);
         b.set(f0, times, tokens);
     } else {
         // One function a model, its requests in file order.
-        let mut per: Vec<(Vec<f64>, Tokens)> = model_names
+        let mut per: Vec<(Vec<f64>, TokenRows)> = model_names
             .iter()
-            .map(|_| (Vec::new(), Tokens::counts(Vec::new(), Vec::new())))
+            .map(|_| (Vec::new(), TokenRows::default()))
             .collect();
         for (k, &m) in all.model.iter().enumerate() {
             let (t, tok) = &mut per[m as usize];

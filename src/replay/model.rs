@@ -16,7 +16,7 @@ use super::params::{self, Distribution, ReplayParams};
 use crate::error::{Error, Result};
 use crate::stats;
 use crate::time::Window;
-use crate::trace::Tokens;
+use crate::trace::{Column, Tokens};
 
 /// A model's arrivals in `intervals` (a range of its intervals; vanilla: all its times).
 /// Each interval draws from its own generator, so ranges sample on their own and in any order.
@@ -72,24 +72,28 @@ pub(super) fn sample_range(
 pub(super) fn finish_model(
     plan: &Plan,
     model: usize,
-    mut arrivals: Vec<f64>,
+    arrivals: Column<f64>,
     own_tokens: Option<Tokens>,
     window: Window,
     params: &ReplayParams,
 ) -> ModelReplay {
     let end = (window.end as f64 - window.start as f64) / params.time_scale + window.start as f64;
-    match params.spread {
-        params::Spread::None => {}
+    let arrivals = match params.spread {
+        params::Spread::None => arrivals,
         params::Spread::Uniform => {
+            let mut arrivals = arrivals.into_vec();
             let mut rng = sample::interval_rng(params.seed ^ SPREAD_STREAM, model, 0);
             spread_uniform(&mut arrivals, end, &mut rng);
+            arrivals.into()
         }
         params::Spread::Fitted => {
+            let mut arrivals = arrivals.into_vec();
             let mut rng = sample::interval_rng(params.seed ^ SPREAD_FITTED_STREAM, model, 0);
             let interval = params.interval_seconds / params.time_scale;
             spread_fitted(&mut arrivals, end, interval, &mut rng);
+            arrivals.into()
         }
-    }
+    };
     // Realized rate and cv per interval, beside the fitted targets, in one pass: each
     // interval's gap moments, combined with the gaps between intervals into the whole's.
     let mut intervals: Vec<IntervalFit> = plan.intervals.clone();
@@ -177,27 +181,46 @@ pub(super) fn vanilla_into(
     }
 }
 
-/// A vanilla replay's arrivals from a model's merged times (in parts, in time order): scaled in
-/// place when each arrival is replayed once (no second copy of the window).
-fn vanilla_arrivals(parts: Vec<Vec<f64>>, window: Window, params: &ReplayParams) -> Vec<f64> {
-    if params.replication != 1 {
-        let mut out = Vec::new();
-        for times in &parts {
-            vanilla_into(times, window, params, &mut out);
+/// A vanilla replay's arrivals from a model's merged times (in parts, in time order): the
+/// times themselves when the formula leaves each as it is (see [`unchanged_by_scaling`]) and
+/// the parts are one stretch of a column (one function's window), else a scaled copy.
+fn vanilla_arrivals(parts: Vec<Column<f64>>, window: Window, params: &ReplayParams) -> Column<f64> {
+    if params.replication == 1 && params.time_scale == 1.0 {
+        let mut parts = parts.iter();
+        let whole = parts.try_fold(Column::default(), |all, next| {
+            if all.is_empty() {
+                Some(next.clone())
+            } else {
+                all.adjoin(next)
+            }
+        });
+        if let Some(whole) = whole.filter(|w| unchanged_by_scaling(w, window.start)) {
+            return whole;
         }
-        return out;
     }
-    let mut parts = parts.into_iter();
-    let mut out = parts.next().unwrap_or_default();
-    for rest in parts {
-        out.extend_from_slice(&rest);
+    let mut out = Vec::new();
+    for times in &parts {
+        vanilla_into(times, window, params, &mut out);
     }
-    let start = window.start as f64;
-    for t in &mut out {
-        // The original applies the formula also when the scale is 1; so do we, for bit parity.
-        *t = (*t - start) / params.time_scale + start;
-    }
-    out
+    out.into()
+}
+
+/// Whether `(t - start) / 1.0 + start` is `t`, bit for bit, for every one of `times` (sorted,
+/// none before `start`): it is when `start` is a whole number and the times are below 2⁵³, for
+/// then `t - start` is a multiple of `t`'s unit in the last place no larger than `t`, so exact,
+/// and adding `start` back is exact too. The exception is `-0.0` at `start` 0, which becomes
+/// `+0.0`.
+pub(super) fn unchanged_by_scaling(times: &[f64], start: u64) -> bool {
+    const EXACT: f64 = 9_007_199_254_740_992.0; // 2⁵³
+    let (Some(&first), Some(&last)) = (times.first(), times.last()) else {
+        return true;
+    };
+    let s = start as f64;
+    let zeros = times.iter().take_while(|&&t| t == 0.0);
+    s < EXACT
+        && first >= s
+        && last < EXACT
+        && (start > 0 || zeros.clone().all(|t| t.is_sign_positive()))
 }
 
 /// Every model's arrivals, sampled in ranges of intervals spread over the cores (a model with
@@ -211,7 +234,7 @@ pub(super) fn sample_all(
     cancel: &AtomicBool,
 ) -> Result<Vec<ModelReplay>> {
     if params.distribution == Distribution::Vanilla {
-        type Owned = (Vec<Vec<f64>>, Option<Tokens>);
+        type Owned = (Vec<Column<f64>>, Option<Tokens>);
         let owned: Vec<Mutex<Owned>> = plans
             .iter_mut()
             .map(|p| Mutex::new((std::mem::take(&mut p.times), p.tokens.take())))
@@ -255,7 +278,14 @@ pub(super) fn sample_all(
         for &u in mine.iter().skip(1) {
             arrivals.extend_from_slice(&take(u));
         }
-        Ok(finish_model(&plans[m], m, arrivals, None, window, params))
+        Ok(finish_model(
+            &plans[m],
+            m,
+            arrivals.into(),
+            None,
+            window,
+            params,
+        ))
     })
 }
 

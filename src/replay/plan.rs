@@ -9,7 +9,7 @@ use super::params::{Distribution, ReplayParams};
 
 use crate::error::Result;
 use crate::time::Window;
-use crate::trace::{Series, Times, Tokens, Trace, TraceKind};
+use crate::trace::{Column, Series, Times, Tokens, Trace, TraceKind};
 
 /// The part of one function inside the window: a range of its timestamps or minutes.
 #[derive(Debug, Clone)]
@@ -84,7 +84,7 @@ pub(super) struct Plan<'a> {
     /// rather than copied for every change in the explorer.
     pub(super) pool: Option<(&'a Tokens, std::ops::Range<usize>)>,
     /// v2 vanilla: the merged sorted timestamps, chunk after chunk, which it replays.
-    pub(super) times: Vec<Vec<f64>>,
+    pub(super) times: Vec<Column<f64>>,
     /// Every interval's process under the replay's parameters (fitted modes).
     pub(super) intervals: Vec<IntervalFit>,
     pub(super) quality: Vec<Option<crate::quality::Quality>>,
@@ -93,7 +93,7 @@ pub(super) struct Plan<'a> {
 impl Plan<'_> {
     pub(super) fn expected_arrivals(&self, params: &ReplayParams) -> f64 {
         if params.distribution == Distribution::Vanilla {
-            let n: usize = self.times.iter().map(Vec::len).sum();
+            let n: usize = self.times.iter().map(|t| t.len()).sum();
             return n as f64 * f64::from(params.replication);
         }
         self.intervals
@@ -114,8 +114,9 @@ pub(super) enum Fitting {
 
 /// The model's data and fits in one part of the window.
 pub(super) struct Part {
-    /// v2: the merged sorted timestamps of the part, kept where sampling needs them.
-    pub(super) times: Vec<f64>,
+    /// v2: the merged sorted timestamps of the part (one function's: a view of the trace's),
+    /// kept where sampling needs them.
+    pub(super) times: Column<f64>,
     pub(super) quality: Vec<Option<crate::quality::Quality>>,
     /// Each interval's stats (empty when not fitted).
     pub(super) stats: Vec<IntervalStats>,
@@ -181,7 +182,7 @@ pub(super) fn plan_part(
 ) -> Result<(Part, Option<Tokens>)> {
     let mut tokens = None;
     let mut pool = None;
-    let mut times = Vec::new();
+    let mut times = Column::default();
     let mut quality = Vec::new();
     let mut stats = Vec::new();
     let mut trace_count = 0;
@@ -211,7 +212,7 @@ pub(super) fn plan_part(
                         if let (Fitting::For(_), Series::Times(t)) =
                             (fitting, &trace.functions[one.function].series)
                         {
-                            times = t.window(one.range.clone()).into_owned();
+                            times = column(t, one.range.clone());
                         }
                         pool = Some((one.function, one.range.clone()));
                     }
@@ -223,12 +224,17 @@ pub(super) fn plan_part(
                 }
             } else {
                 // Each function's times are sorted (Trace::new sees to it): merge, don't sort.
-                times = Times::merge(sources.iter().filter_map(|s| {
-                    match &trace.functions[s.function].series {
+                let windows: Vec<_> = sources
+                    .iter()
+                    .filter_map(|s| match &trace.functions[s.function].series {
                         Series::Times(t) => Some((t, t.between_in(s.range.clone(), lo, hi))),
                         Series::Counts(_) => None,
-                    }
-                }));
+                    })
+                    .collect();
+                times = match windows.as_slice() {
+                    [(t, r)] => column(t, r.clone()),
+                    _ => Times::merge(windows).into(),
+                };
             }
             if !with_tokens {
                 trace_count = times.len() as u64;
@@ -238,7 +244,7 @@ pub(super) fn plan_part(
             }
             // A fitted replay's token draws need the intervals' counts only.
             if !vanilla {
-                times = Vec::new();
+                times = Column::default();
             }
         }
         (TraceKind::V1, Fitting::For(_)) => {
@@ -275,7 +281,7 @@ pub(super) fn plan_part(
 }
 
 /// The sources' requests in time order with their token counts.
-pub(super) fn merge_with_tokens(trace: &Trace, sources: &[&Slice]) -> (Vec<f64>, Tokens) {
+pub(super) fn merge_with_tokens(trace: &Trace, sources: &[&Slice]) -> (Column<f64>, Tokens) {
     // Prefix-cache ids are kept when every source has them, from one table.
     let table = Tokens::shared_hash_ids(
         sources
@@ -295,29 +301,27 @@ pub(super) fn merge_with_tokens(trace: &Trace, sources: &[&Slice]) -> (Vec<f64>,
         && let (Series::Times(t), Some(k)) = (&f.series, &f.tokens)
     {
         let r = s.range.clone();
-        let tokens = Tokens {
-            input: k.input[r.clone()].to_vec(),
-            output: k.output[r.clone()].to_vec(),
-            hash_rows: table
-                .is_some()
-                .then(|| k.hash_rows.as_ref().map(|h| h[r.clone()].to_vec()))
-                .flatten(),
-            hash_ids: table,
-            images: images
-                .then(|| k.images.as_ref().map(|m| m[r.clone()].to_vec()))
-                .flatten(),
-        };
-        return (t.window(r).into_owned(), tokens);
+        let mut tokens = k.slice(r.clone());
+        if table.is_none() {
+            (tokens.hash_rows, tokens.hash_ids) = (None, None);
+        }
+        if !images {
+            tokens.images = None;
+        }
+        return (column(t, r), tokens);
     }
     let n = sources.iter().map(|s| s.range.len()).sum();
     let mut rows: Vec<(f64, u32, u32, u32, u32)> = Vec::with_capacity(n);
     for s in sources {
         let f = &trace.functions[s.function];
         if let (Series::Times(t), Some(k)) = (&f.series, &f.tokens) {
+            // Slices once: a mapped column's view is not free to take per request.
+            let (input, output) = (&k.input[..], &k.output[..]);
+            let (rows_of, images_of) = (k.hash_rows.as_deref(), k.images.as_deref());
             for i in s.range.clone() {
-                let row = k.hash_rows.as_ref().map_or(0, |h| h[i]);
-                let img = k.images.as_ref().map_or(0, |m| m[i]);
-                rows.push((t.get(i), k.input[i], k.output[i], row, img));
+                let row = rows_of.map_or(0, |h| h[i]);
+                let img = images_of.map_or(0, |m| m[i]);
+                rows.push((t.get(i), input[i], output[i], row, img));
             }
         }
     }
@@ -331,4 +335,11 @@ pub(super) fn merge_with_tokens(trace: &Trace, sources: &[&Slice]) -> (Vec<f64>,
         images: images.then(|| rows.iter().map(|r| r.4).collect()),
     };
     (rows.into_iter().map(|r| r.0).collect(), tokens)
+}
+
+/// Timestamps `r` of `t` as a column: a view of the trace's where it holds them as `f64`s,
+/// else decoded.
+fn column(t: &Times, r: std::ops::Range<usize>) -> Column<f64> {
+    t.column(r.clone())
+        .unwrap_or_else(|| t.window(r).into_owned().into())
 }

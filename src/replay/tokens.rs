@@ -37,7 +37,11 @@ pub(super) fn sampled_tokens(
     // draws on its own stream into its own stretch of the columns, so the two halves of the
     // intervals draw on two cores (a random read of the source columns per arrival).
     let n = arrivals.len();
-    let mut out = Tokens::counts(vec![0; n], vec![0; n]);
+    let mut out = crate::trace::TokenRows {
+        input: vec![0; n],
+        output: vec![0; n],
+        ..Default::default()
+    };
     let mut images = source_images.map(|_| vec![0u32; n]);
     let drawn: usize = intervals.iter().map(|iv| iv.realized_count as usize).sum();
     let draw = |ivs: std::ops::Range<usize>,
@@ -99,7 +103,7 @@ pub(super) fn sampled_tokens(
         }
     }
     out.images = images;
-    Some(out)
+    Some(out.into_tokens(None))
 }
 
 /// Seed salt of the token draws.

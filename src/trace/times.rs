@@ -9,6 +9,7 @@ use std::borrow::Cow;
 use std::ops::Range;
 
 use super::Backing;
+use super::column::Column;
 use super::le::{LeIter, LeValue};
 
 /// One function's sorted invocation times in seconds since the trace start.
@@ -17,9 +18,10 @@ pub struct Times(Repr);
 
 #[derive(Clone)]
 enum Repr {
-    Owned(Vec<f64>),
-    /// `len` little-endian float64 values at `backing[start..]`, checked finite and sorted
-    /// when they were mapped.
+    /// In memory, or read in place where the file has them aligned.
+    Column(Column<f64>),
+    /// `len` little-endian float64 values at `backing[start..]`, not aligned for `f64`,
+    /// checked finite and sorted when they were mapped.
     Mapped {
         backing: Backing,
         start: usize,
@@ -35,7 +37,7 @@ enum View<'a> {
 
 impl From<Vec<f64>> for Times {
     fn from(v: Vec<f64>) -> Self {
-        Times(Repr::Owned(v))
+        Times(Repr::Column(v.into()))
     }
 }
 
@@ -46,6 +48,9 @@ impl Times {
     pub fn mapped(backing: Backing, start: usize, len: usize) -> Option<Times> {
         let end = len.checked_mul(8)?.checked_add(start)?;
         let bytes = (*backing).as_ref().get(start..end)?;
+        if let Some(c) = Column::<f64>::mapped(backing.clone(), start, len) {
+            return (finite_and_sorted(&c) == (true, true)).then_some(Times(Repr::Column(c)));
+        }
         if finite_and_sorted_bytes(bytes) != (true, true) {
             return None;
         }
@@ -56,10 +61,28 @@ impl Times {
         }))
     }
 
+    /// Values `r` (clamped) as a column sharing their storage, when they are held as `f64`s
+    /// (in memory, or aligned in the mapped file); `None` when they must be decoded.
+    pub fn column(&self, r: Range<usize>) -> Option<Column<f64>> {
+        match &self.0 {
+            Repr::Column(c) => Some(c.slice(r)),
+            Repr::Mapped { .. } => None,
+        }
+    }
+
+    /// The values held in memory (copied when read in place), so that they no longer read
+    /// the file.
+    pub fn in_memory(&self) -> Times {
+        match &self.0 {
+            Repr::Column(c) => Times(Repr::Column(c.in_memory())),
+            Repr::Mapped { .. } => Times::from(self.to_vec()),
+        }
+    }
+
     /// Number of timestamps.
     pub fn len(&self) -> usize {
         match &self.0 {
-            Repr::Owned(v) => v.len(),
+            Repr::Column(c) => c.len(),
             Repr::Mapped { len, .. } => *len,
         }
     }
@@ -71,7 +94,10 @@ impl Times {
 
     /// Whether the values are read in place from a mapped file.
     pub fn is_mapped(&self) -> bool {
-        matches!(self.0, Repr::Mapped { .. })
+        match &self.0 {
+            Repr::Column(c) => c.is_mapped(),
+            Repr::Mapped { .. } => true,
+        }
     }
 
     /// Values `r`, clamped to the series.
@@ -79,7 +105,7 @@ impl Times {
         let hi = r.end.min(self.len());
         let lo = r.start.min(hi);
         match &self.0 {
-            Repr::Owned(v) => View::Slice(&v[lo..hi]),
+            Repr::Column(c) => View::Slice(&c[lo..hi]),
             Repr::Mapped { backing, start, .. } => {
                 View::Bytes(&(**backing).as_ref()[start + 8 * lo..start + 8 * hi])
             }

@@ -232,7 +232,7 @@ pub fn execute_with(cmd: Cmd, tx: &Sender<Msg>, kept: Option<&Kept>) -> Msg {
                         )));
                     };
                     crate::ingest::load(p, &opts, &mut progress).map(|mut t| {
-                        t.copy_times_into_memory();
+                        t.copy_into_memory();
                         (p.display().to_string(), t)
                     })
                 }

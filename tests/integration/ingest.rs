@@ -1135,7 +1135,7 @@ fn generic_csvs_carry_token_columns() {
     let t = load_with(&p, &opts).unwrap();
     let a = t.functions[0].tokens.as_ref().unwrap();
     assert_eq!(
-        (a.input.clone(), a.output.clone()),
+        (a.input.to_vec(), a.output.to_vec()),
         (vec![100, 300], vec![7, 9])
     );
     let nh = write(dir.path(), "nh.csv", "0.5,a,100,7\n1.5,b,200,8\n");

@@ -515,7 +515,7 @@ fn timestamps_read_in_place_replay_as_copied_ones() {
     assert_eq!((in_place(&copied), in_place(&mapped)), (0, 40));
     assert_eq!(copied, mapped);
     let mut detached = mapped.clone();
-    detached.copy_times_into_memory();
+    detached.copy_into_memory();
     assert_eq!((in_place(&detached), &detached), (0, &mapped));
     assert!(copied.functions == trace.functions);
     for distribution in [
