@@ -198,9 +198,23 @@ fn vanilla_arrivals(parts: Vec<Column<f64>>, window: Window, params: &ReplayPara
             return whole;
         }
     }
-    let mut out = Vec::new();
-    for times in &parts {
-        vanilla_into(times, window, params, &mut out);
+    if params.replication != 1 {
+        let mut out = Vec::new();
+        for times in &parts {
+            vanilla_into(times, window, params, &mut out);
+        }
+        return out.into();
+    }
+    // Scaled in place, onto the first part's vector (merged parts are the replay's own).
+    let mut parts = parts.into_iter();
+    let mut out = parts.next().map(Column::into_vec).unwrap_or_default();
+    for rest in parts {
+        out.extend_from_slice(&rest);
+    }
+    let start = window.start as f64;
+    for t in &mut out {
+        // The original applies the formula also when the scale is 1; so do we, for bit parity.
+        *t = (*t - start) / params.time_scale + start;
     }
     out.into()
 }

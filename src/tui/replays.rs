@@ -93,7 +93,9 @@ pub(super) fn replayed(
                 m.status = format!("{}; {note}", m.status);
             }
             m.row = m.row.min(view.rows.len().saturating_sub(1));
-            m.result = Some(view);
+            if let Some(old) = m.result.replace(view) {
+                drop_elsewhere(old);
+            }
             m.result_generation = generation;
             m.field_error = None;
         }
@@ -110,4 +112,19 @@ pub(super) fn replayed(
         }
     }
     Vec::new()
+}
+
+/// Arrivals above which a replay is dropped on a thread of its own.
+const DROP_ELSEWHERE: usize = 1_000_000;
+
+/// Drops the replay that left the screen off the event loop when it is large: returning tens
+/// of millions of arrivals' memory to the system takes tens of milliseconds.
+fn drop_elsewhere(old: ReplayView) {
+    if old.group.arrivals < DROP_ELSEWHERE {
+        return;
+    }
+    // Dropped here anyway if no thread can be made.
+    let _ = std::thread::Builder::new()
+        .name("drop".into())
+        .spawn(move || drop(old));
 }
