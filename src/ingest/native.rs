@@ -18,6 +18,12 @@ pub const FORMAT_NAME: &str = "tracereplay-trace";
 /// How a cache names the format its trace was read from.
 const CACHE_OF: &str = "tracereplay cache of: ";
 
+/// Timestamps in a cache without aligned columns above which loading it says how to rewrite it.
+const REWRITE_AT: usize = 1_000_000;
+/// How that note starts.
+const REWRITE_NOTE: &str = "this cache was written by an older tracereplay-tui: its \
+    timestamps and token counts are decoded into memory at every load";
+
 /// The layout version.
 pub const FORMAT_VERSION: u32 = 1;
 
@@ -147,6 +153,12 @@ impl Serialize for Blob<'_> {
 
 /// Encodes `trace` into `out`.
 pub fn encode(trace: &Trace, out: &mut impl std::io::Write) -> Result<()> {
+    encode_with(trace, out, true)
+}
+
+/// [`encode`], its columns aligned or (`aligned` false, for tests) laid out as older builds
+/// wrote them.
+fn encode_with(trace: &Trace, out: &mut impl std::io::Write, aligned: bool) -> Result<()> {
     // Every function with hash ids has rows of one table (a Mooncake input has one).
     let table = Tokens::shared_hash_ids(
         trace
@@ -157,8 +169,8 @@ pub fn encode(trace: &Trace, out: &mut impl std::io::Write) -> Result<()> {
     );
     let table = table.as_deref();
     let pos = Cell::new(0u64);
-    let pad = |key: &str, len: usize| pad(&pos, key, len);
-    let words = |key: &str, w| words(&pos, key, w);
+    let pad = |key: &str, len: usize| aligned.then(|| pad(&pos, key, len));
+    let words = |key: &str, w| words(&pos, key, w, aligned);
     let functions = trace
         .functions
         .iter()
@@ -174,7 +186,7 @@ pub fn encode(trace: &Trace, out: &mut impl std::io::Write) -> Result<()> {
                 name: f.name.clone(),
                 trigger: f.trigger.clone(),
                 align_data: match &f.series {
-                    Series::Times(t) => Some(pad("data", 8 * t.len())),
+                    Series::Times(t) => pad("data", 8 * t.len()),
                     Series::Counts(_) => None,
                 },
                 data: Blob::Series(&f.series),
@@ -195,7 +207,13 @@ pub fn encode(trace: &Trace, out: &mut impl std::io::Write) -> Result<()> {
         version: FORMAT_VERSION,
         source: trace.source.clone(),
         kind: trace.kind,
-        warnings: trace.warnings.clone(),
+        // Not the note that an older cache is being read: this one is not.
+        warnings: trace
+            .warnings
+            .iter()
+            .filter(|w| !w.starts_with(REWRITE_NOTE))
+            .cloned()
+            .collect(),
         functions,
         span: trace.span,
         clock: trace.clock,
@@ -232,14 +250,18 @@ fn pad<'a>(pos: &'a Cell<u64>, key: &str, len: usize) -> Blob<'a> {
     Blob::Pad(pos, 1 + key.len() as u64 + header)
 }
 
-/// The pad and the blob of a field `key` of words, when there is one.
+/// The pad (when `aligned`) and the blob of a field `key` of words, when there is one.
 fn words<'a>(
     pos: &'a Cell<u64>,
     key: &str,
     w: Option<&'a [u32]>,
+    aligned: bool,
 ) -> (Option<Blob<'a>>, Option<Blob<'a>>) {
-    w.map(|w| (Some(pad(pos, key, 4 * w.len())), Some(Blob::Words(w))))
-        .unwrap_or((None, None))
+    w.map(|w| {
+        let pad = aligned.then(|| pad(pos, key, 4 * w.len()));
+        (pad, Some(Blob::Words(w)))
+    })
+    .unwrap_or((None, None))
 }
 
 /// A writer that keeps count of the bytes written through it, for [`Blob::Pad`].
@@ -316,6 +338,20 @@ fn decode_in(bytes: &[u8], backing: Option<&Backing>, source: &str) -> Result<Tr
         )),
         None => None,
     };
+    // A large cache from before the aligned columns: say how to get one read in place.
+    let unaligned_bytes: usize = file
+        .functions
+        .iter()
+        .filter(|f| f.align_data.is_none())
+        .map(|f| f.data.len())
+        .sum();
+    let mut warnings = file.warnings;
+    if file.kind == TraceKind::V2 && backing.is_some() && unaligned_bytes >= 8 * REWRITE_AT {
+        warnings.push(format!(
+            "{REWRITE_NOTE}; convert it again (`tracereplay-tui convert CACHE -o NEW`) to have \
+             them read in place (quicker, less memory)"
+        ));
+    }
     let mut functions = Vec::with_capacity(file.functions.len());
     for f in file.functions {
         let series = match file.kind {
@@ -422,7 +458,7 @@ fn decode_in(bytes: &[u8], backing: Option<&Backing>, source: &str) -> Result<Tr
             durations,
         });
     }
-    let mut t = Trace::new(&file.source, file.kind, functions, file.warnings)?;
+    let mut t = Trace::new(&file.source, file.kind, functions, warnings)?;
     t.span = file.span;
     t.clock = file.clock;
     if !file.source_format.is_empty() {
@@ -529,6 +565,31 @@ mod tests {
             let words = f.tokens.as_ref().map(|t| 4 * t.input.len());
             assert_eq!(o.input_tokens.map(|b| b.len()), words);
         }
+    }
+
+    #[test]
+    fn a_large_cache_of_an_older_build_says_how_to_rewrite_it() {
+        let n = REWRITE_AT;
+        let times: Vec<f64> = (0..n).map(|i| i as f64 * 0.5).collect();
+        let mut f = Function::new("big", Series::Times(times.into()));
+        f.tokens = Some(Tokens::counts(vec![7; n], vec![3; n]));
+        let trace = Trace::new("t", TraceKind::V2, vec![f], vec!["kept".into()]).unwrap();
+        let (mut old, mut new) = (Vec::new(), Vec::new());
+        encode_with(&trace, &mut old, false).unwrap();
+        encode(&trace, &mut new).unwrap();
+        let noted = |t: &Trace| t.warnings.iter().any(|w| w.starts_with(REWRITE_NOTE));
+        let from_old = decode_backing(placed(&old, 0), "t").unwrap();
+        assert!(noted(&from_old), "{:?}", from_old.warnings);
+        assert!(from_old.warnings.contains(&"kept".to_string()));
+        let from_new = decode_backing(placed(&new, 0), "t").unwrap();
+        assert!(!noted(&from_new));
+        assert_eq!(from_new.warnings, ["kept"]);
+        // Its rewrite is the new layout, without the note.
+        let mut again = Vec::new();
+        encode(&from_old, &mut again).unwrap();
+        assert_eq!(again, new);
+        // Read, not mapped, nothing is read in place either way: no note.
+        assert!(!noted(&decode(&old, "t").unwrap()));
     }
 
     fn trace_with(tokens: Tokens) -> Trace {
