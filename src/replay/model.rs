@@ -18,22 +18,17 @@ use crate::stats;
 use crate::time::Window;
 use crate::trace::{Column, Tokens};
 
-/// A model's arrivals in `intervals` (a range of its intervals; vanilla: all its times).
-/// Each interval draws from its own generator, so ranges sample on their own and in any order.
+/// Samples a model's `intervals` (a range of its intervals) into `out`. Each interval draws
+/// from its own generator, so ranges sample on their own and in any order.
 pub(super) fn sample_range(
     plan: &Plan,
     model: usize,
     intervals: std::ops::Range<usize>,
     params: &ReplayParams,
     made: &AtomicU64,
-) -> Result<Vec<f64>> {
+    out: &mut impl sample::Out,
+) -> Result<()> {
     let ivs = &plan.intervals[intervals.clone()];
-    let expected: f64 = ivs
-        .iter()
-        .filter_map(|i| i.process.map(|p| p.expected_count(i.end - i.start)))
-        .sum();
-    // Reserved up to a bound: the estimate of a bursty process is an upper one.
-    let mut arrivals = Vec::with_capacity(expected.min(1.6e7) as usize);
     let limit = if params.allow_huge {
         u64::MAX
     } else {
@@ -42,29 +37,44 @@ pub(super) fn sample_range(
     for (i, iv) in intervals.zip(ivs) {
         if let Some(process) = &iv.process {
             let mut rng = sample::interval_rng(params.seed, model, i);
-            let before = arrivals.len();
+            let before = out.len();
             // What the other ranges made is counted as their intervals finish.
             let room = limit.saturating_sub(made.load(Ordering::Relaxed));
             let cap = before.saturating_add(usize::try_from(room).unwrap_or(usize::MAX));
             // The count rule keeps the volume: processes start in equilibrium.
             let stationary = params.estimator == crate::replay::Estimator::Count;
             let whole = sample::sample_interval_from(
-                process,
-                iv.start,
-                iv.end,
-                &mut rng,
-                &mut arrivals,
-                cap,
-                stationary,
+                process, iv.start, iv.end, &mut rng, out, cap, stationary,
             );
-            let added = (arrivals.len() - before) as u64;
+            let added = (out.len() - before) as u64;
             let total = made.fetch_add(added, Ordering::Relaxed) + added;
             if !whole || total > limit {
                 return Err(too_many_made(process, limit));
             }
         }
     }
-    Ok(arrivals)
+    Ok(())
+}
+
+/// Room set aside in the output for a range of intervals: the arrivals expected and a margin of
+/// many standard deviations of their count (about `expected × cv²` for a renewal process), so
+/// that a range overflows its place (into a vector of its own, then copied) only rarely. At
+/// most `limit`.
+fn room_for(plan: &Plan, intervals: std::ops::Range<usize>, limit: u64) -> usize {
+    let (mut mean, mut var) = (0.0, 0.0);
+    for iv in &plan.intervals[intervals] {
+        if let Some(p) = iv.process {
+            let n = p.expected_count(iv.end - iv.start);
+            let cv = p.cv().filter(|c| c.is_finite()).unwrap_or(1.0).max(1.0);
+            (mean, var) = (mean + n, var + n * cv * cv);
+        }
+    }
+    let room = mean + 8.0 * var.sqrt() + 4096.0;
+    if room.is_finite() {
+        (room as u64).min(limit).try_into().unwrap_or(0)
+    } else {
+        0
+    }
 }
 
 /// A model's replay from its sampled `arrivals`: spread, realized figures beside the fitted
@@ -267,31 +277,70 @@ pub(super) fn sample_all(
     // Arrivals made so far by every range: --max-arrivals holds for what is made, not only
     // for the estimate.
     let made = AtomicU64::new(0);
-    let pieces = par_map(ranges.len(), |u| {
+    let limit = if params.allow_huge {
+        u64::MAX
+    } else {
+        params.max_arrivals
+    };
+    // Each model's output, its ranges sampling straight into their places in it (zeroed pages
+    // are only mapped where written); when it cannot be had, every range fills a vector.
+    let rooms: Vec<usize> = ranges
+        .iter()
+        .map(|(m, r)| room_for(&plans[*m], r.clone(), limit))
+        .collect();
+    let mut outputs: Vec<Vec<f64>> = (0..plans.len())
+        .map(|m| {
+            let room: usize = (0..ranges.len())
+                .filter(|&u| ranges[u].0 == m)
+                .map(|u| rooms[u])
+                .sum();
+            bytemuck::allocation::try_zeroed_vec(room).unwrap_or_default()
+        })
+        .collect();
+    // Each range's place in its model's output (ranges are in model and time order).
+    let mut slots: Vec<Mutex<Option<sample::Slot>>> = Vec::with_capacity(ranges.len());
+    let mut starts = vec![0usize; ranges.len()];
+    let mut rest: Vec<&mut [f64]> = outputs.iter_mut().map(|o| o.as_mut_slice()).collect();
+    let mut at = vec![0usize; plans.len()];
+    for (u, (m, _)) in ranges.iter().enumerate() {
+        let free = std::mem::take(&mut rest[*m]);
+        let (mine, after) = free.split_at_mut(rooms[u].min(free.len()));
+        rest[*m] = after;
+        starts[u] = at[*m];
+        at[*m] += mine.len();
+        slots.push(Mutex::new(Some(sample::Slot::new(mine))));
+    }
+    let sampled = par_map(ranges.len(), |u| {
         if cancel.load(Ordering::Relaxed) {
             return Err(Error::Cancelled);
         }
         let (m, r) = ranges[u].clone();
-        let arrivals = sample_range(&plans[m], m, r, params, &made)?;
-        Ok(Mutex::new(arrivals))
+        let mut slot = slots[u]
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+            .ok_or(Error::Cancelled)?;
+        sample_range(&plans[m], m, r, params, &made, &mut slot)?;
+        Ok((slot.filled, slot.spill))
     })?;
-    let take = |u: usize| std::mem::take(&mut *pieces[u].lock().unwrap_or_else(|e| e.into_inner()));
+    drop(slots);
+    let outputs: Vec<Mutex<Vec<f64>>> = outputs.into_iter().map(Mutex::new).collect();
+    let sampled: Vec<Mutex<(usize, Vec<f64>)>> = sampled.into_iter().map(Mutex::new).collect();
     par_map(plans.len(), |m| {
         if cancel.load(Ordering::Relaxed) {
             return Err(Error::Cancelled);
         }
         let mine: Vec<usize> = (0..ranges.len()).filter(|&u| ranges[u].0 == m).collect();
-        // Onto the first range's vector: growing it moves its pages rather than faulting in
-        // a fresh vector's.
-        let total: usize = mine
+        let mut output = std::mem::take(&mut *outputs[m].lock().unwrap_or_else(|e| e.into_inner()));
+        let parts: Vec<(usize, usize, Vec<f64>)> = mine
             .iter()
-            .map(|&u| pieces[u].lock().map_or(0, |p| p.len()))
-            .sum();
-        let mut arrivals = mine.first().map_or_else(Vec::new, |&u| take(u));
-        arrivals.reserve_exact(total - arrivals.len());
-        for &u in mine.iter().skip(1) {
-            arrivals.extend_from_slice(&take(u));
-        }
+            .map(|&u| {
+                let (filled, spill) =
+                    std::mem::take(&mut *sampled[u].lock().unwrap_or_else(|e| e.into_inner()));
+                (starts[u], filled, spill)
+            })
+            .collect();
+        let arrivals = gather(&mut output, parts);
         Ok(finish_model(
             &plans[m],
             m,
@@ -301,6 +350,30 @@ pub(super) fn sample_all(
             params,
         ))
     })
+}
+
+/// A model's arrivals from its ranges' places in `output` (`(start, filled, spill)` in time
+/// order): moved together within it when no range overflowed its place (each moves down, never
+/// over one not moved yet), else copied into a new vector.
+fn gather(output: &mut Vec<f64>, parts: Vec<(usize, usize, Vec<f64>)>) -> Vec<f64> {
+    if parts.iter().all(|(_, _, spill)| spill.is_empty()) {
+        let mut at = 0;
+        for (start, filled, _) in parts {
+            output.copy_within(start..start + filled, at);
+            at += filled;
+        }
+        let mut out = std::mem::take(output);
+        out.truncate(at);
+        out.shrink_to_fit();
+        return out;
+    }
+    let total: usize = parts.iter().map(|(_, f, s)| f + s.len()).sum();
+    let mut out = Vec::with_capacity(total);
+    for (start, filled, spill) in parts {
+        out.extend_from_slice(&output[start..start + filled]);
+        out.extend_from_slice(&spill);
+    }
+    out
 }
 
 /// Ranges of intervals to sample, `(model, range)` in model and time order: a model is cut
@@ -338,3 +411,39 @@ pub(super) fn sampling_ranges(
 
 /// Fewer arrivals than this are sampled in one go (splitting costs a copy).
 pub(super) const MIN_RANGE_ARRIVALS: f64 = 200_000.0;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::replay::sample::{Out, Slot};
+
+    #[test]
+    fn a_slot_spills_what_its_place_cannot_hold() {
+        let mut place = [0.0; 3];
+        let mut slot = Slot::new(&mut place);
+        for t in [1.0, 2.0, 3.0, 4.0, 5.0] {
+            slot.push(t);
+        }
+        assert_eq!(
+            (slot.len(), slot.filled, &slot.spill[..]),
+            (5, 3, &[4.0, 5.0][..])
+        );
+        assert_eq!(place, [1.0, 2.0, 3.0]);
+    }
+
+    #[test]
+    fn ranges_gather_in_order_in_place_or_copied() {
+        // Places of 4, 3 and 5 values, partly filled.
+        let output = vec![1.0, 2.0, 0.0, 0.0, 3.0, 4.0, 5.0, 6.0, 0.0, 0.0, 0.0, 0.0];
+        let parts = || vec![(0, 2, Vec::new()), (4, 3, Vec::new()), (7, 1, Vec::new())];
+        let mut o = output.clone();
+        let got = gather(&mut o, parts());
+        assert_eq!(got, [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+        let mut spilled = parts();
+        spilled[1].2 = vec![5.5, 5.75];
+        let mut o = output.clone();
+        let got = gather(&mut o, spilled);
+        assert_eq!(got, [1.0, 2.0, 3.0, 4.0, 5.0, 5.5, 5.75, 6.0]);
+        assert_eq!(gather(&mut Vec::new(), Vec::new()), Vec::<f64>::new());
+    }
+}

@@ -49,7 +49,7 @@ pub fn sample_interval_from(
     start: f64,
     end: f64,
     rng: &mut Xoshiro256PlusPlus,
-    out: &mut Vec<f64>,
+    out: &mut impl Out,
     limit: usize,
     stationary: bool,
 ) -> bool {
@@ -115,7 +115,7 @@ fn sample_renewal(
     start: f64,
     end: f64,
     rng: &mut Xoshiro256PlusPlus,
-    out: &mut Vec<f64>,
+    out: &mut impl Out,
     limit: usize,
 ) -> bool {
     match *process {
@@ -223,7 +223,7 @@ impl GammaGaps {
 fn run(
     start: f64,
     end: f64,
-    out: &mut Vec<f64>,
+    out: &mut impl Out,
     limit: usize,
     mut gap: impl FnMut() -> f64,
 ) -> bool {
@@ -243,6 +243,66 @@ fn run(
             return false;
         }
         out.push(t);
+    }
+}
+
+/// Where sampled arrivals go, one after another.
+pub trait Out {
+    /// Arrivals so far.
+    fn len(&self) -> usize;
+    /// `true` before the first.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Adds one.
+    fn push(&mut self, t: f64);
+}
+
+impl Out for Vec<f64> {
+    #[inline]
+    fn len(&self) -> usize {
+        Vec::len(self)
+    }
+    #[inline]
+    fn push(&mut self, t: f64) {
+        Vec::push(self, t);
+    }
+}
+
+/// A stretch of the output set aside for one range of intervals, and a vector for what does
+/// not fit in it.
+pub(crate) struct Slot<'a> {
+    /// The stretch; its first `filled` values are arrivals.
+    pub(crate) place: &'a mut [f64],
+    pub(crate) filled: usize,
+    /// Arrivals after the stretch filled up.
+    pub(crate) spill: Vec<f64>,
+}
+
+impl<'a> Slot<'a> {
+    pub(crate) fn new(place: &'a mut [f64]) -> Slot<'a> {
+        Slot {
+            place,
+            filled: 0,
+            spill: Vec::new(),
+        }
+    }
+}
+
+impl Out for Slot<'_> {
+    #[inline]
+    fn len(&self) -> usize {
+        self.filled + self.spill.len()
+    }
+    #[inline]
+    fn push(&mut self, t: f64) {
+        match self.place.get_mut(self.filled) {
+            Some(v) => {
+                *v = t;
+                self.filled += 1;
+            }
+            None => self.spill.push(t),
+        }
     }
 }
 
