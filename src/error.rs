@@ -69,6 +69,18 @@ pub enum Error {
     /// Encoding an export failed.
     #[error("cannot encode the workload: {0}")]
     Encode(String),
+
+    /// An export's format needs token counts its requests do not have (each edge says how to
+    /// give them).
+    #[error(
+        "{format} needs each request's input and output tokens, and {trace} has no token counts"
+    )]
+    NoTokens {
+        /// The format's name.
+        format: String,
+        /// The trace, quoted short.
+        trace: String,
+    },
 }
 
 impl Error {

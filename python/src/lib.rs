@@ -20,7 +20,7 @@ use tracereplay_tui::Error;
 use tracereplay_tui::ingest::LoadOptions;
 use tracereplay_tui::replay::{self, Replay, ReplayParams};
 use tracereplay_tui::trace::{Series, Trace};
-use tracereplay_tui::workload::{ExportSpec, Format, Workload};
+use tracereplay_tui::workload::{ExportSpec, Format};
 
 pyo3::create_exception!(
     _native,
@@ -48,6 +48,9 @@ fn to_py(e: Error) -> PyErr {
             TraceError::new_err(e.to_string())
         }
         Error::Encode(_) => PyRuntimeError::new_err(e.to_string()),
+        Error::NoTokens { .. } => PyValueError::new_err(format!(
+            "{e}; replay with tokens_from=TRACE, or give input_length=N and output_length=N"
+        )),
     }
 }
 
@@ -689,29 +692,8 @@ fn export(
     } else {
         None
     };
-    let mut w = Workload::from_replay(replay, spec.slo, spec.only.as_deref())?;
-    if matches!(spec.format, Format::Invitro { .. }) {
-        w.add_durations(trace, replay);
-    }
+    let w = spec.workload(replay, Some(trace))?.workload;
     let n = w.len();
-    if let Some(v) = spec.input_length {
-        w.input_tokens = Some(vec![v; n]);
-        w.hash_rows = None;
-    }
-    if let Some(v) = spec.output_length {
-        w.output_tokens = Some(vec![v; n]);
-    }
-    if spec.format.needs_tokens() && (w.input_tokens.is_none() || w.output_tokens.is_none()) {
-        return Err(Error::param(
-            "format",
-            format!(
-                "{} needs each request's input and output tokens, and {} has no token counts; \
-                 replay with tokens_from=TRACE, or give input_length=N and output_length=N",
-                spec.format,
-                tracereplay_tui::quote::quoted(&replay.source)
-            ),
-        ));
-    }
     let bytes = w.write_cancellable(path, spec.format, force, cancel)?;
     let written = match beside {
         Some(_) => {

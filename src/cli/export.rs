@@ -103,44 +103,40 @@ pub(super) fn export(a: &ExportArgs, out: &mut (impl Write + Send)) -> Result<()
     super::fit_models(&mut params, &a.replay, &trace);
     let mut r = run_replay(&trace, &params)?;
     add_tokens(&mut r, tokens.as_ref(), &a.tokens);
-    let build =
-        || Workload::from_replay(&r, a.slo, a.only.as_deref()).context("cannot build the workload");
+    let spec = ExportSpec {
+        format,
+        slo: a.slo,
+        only: a.only.clone(),
+        input_length: a.input_length,
+        output_length: a.output_length,
+        tokens_from: a.tokens.tokens_from.clone(),
+        tokens_by_hour: a.tokens.tokens_by_hour,
+    };
+    let build = |trace: Option<&crate::trace::Trace>| match spec.workload(&r, trace) {
+        Ok(built) => Ok(built),
+        Err(e @ crate::Error::NoTokens { .. }) => Err(anyhow::anyhow!(
+            "{e}; draw them from an LLM trace with --tokens-from TRACE, or give constants with \
+             --input-length N --output-length N"
+        )),
+        Err(e) => Err(anyhow::Error::from(e).context("cannot build the workload")),
+    };
     // Unmapping a large trace takes a while: let another core do it while the workload is
     // built and written (after InVitro has read its run times).
-    let (mut workload, unmap) = if matches!(format, Format::Invitro { .. }) {
-        let mut w = build()?;
-        if !w.add_durations(&trace, &r) {
+    let (built, unmap) = if matches!(format, Format::Invitro { .. }) {
+        let built = build(Some(&trace))?;
+        if !built.run_times {
             eprintln!(
                 "note: every request runs {} s (--duration): the trace has no run times, or \
                  the replay is not vanilla",
                 crate::format::py_float(a.duration)
             );
         }
-        (w, std::thread::spawn(move || drop(trace)))
+        (built, std::thread::spawn(move || drop(trace)))
     } else {
         let unmap = std::thread::spawn(move || drop(trace));
-        (build()?, unmap)
+        (build(None)?, unmap)
     };
-    // Constants replace the trace's own counts, or stand where it has none.
-    let n = workload.len();
-    if let Some(v) = a.input_length {
-        workload.input_tokens = Some(vec![v; n]);
-        // The source's prefix-cache ids describe its own prompt lengths.
-        workload.hash_rows = None;
-    }
-    if let Some(v) = a.output_length {
-        workload.output_tokens = Some(vec![v; n]);
-    }
-    if format.needs_tokens()
-        && (workload.input_tokens.is_none() || workload.output_tokens.is_none())
-    {
-        bail!(
-            "{format} needs each request's input and output tokens, and {} has no token \
-             counts; draw them from an LLM trace with --tokens-from TRACE, or give constants \
-             with --input-length N --output-length N",
-            crate::quote::quoted(&r.source)
-        );
-    }
+    let workload = built.workload;
     if matches!(format, Format::Invitro { .. }) {
         let moved = crate::workload::simulators::invitro_moves(&workload);
         if moved > 0 {
@@ -168,15 +164,6 @@ pub(super) fn export(a: &ExportArgs, out: &mut (impl Write + Send)) -> Result<()
             .naming("cannot export the workload to", &a.output)?;
         writeln!(out, "{}", summary(&shown(&a.output), bytes))?;
         if provenance {
-            let spec = ExportSpec {
-                format,
-                slo: a.slo,
-                only: a.only.clone(),
-                input_length: a.input_length,
-                output_length: a.output_length,
-                tokens_from: a.tokens.tokens_from.clone(),
-                tokens_by_hour: a.tokens.tokens_by_hour,
-            };
             let trace = trace_path.display().to_string();
             let command = replay_command(&trace, &a.read.load_options()?, &params, &spec);
             let p = write_params(&a.output, a.force, &workload, &spec, &command)

@@ -193,35 +193,32 @@ pub(super) fn submit_export(m: &mut Model) -> Vec<Cmd> {
     }
     let overwrite = d.confirm_overwrite;
     let replay = Arc::clone(&r.replay);
+    let trace = Arc::clone(&r.trace);
     m.overlay = Overlay::None;
     m.status = format!("exporting to {}…", path.display());
     let cancel = Arc::new(AtomicBool::new(false));
     m.exporting = Some(Arc::clone(&cancel));
     let to_file = matches!(target, crate::workload::Target::File(_));
-    let provenance = (to_file && format.needs_provenance()).then(|| {
-        let spec = crate::cli::ExportSpec {
-            format,
-            slo,
-            only: only.clone(),
-            input_length: lengths.map(|l| l.0),
-            output_length: lengths.map(|l| l.1),
-            tokens_from: tokens_from.clone(),
-            tokens_by_hour: false,
-        };
+    let spec = crate::workload::ExportSpec {
+        format,
+        slo,
+        only,
+        input_length: lengths.map(|l| l.0),
+        output_length: lengths.map(|l| l.1),
+        tokens_from,
+        tokens_by_hour: false,
+    };
+    let command = (to_file && format.needs_provenance()).then(|| {
         let trace = m.current().map_or("sample", |t| t.name.as_str());
-        let command = crate::cli::replay_command(trace, &m.load_options, &replay.params, &spec);
-        (spec, command)
+        crate::cli::replay_command(trace, &m.load_options, &replay.params, &spec)
     });
     vec![Cmd::Export {
         replay,
+        trace,
         path,
-        format,
-        lengths,
-        tokens_from,
-        slo,
+        spec,
         overwrite,
-        only,
         cancel,
-        provenance,
+        command,
     }]
 }

@@ -12,7 +12,6 @@ use super::{complete, model};
 use crate::assets;
 use crate::replay::{FitCache, ReplayParams};
 use crate::trace::Trace;
-use crate::workload::{Format, Workload};
 
 /// What the runtime should do.
 #[derive(Debug)]
@@ -56,25 +55,19 @@ pub enum Cmd {
     Export {
         /// The replay to export.
         replay: Arc<crate::replay::Replay>,
+        /// The trace it replays (InVitro's run times).
+        trace: Arc<crate::trace::Trace>,
         /// Target.
         path: PathBuf,
-        /// Format.
-        format: Format,
-        /// Constant input and output tokens of every request (`None`: the trace's own).
-        lengths: Option<(u32, u32)>,
-        /// A trace to draw every request's tokens from (`--tokens-from`).
-        tokens_from: Option<PathBuf>,
-        /// SLO seconds.
-        slo: f64,
+        /// What the export adds to the replay: format, SLO, models, tokens.
+        spec: crate::workload::ExportSpec,
         /// Replace an existing file.
         overwrite: bool,
-        /// Only these models (`None`: all).
-        only: Option<Vec<String>>,
         /// Set to stop the export (its partial file is removed).
         cancel: Arc<AtomicBool>,
         /// For formats that cannot hold our parameters: the `replay` command that makes the
         /// same file, written with them into `FILE.params.json`.
-        provenance: Option<(crate::cli::ExportSpec, Vec<String>)>,
+        command: Option<Vec<String>>,
     },
 }
 
@@ -310,44 +303,36 @@ pub fn execute_with(cmd: Cmd, tx: &Sender<Msg>, kept: Option<&Kept>) -> Msg {
         }
         Cmd::Export {
             replay,
+            trace,
             path,
-            format,
-            lengths,
-            tokens_from,
-            slo,
+            spec,
             overwrite,
-            only,
             cancel,
-            provenance,
+            command,
         } => {
             // Tokens drawn from another trace, as `--tokens-from` draws them (seeded by the
             // replay's seed, so the params file makes the same pairs).
-            let replay = match tokens_from {
+            let replay = match &spec.tokens_from {
                 None => Ok(replay),
-                Some(path) => crate::tokens::TokenSource::read(&path).map(|source| {
+                Some(path) => crate::tokens::TokenSource::read(path).map(|source| {
                     let mut r = (*replay).clone();
                     let seed = r.params.seed;
                     crate::tokens::assign(&mut r, &source, false, seed);
                     Arc::new(r)
                 }),
             };
+            let format = spec.format;
             let r = replay
-                .and_then(|replay| Workload::from_replay(&replay, slo, only.as_deref()))
-                .and_then(|mut w| {
-                    if let Some((i, o)) = lengths {
-                        let n = w.len();
-                        w.input_tokens = Some(vec![i; n]);
-                        w.output_tokens = Some(vec![o; n]);
-                        // The source's prefix ids describe its own prompt lengths.
-                        w.hash_rows = None;
-                    }
+                .and_then(|replay| spec.workload(&replay, Some(&trace)))
+                .and_then(|built| {
+                    let w = built.workload;
                     let bytes = w.write_cancellable(&path, format, overwrite, &cancel)?;
                     let mut done = format!(
                         "wrote {} to {} ({format}, {bytes} bytes)",
                         crate::format::plural(w.len() as u64, "request"),
                         crate::quote::printable(&path.display().to_string())
                     );
-                    if let Some((spec, command)) = provenance {
+                    if let Some(command) = command {
                         let beside =
                             crate::cli::write_params(&path, overwrite, &w, &spec, &command)?;
                         done.push_str(&format!(" and {}", beside.display()));

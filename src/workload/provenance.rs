@@ -5,7 +5,9 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::replay::ReplayParams;
+use crate::error::{Error, Result};
+use crate::replay::{Replay, ReplayParams};
+use crate::trace::Trace;
 use crate::workload::{Format, Workload};
 
 /// What an export adds to its replay, in `replay`'s own options: recorded beside the formats
@@ -26,6 +28,49 @@ pub struct ExportSpec {
     pub tokens_from: Option<PathBuf>,
     /// Drawn by hour of day.
     pub tokens_by_hour: bool,
+}
+
+/// The workload an export writes, and whether its requests carry the trace's run times.
+pub struct Built {
+    /// The requests.
+    pub workload: Workload,
+    /// InVitro: each request runs as long as the invocation it replays (else for the format's
+    /// constant duration).
+    pub run_times: bool,
+}
+
+impl ExportSpec {
+    /// The workload this export writes of `replay`: the chosen models' requests merged with
+    /// the SLO; for InVitro, the run times of `trace` (the replay's, which only InVitro needs)
+    /// when it has them; constant token counts in place of the replay's (the source's
+    /// prefix-cache ids, which describe its own prompts, dropped with them). The command line,
+    /// the explorer and Python build it here, so an export made again from its params file is
+    /// the same.
+    pub fn workload(&self, replay: &Replay, trace: Option<&Trace>) -> Result<Built> {
+        let mut workload = Workload::from_replay(replay, self.slo, self.only.as_deref())?;
+        let run_times = matches!(self.format, Format::Invitro { .. })
+            && trace.is_some_and(|t| workload.add_durations(t, replay));
+        let n = workload.len();
+        if let Some(v) = self.input_length {
+            workload.input_tokens = Some(vec![v; n]);
+            workload.hash_rows = None;
+        }
+        if let Some(v) = self.output_length {
+            workload.output_tokens = Some(vec![v; n]);
+        }
+        if self.format.needs_tokens()
+            && (workload.input_tokens.is_none() || workload.output_tokens.is_none())
+        {
+            return Err(Error::NoTokens {
+                format: self.format.to_string(),
+                trace: crate::quote::quoted(&replay.source),
+            });
+        }
+        Ok(Built {
+            workload,
+            run_times,
+        })
+    }
 }
 
 /// A path as the command records it: absolute, so it runs from anywhere.

@@ -333,6 +333,40 @@ fn the_explorer_copies_a_large_v2_trace_into_memory() {
     assert_eq!(t.trace.functions, trace.functions);
 }
 
+/// The same for a cache of ours, whose timestamps and token counts would be read in place.
+#[test]
+fn the_explorer_copies_a_large_cache_with_tokens_into_memory() {
+    use tracereplay_tui::trace::{Function, Series, Tokens, Trace, TraceKind};
+    let n = 200_000u32;
+    let times: Vec<f64> = (0..n).map(|i| f64::from(i) * 0.3).collect();
+    let mut f = Function::new("llm", Series::Times(times.into()));
+    f.tokens = Some(Tokens::counts(
+        (0..n).map(|i| 100 + i % 900).collect(),
+        (0..n).map(|i| 1 + i % 300).collect(),
+    ));
+    let trace = Trace::new("llm", TraceKind::V2, vec![f], Vec::new()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.trace");
+    tracereplay_tui::workload::write_atomic(&path, true, None, |w| {
+        tracereplay_tui::ingest::native::encode(&trace, w)
+    })
+    .unwrap();
+    // Opened as the command line opens it, the columns are read in place.
+    let mapped = tracereplay_tui::ingest::load(&path, &Default::default(), &mut |_, _| {}).unwrap();
+    let k = mapped.functions[0].tokens.as_ref().unwrap();
+    assert!(k.input.is_mapped() && k.output.is_mapped());
+    let (tx, _rx) = channel();
+    let Msg::Loaded(Ok(t)) = execute(Cmd::Load(Some(path.clone()), Default::default()), &tx) else {
+        panic!("load failed")
+    };
+    let f = &t.trace.functions[0];
+    let k = f.tokens.as_ref().unwrap();
+    assert!(!k.input.is_mapped() && !k.output.is_mapped());
+    assert!(matches!(&f.series, Series::Times(t) if !t.is_mapped()));
+    std::fs::write(&path, b"").unwrap();
+    assert_eq!(t.trace.functions, trace.functions);
+}
+
 #[test]
 fn loading_a_file_reports_progress_and_errors() {
     let (tx, rx) = channel();
@@ -1460,9 +1494,7 @@ fn the_export_dialog_follows_the_extension_and_offers_every_format() {
     let dir = tempfile::tempdir().unwrap();
     let mut m = started();
     let format_of = |cmd: &Cmd| match cmd {
-        Cmd::Export {
-            format, lengths, ..
-        } => (*format, *lengths),
+        Cmd::Export { spec, .. } => (spec.format, spec.input_length.zip(spec.output_length)),
         _ => panic!("not an export"),
     };
     // msgpack chosen, t1.csv typed: CSV.
@@ -1582,6 +1614,77 @@ fn a_tiny_interval_under_vanilla_replays() {
     );
 }
 
+/// An InVitro export from the explorer gives each request of a vanilla replay the run time of
+/// the invocation it replays, as the command line does: its params file makes the same bytes.
+#[test]
+fn an_invitro_export_from_the_explorer_carries_the_traces_run_times() {
+    let dir = tempfile::tempdir().unwrap();
+    let azure = super::util::real("azure-functions-2021-head/Azure2021_200.csv");
+    let mut m = Model::new(ReplayParams::default());
+    let (tx, _rx) = channel();
+    step(
+        &mut m,
+        vec![execute(Cmd::Load(Some(azure), Default::default()), &tx)],
+    );
+    let mut keys = down(field("distribution"));
+    keys.push(key(KeyCode::Left));
+    press(&mut m, keys);
+    let r = &m.result.as_ref().unwrap().replay;
+    assert_eq!(r.params.distribution.to_string(), "vanilla");
+    assert!(r.source.contains("Azure2021"), "{}", r.source);
+    let out = dir.path().join("w.csv");
+    export_from_dialog(&mut m, "invitro", &out, |_| {});
+    let rows = std::fs::read_to_string(&out).unwrap();
+    let durations: std::collections::BTreeSet<&str> = rows
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.rsplit(',').next())
+        .collect();
+    assert!(
+        durations.len() > 10,
+        "run times, not one constant: {durations:?}"
+    );
+    let again = dir.path().join("again.csv");
+    export_again(&dir.path().join("w.csv.params.json"), &again);
+    assert_eq!(std::fs::read_to_string(&again).unwrap(), rows);
+}
+
+/// Exports the replay on screen through the dialog as `format` to `path`, the dialog's other
+/// fields set by `set`, and checks that it was written.
+fn export_from_dialog(
+    m: &mut Model,
+    format: &str,
+    path: &std::path::Path,
+    set: impl FnOnce(&mut tracereplay_tui::tui::model::ExportDialog),
+) {
+    use tracereplay_tui::tui::model::EXPORT_FORMATS;
+    step(m, vec![key(KeyCode::Char('e'))]);
+    let d = m.export_mut().unwrap();
+    d.format = EXPORT_FORMATS
+        .iter()
+        .position(|f| f.name == format)
+        .unwrap();
+    d.path = path.display().to_string();
+    set(d);
+    let cmd = step(m, vec![key(KeyCode::Enter)]).pop().expect(&m.status);
+    let (tx, _rx) = channel();
+    step(m, vec![execute(cmd, &tx)]);
+    assert!(m.status.starts_with("wrote "), "{}", m.status);
+}
+
+/// `replay --params PARAMS -o OUT` from the command line.
+fn export_again(params: &std::path::Path, out: &std::path::Path) {
+    super::util::succeeded(
+        super::util::bin()
+            .args(["replay", "--params"])
+            .arg(params)
+            .arg("-o")
+            .arg(out)
+            .output()
+            .unwrap(),
+    );
+}
+
 /// Issue 28: the export dialog draws tokens from another trace (the tokens field takes its
 /// path, as `--tokens-from`), and sets Mooncake's block size and InVitro's run time; the
 /// params file beside it makes the same bytes from the command line.
@@ -1591,20 +1694,12 @@ fn the_export_dialog_draws_tokens_from_a_trace_and_sets_format_options() {
     let dir = tempfile::tempdir().unwrap();
     let llm = super::util::real("azure-llm-2023/AzureLLMInferenceTrace_conv.csv");
     let mut m = started();
-    let (tx, _rx) = channel();
     let names: Vec<&str> = EXPORT_FORMATS.iter().map(|f| f.name).collect();
     let out = dir.path().join("w.jsonl");
-    step(&mut m, vec![key(KeyCode::Char('e'))]);
-    let d = m.export_mut().unwrap();
-    d.format = names.iter().position(|n| *n == "mooncake").unwrap();
-    d.tokens = llm.display().to_string();
-    d.block = "16".into();
-    d.path = out.display().to_string();
-    let cmd = step(&mut m, vec![key(KeyCode::Enter)])
-        .pop()
-        .expect(&m.status);
-    step(&mut m, vec![execute(cmd, &tx)]);
-    assert!(m.status.starts_with("wrote "), "{}", m.status);
+    export_from_dialog(&mut m, "mooncake", &out, |d| {
+        d.tokens = llm.display().to_string();
+        d.block = "16".into();
+    });
     let text = std::fs::read_to_string(&out).unwrap();
     let first: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
     let input = first["input_length"].as_u64().unwrap();
@@ -1613,30 +1708,15 @@ fn the_export_dialog_draws_tokens_from_a_trace_and_sets_format_options() {
         input.div_ceil(16),
         "{first}"
     );
-    let params = dir.path().join("w.jsonl.params.json");
     let again = dir.path().join("again.jsonl");
-    super::util::succeeded(
-        super::util::bin()
-            .args(["replay", "--params"])
-            .arg(&params)
-            .arg("-o")
-            .arg(&again)
-            .output()
-            .unwrap(),
-    );
+    export_again(&dir.path().join("w.jsonl.params.json"), &again);
     assert_eq!(std::fs::read(&again).unwrap(), text.as_bytes());
     // InVitro: every request runs the given time.
     let inv = dir.path().join("w.csv");
-    step(&mut m, vec![key(KeyCode::Char('e'))]);
-    let d = m.export_mut().unwrap();
-    d.format = names.iter().position(|n| *n == "invitro").unwrap();
-    d.tokens = "trace".into();
-    d.duration = "0.25".into();
-    d.path = inv.display().to_string();
-    let cmd = step(&mut m, vec![key(KeyCode::Enter)])
-        .pop()
-        .expect(&m.status);
-    step(&mut m, vec![execute(cmd, &tx)]);
+    export_from_dialog(&mut m, "invitro", &inv, |d| {
+        d.tokens = "trace".into();
+        d.duration = "0.25".into();
+    });
     let rows = std::fs::read_to_string(&inv).unwrap();
     assert!(
         rows.lines().nth(1).unwrap().ends_with(",0.250000"),
