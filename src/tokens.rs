@@ -27,8 +27,10 @@ impl TokenSource {
         let mut pairs = Vec::new();
         for f in &trace.functions {
             if let (Some(k), Series::Times(t)) = (&f.tokens, &f.series) {
-                for i in 0..k.input.len() {
-                    pairs.push((t.get(i), k.input[i], k.output[i]));
+                // Slices once: a mapped column's view is not free to take per request.
+                let (input, output) = (&k.input[..], &k.output[..]);
+                for (i, x) in t.iter().enumerate().take(input.len()) {
+                    pairs.push((x, input[i], output[i]));
                 }
             }
         }

@@ -143,9 +143,9 @@ impl Serialize for Blob<'_> {
                 None => Cow::Owned(le(&mut c.iter())),
             },
             Blob::Series(Series::Times(t)) => t.le_bytes(),
-            Blob::Words(w) => Cow::Owned(le(&mut w.iter().copied())),
-            Blob::Floats(v) => Cow::Owned(v.iter().flat_map(|x| x.to_le_bytes()).collect()),
-            Blob::Longs(v) => Cow::Owned(v.iter().flat_map(|x| x.to_le_bytes()).collect()),
+            Blob::Words(w) => le_bytes(w),
+            Blob::Floats(v) => le_bytes(v),
+            Blob::Longs(v) => le_bytes(v),
         };
         s.serialize_bytes(&bytes)
     }
@@ -237,6 +237,20 @@ fn encode_with(trace: &Trace, out: &mut impl std::io::Write, aligned: bool) -> R
     };
     let mut out = Counted { out, pos: &pos };
     rmp_serde::encode::write_named(&mut out, &file).map_err(|e| Error::Encode(e.to_string()))
+}
+
+/// `values` as little-endian bytes: themselves on a little-endian machine, else a copy.
+fn le_bytes<T: bytemuck::Pod>(values: &[T]) -> Cow<'_, [u8]> {
+    if cfg!(target_endian = "little") {
+        return Cow::Borrowed(bytemuck::cast_slice(values));
+    }
+    let size = std::mem::size_of::<T>();
+    Cow::Owned(
+        bytemuck::cast_slice::<T, u8>(values)
+            .chunks_exact(size)
+            .flat_map(|c| c.iter().rev().copied())
+            .collect(),
+    )
 }
 
 /// A pad before the field `key`, whose blob has `len` bytes: the key (a fixstr) and the blob's

@@ -235,6 +235,9 @@ impl Times {
     pub fn le_bytes(&self) -> Cow<'_, [u8]> {
         match self.view(0..self.len()) {
             View::Bytes(b) => Cow::Borrowed(b),
+            View::Slice(s) if cfg!(target_endian = "little") => {
+                Cow::Borrowed(bytemuck::cast_slice(s))
+            }
             View::Slice(s) => Cow::Owned(s.iter().flat_map(|x| x.to_le_bytes()).collect()),
         }
     }

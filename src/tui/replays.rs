@@ -117,8 +117,8 @@ pub(super) fn replayed(
 /// Arrivals above which a replay is dropped on a thread of its own.
 const DROP_ELSEWHERE: usize = 1_000_000;
 
-/// Drops the replay that left the screen off the event loop when it is large: returning tens
-/// of millions of arrivals' memory to the system takes tens of milliseconds.
+/// Drops the replay that left the screen off the event loop when it is large: returning its
+/// memory to the system would hold up the next screen.
 fn drop_elsewhere(old: ReplayView) {
     if old.group.arrivals < DROP_ELSEWHERE {
         return;
