@@ -205,11 +205,24 @@ pub fn merged_gap_moments_unless(
     let total: usize = runs.iter().map(|r| r.len()).sum();
     let chunks = chunk_ranges(runs, &chunk_bounds(runs, total.div_ceil(CHUNK)));
     let chunk = |ranges: &[(usize, usize)], merged: &mut Vec<f64>| -> Chunk {
-        let parts = runs.iter().zip(ranges).map(|(r, &(lo, hi))| &r[lo..hi]);
-        merge_sorted_into(parts, merged);
-        Chunk {
-            moments: GapMoments::of(merged),
-            ends: merged.first().copied().zip(merged.last().copied()),
+        let of = |stretch: &[f64]| Chunk {
+            moments: GapMoments::of(stretch),
+            ends: stretch.first().copied().zip(stretch.last().copied()),
+        };
+        let mut parts = runs
+            .iter()
+            .zip(ranges)
+            .map(|(r, &(lo, hi))| &r[lo..hi])
+            .filter(|p| !p.is_empty());
+        // One run in this stretch (one model, say) is its own merge: read it where it is.
+        match (parts.next(), parts.next()) {
+            (None, _) => of(&[]),
+            (Some(only), None) => of(only),
+            _ => {
+                let parts = runs.iter().zip(ranges).map(|(r, &(lo, hi))| &r[lo..hi]);
+                merge_sorted_into(parts, merged);
+                of(merged)
+            }
         }
     };
     let fold = |chunks: &[Vec<(usize, usize)>]| {
@@ -624,6 +637,14 @@ mod tests {
             "{got:?} vs {want:?}"
         );
         assert!((got.cv() - cv_two_pass(&merged)).abs() <= 1e-12 * want.cv());
+        // Runs one after another in time: stretches where one run alone has arrivals are read
+        // where they are, and give what the merge gives.
+        let later: Vec<f64> = runs[0].iter().map(|t| t + 2e6).collect();
+        let apart = [&runs[3][..], &later[..]];
+        let merged = merge_sorted(apart.iter().copied());
+        let (want, got) = (GapMoments::of(&merged), merged_gap_moments(&apart));
+        assert_eq!(got.n, want.n);
+        assert!((got.cv() - want.cv()).abs() <= 1e-12 * want.cv());
         // One chunk, one run, nothing.
         let small = [&runs[2][..], &runs[1][..]];
         assert_eq!(merged_gap_moments(&small), GapMoments::of(&runs[2]));
