@@ -409,7 +409,8 @@ pub(super) fn sampling_ranges(
     out
 }
 
-/// Fewer arrivals than this are sampled in one go (splitting costs a copy).
+/// Fewer arrivals than this are sampled in one go (each range's place is moved into line
+/// afterwards, and its generators set up).
 pub(super) const MIN_RANGE_ARRIVALS: f64 = 200_000.0;
 
 #[cfg(test)]
