@@ -554,6 +554,64 @@ mod tests {
     }
 
     #[test]
+    fn padding_fields_of_the_wrong_kind_are_refused_cleanly() {
+        // A file that names its pads but gives them as numbers or lists (text reads as bytes:
+        // a pad's content is never used, the blobs' places are checked where they are).
+        #[derive(Serialize)]
+        struct Odd<'a> {
+            format: &'a str,
+            version: u32,
+            source: &'a str,
+            kind: TraceKind,
+            warnings: Vec<String>,
+            functions: Vec<OddFunc<'a>>,
+        }
+        #[derive(Serialize)]
+        struct OddFunc<'a> {
+            name: &'a str,
+            trigger: Option<String>,
+            align_data: serde_json::Value,
+            #[serde(with = "serde_bytes")]
+            data: Vec<u8>,
+            input_tokens: Option<()>,
+            output_tokens: Option<()>,
+        }
+        for pad in [
+            serde_json::json!("zeros"),
+            serde_json::json!(7),
+            serde_json::json!([1]),
+        ] {
+            let file = Odd {
+                format: FORMAT_NAME,
+                version: FORMAT_VERSION,
+                source: "t",
+                kind: TraceKind::V2,
+                warnings: Vec::new(),
+                functions: vec![OddFunc {
+                    name: "f",
+                    trigger: None,
+                    align_data: pad.clone(),
+                    data: 1.0f64.to_le_bytes().to_vec(),
+                    input_tokens: None,
+                    output_tokens: None,
+                }],
+            };
+            let bytes = rmp_serde::to_vec_named(&file).unwrap();
+            assert!(is_native(&bytes));
+            let got = decode_backing(placed(&bytes, 0), "t");
+            if pad.is_string() {
+                assert_eq!(got.unwrap().invocations(), 1);
+            } else {
+                let err = got.unwrap_err().to_string();
+                assert!(
+                    err.contains("not a valid tracereplay trace file"),
+                    "{pad}: {err}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn a_reader_without_the_padding_fields_skips_them() {
         // What the fields of an older build read from a file with the pads.
         #[derive(Deserialize)]
