@@ -113,8 +113,26 @@ pub fn merge_sorted<'a>(parts: impl IntoIterator<Item = &'a [f64]>) -> Vec<f64> 
     all
 }
 
+/// [`merge_sorted`] of `parts`: the one part with values itself when there is only one (it is
+/// its own merge, read where it is), else merged into `buffer` (cleared first, its memory
+/// reused).
+pub fn merged<'a>(
+    parts: impl IntoIterator<Item = &'a [f64]>,
+    buffer: &'a mut Vec<f64>,
+) -> &'a [f64] {
+    let parts: Vec<&[f64]> = parts.into_iter().filter(|p| !p.is_empty()).collect();
+    match parts.as_slice() {
+        [] => &[],
+        [only] => only,
+        _ => {
+            merge_sorted_into(parts, buffer);
+            buffer
+        }
+    }
+}
+
 /// [`merge_sorted`] into `all` (cleared first), reusing its memory.
-pub fn merge_sorted_into<'a>(parts: impl IntoIterator<Item = &'a [f64]>, all: &mut Vec<f64>) {
+fn merge_sorted_into<'a>(parts: impl IntoIterator<Item = &'a [f64]>, all: &mut Vec<f64>) {
     let parts: Vec<&[f64]> = parts.into_iter().collect();
     all.clear();
     all.reserve(parts.iter().map(|p| p.len()).sum());
@@ -204,25 +222,12 @@ pub fn merged_gap_moments_unless(
     let cancelled = || cancel.load(std::sync::atomic::Ordering::Relaxed);
     let total: usize = runs.iter().map(|r| r.len()).sum();
     let chunks = chunk_ranges(runs, &chunk_bounds(runs, total.div_ceil(CHUNK)));
-    let chunk = |ranges: &[(usize, usize)], merged: &mut Vec<f64>| -> Chunk {
-        let of = |stretch: &[f64]| Chunk {
+    let chunk = |ranges: &[(usize, usize)], buffer: &mut Vec<f64>| -> Chunk {
+        let parts = runs.iter().zip(ranges).map(|(r, &(lo, hi))| &r[lo..hi]);
+        let stretch = merged(parts, buffer);
+        Chunk {
             moments: GapMoments::of(stretch),
             ends: stretch.first().copied().zip(stretch.last().copied()),
-        };
-        let mut parts = runs
-            .iter()
-            .zip(ranges)
-            .map(|(r, &(lo, hi))| &r[lo..hi])
-            .filter(|p| !p.is_empty());
-        // One run in this stretch (one model, say) is its own merge: read it where it is.
-        match (parts.next(), parts.next()) {
-            (None, _) => of(&[]),
-            (Some(only), None) => of(only),
-            _ => {
-                let parts = runs.iter().zip(ranges).map(|(r, &(lo, hi))| &r[lo..hi]);
-                merge_sorted_into(parts, merged);
-                of(merged)
-            }
         }
     };
     let fold = |chunks: &[Vec<(usize, usize)>]| {
@@ -658,6 +663,12 @@ mod tests {
             vec![1.0, 2.0, 3.0]
         );
         assert!(merge_sorted([]).is_empty());
+        // One part with values is its own merge, read where it is; several are merged.
+        let (one, mut buffer) = ([1.0, 4.0], vec![9.0]);
+        let got = merged([&[][..], &one[..], &[][..]], &mut buffer);
+        assert_eq!((got, got.as_ptr()), (&one[..], one.as_ptr()));
+        assert!(merged([&[][..]], &mut buffer).is_empty());
+        assert_eq!(merged([&[3.0][..], &one[..]], &mut buffer), [1.0, 3.0, 4.0]);
         // Negatives and -0.0 take the other path, to the same order.
         assert_eq!(
             merge_sorted([&[-2.0, -0.0, 3.0][..], &[-5.0, 0.0, 1.0][..]])
