@@ -18,22 +18,19 @@ use crate::stats;
 use crate::time::Window;
 use crate::trace::{Column, Tokens};
 
-/// Samples a model's `intervals` (a range of its intervals) into `out`. Each interval draws
-/// from its own generator, so ranges sample on their own and in any order.
+/// Samples a model's `intervals` (a range of its intervals) into `out`, failing once all ranges
+/// together (`made`) pass `limit`. Each interval draws from its own generator, so ranges sample
+/// on their own and in any order.
 pub(super) fn sample_range(
     plan: &Plan,
     model: usize,
     intervals: std::ops::Range<usize>,
     params: &ReplayParams,
     made: &AtomicU64,
+    limit: u64,
     out: &mut impl sample::Out,
 ) -> Result<()> {
     let ivs = &plan.intervals[intervals.clone()];
-    let limit = if params.allow_huge {
-        u64::MAX
-    } else {
-        params.max_arrivals
-    };
     for (i, iv) in intervals.zip(ivs) {
         if let Some(process) = &iv.process {
             let mut rng = sample::interval_rng(params.seed, model, i);
@@ -320,7 +317,7 @@ pub(super) fn sample_all(
             .unwrap_or_else(|e| e.into_inner())
             .take()
             .ok_or(Error::Cancelled)?;
-        sample_range(&plans[m], m, r, params, &made, &mut slot)?;
+        sample_range(&plans[m], m, r, params, &made, limit, &mut slot)?;
         Ok((slot.filled, slot.spill))
     })?;
     drop(slots);
