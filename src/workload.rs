@@ -19,7 +19,7 @@ mod target;
 pub use atomic::{output_dir, write_atomic};
 pub(crate) use csv::csv_field;
 pub use early_sync::EarlySync;
-pub use format::{DEFAULT_DATE, DEFAULT_WALL_CLOCK, Format};
+pub use format::{DEFAULT_DATE, DEFAULT_WALL_CLOCK, Format, RUN_SECONDS};
 pub use provenance::{Built, ExportSpec, params_path, replay_command, write_params};
 pub use sink::Sink;
 pub use target::{Target, remove_partial_files};

@@ -574,20 +574,8 @@ impl NativeReplay {
         let format = match format {
             Some(f) => f.parse::<Format>().map_err(to_py)?,
             None => Format::from_path(&path).map_err(to_py)?,
-        };
-        let format = match format {
-            Format::Mooncake { .. } => Format::Mooncake { block_size },
-            Format::Invitro { .. } => Format::Invitro {
-                duration_us: (duration * 1e6).round() as u64,
-            },
-            Format::Vidur { .. } => Format::Vidur {
-                date: wall_clock.map_or(tracereplay_tui::workload::DEFAULT_DATE, |ns| {
-                    ns.div_euclid(86_400_000_000_000)
-                }),
-            },
-            Format::AzureLlm { .. } => Format::AzureLlm { start: wall_clock },
-            f => f,
-        };
+        }
+        .with_options(block_size, duration, wall_clock);
         let spec = ExportSpec {
             format,
             slo,
@@ -637,7 +625,7 @@ fn spec_checks(
     if wall_clock && !matches!(spec.format, Format::Vidur { .. } | Format::AzureLlm { .. }) {
         return bad("wall_clock dates the rows of format \"vidur\" and \"azure-llm\" only".into());
     }
-    if !(duration.is_finite() && (1e-6..=86_400.0).contains(&duration)) {
+    if !(duration.is_finite() && tracereplay_tui::workload::RUN_SECONDS.contains(&duration)) {
         return bad(format!(
             "duration {duration}: give how long each request runs in seconds, from 0.000001 to 86400"
         ));

@@ -447,6 +447,16 @@ pub enum FormatArg {
     AzureLlm,
 }
 
+impl FormatArg {
+    /// The format it names (as `--format` spells it, which [`crate::workload::Format`] reads),
+    /// its options at their defaults.
+    pub fn format(self) -> crate::workload::Format {
+        self.to_possible_value()
+            .and_then(|v| v.get_name().parse().ok())
+            .unwrap_or(crate::workload::Format::Msgpack)
+    }
+}
+
 impl From<KindArg> for TraceKind {
     fn from(k: KindArg) -> Self {
         match k {
@@ -514,5 +524,18 @@ impl ReplayOpts {
                 EstimatorArg::Alpaserve => crate::replay::Estimator::Alpaserve,
             },
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_format_argument_names_its_format() {
+        for f in FormatArg::value_variants() {
+            let name = f.to_possible_value().unwrap().get_name().to_owned();
+            assert_eq!(f.format().name(), name);
+        }
     }
 }

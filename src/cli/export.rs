@@ -32,31 +32,11 @@ pub(super) fn export(a: &ExportArgs, out: &mut (impl Write + Send)) -> Result<()
         bail!("--wall-clock dates the rows of --format vidur and --format azure-llm only");
     }
     let format = match a.format {
-        Some(FormatArg::Msgpack) => Format::Msgpack,
-        Some(FormatArg::Json) => Format::Json,
-        Some(FormatArg::Csv) => Format::Csv,
-        Some(FormatArg::Mooncake) => Format::Mooncake {
-            block_size: a.block_size,
-        },
-        Some(FormatArg::Invitro) => Format::Invitro {
-            duration_us: (a.duration * 1e6).round() as u64,
-        },
-        Some(FormatArg::Vidur) => Format::Vidur {
-            date: wall_clock.map_or(crate::workload::DEFAULT_DATE, |ns| {
-                ns.div_euclid(86_400_000_000_000)
-            }),
-        },
-        Some(FormatArg::VidurLengths) => Format::VidurLengths,
-        Some(FormatArg::Splitwise) => Format::Splitwise,
-        Some(FormatArg::AzureLlm) => Format::AzureLlm { start: wall_clock },
-        None => match Format::from_path(&a.output)? {
-            Format::Mooncake { .. } => Format::Mooncake {
-                block_size: a.block_size,
-            },
-            f => f,
-        },
-    };
-    if !(a.duration.is_finite() && (1e-6..=86_400.0).contains(&a.duration)) {
+        Some(f) => f.format(),
+        None => Format::from_path(&a.output)?,
+    }
+    .with_options(a.block_size, a.duration, wall_clock);
+    if !(a.duration.is_finite() && crate::workload::RUN_SECONDS.contains(&a.duration)) {
         bail!(
             "--duration {}: give how long each request runs in seconds, from 0.000001 to 86400",
             crate::format::py_float(a.duration)

@@ -142,7 +142,9 @@ pub(super) fn submit_export(m: &mut Model) -> Vec<Cmd> {
             }
         },
         Format::Invitro { duration_us } => match d.duration.trim().parse::<f64>() {
-            Ok(s) if (1e-6..=86_400.0).contains(&s) => *duration_us = (s * 1e6).round() as u64,
+            Ok(s) if crate::workload::RUN_SECONDS.contains(&s) => {
+                *duration_us = (s * 1e6).round() as u64;
+            }
             _ => {
                 m.status = format!(
                     "run s {:?}: how long every request runs, 1 µs to a day in seconds",

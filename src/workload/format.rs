@@ -53,7 +53,14 @@ pub enum Format {
 pub const DEFAULT_WALL_CLOCK: i64 = 1_692_576_000_000_000_000;
 
 /// [`DEFAULT_WALL_CLOCK`] in days since 1970.
-pub const DEFAULT_DATE: i64 = DEFAULT_WALL_CLOCK / 86_400_000_000_000;
+pub const DEFAULT_DATE: i64 = DEFAULT_WALL_CLOCK / DAY_NS;
+
+/// Nanoseconds in a day.
+const DAY_NS: i64 = 86_400_000_000_000;
+
+/// The run times an InVitro export can give every request, in seconds: a microsecond (its
+/// unit) to a day.
+pub const RUN_SECONDS: std::ops::RangeInclusive<f64> = 1e-6..=86_400.0;
 
 impl Format {
     /// Whether each request needs its input and output tokens.
@@ -119,6 +126,44 @@ impl FromStr for Format {
 }
 
 impl Format {
+    /// The name `--format` takes for it (which [`FromStr`] reads back).
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Msgpack => "msgpack",
+            Format::Json => "json",
+            Format::Csv => "csv",
+            Format::Mooncake { .. } => "mooncake",
+            Format::Invitro { .. } => "invitro",
+            Format::Vidur { .. } => "vidur",
+            Format::VidurLengths => "vidur-lengths",
+            Format::Splitwise => "splitwise",
+            Format::AzureLlm { .. } => "azure-llm",
+        }
+    }
+
+    /// This format with the options that apply to it: Mooncake's tokens per hash id, InVitro's
+    /// run time of every request in seconds (checked against [`RUN_SECONDS`] by the caller),
+    /// and the wall clock (Unix ns) that dates Vidur's and Azure LLM's rows (`None`: their
+    /// default).
+    pub fn with_options(
+        self,
+        block_size: u32,
+        run_seconds: f64,
+        wall_clock: Option<i64>,
+    ) -> Format {
+        match self {
+            Format::Mooncake { .. } => Format::Mooncake { block_size },
+            Format::Invitro { .. } => Format::Invitro {
+                duration_us: (run_seconds * 1e6).round() as u64,
+            },
+            Format::Vidur { .. } => Format::Vidur {
+                date: wall_clock.map_or(DEFAULT_DATE, |ns| ns.div_euclid(DAY_NS)),
+            },
+            Format::AzureLlm { .. } => Format::AzureLlm { start: wall_clock },
+            f => f,
+        }
+    }
+
     /// The format a file name's extension names, in any case (`.json`, `.csv`, `.msgpack` or
     /// `.mpk`); msgpack, the default, without one. Another extension is refused (`w.txt`
     /// silently got msgpack): the caller then asks for the format.
@@ -143,5 +188,31 @@ impl Format {
                 ),
             )),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_name_reads_back_as_its_format() {
+        let names = [
+            "msgpack",
+            "json",
+            "csv",
+            "mooncake",
+            "invitro",
+            "vidur",
+            "vidur-lengths",
+            "splitwise",
+            "azure-llm",
+        ];
+        for name in names {
+            let f: Format = name.parse().unwrap();
+            assert_eq!(f.name(), name);
+        }
+        assert_eq!("mp".parse::<Format>().unwrap().name(), "msgpack");
+        assert_eq!("jsonl".parse::<Format>().unwrap().name(), "mooncake");
     }
 }

@@ -126,18 +126,7 @@ pub fn replay_command(
         crate::replay::params::Spread::Uniform => opt("--spread", "uniform".into()),
         crate::replay::params::Spread::Fitted => opt("--spread", "fitted".into()),
     }
-    let format = match e.format {
-        Format::Msgpack => "msgpack",
-        Format::Json => "json",
-        Format::Csv => "csv",
-        Format::Mooncake { .. } => "mooncake",
-        Format::Invitro { .. } => "invitro",
-        Format::Vidur { .. } => "vidur",
-        Format::VidurLengths => "vidur-lengths",
-        Format::Splitwise => "splitwise",
-        Format::AzureLlm { .. } => "azure-llm",
-    };
-    opt("--format", format.into());
+    opt("--format", e.format.name().into());
     match e.format {
         Format::Mooncake { block_size } => opt("--block-size", block_size.to_string()),
         Format::Vidur { date } => opt("--wall-clock", crate::ingest::datetime::format_date(date)),
